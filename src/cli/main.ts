@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config.js';
+import { SignetError } from '../protocol/errors.js';
+import { EXIT, UsageError, type CliIo, type Command } from './command.js';
+import { consumersAddCommand } from './commands/consumers-add.js';
+import { keygenCommand } from './commands/keygen.js';
+import { migrateCommand } from './commands/migrate.js';
+import { requestCommand } from './commands/request.js';
+import { serveCommand } from './commands/serve.js';
+
+export const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, keygenCommand, consumersAddCommand, requestCommand];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
+  const lines = COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+  return `signet: API authentication with per-request Ed25519 signatures\n\nUsage: signet COMMAND [options]\n\n${lines.join('\n')}\n\nRun "signet COMMAND --help" for a command's options.\n`;
+}
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  let best: Command | undefined;
+  for (const command of COMMANDS) {
+    const matches = command.path.every((word, i) => argv[i] === word);
+    if (matches && (best === undefined || command.path.length > best.path.length)) best = command;
+  }
+  return best === undefined ? undefined : { command: best, rest: argv.slice(best.path.length) };
+}
+
+/** Runs the CLI; returns the exit code. User errors print one sentence, never a stack trace. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(overview());
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  const found = findCommand(argv);
+  if (found === undefined) {
+    io.stderr.write(`signet: unknown command "${argv.join(' ')}"\n\n${overview()}`);
+    return EXIT.usage;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(command.usage + '\n');
+    return EXIT.ok;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return await command.run({ values: values as Record<string, string | boolean | string[] | undefined>, positionals, io });
+  } catch (error) {
+    return reportError(error, command, io);
+  }
+}
+
+function reportError(error: unknown, command: Command, io: CliIo): number {
+  const name = `signet ${command.path.join(' ')}`;
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`${name}: ${(error as Error).message}\n\nUsage: ${command.usage.split('\n')[0]}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    io.stderr.write(`${name}: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof SignetError) {
+    io.stderr.write(`${name}: ${error.detail}\n`);
+    return error.code === 'conflict' || error.code === 'invalid_request' || error.code === 'invalid_public_key' ? EXIT.invalidInput : EXIT.internal;
+  }
+  io.stderr.write(`${name}: unexpected failure: ${(error as Error).message ?? String(error)}\n`);
+  return EXIT.internal;
+}

@@ -1,0 +1,92 @@
+import { decodeBase64, decodeBase64url, encodeBase64 } from '../protocol/base64url.js';
+import { SignetError } from '../protocol/errors.js';
+import { importEd25519PublicKey, publicKeyToJwk, publicKeyToOpenSsh, publicKeyToPem, type Ed25519PublicJwk } from '../protocol/public-key.js';
+
+/** An Ed25519 key pair held as WebCrypto keys: the same type in Node and in browsers. */
+export interface Ed25519KeyPair {
+  privateKey: CryptoKey;
+  /** Raw 32-byte public key. */
+  publicKey: Uint8Array;
+}
+
+export type KeyFormat = 'jwk' | 'pem' | 'openssh';
+
+const subtle = () => globalThis.crypto.subtle;
+
+function invalidKey(detail: string): SignetError {
+  return new SignetError('invalid_request', { detail });
+}
+
+/**
+ * Generates an Ed25519 key pair locally. `extractable: false` keeps the private key inside the
+ * platform (browsers: it can be stored in IndexedDB but never read back out).
+ */
+export async function generateKeyPair(options: { extractable?: boolean } = {}): Promise<Ed25519KeyPair> {
+  const pair = (await subtle().generateKey({ name: 'Ed25519' }, options.extractable ?? true, ['sign', 'verify'])) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
+  return { privateKey: pair.privateKey, publicKey };
+}
+
+export interface PrivateJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  d: string;
+}
+
+/** Imports a private key from a JWK (object or JSON text) or a PKCS#8 PEM block. */
+export async function importPrivateKey(input: string | PrivateJwk, options: { extractable?: boolean } = {}): Promise<Ed25519KeyPair> {
+  const extractable = options.extractable ?? true;
+  let jwk: PrivateJwk | undefined;
+  if (typeof input === 'string' && input.trim().startsWith('-----BEGIN PRIVATE KEY-----')) {
+    const body = input.trim().replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, '');
+    const der = decodeBase64(body);
+    if (der === undefined) throw invalidKey('The PEM private key is not valid base64.');
+    let privateKey: CryptoKey;
+    try {
+      privateKey = await subtle().importKey('pkcs8', der as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, true, ['sign']);
+    } catch {
+      throw invalidKey('The PEM private key is not an Ed25519 PKCS#8 key.');
+    }
+    jwk = (await subtle().exportKey('jwk', privateKey)) as PrivateJwk;
+  } else if (typeof input === 'string' && input.trim().startsWith('{')) {
+    try {
+      jwk = JSON.parse(input) as PrivateJwk;
+    } catch {
+      throw invalidKey('The JWK private key is not valid JSON.');
+    }
+  } else if (typeof input === 'object' && input !== null) {
+    jwk = input;
+  }
+  if (jwk === undefined) throw invalidKey('Unrecognised private key: expected an Ed25519 JWK or a PEM "PRIVATE KEY" block.');
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string') {
+    throw invalidKey('The private key must be an Ed25519 JWK with "x" and "d".');
+  }
+  let privateKey: CryptoKey;
+  try {
+    privateKey = await subtle().importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, { name: 'Ed25519' }, extractable, ['sign']);
+  } catch {
+    throw invalidKey('The private key could not be imported as Ed25519.');
+  }
+  return { privateKey, publicKey: decodeBase64url(jwk.x) };
+}
+
+/** Serialises the private key (PKCS#8 PEM or JWK). The key must have been made extractable. */
+export async function exportPrivateKey(pair: Ed25519KeyPair, format: 'jwk' | 'pem'): Promise<string> {
+  if (format === 'jwk') {
+    const jwk = (await subtle().exportKey('jwk', pair.privateKey)) as JsonWebKey;
+    return JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, null, 2) + '\n';
+  }
+  const der = new Uint8Array(await subtle().exportKey('pkcs8', pair.privateKey));
+  const lines = encodeBase64(der).match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+/** Serialises the public key in any accepted upload format. */
+export function exportPublicKey(publicKey: Uint8Array, format: KeyFormat, comment = ''): string {
+  if (format === 'jwk') return JSON.stringify(publicKeyToJwk(publicKey)) + '\n';
+  if (format === 'pem') return publicKeyToPem(publicKey);
+  return publicKeyToOpenSsh(publicKey, comment) + '\n';
+}
+
+export { importEd25519PublicKey, type Ed25519PublicJwk };

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from './protocol/format.js';
+import { canonicalizeUrl } from './protocol/target.js';
+
+/**
+ * The only module that reads process.env. Every setting, its variable and its default are listed
+ * here (and in docs/configuration.md); the result is validated once and frozen.
+ */
+export interface Config {
+  /** SIGNET_PORT, default 3000. */
+  port: number;
+  /** SIGNET_HOST, default 127.0.0.1: listen on loopback unless told otherwise. */
+  host: string;
+  /** SIGNET_DB, default ./data/signet.sqlite (created on first start). */
+  db: string;
+  /** SIGNET_PUBLIC_ORIGIN, default http://localhost:PORT. Signed URLs are checked against it, never against Host. */
+  publicOrigin: string;
+  /** SIGNET_AUDIENCE, default the public origin. */
+  audience: string;
+  /** SIGNET_MAX_TOKEN_LIFETIME seconds, default 60, at most 300. */
+  maxTokenLifetimeSeconds: number;
+  /** SIGNET_CLOCK_SKEW seconds tolerated either way, default 60. */
+  clockSkewSeconds: number;
+  /** SIGNET_BODY_LIMIT bytes, default 1 MiB; larger bodies get 413. */
+  bodyLimitBytes: number;
+  /** SIGNET_REPLAY_CAPACITY live one-time tokens, default 1,000,000. */
+  replayCapacity: number;
+  /** SIGNET_MIGRATE_ON_START, default true. */
+  migrateOnStart: boolean;
+  /** SIGNET_LOG_LEVEL, default info. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** SIGNET_KEY_CACHE_SIZE verified keys kept ready in memory, default 100,000. */
+  keyCacheSize: number;
+  /** SIGNET_KEY_CACHE_TTL_MS, default 30,000: how long a cached key may miss a change made elsewhere. */
+  keyCacheTtlMs: number;
+  /** SIGNET_NEGATIVE_CACHE_TTL_MS, default 5,000: how long an unknown key id is remembered as unknown. */
+  negativeCacheTtlMs: number;
+  /** SIGNET_LAST_USED_FLUSH_MS, default 10,000: how often coalesced last-use times are written. */
+  lastUsedFlushMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const ENV_SCHEMA = z.object({
+  SIGNET_PORT: int(0, 65535).default(3000),
+  SIGNET_HOST: z.string().min(1).default('127.0.0.1'),
+  SIGNET_DB: z.string().min(1).default('./data/signet.sqlite'),
+  SIGNET_PUBLIC_ORIGIN: z.string().optional(),
+  SIGNET_AUDIENCE: z.string().min(1).optional(),
+  SIGNET_MAX_TOKEN_LIFETIME: int(1, MAX_TOKEN_LIFETIME_SECONDS).default(DEFAULT_TOKEN_LIFETIME_SECONDS),
+  SIGNET_CLOCK_SKEW: int(0, 300).default(60),
+  SIGNET_BODY_LIMIT: int(0, 1024 * 1024 * 1024).default(1024 * 1024),
+  SIGNET_REPLAY_CAPACITY: int(1, 100_000_000).default(1_000_000),
+  SIGNET_MIGRATE_ON_START: bool.default(true),
+  SIGNET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIGNET_KEY_CACHE_SIZE: int(1, 10_000_000).default(100_000),
+  SIGNET_KEY_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+  SIGNET_NEGATIVE_CACHE_TTL_MS: int(0, 3_600_000).default(5_000),
+  SIGNET_LAST_USED_FLUSH_MS: int(100, 3_600_000).default(10_000),
+});
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Builds the configuration from environment variables, then applies explicit overrides (command-line
+ * flags win over the environment). Empty variables count as unset.
+ */
+export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.env): Readonly<Config> {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name.startsWith('SIGNET_') && value !== undefined && value !== ''),
+  );
+  const parsed = ENV_SCHEMA.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const port = overrides.port ?? e.SIGNET_PORT;
+  const rawOrigin = overrides.publicOrigin ?? e.SIGNET_PUBLIC_ORIGIN ?? `http://localhost:${port}`;
+  const origin = canonicalizeUrl(rawOrigin);
+  if (origin === undefined || origin.target !== '/') {
+    throw new ConfigError([`SIGNET_PUBLIC_ORIGIN: "${rawOrigin}" must be an http(s) origin such as https://api.example.com (no path, query or fragment)`]);
+  }
+  const config: Config = {
+    port,
+    host: e.SIGNET_HOST,
+    db: e.SIGNET_DB,
+    audience: e.SIGNET_AUDIENCE ?? origin.origin,
+    maxTokenLifetimeSeconds: e.SIGNET_MAX_TOKEN_LIFETIME,
+    clockSkewSeconds: e.SIGNET_CLOCK_SKEW,
+    bodyLimitBytes: e.SIGNET_BODY_LIMIT,
+    replayCapacity: e.SIGNET_REPLAY_CAPACITY,
+    migrateOnStart: e.SIGNET_MIGRATE_ON_START,
+    logLevel: e.SIGNET_LOG_LEVEL,
+    keyCacheSize: e.SIGNET_KEY_CACHE_SIZE,
+    keyCacheTtlMs: e.SIGNET_KEY_CACHE_TTL_MS,
+    negativeCacheTtlMs: e.SIGNET_NEGATIVE_CACHE_TTL_MS,
+    lastUsedFlushMs: e.SIGNET_LAST_USED_FLUSH_MS,
+    ...overrides,
+    publicOrigin: origin.origin,
+  };
+  if (overrides.audience === undefined && e.SIGNET_AUDIENCE === undefined) config.audience = origin.origin;
+  return Object.freeze(config);
+}

@@ -1,0 +1,83 @@
+/**
+ * The closed list of Signet error codes. Every failure the server reports, and every failure the
+ * client kit raises for a server answer, carries exactly one of these codes. Adding a code is a
+ * protocol change: document it in docs/protocol.md.
+ */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, title: 'The request is malformed.' },
+  invalid_public_key: { status: 400, title: 'The public key is not an acceptable Ed25519 public key.' },
+  missing_token: { status: 401, title: 'The request carries no Signet signature.' },
+  invalid_token: { status: 401, title: 'The request signature could not be verified.' },
+  token_expired: { status: 401, title: 'The signed token has expired.' },
+  token_issued_in_future: { status: 401, title: 'The signed token was issued in the future.' },
+  token_lifetime_too_long: { status: 401, title: 'The signed token lives longer than the server allows.' },
+  audience_mismatch: { status: 401, title: 'The signed token was made for another audience.' },
+  binding_mismatch: { status: 401, title: 'The signed token does not match this request.' },
+  token_replayed: { status: 401, title: 'The signed token has already been used.' },
+  key_revoked: { status: 401, title: 'The signing key has been revoked.' },
+  key_expired: { status: 401, title: 'The signing key has expired.' },
+  key_not_yet_valid: { status: 401, title: 'The signing key is not valid yet.' },
+  consumer_disabled: { status: 403, title: 'The consumer owning this key is disabled.' },
+  insufficient_scope: { status: 403, title: 'The signing key lacks a scope this route requires.' },
+  not_found: { status: 404, title: 'No such resource.' },
+  method_not_allowed: { status: 405, title: 'The method is not allowed on this resource.' },
+  conflict: { status: 409, title: 'The request conflicts with the current state.' },
+  payload_too_large: { status: 413, title: 'The request body is larger than the server accepts.' },
+  rate_limited: { status: 429, title: 'Too many requests.' },
+  internal_error: { status: 500, title: 'The server failed unexpectedly.' },
+  replay_store_full: { status: 503, title: 'The server cannot record more one-time tokens right now.' },
+  service_unavailable: { status: 503, title: 'A service the server depends on is unavailable.' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+/** One mismatched binding, reported only after the signature has been verified. */
+export interface BindingMismatch {
+  claim: string;
+  expected: string;
+  received: string;
+}
+
+export interface SignetErrorOptions {
+  /** Human sentence safe to show to the caller. Defaults to the code's title. */
+  detail?: string;
+  /** Detail for the server log only: never sent to the caller. */
+  privateDetail?: string;
+  /** Extra public members for the problem body (for example `mismatches`). */
+  extra?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of Signet. `detail` is public; `privateDetail` is logged and never sent.
+ */
+export class SignetError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly privateDetail: string | undefined;
+  readonly extra: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, options: SignetErrorOptions = {}) {
+    const detail = options.detail ?? ERROR_CODES[code].title;
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SignetError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.detail = detail;
+    this.privateDetail = options.privateDetail;
+    this.extra = Object.freeze({ ...(options.extra ?? {}) });
+  }
+}
+
+/**
+ * Every failure before the signature is verified must look alike to the caller, so an attacker
+ * learns nothing about which check failed. The reason goes to the log only.
+ */
+export function invalidToken(privateDetail: string): SignetError {
+  return new SignetError('invalid_token', { privateDetail });
+}

@@ -1,0 +1,135 @@
+import { invalidToken } from './errors.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+const MAX_DEPTH = 8;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes UTF-8 fatally (invalid bytes are an error, and a byte-order mark is kept so the parser
+ * refuses it) and parses strict JSON: no duplicate members, no `__proto__` member, at most
+ * MAX_DEPTH levels. JSON.parse keeps the last of duplicate members, which lets two parsers read one
+ * token differently; this parser refuses such a token instead.
+ */
+export function parseStrictJson(bytes: Uint8Array): JsonValue {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw invalidToken('JSON segment is not valid UTF-8');
+  }
+  const parser = new Parser(text);
+  const value = parser.value(0);
+  parser.whitespace();
+  if (parser.pos !== text.length) parser.fail('trailing characters');
+  return value;
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+class Parser {
+  pos = 0;
+  constructor(private readonly text: string) {}
+
+  fail(reason: string): never {
+    throw invalidToken(`strict JSON: ${reason} at ${this.pos}`);
+  }
+
+  whitespace(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+      this.pos++;
+    }
+  }
+
+  value(depth: number): JsonValue {
+    if (depth > MAX_DEPTH) this.fail('nested too deeply');
+    this.whitespace();
+    const c = this.text[this.pos];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.string();
+    if (this.text.startsWith('true', this.pos)) return (this.pos += 4), true;
+    if (this.text.startsWith('false', this.pos)) return (this.pos += 5), false;
+    if (this.text.startsWith('null', this.pos)) return (this.pos += 4), null;
+    NUMBER.lastIndex = this.pos;
+    const match = NUMBER.exec(this.text);
+    if (match === null) this.fail('unexpected character');
+    this.pos += match[0].length;
+    return Number(match[0]);
+  }
+
+  object(depth: number): { [key: string]: JsonValue } {
+    this.pos++;
+    const out: { [key: string]: JsonValue } = {};
+    const seen = new Set<string>();
+    this.whitespace();
+    if (this.text[this.pos] === '}') return this.pos++, out;
+    for (;;) {
+      this.whitespace();
+      if (this.text[this.pos] !== '"') this.fail('expected a member name');
+      const key = this.string();
+      if (seen.has(key)) this.fail('duplicate member');
+      if (key === '__proto__') this.fail('__proto__ member');
+      seen.add(key);
+      this.whitespace();
+      if (this.text[this.pos] !== ':') this.fail('expected a colon');
+      this.pos++;
+      out[key] = this.value(depth + 1);
+      this.whitespace();
+      const next = this.text[this.pos++];
+      if (next === '}') return out;
+      if (next !== ',') this.fail('expected a comma or closing brace');
+    }
+  }
+
+  array(depth: number): JsonValue[] {
+    this.pos++;
+    const out: JsonValue[] = [];
+    this.whitespace();
+    if (this.text[this.pos] === ']') return this.pos++, out;
+    for (;;) {
+      out.push(this.value(depth + 1));
+      this.whitespace();
+      const next = this.text[this.pos++];
+      if (next === ']') return out;
+      if (next !== ',') this.fail('expected a comma or closing bracket');
+    }
+  }
+
+  string(): string {
+    const t = this.text;
+    let out = '';
+    let start = ++this.pos;
+    for (;;) {
+      if (this.pos >= t.length) this.fail('unterminated string');
+      const c = t.charCodeAt(this.pos);
+      if (c === 0x22) {
+        out += t.slice(start, this.pos++);
+        return out;
+      }
+      if (c < 0x20) this.fail('control character in string');
+      if (c !== 0x5c) {
+        this.pos++;
+        continue;
+      }
+      out += t.slice(start, this.pos);
+      const e = t[this.pos + 1];
+      if (e === 'u') {
+        const hex = t.slice(this.pos + 2, this.pos + 6);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad unicode escape');
+        out += String.fromCharCode(parseInt(hex, 16));
+        this.pos += 6;
+      } else if (e !== undefined && ESCAPES[e] !== undefined) {
+        out += ESCAPES[e];
+        this.pos += 2;
+      } else {
+        this.fail('bad escape');
+      }
+      start = this.pos;
+    }
+  }
+}

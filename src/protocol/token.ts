@@ -1,0 +1,91 @@
+import { decodeBase64url } from './base64url.js';
+import { invalidToken, SignetError } from './errors.js';
+import {
+  CLAIMS,
+  HEADER_MEMBERS,
+  JTI_PATTERN,
+  KID_PATTERN,
+  MAX_TOKEN_LENGTH,
+  TOKEN_TYPE,
+  type RequestClaims,
+  type TokenHeader,
+} from './format.js';
+import { parseStrictJson, type JsonValue } from './strict-json.js';
+
+export interface ParsedToken {
+  header: TokenHeader;
+  /** The exact ASCII `header.payload` the signature covers. */
+  signingInput: string;
+  payloadSegment: string;
+  signature: Uint8Array;
+}
+
+function isPlainObject(value: JsonValue): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Parses a compact JWS strictly, before any cryptography. Every failure here is `invalid_token`
+ * with a private reason only, so a caller cannot probe which check failed.
+ */
+export function parseToken(token: unknown): ParsedToken {
+  if (typeof token !== 'string') throw invalidToken('token is not a string');
+  if (token.length > MAX_TOKEN_LENGTH) throw invalidToken(`token longer than ${MAX_TOKEN_LENGTH}`);
+  const parts = token.split('.');
+  if (parts.length !== 3) throw invalidToken(`token has ${parts.length} segments, not 3`);
+  const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
+  if (headerSegment === '' || payloadSegment === '' || signatureSegment === '') {
+    throw invalidToken('empty token segment');
+  }
+  const header = parseStrictJson(decodeBase64url(headerSegment));
+  if (!isPlainObject(header)) throw invalidToken('header is not a JSON object');
+  for (const name of Object.keys(header)) {
+    if (!(HEADER_MEMBERS as readonly string[]).includes(name)) throw invalidToken(`header member ${name} not allowed`);
+  }
+  const { alg, kid, typ } = header;
+  if (typeof alg !== 'string') throw invalidToken('alg missing or not a string');
+  if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw invalidToken('kid missing or malformed');
+  if (typ !== TOKEN_TYPE) throw invalidToken('typ missing or not ' + TOKEN_TYPE);
+  // Decode the payload segment now so malformed base64url fails before the crypto step too.
+  decodeBase64url(payloadSegment);
+  return {
+    header: { alg, kid, typ },
+    signingInput: `${headerSegment}.${payloadSegment}`,
+    payloadSegment,
+    signature: decodeBase64url(signatureSegment),
+  };
+}
+
+function claimError(detail: string): SignetError {
+  return new SignetError('invalid_token', { detail, privateDetail: detail });
+}
+
+/**
+ * Decodes and shape-checks the claims. Call only after the signature verified: the signer wrote
+ * these values, so the public detail may name the faulty claim.
+ */
+export function decodeClaims(payloadSegment: string): RequestClaims {
+  let payload: JsonValue;
+  try {
+    payload = parseStrictJson(decodeBase64url(payloadSegment));
+  } catch {
+    throw claimError('The token payload is not strict JSON (duplicate or __proto__ members, bad UTF-8, or too deep).');
+  }
+  if (!isPlainObject(payload)) throw claimError('The token payload is not a JSON object.');
+  for (const name of Object.keys(payload)) {
+    if (!(CLAIMS as readonly string[]).includes(name)) throw claimError(`The token carries an unknown claim "${name}".`);
+  }
+  const { method, url, body_sha256, aud, iat, exp, jti } = payload;
+  for (const [name, value] of [['method', method], ['url', url], ['body_sha256', body_sha256], ['aud', aud], ['jti', jti]] as const) {
+    if (typeof value !== 'string') throw claimError(`The claim "${name}" must be a string.`);
+  }
+  for (const [name, value] of [['iat', iat], ['exp', exp]] as const) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw claimError(`The claim "${name}" must be a non-negative integer number of seconds.`);
+    }
+  }
+  if (!JTI_PATTERN.test(jti as string)) {
+    throw claimError('The claim "jti" must be 22 to 128 base64url characters (at least 128 random bits).');
+  }
+  return { method, url, body_sha256, aud, iat, exp, jti } as RequestClaims;
+}

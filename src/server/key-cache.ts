@@ -1,0 +1,98 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { encodeBase64url } from '../protocol/base64url.js';
+import type { ConsumerRecord, CredentialStore, KeyRecord } from '../store/types.js';
+
+export interface ResolvedKey {
+  key: KeyRecord;
+  consumer: ConsumerRecord;
+  /** Ready-to-use verification key, imported once per cache fill. */
+  keyObject: KeyObject | null;
+}
+
+export interface KeyCacheOptions {
+  store: CredentialStore;
+  clock: Clock;
+  size: number;
+  ttlMs: number;
+  negativeTtlMs: number;
+}
+
+/** Key ids the server issues: `key_` and 22 base62 characters. Anything else cannot exist. */
+const ISSUED_KEY_ID = /^key_[0-9A-Za-z]{22}$/;
+
+interface Entry {
+  value: ResolvedKey | undefined;
+  expiresAt: number;
+}
+
+/**
+ * Keys ready for verification, so the hot path neither reads the database nor re-imports a key.
+ * Unknown ids are remembered too (negative cache), ids that cannot have been issued never reach the
+ * database, and concurrent misses for one id share a single read. A generation counter per id
+ * stops a read that started before an invalidation from putting stale state back.
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<ResolvedKey | undefined>>();
+  private readonly generations = new Map<string, number>();
+  private generation = 0;
+
+  constructor(private readonly options: KeyCacheOptions) {}
+
+  async resolve(kid: string): Promise<ResolvedKey | undefined> {
+    if (!ISSUED_KEY_ID.test(kid)) return undefined;
+    const now = this.options.clock.now();
+    const hit = this.entries.get(kid);
+    if (hit !== undefined && hit.expiresAt > now) return hit.value;
+    const pending = this.inFlight.get(kid);
+    if (pending !== undefined) return pending;
+    const load = this.load(kid, now).finally(() => this.inFlight.delete(kid));
+    this.inFlight.set(kid, load);
+    return load;
+  }
+
+  /** Drops one key at once (revocation, key change) so the very next request reads it afresh. */
+  invalidate(kid: string): void {
+    this.entries.delete(kid);
+    this.inFlight.delete(kid);
+    this.generations.set(kid, ++this.generation);
+  }
+
+  /** Drops every cached key of a consumer (disablement, deletion). */
+  invalidateConsumer(consumerId: string): void {
+    for (const [kid, entry] of this.entries) {
+      if (entry.value?.consumer.id === consumerId) this.invalidate(kid);
+    }
+    // A fill in flight may belong to this consumer; its generation check below discards it.
+    for (const kid of this.inFlight.keys()) this.invalidate(kid);
+  }
+
+  clear(): void {
+    for (const kid of [...this.entries.keys(), ...this.inFlight.keys()]) this.invalidate(kid);
+  }
+
+  private async load(kid: string, now: number): Promise<ResolvedKey | undefined> {
+    const startedAt = this.generation;
+    const found = await this.options.store.findKey(kid);
+    const value: ResolvedKey | undefined =
+      found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key) };
+    if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now);
+    return value;
+  }
+
+  private store(kid: string, value: ResolvedKey | undefined, now: number): void {
+    if (this.entries.size >= this.options.size) {
+      // Insertion order makes the first key the oldest fill: evict it.
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    const ttl = value === undefined ? this.options.negativeTtlMs : this.options.ttlMs;
+    this.entries.set(kid, { value, expiresAt: now + ttl });
+  }
+}
+
+function importKeyObject(key: KeyRecord): KeyObject | null {
+  if (key.type !== 'ed25519' || key.publicKey === null) return null;
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(key.publicKey) }, format: 'jwk' });
+}

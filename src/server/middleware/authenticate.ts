@@ -1,0 +1,36 @@
+import type { Middleware } from 'koa';
+import { SignetError } from '../../protocol/errors.js';
+import type { SignetState } from '../state.js';
+import type { Verifier } from '../verifier.js';
+
+export interface AuthenticateOptions {
+  /** Scopes the route requires; the key must carry every one of them. */
+  scopes?: readonly string[];
+}
+
+/**
+ * Koa middleware around the verifier: puts the verified consumer and key on `ctx.state.auth`.
+ * Needs `ctx.state.rawBody` (Signet's raw-body middleware) to hash the exact body bytes.
+ */
+export function authenticate(verify: Verifier, options: AuthenticateOptions = {}): Middleware<SignetState> {
+  const required = options.scopes ?? [];
+  return async function authenticateMiddleware(ctx, next) {
+    if (!Buffer.isBuffer(ctx.state.rawBody)) {
+      throw new SignetError('internal_error', { privateDetail: 'authenticate() runs without the rawBody middleware before it' });
+    }
+    ctx.state.auth = await verify({
+      method: ctx.method,
+      target: ctx.originalUrl,
+      authorization: ctx.get('Authorization') || undefined,
+      body: ctx.state.rawBody,
+    });
+    const missing = required.filter((scope) => !ctx.state.auth.key.scopes.includes(scope));
+    if (missing.length > 0) {
+      throw new SignetError('insufficient_scope', {
+        detail: `This route needs the scope(s) ${missing.join(', ')}.`,
+        extra: { required_scopes: required },
+      });
+    }
+    await next();
+  };
+}

@@ -1,0 +1,39 @@
+import type { Middleware } from 'koa';
+import type { Clock } from '../../clock.js';
+import { SignetError } from '../../protocol/errors.js';
+import type { Logger } from '../logger.js';
+import { writeProblem } from '../problem.js';
+import type { SignetState } from '../state.js';
+
+function fromHttpError(error: unknown): SignetError | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 404) return new SignetError('not_found');
+  if (status === 405) return new SignetError('method_not_allowed');
+  if (status === 413) return new SignetError('payload_too_large');
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new SignetError('invalid_request', { privateDetail: String((error as Error).message) });
+  }
+  return undefined;
+}
+
+/**
+ * Maps every failure to a problem body with a stable code. Unknown errors become a generic 500
+ * whose cause is logged, never shown.
+ */
+export function errorHandler(deps: { clock: Clock; logger: Logger }): Middleware<SignetState> {
+  return async function errorMiddleware(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new SignetError('not_found', { detail: `No route for ${ctx.method} ${ctx.path}.` });
+      if (ctx.status === 405 && ctx.body === undefined) {
+        throw new SignetError('method_not_allowed', { detail: `${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}.` });
+      }
+    } catch (caught) {
+      const error = caught instanceof SignetError ? caught : (fromHttpError(caught) ?? new SignetError('internal_error', { cause: caught }));
+      const log = { request_id: ctx.state.requestId, code: error.code, status: error.status, reason: error.privateDetail };
+      if (error.status >= 500) deps.logger.error({ ...log, err: error.cause ?? error }, 'request failed');
+      else deps.logger.info(log, 'request refused');
+      writeProblem(ctx, error, deps.clock.now());
+    }
+  };
+}

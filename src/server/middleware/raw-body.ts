@@ -1,0 +1,27 @@
+import type { Middleware } from 'koa';
+import { SignetError } from '../../protocol/errors.js';
+import type { SignetState } from '../state.js';
+
+function tooLarge(limit: number): SignetError {
+  return new SignetError('payload_too_large', { detail: `The request body exceeds the limit of ${limit} bytes.` });
+}
+
+/**
+ * Reads the exact body bytes into `ctx.state.rawBody` before anything parses them: the signature
+ * binds these bytes, and a parser's idea of the body (decoded text, re-serialised JSON) differs.
+ */
+export function rawBody(limit: number): Middleware<SignetState> {
+  return async function rawBodyMiddleware(ctx, next) {
+    const declared = ctx.request.length;
+    if (declared !== undefined && declared > limit) throw tooLarge(limit);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+    ctx.state.rawBody = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+    await next();
+  };
+}

@@ -1,0 +1,54 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { createStores } from '../store/factory.js';
+import { createApp, type SignetApp } from './app.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  signet: SignetApp;
+  http: Server;
+  /** Stops accepting, lets requests in flight finish, flushes buffers and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the stores, runs migrations if configured, and listens. */
+export async function startServer(
+  config: Readonly<Config>,
+  options: { clock?: Clock; logger?: Logger } = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const stores = await createStores(config, clock);
+  const signet = createApp({ config, stores, clock, logger });
+  signet.server.lastUsed.start();
+  const http = createServer(signet.app.callback());
+  // Slow-header clients must not hold sockets for ever.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  logger.info({ port, host: config.host, db: config.db, public_origin: config.publicOrigin }, 'signet listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    signet,
+    http,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeIdleConnections();
+        });
+        await signet.close();
+        await stores.close();
+      })()),
+  };
+}

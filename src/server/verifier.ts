@@ -1,0 +1,165 @@
+import { createHash, createHmac, timingSafeEqual, verify as verifySignature } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { SignetError, invalidToken, type BindingMismatch } from '../protocol/errors.js';
+import { ALGORITHMS_BY_KEY_TYPE, AUTH_SCHEME, MAX_TOKEN_LIFETIME_SECONDS, PRESIGN_PARAM, type KeyType, type RequestClaims } from '../protocol/format.js';
+import { canonicalizeUrl, expectedUrl, queryParam } from '../protocol/target.js';
+import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
+import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
+import type { KeyCache, ResolvedKey } from './key-cache.js';
+
+export interface IncomingRequest {
+  method: string;
+  /** The request target exactly as received: path and query. */
+  target: string;
+  authorization: string | undefined;
+  body: Uint8Array;
+}
+
+export interface VerifiedRequest {
+  consumer: ConsumerRecord;
+  key: KeyRecord;
+  mode: KeyType;
+  claims: RequestClaims;
+  presigned: boolean;
+}
+
+export interface VerifierDeps {
+  config: Pick<Config, 'publicOrigin' | 'audience' | 'maxTokenLifetimeSeconds' | 'clockSkewSeconds'>;
+  keys: Pick<KeyCache, 'resolve'>;
+  replay: ReplayStore;
+  clock: Clock;
+  /** Called after a request verified; used to coalesce last-use times. */
+  onVerified?: (verified: VerifiedRequest, now: number) => void;
+  /** HMAC secrets, once HMAC mode is enabled; without it HMAC keys never verify. */
+  hmacSecret?: (key: ResolvedKey) => Promise<Uint8Array | undefined>;
+}
+
+export type Verifier = (request: IncomingRequest) => Promise<VerifiedRequest>;
+
+const SCHEME_PREFIX = AUTH_SCHEME.toLowerCase() + ' ';
+
+function extractToken(request: IncomingRequest): { token: string; presigned: boolean } {
+  const header = request.authorization;
+  if (header !== undefined && header !== '') {
+    if (header.slice(0, SCHEME_PREFIX.length).toLowerCase() !== SCHEME_PREFIX) {
+      throw invalidToken('authorization scheme is not Signet');
+    }
+    return { token: header.slice(SCHEME_PREFIX.length).trim(), presigned: false };
+  }
+  const fromQuery = queryParam(request.target, PRESIGN_PARAM);
+  if (fromQuery === undefined) {
+    throw new SignetError('missing_token', {
+      detail: `Sign the request and send the token as "Authorization: ${AUTH_SCHEME} <token>".`,
+    });
+  }
+  if (request.method !== 'GET') {
+    throw new SignetError('missing_token', { detail: 'Presigned links are valid for GET requests only.' });
+  }
+  return { token: fromQuery, presigned: true };
+}
+
+function checkSignature(parsed: ParsedToken, resolved: ResolvedKey, hmacSecret: Uint8Array | undefined): boolean {
+  const input = Buffer.from(parsed.signingInput, 'latin1');
+  if (resolved.key.type === 'ed25519') {
+    return parsed.signature.length === 64 && resolved.keyObject !== null && verifySignature(null, input, resolved.keyObject, parsed.signature);
+  }
+  if (hmacSecret === undefined || parsed.signature.length !== 32) return false;
+  return timingSafeEqual(createHmac('sha256', hmacSecret).update(input).digest(), parsed.signature);
+}
+
+/**
+ * The Signet verifier, a plain function of its dependencies (the Koa middleware is a thin wrapper).
+ * Order matters: strict parsing, key, pinned algorithm and signature first, all failing alike; then
+ * time, audience, request binding and key state, each reported precisely; the replay store is
+ * written last, only for a request that passed everything else.
+ */
+export function createVerifier(deps: VerifierDeps): Verifier {
+  const { config, keys, replay, clock } = deps;
+  const skew = config.clockSkewSeconds;
+
+  return async function verifyRequest(request: IncomingRequest): Promise<VerifiedRequest> {
+    const { token, presigned } = extractToken(request);
+    const parsed = parseToken(token);
+    const resolved = await keys.resolve(parsed.header.kid);
+    if (resolved === undefined) throw invalidToken('unknown kid');
+    if (!ALGORITHMS_BY_KEY_TYPE[resolved.key.type].includes(parsed.header.alg)) {
+      throw invalidToken(`alg ${parsed.header.alg} not allowed for a ${resolved.key.type} key`);
+    }
+    const secret = resolved.key.type === 'hmac' ? await deps.hmacSecret?.(resolved) : undefined;
+    if (!checkSignature(parsed, resolved, secret)) throw invalidToken('signature does not verify');
+
+    // From here on the signer is proven, so errors may say exactly what is wrong.
+    const claims = decodeClaims(parsed.payloadSegment);
+    const nowMs = clock.now();
+    const now = Math.floor(nowMs / 1000);
+    const timing = { iat: claims.iat, exp: claims.exp };
+    const maxLifetime = presigned ? MAX_TOKEN_LIFETIME_SECONDS : config.maxTokenLifetimeSeconds;
+    if (claims.iat > now + skew) {
+      throw new SignetError('token_issued_in_future', {
+        detail: `The token was issued at ${claims.iat}, more than ${skew} s after the server's time ${now}. Check the client clock.`,
+        extra: timing,
+      });
+    }
+    if (claims.exp <= claims.iat || claims.exp - claims.iat > maxLifetime) {
+      throw new SignetError('token_lifetime_too_long', {
+        detail: `exp - iat must be between 1 and ${maxLifetime} seconds; it is ${claims.exp - claims.iat}.`,
+        extra: { ...timing, max_lifetime: maxLifetime },
+      });
+    }
+    if (now > claims.exp + skew) {
+      throw new SignetError('token_expired', {
+        detail: `The token expired at ${claims.exp}; the server's time is ${now}. Sign each request just before sending it.`,
+        extra: timing,
+      });
+    }
+    if (claims.aud !== config.audience) {
+      throw new SignetError('audience_mismatch', {
+        detail: `The token is for audience "${claims.aud}" but this server is "${config.audience}".`,
+        extra: { mismatches: [{ claim: 'aud', expected: config.audience, received: claims.aud }] },
+      });
+    }
+    const mismatches = bindingMismatches(config.publicOrigin, request, claims, presigned);
+    if (mismatches.length > 0) {
+      throw new SignetError('binding_mismatch', {
+        detail: `The token was signed for a different request: ${mismatches.map((m) => m.claim).join(', ')} differ.`,
+        extra: { mismatches },
+      });
+    }
+    checkKeyState(resolved, nowMs);
+
+    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, (claims.exp + skew) * 1000);
+    if (verdict === 'replayed') {
+      throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
+    }
+    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned };
+    deps.onVerified?.(verified, nowMs);
+    return verified;
+  };
+}
+
+function bindingMismatches(publicOrigin: string, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {
+  const mismatches: BindingMismatch[] = [];
+  if (claims.method !== request.method) mismatches.push({ claim: 'method', expected: request.method, received: claims.method });
+  const expected = expectedUrl(publicOrigin, request.target, presigned) ?? request.target;
+  const received = canonicalizeUrl(claims.url)?.href ?? claims.url;
+  if (received !== expected) mismatches.push({ claim: 'url', expected, received: claims.url });
+  const bodyHash = createHash('sha256').update(request.body).digest('base64url');
+  if (claims.body_sha256 !== bodyHash) mismatches.push({ claim: 'body_sha256', expected: bodyHash, received: claims.body_sha256 });
+  return mismatches;
+}
+
+function checkKeyState({ key, consumer }: ResolvedKey, nowMs: number): void {
+  if (key.revokedAt !== null && key.revokedAt <= nowMs) {
+    throw new SignetError('key_revoked', { detail: `The key ${key.id} was revoked at ${new Date(key.revokedAt).toISOString()}.` });
+  }
+  if (key.notBefore !== null && key.notBefore > nowMs) {
+    throw new SignetError('key_not_yet_valid', { detail: `The key ${key.id} is valid from ${new Date(key.notBefore).toISOString()}.` });
+  }
+  if (key.expiresAt !== null && key.expiresAt <= nowMs) {
+    throw new SignetError('key_expired', { detail: `The key ${key.id} expired at ${new Date(key.expiresAt).toISOString()}.` });
+  }
+  if (consumer.status !== 'active') {
+    throw new SignetError('consumer_disabled', { detail: `The consumer ${consumer.id} is disabled.` });
+  }
+}

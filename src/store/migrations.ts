@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+import * as m001 from '../../migrations/001_consumers_and_keys.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are imported, not discovered on disk, so the same list runs from TypeScript sources
+ * (tests) and from the compiled package. Append new migrations; never edit a released one.
+ */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001_consumers_and_keys', m001]];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+export const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName: 'signet_migrations' };
+
+export async function migrateToLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest(migrationConfig);
+}
+
+export async function rollbackAll(knex: Knex): Promise<void> {
+  await knex.migrate.rollback(migrationConfig, true);
+}
