@@ -21,6 +21,8 @@ export class FingerprintSet {
   }
 
   has(hi: number, lo: number): boolean {
+    hi >>>= 0;
+    lo >>>= 0;
     for (let i = lo & this.mask; ; i = (i + 1) & this.mask) {
       const h = this.hi[i]!;
       const l = this.lo[i]!;
@@ -31,6 +33,8 @@ export class FingerprintSet {
 
   /** Adds the fingerprint; returns false when it was already present. */
   add(hi: number, lo: number): boolean {
+    hi >>>= 0;
+    lo >>>= 0;
     if ((this.size + 1) * 2 > this.hi.length) this.grow();
     for (let i = lo & this.mask; ; i = (i + 1) & this.mask) {
       const h = this.hi[i]!;

@@ -36,7 +36,7 @@ export class MemoryReplayStore implements ReplayStore {
     this.dropExpired();
     const digest = createHash('sha256').update(this.salt).update(kid).update('\0').update(jti).digest();
     const hi = digest.readUInt32LE(0);
-    const lo = digest.readUInt32LE(4) | 1;
+    const lo = (digest.readUInt32LE(4) | 1) >>> 0; // never (0, 0), and unsigned like the table
     for (const bucket of this.buckets.values()) if (bucket.has(hi, lo)) return 'replayed';
     if (this.liveEntries >= this.options.capacity) {
       throw new SignetError('replay_store_full', {
