@@ -109,3 +109,31 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
   if (overrides.audience === undefined && e.SIGNET_AUDIENCE === undefined) config.audience = origin.origin;
   return Object.freeze(config);
 }
+
+/** Client-side settings of the `signet` CLI, from the environment (they override the profile file). */
+export interface ClientEnv {
+  /** SIGNET_CONFIG, default ~/.config/signet/config.json (XDG_CONFIG_HOME respected). */
+  configFile: string;
+  /** SIGNET_PROFILE: the profile to use when --profile is not given. */
+  profile: string | undefined;
+  /** SIGNET_SERVER, SIGNET_KID, SIGNET_KEY_FILE: override the profile's values. */
+  server: string | undefined;
+  kid: string | undefined;
+  keyFile: string | undefined;
+  /** NO_COLOR (https://no-color.org): disables coloured output when set. */
+  noColor: boolean;
+}
+
+export function loadClientEnv(env: Env = process.env): Readonly<ClientEnv> {
+  const value = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const home = value('HOME') ?? value('USERPROFILE') ?? '.';
+  const configHome = value('XDG_CONFIG_HOME') ?? `${home}/.config`;
+  return Object.freeze({
+    configFile: value('SIGNET_CONFIG') ?? `${configHome}/signet/config.json`,
+    profile: value('SIGNET_PROFILE'),
+    server: value('SIGNET_SERVER'),
+    kid: value('SIGNET_KID'),
+    keyFile: value('SIGNET_KEY_FILE'),
+    noColor: value('NO_COLOR') !== undefined,
+  });
+}
