@@ -1,0 +1,10 @@
+/**
+ * The few environment variables the test suite itself reads (the application reads its settings
+ * only through src/config.ts). Kept in one place so a reader sees every knob of the suite.
+ */
+
+/** SIGNET_FUZZ_RUNS: fast-check runs per property (default 1000; CI sets 10000). */
+export const FUZZ_RUNS = Number(process.env.SIGNET_FUZZ_RUNS ?? 1000);
+
+/** SIGNET_TEST_PG_URL: a throwaway PostgreSQL database for the store contract suite; unset skips it. */
+export const PG_URL: string | undefined = process.env.SIGNET_TEST_PG_URL || undefined;

@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SignetError } from '../../src/protocol/errors.js';
+import { parseStrictJson } from '../../src/protocol/strict-json.js';
+import { FUZZ_RUNS } from '../helpers/test-env.js';
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const parse = (text: string) => parseStrictJson(utf8(text));
+
+function refusalOf(input: string | Uint8Array): SignetError | undefined {
+  try {
+    parseStrictJson(typeof input === 'string' ? utf8(input) : input);
+    return undefined;
+  } catch (error) {
+    return error as SignetError;
+  }
+}
+
+function expectRefused(input: string | Uint8Array): void {
+  const error = refusalOf(input);
+  expect(error, `accepted ${String(input)}`).toBeInstanceOf(SignetError);
+  expect(error?.code).toBe('invalid_token');
+}
+
+describe('strict JSON', () => {
+  it('parses ordinary JSON like JSON.parse', () => {
+    const text = ' {"a": [1, -2.5e3, true, false, null], "b": {"c": "d\\n\\u00e9\\"\\\\\\/"}, "e": ""} ';
+    expect(parse(text)).toEqual(JSON.parse(text));
+  });
+
+  it('refuses duplicate member names, including duplicates spelt with escapes and in nested objects', () => {
+    expectRefused('{"alg":"EdDSA","alg":"none"}');
+    expectRefused('{"alg":"EdDSA","\\u0061lg":"none"}');
+    expectRefused('{"a":{"b":1,"b":2}}');
+    expectRefused('[{"x":1,"x":1}]');
+  });
+
+  it('accepts the same member name in sibling objects', () => {
+    expect(parse('[{"x":1},{"x":2}]')).toEqual([{ x: 1 }, { x: 2 }]);
+  });
+
+  it('refuses a __proto__ member, also when spelt with escapes', () => {
+    expectRefused('{"__proto__":{"admin":true}}');
+    expectRefused('{"\\u005f_proto__":{"admin":true}}');
+    expectRefused('{"\\u005F\\u005Fproto\\u005f\\u005f":1}');
+    expectRefused('{"a":{"__proto__":null}}');
+  });
+
+  it('does not let any member reach Object.prototype', () => {
+    parse('{"constructor":{"prototype":{"polluted":true}},"toString":1}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a byte-order mark', () => {
+    expectRefused(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{}')]));
+  });
+
+  it.each([
+    ['a truncated sequence', [0x22, 0xc3, 0x22]],
+    ['a lone continuation byte', [0x22, 0x80, 0x22]],
+    ['an overlong encoding of "/"', [0x22, 0xc0, 0xaf, 0x22]],
+    ['an encoded surrogate', [0x22, 0xed, 0xa0, 0x80, 0x22]],
+    ['a code point above U+10FFFF', [0x22, 0xf4, 0x90, 0x80, 0x80, 0x22]],
+    ['the byte 0xFF', [0x22, 0xff, 0x22]],
+  ])('refuses invalid UTF-8: %s', (_, raw) => {
+    expectRefused(new Uint8Array(raw));
+  });
+
+  it('accepts nesting up to 8 levels below the top and refuses 9', () => {
+    expect(parse('['.repeat(9) + ']'.repeat(9))).toBeDefined();
+    expectRefused('['.repeat(10) + ']'.repeat(10));
+    expectRefused('{"a":'.repeat(10) + '1' + '}'.repeat(10));
+  });
+
+  it('refuses absurdly deep nesting with invalid_token, not a stack overflow', () => {
+    expectRefused('['.repeat(100_000));
+  });
+
+  it.each([
+    ['trailing characters', '{} x'],
+    ['two values', '{}{}'],
+    ['a trailing comma in an object', '{"a":1,}'],
+    ['a trailing comma in an array', '[1,]'],
+    ['single quotes', "{'a':1}"],
+    ['an unquoted name', '{a:1}'],
+    ['a leading zero', '[01]'],
+    ['a plus sign', '[+1]'],
+    ['a bare decimal point', '[1.]'],
+    ['NaN', '[NaN]'],
+    ['Infinity', '[Infinity]'],
+    ['a raw control character in a string', '"a\u0001b"'],
+    ['a raw newline in a string', '"a\nb"'],
+    ['an unknown escape', '"\\x41"'],
+    ['a short unicode escape', '"\\u00e"'],
+    ['an unterminated string', '"abc'],
+    ['a comment', '{} // x'],
+    ['nothing', ''],
+    ['only whitespace', '  '],
+  ])('refuses %s', (_, text) => {
+    expectRefused(text);
+  });
+
+  it('agrees with JSON.parse on every JSON text without duplicates, __proto__ or deep nesting', () => {
+    const json = fc
+      .jsonValue({ maxDepth: 7 })
+      .filter((value) => !JSON.stringify(value).includes('"__proto__"'));
+    fc.assert(
+      fc.property(json, (value) => {
+        const text = JSON.stringify(value);
+        expect(parse(text)).toEqual(JSON.parse(text));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('never throws anything but invalid_token on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (raw) => {
+        const error = refusalOf(raw);
+        if (error !== undefined) expect(error.code).toBe('invalid_token');
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+});
