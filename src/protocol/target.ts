@@ -1,6 +1,10 @@
 import { PRESIGN_PARAM } from './format.js';
 
-const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#@\s]+)([^?#\s]*)(\?[^#\s]*)?$/;
+// The path, when present, starts with "/": otherwise "https://user:pw@host/x" would read as host
+// "user:pw" with the path "@host/x".
+const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#@\s]+)(\/[^?#\s]*)?(\?[^#\s]*)?$/;
+/** A host name or bracketed IPv6 literal, then an optional all-digit port. */
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::\d*)?$/;
 const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
 
 export interface CanonicalUrl {
@@ -28,11 +32,12 @@ export function canonicalizeUrl(url: string, options: { dropParam?: string } = {
   const scheme = match[1]!.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') return undefined;
   let authority = match[2]!.toLowerCase();
+  if (!AUTHORITY.test(authority)) return undefined;
   const port = /:(\d*)$/.exec(authority);
   if (port !== null && (port[1] === '' || port[1] === DEFAULT_PORTS[scheme])) {
     authority = authority.slice(0, port.index);
   }
-  const path = upperEscapes(match[3] === '' ? '/' : match[3]!);
+  const path = upperEscapes(match[3] ?? '/');
   let query = match[4] === undefined ? '' : upperEscapes(match[4].slice(1));
   if (options.dropParam !== undefined) query = dropQueryParam(query, options.dropParam);
   const target = query === '' ? path : `${path}?${query}`;
