@@ -1,46 +1,98 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { SignetError } from '../protocol/errors.js';
+import { importEd25519PublicKey } from '../protocol/public-key.js';
 import { exportPrivateKey, exportPublicKey, importPrivateKey, type Ed25519KeyPair, type KeyFormat } from './keys.js';
 
 /**
- * Node-only: key files on disk. Private key files are created with mode 0600, and, as ssh does,
- * loading one that group or others can read is refused unless the caller opts out.
+ * Node-only: key files on disk (the one module of the client kit that is not browser-safe).
+ * Private key files are created with mode 0600, and, as ssh does, loading one that group or
+ * others can read is refused unless the caller opts out.
  */
-export async function saveKeyPair(
-  pair: Ed25519KeyPair,
-  path: string,
-  options: { format?: 'jwk' | 'pem'; publicFormat?: KeyFormat; overwrite?: boolean } = {},
-): Promise<{ privatePath: string; publicPath: string; publicKey: string }> {
-  const privateText = await exportPrivateKey(pair, options.format ?? 'pem');
-  const publicKey = exportPublicKey(pair.publicKey, options.publicFormat ?? options.format ?? 'pem');
-  const flag = options.overwrite === true ? 'w' : 'wx';
-  try {
-    await writeFile(path, privateText, { mode: 0o600, flag });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new SignetError('conflict', { detail: `${path} already exists; refusing to overwrite a key file.` });
-    }
-    throw error;
+
+/** Loading a private key file whose permissions let others read it. */
+export class KeyFilePermissionError extends SignetError {
+  constructor(
+    readonly path: string,
+    /** The file's permission bits, e.g. 0o644. */
+    readonly mode: number,
+  ) {
+    const octal = mode.toString(8).padStart(4, '0');
+    super('invalid_request', {
+      detail: `Permissions ${octal} for ${path} are too open: a private key file must not be readable by group or others. Run: chmod 600 ${path}`,
+    });
+    this.name = 'KeyFilePermissionError';
   }
-  // writeFile's mode is masked by the umask and ignored for existing files: set it explicitly.
-  await chmod(path, 0o600);
+}
+
+export interface SaveKeyPairOptions {
+  /** Private key format: pem (PKCS#8, default), jwk or openssh. */
+  format?: KeyFormat;
+  /** Public key format (default: the same as `format`). */
+  publicFormat?: KeyFormat;
+  /** Comment for OpenSSH keys. */
+  comment?: string;
+  /** Replace existing files; by default an existing key file is never overwritten. */
+  overwrite?: boolean;
+}
+
+export interface SavedKeyPair {
+  privatePath: string;
+  publicPath: string;
+  /** The public key text, ready to upload. */
+  publicKey: string;
+}
+
+/** Writes the private key to `path` (mode 0600) and the public key to `path.pub` (mode 0644). */
+export async function saveKeyPair(pair: Ed25519KeyPair, path: string, options: SaveKeyPairOptions = {}): Promise<SavedKeyPair> {
+  const format = options.format ?? 'pem';
+  const privateText = await exportPrivateKey(pair, format, { comment: options.comment ?? '' });
+  const publicKey = exportPublicKey(pair.publicKey, options.publicFormat ?? format, options.comment ?? '');
+  const flag = options.overwrite === true ? 'w' : 'wx';
   const publicPath = `${path}.pub`;
-  await writeFile(publicPath, publicKey, { mode: 0o644, flag });
+  for (const target of [path, publicPath]) {
+    try {
+      await writeFile(target, target === path ? privateText : publicKey, { mode: target === path ? 0o600 : 0o644, flag });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new SignetError('conflict', { detail: `${target} already exists; refusing to overwrite a key file.` });
+      }
+      throw new SignetError('invalid_request', { detail: `Cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.` });
+    }
+    // writeFile's mode is masked by the umask and ignored for an existing file: set it explicitly.
+    if (target === path) await chmod(path, 0o600);
+  }
   return { privatePath: path, publicPath, publicKey };
 }
 
-export async function loadPrivateKeyFile(path: string, options: { allowInsecurePermissions?: boolean } = {}): Promise<Ed25519KeyPair> {
+export interface LoadPrivateKeyOptions {
+  /** Skip the permission check (for example on file systems without Unix permissions). */
+  allowInsecurePermissions?: boolean;
+  /** Make the loaded key exportable again (default false: it can only sign). */
+  extractable?: boolean;
+}
+
+/** Loads a private key file in any supported format (PEM, JWK or OpenSSH). */
+export async function loadPrivateKeyFile(path: string, options: LoadPrivateKeyOptions = {}): Promise<Ed25519KeyPair> {
   let info;
   try {
     info = await stat(path);
   } catch {
     throw new SignetError('invalid_request', { detail: `Cannot read the key file ${path}.` });
   }
+  if (!info.isFile()) throw new SignetError('invalid_request', { detail: `The key file ${path} is not a regular file.` });
   if (options.allowInsecurePermissions !== true && process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
-    const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-    throw new SignetError('invalid_request', {
-      detail: `Permissions ${mode} for ${path} are too open: a private key must not be readable by others. Run: chmod 600 ${path}`,
-    });
+    throw new KeyFilePermissionError(path, info.mode & 0o777);
   }
-  return importPrivateKey(await readFile(path, 'utf8'));
+  return importPrivateKey(await readFile(path, 'utf8'), { extractable: options.extractable ?? false });
+}
+
+/** Loads a public key file (JWK, PEM or an OpenSSH line) as its 32 raw bytes. */
+export async function loadPublicKeyFile(path: string): Promise<Uint8Array> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new SignetError('invalid_request', { detail: `Cannot read the public key file ${path}.` });
+  }
+  return importEd25519PublicKey(text);
 }

@@ -1,6 +1,8 @@
-import { decodeBase64, decodeBase64url, encodeBase64 } from '../protocol/base64url.js';
+import { getPublicKeyAsync } from '@noble/ed25519';
+import { decodeBase64, decodeBase64url, encodeBase64, encodeBase64url } from '../protocol/base64url.js';
 import { SignetError } from '../protocol/errors.js';
 import { importEd25519PublicKey, publicKeyToJwk, publicKeyToOpenSsh, publicKeyToPem, type Ed25519PublicJwk } from '../protocol/public-key.js';
+import { decodeOpenSshPrivateKey, encodeOpenSshPrivateKey, isOpenSshPrivateKey } from './openssh-private-key.js';
 
 /** An Ed25519 key pair held as WebCrypto keys: the same type in Node and in browsers. */
 export interface Ed25519KeyPair {
@@ -34,11 +36,18 @@ export interface PrivateJwk {
   d: string;
 }
 
-/** Imports a private key from a JWK (object or JSON text) or a PKCS#8 PEM block. */
+/**
+ * Imports an Ed25519 private key from a JWK (object or JSON text), a PKCS#8 PEM block
+ * (`openssl genpkey -algorithm ed25519`) or an unencrypted OpenSSH private key
+ * (`ssh-keygen -t ed25519 -N ''`).
+ */
 export async function importPrivateKey(input: string | PrivateJwk, options: { extractable?: boolean } = {}): Promise<Ed25519KeyPair> {
   const extractable = options.extractable ?? true;
   let jwk: PrivateJwk | undefined;
-  if (typeof input === 'string' && input.trim().startsWith('-----BEGIN PRIVATE KEY-----')) {
+  if (typeof input === 'string' && isOpenSshPrivateKey(input)) {
+    const key = decodeOpenSshPrivateKey(input);
+    jwk = { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(key.publicKey), d: encodeBase64url(key.seed) };
+  } else if (typeof input === 'string' && input.trim().startsWith('-----BEGIN PRIVATE KEY-----')) {
     const body = input.trim().replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, '');
     const der = decodeBase64(body);
     if (der === undefined) throw invalidKey('The PEM private key is not valid base64.');
@@ -58,10 +67,13 @@ export async function importPrivateKey(input: string | PrivateJwk, options: { ex
   } else if (typeof input === 'object' && input !== null) {
     jwk = input;
   }
-  if (jwk === undefined) throw invalidKey('Unrecognised private key: expected an Ed25519 JWK or a PEM "PRIVATE KEY" block.');
+  if (jwk === undefined) {
+    throw invalidKey('Unrecognised private key: expected an Ed25519 JWK, a PEM "PRIVATE KEY" block or an OpenSSH private key.');
+  }
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string') {
     throw invalidKey('The private key must be an Ed25519 JWK with "x" and "d".');
   }
+  await checkPublicMatchesSeed(jwk);
   let privateKey: CryptoKey;
   try {
     privateKey = await subtle().importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, { name: 'Ed25519' }, extractable, ['sign']);
@@ -71,8 +83,33 @@ export async function importPrivateKey(input: string | PrivateJwk, options: { ex
   return { privateKey, publicKey: decodeBase64url(jwk.x) };
 }
 
-/** Serialises the private key (PKCS#8 PEM or JWK). The key must have been made extractable. */
-export async function exportPrivateKey(pair: Ed25519KeyPair, format: 'jwk' | 'pem'): Promise<string> {
+/**
+ * Not every WebCrypto checks that a JWK's "x" belongs to its "d"; a mismatch would make every
+ * signature fail on the server with no hint why, so it is caught here, locally.
+ */
+async function checkPublicMatchesSeed(jwk: PrivateJwk): Promise<void> {
+  let seed: Uint8Array;
+  let x: Uint8Array;
+  try {
+    seed = decodeBase64url(jwk.d);
+    x = decodeBase64url(jwk.x);
+  } catch {
+    throw invalidKey('The private key\'s "x" and "d" must be canonical base64url.');
+  }
+  if (seed.length !== 32 || x.length !== 32) throw invalidKey('The private key\'s "x" and "d" must each encode 32 bytes.');
+  const derived = await getPublicKeyAsync(seed);
+  if (!derived.every((byte, i) => byte === x[i])) throw invalidKey('The private key\'s public part "x" does not belong to its private part "d".');
+}
+
+/**
+ * Serialises the private key: PKCS#8 PEM, JWK, or an unencrypted OpenSSH private key (which
+ * `ssh-keygen -y -f FILE` reads). The key must have been made extractable.
+ */
+export async function exportPrivateKey(pair: Ed25519KeyPair, format: KeyFormat, options: { comment?: string } = {}): Promise<string> {
+  if (format === 'openssh') {
+    const jwk = (await subtle().exportKey('jwk', pair.privateKey)) as JsonWebKey;
+    return encodeOpenSshPrivateKey({ seed: decodeBase64url(jwk.d!), publicKey: pair.publicKey, comment: options.comment ?? '' });
+  }
   if (format === 'jwk') {
     const jwk = (await subtle().exportKey('jwk', pair.privateKey)) as JsonWebKey;
     return JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, null, 2) + '\n';

@@ -1,0 +1,139 @@
+import { SignetError } from '../protocol/errors.js';
+import type { RequestClaims } from '../protocol/format.js';
+import { signRequest } from '../protocol/sign.js';
+import { bufferBody, DEFAULT_MAX_BODY_BYTES, type JsonBody } from './body.js';
+import { isProblemResponse, SignetResponseError } from './errors.js';
+import { toSigningKey, type ClientKey } from './signing-key.js';
+
+export interface SignedFetchOptions {
+  /** Relative URLs resolve against this, as `new URL(path, baseUrl)` does. */
+  baseUrl?: string;
+  key: ClientKey;
+  kid: string;
+  /** The fetch to send with (default: the global fetch). */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Local clock in epoch milliseconds (default Date.now). The learnt offset is added to it. */
+  now?: () => number;
+  /** Token lifetime in seconds (default 60; the server's maximum applies). */
+  lifetimeSeconds?: number;
+  /** Defaults to the URL's origin, which is the server's default audience. */
+  audience?: string;
+  /** Largest body buffered for signing (default DEFAULT_MAX_BODY_BYTES, 8 MiB). */
+  maxBodyBytes?: number;
+  /** Correct the clock from the server's time and retry once on a clock-skew refusal (default true). */
+  retryOnClockSkew?: boolean;
+  /** Called with the claims of every token signed (diagnostics: `signet request --explain`). */
+  onSigned?: (claims: RequestClaims, kid: string) => void;
+}
+
+/** RequestInit whose body may also be a plain object or array, sent as JSON. */
+export type SignedRequestInit = Omit<RequestInit, 'body'> & { body?: RequestInit['body'] | JsonBody };
+
+export interface SignedFetch {
+  (input: string | URL | Request, init?: SignedRequestInit): Promise<Response>;
+  /** Milliseconds added to the local clock, learnt from the server's time after a clock-skew refusal. */
+  readonly clockOffsetMs: number;
+}
+
+const CLOCK_SKEW_CODES: ReadonlySet<string> = new Set(['token_expired', 'token_issued_in_future']);
+
+interface Prepared {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: unknown;
+  rest: RequestInit;
+}
+
+async function prepare(input: string | URL | Request, init: SignedRequestInit, baseUrl: string | undefined): Promise<Prepared> {
+  const { body: initBody, headers: initHeaders, method: initMethod, ...rest } = init;
+  let target: string;
+  let method = initMethod;
+  let headers = new Headers(initHeaders);
+  let body: unknown = initBody;
+  if (typeof Request !== 'undefined' && input instanceof Request) {
+    target = input.url;
+    method ??= input.method;
+    if (initHeaders === undefined) headers = new Headers(input.headers);
+    if (initBody === undefined && input.body !== null) body = new Uint8Array(await input.arrayBuffer());
+    rest.signal ??= input.signal;
+    rest.redirect ??= input.redirect;
+    rest.credentials ??= input.credentials;
+  } else {
+    target = String(input);
+  }
+  let url: URL;
+  try {
+    url = new URL(target, baseUrl);
+  } catch {
+    throw new SignetError('invalid_request', {
+      detail: baseUrl === undefined ? `"${target}" is not an absolute URL and no baseUrl is set.` : `Cannot resolve "${target}" against ${baseUrl}.`,
+    });
+  }
+  // fetch never sends a fragment; the signed URL must not carry one either.
+  url.hash = '';
+  return { url: url.href, method: (method ?? 'GET').toUpperCase(), headers, body, rest };
+}
+
+/** A fresh, exactly-sized copy, so no transport sends bytes around a view of a larger buffer. */
+function exactBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(bytes);
+}
+
+/**
+ * A drop-in `fetch` that signs every request. It returns the Response for every answer except a
+ * Signet refusal: a 401 or 403 `application/problem+json` body with a Signet `code`, which it
+ * throws as a SignetResponseError (code, detail, requestId, mismatches). On `token_expired` or
+ * `token_issued_in_future` it first learns the clock offset from the problem's `server_time`,
+ * re-signs with a fresh `jti` and retries once.
+ */
+export function createSignedFetch(options: SignedFetchOptions): SignedFetch {
+  const key = toSigningKey(options.key);
+  const send = options.fetch ?? ((url: string, init: RequestInit) => globalThis.fetch(url, init));
+  const now = options.now ?? (() => Date.now());
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let offsetMs = 0;
+
+  async function signedFetch(input: string | URL | Request, init: SignedRequestInit = {}): Promise<Response> {
+    const request = await prepare(input, init, options.baseUrl);
+    const { bytes, contentType } = await bufferBody(request.body, maxBodyBytes);
+    if (contentType !== undefined && !request.headers.has('content-type')) request.headers.set('content-type', contentType);
+    const body = bytes === undefined ? undefined : exactBytes(bytes);
+    for (let attempt = 0; ; attempt++) {
+      const signed = await signRequest({
+        method: request.method,
+        url: request.url,
+        ...(body !== undefined ? { body } : {}),
+        key,
+        kid: options.kid,
+        now: now() + offsetMs,
+        ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
+        ...(options.audience !== undefined ? { audience: options.audience } : {}),
+      });
+      options.onSigned?.(signed.claims, options.kid);
+      request.headers.set('authorization', signed.authorization);
+      const response = await send(request.url, { ...request.rest, method: request.method, headers: request.headers, ...(body !== undefined ? { body } : {}) });
+      const error = await signetRefusal(response);
+      if (error === undefined) return response;
+      const retry = attempt === 0 && options.retryOnClockSkew !== false && CLOCK_SKEW_CODES.has(error.code) && error.serverTime !== undefined;
+      if (!retry) throw error;
+      // server_time is whole seconds: aim at the middle of that second.
+      offsetMs = error.serverTime! * 1000 + 500 - now();
+    }
+  }
+
+  Object.defineProperty(signedFetch, 'clockOffsetMs', { get: () => offsetMs, enumerable: true });
+  return signedFetch as SignedFetch;
+}
+
+/** A Signet authentication refusal (401/403 problem with a Signet code), or undefined. */
+async function signetRefusal(response: Response): Promise<SignetResponseError | undefined> {
+  if ((response.status !== 401 && response.status !== 403) || !isProblemResponse(response)) return undefined;
+  const error = await SignetResponseError.fromResponse(response.clone());
+  if (error === undefined) return undefined;
+  // The body was read through a clone; release the original's.
+  await response.body?.cancel().catch(() => undefined);
+  return error;
+}
