@@ -3,15 +3,19 @@ import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { KnexAuditStore } from './knex-audit.js';
 import { KnexCredentialStore } from './knex-credential-store.js';
+import { KnexEnrollmentStore } from './knex-enrollment-store.js';
 import { MemoryReplayStore } from './memory-replay-store.js';
 import { migrateToLatest } from './migrations.js';
-import type { CredentialStore, ReplayStore } from './types.js';
+import type { AuditStore, CredentialStore, EnrollmentStore, ReplayStore } from './types.js';
 
 export interface Stores {
   db: Knex;
   credentials: CredentialStore;
   replay: ReplayStore;
+  audit: AuditStore;
+  enrollment: EnrollmentStore;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,8 @@ export async function createStores(config: Pick<Config, 'db' | 'replayCapacity' 
     db,
     credentials: new KnexCredentialStore(db),
     replay: new MemoryReplayStore({ clock, capacity: config.replayCapacity }),
+    audit: new KnexAuditStore(db),
+    enrollment: new KnexEnrollmentStore(db),
     close: () => db.destroy(),
   };
 }

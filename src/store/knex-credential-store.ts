@@ -1,85 +1,66 @@
 import type { Knex } from 'knex';
 import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
-import type { KeyType } from '../protocol/format.js';
-import type {
-  ConsumerRecord,
-  ConsumerStatus,
-  CredentialStore,
-  KeyRecord,
-  KeyWithConsumer,
-  NewConsumer,
-  NewKey,
+import { SignetError } from '../protocol/errors.js';
+import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
+import { consumerRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import {
+  LOCAL_OPERATOR_CONTEXT,
+  type AuditContext,
+  type ConsumerPatch,
+  type ConsumerQuery,
+  type ConsumerRecord,
+  type ConsumerStatus,
+  type CredentialStore,
+  type KeyRecord,
+  type KeyRotation,
+  type KeyWithConsumer,
+  type NewConsumer,
+  type NewKey,
+  type Page,
 } from './types.js';
 
-type Row = Record<string, unknown>;
-
-const num = (value: unknown): number => Number(value);
-const optionalNum = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-
-function toConsumer(row: Row, prefix = ''): ConsumerRecord {
-  return {
-    id: String(row[`${prefix}id`]),
-    name: String(row[`${prefix}name`]),
-    status: row[`${prefix}status`] as ConsumerStatus,
-    createdAt: num(row[`${prefix}created_at`]),
-    updatedAt: num(row[`${prefix}updated_at`]),
-  };
+function encodeCursor(consumer: ConsumerRecord): string {
+  return encodeBase64url(new TextEncoder().encode(JSON.stringify([consumer.createdAt, consumer.id])));
 }
 
-function toKey(row: Row): KeyRecord {
-  return {
-    id: String(row.id),
-    consumerId: String(row.consumer_id),
-    type: row.type as KeyType,
-    publicKey: row.public_key === null ? null : decodeBase64url(String(row.public_key)),
-    thumbprint: row.thumbprint === null ? null : String(row.thumbprint),
-    label: String(row.label),
-    scopes: JSON.parse(String(row.scopes)) as string[],
-    notBefore: optionalNum(row.not_before),
-    expiresAt: optionalNum(row.expires_at),
-    revokedAt: optionalNum(row.revoked_at),
-    lastUsedAt: optionalNum(row.last_used_at),
-    createdAt: num(row.created_at),
-  };
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(decodeBase64url(cursor)));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return value as [number, string];
+  } catch {
+    // fall through to the refusal below
+  }
+  throw new SignetError('invalid_request', { detail: 'The cursor is not one this server returned.', extra: { errors: [{ path: 'cursor', message: 'Unreadable cursor.' }] } });
 }
-
-function keyRow(key: NewKey, now: number): Row {
-  return {
-    id: key.id,
-    consumer_id: key.consumerId,
-    type: key.type,
-    public_key: key.publicKey === null ? null : encodeBase64url(key.publicKey),
-    thumbprint: key.thumbprint,
-    label: key.label ?? '',
-    scopes: JSON.stringify(key.scopes ?? []),
-    not_before: key.notBefore ?? null,
-    expires_at: key.expiresAt ?? null,
-    revoked_at: null,
-    last_used_at: null,
-    created_at: now,
-  };
-}
-
-const KEY_WITH_CONSUMER_COLUMNS = [
-  'keys.*',
-  'consumers.id as c_id',
-  'consumers.name as c_name',
-  'consumers.status as c_status',
-  'consumers.created_at as c_created_at',
-  'consumers.updated_at as c_updated_at',
-];
 
 export class KnexCredentialStore implements CredentialStore {
   constructor(private readonly db: Knex) {}
 
-  async createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number): Promise<KeyWithConsumer> {
-    await this.db.transaction(async (trx) => {
-      await trx('consumers').insert({ id: consumer.id, name: consumer.name, status: 'active', created_at: now, updated_at: now });
-      await trx('keys').insert(keyRow({ ...key, consumerId: consumer.id }, now));
+  async createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyWithConsumer> {
+    return this.db.transaction(async (trx) => {
+      const cRow = consumerRow(consumer, now);
+      const kRow = keyRow({ ...key, consumerId: consumer.id }, now);
+      await trx('consumers').insert(cRow);
+      await trx('keys').insert(kRow);
+      const created = { consumer: toConsumer(cRow), key: toKey(kRow) };
+      await appendAudit(trx, audit, now, [
+        { action: 'consumer.create', targetType: 'consumer', targetId: consumer.id, consumerId: consumer.id, after: consumerSummary(created.consumer) },
+        { action: 'key.create', targetType: 'key', targetId: key.id, consumerId: consumer.id, after: keySummary(created.key) },
+      ]);
+      return created;
     });
-    const created = await this.findKey(key.id);
-    if (created === undefined) throw new Error('consumer and key vanished right after their insert');
-    return created;
+  }
+
+  async createConsumer(consumer: NewConsumer, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<ConsumerRecord> {
+    return this.db.transaction(async (trx) => {
+      const row = consumerRow(consumer, now);
+      await trx('consumers').insert(row);
+      const created = toConsumer(row);
+      await appendAudit(trx, audit, now, [
+        { action: 'consumer.create', targetType: 'consumer', targetId: created.id, consumerId: created.id, after: consumerSummary(created) },
+      ]);
+      return created;
+    });
   }
 
   async getConsumer(id: string): Promise<ConsumerRecord | undefined> {
@@ -87,14 +68,82 @@ export class KnexCredentialStore implements CredentialStore {
     return row === undefined ? undefined : toConsumer(row);
   }
 
-  async setConsumerStatus(id: string, status: ConsumerStatus, now: number): Promise<boolean> {
-    return (await this.db('consumers').where({ id }).update({ status, updated_at: now })) > 0;
+  async listConsumers(query: ConsumerQuery): Promise<Page<ConsumerRecord>> {
+    const q = this.db('consumers').orderBy('created_at').orderBy('id').limit(query.limit + 1);
+    if (query.status !== undefined) q.where('status', query.status);
+    if (query.plan !== undefined) q.where('plan', query.plan);
+    if (query.cursor !== undefined) {
+      const [createdAt, id] = decodeCursor(query.cursor);
+      q.where((w) => w.where('created_at', '>', createdAt).orWhere((x) => x.where('created_at', createdAt).andWhere('id', '>', id)));
+    }
+    const rows = (await q) as Row[];
+    const items = rows.slice(0, query.limit).map((row) => toConsumer(row));
+    return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!) : null };
   }
 
-  async insertKey(key: NewKey, now: number): Promise<KeyRecord> {
-    const row = keyRow(key, now);
-    await this.db('keys').insert(row);
-    return toKey(row);
+  async updateConsumer(id: string, patch: ConsumerPatch, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<ConsumerRecord | undefined> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('consumers').where({ id }).first();
+      if (row === undefined) return undefined;
+      const before = toConsumer(row);
+      const changes: Row = { updated_at: now };
+      if (patch.name !== undefined) changes.name = patch.name;
+      if (patch.plan !== undefined) changes.plan = patch.plan;
+      if (patch.metadata !== undefined) changes.metadata = JSON.stringify(patch.metadata);
+      if (patch.allowedModes !== undefined) changes.allowed_modes = JSON.stringify(patch.allowedModes);
+      await trx('consumers').where({ id }).update(changes);
+      const after = toConsumer({ ...row, ...changes });
+      await appendAudit(trx, audit, now, [
+        { action: 'consumer.update', targetType: 'consumer', targetId: id, consumerId: id, before: consumerSummary(before), after: consumerSummary(after) },
+      ]);
+      return after;
+    });
+  }
+
+  async setConsumerStatus(id: string, status: ConsumerStatus, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('consumers').where({ id }).first();
+      if (row === undefined) return false;
+      if (row.status === status) return true;
+      await trx('consumers').where({ id }).update({ status, updated_at: now });
+      await appendAudit(trx, audit, now, [
+        {
+          action: status === 'active' ? 'consumer.enable' : 'consumer.disable',
+          targetType: 'consumer',
+          targetId: id,
+          consumerId: id,
+          before: { status: row.status },
+          after: { status },
+        },
+      ]);
+      return true;
+    });
+  }
+
+  async deleteConsumer(id: string, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('consumers').where({ id }).first();
+      if (row === undefined) return false;
+      const keys = ((await trx('keys').where({ consumer_id: id }).select('thumbprint')) as Row[]).map((k) => k.thumbprint);
+      // Delete children explicitly rather than rely on the foreign-key cascade being switched on.
+      await trx('enrollment_codes').where({ consumer_id: id }).delete();
+      await trx('keys').where({ consumer_id: id }).delete();
+      await trx('consumers').where({ id }).delete();
+      await appendAudit(trx, audit, now, [
+        { action: 'consumer.delete', targetType: 'consumer', targetId: id, consumerId: id, before: { ...consumerSummary(toConsumer(row)), key_thumbprints: keys } },
+      ]);
+      return true;
+    });
+  }
+
+  async insertKey(key: NewKey, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyRecord> {
+    return this.db.transaction(async (trx) => {
+      const row = keyRow(key, now);
+      await trx('keys').insert(row);
+      const created = toKey(row);
+      await appendAudit(trx, audit, now, [{ action: 'key.create', targetType: 'key', targetId: key.id, consumerId: key.consumerId, after: keySummary(created) }]);
+      return created;
+    });
   }
 
   async findKey(id: string): Promise<KeyWithConsumer | undefined> {
@@ -110,8 +159,42 @@ export class KnexCredentialStore implements CredentialStore {
     return rows.map(toKey);
   }
 
-  async revokeKey(id: string, now: number): Promise<boolean> {
-    return (await this.db('keys').where({ id }).whereNull('revoked_at').update({ revoked_at: now })) > 0;
+  async revokeKey(id: string, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('keys').where({ id }).whereNull('revoked_at').first();
+      if (row === undefined) return false;
+      await trx('keys').where({ id }).whereNull('revoked_at').update({ revoked_at: now });
+      const before = toKey(row);
+      await appendAudit(trx, audit, now, [
+        { action: 'key.revoke', targetType: 'key', targetId: id, consumerId: before.consumerId, before: keySummary(before), after: keySummary({ ...before, revokedAt: now }) },
+      ]);
+      return true;
+    });
+  }
+
+  async rotateKey(previousId: string, key: NewKey, previousExpiresAt: number, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyRotation | undefined> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('keys').where({ id: previousId }).first();
+      if (row === undefined) return undefined;
+      const before = toKey(row);
+      const expiresAt = before.expiresAt === null ? previousExpiresAt : Math.min(before.expiresAt, previousExpiresAt);
+      const newRow = keyRow({ ...key, consumerId: before.consumerId }, now);
+      await trx('keys').insert(newRow);
+      await trx('keys').where({ id: previousId }).update({ expires_at: expiresAt });
+      const rotation = { previous: { ...before, expiresAt }, key: toKey(newRow) };
+      await appendAudit(trx, audit, now, [
+        { action: 'key.create', targetType: 'key', targetId: key.id, consumerId: before.consumerId, after: { ...keySummary(rotation.key), replaces: previousId } },
+        {
+          action: 'key.rotate',
+          targetType: 'key',
+          targetId: previousId,
+          consumerId: before.consumerId,
+          before: keySummary(before),
+          after: { ...keySummary(rotation.previous), replaced_by: key.id },
+        },
+      ]);
+      return rotation;
+    });
   }
 
   async recordLastUsed(lastUsed: ReadonlyMap<string, number>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m001 from '../../migrations/001_consumers_and_keys.js';
+import * as m002 from '../../migrations/002_lifecycle_and_audit.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,7 +11,10 @@ interface Migration {
  * Migrations are imported, not discovered on disk, so the same list runs from TypeScript sources
  * (tests) and from the compiled package. Append new migrations; never edit a released one.
  */
-const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001_consumers_and_keys', m001]];
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['001_consumers_and_keys', m001],
+  ['002_lifecycle_and_audit', m002],
+];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...MIGRATIONS],

@@ -2,10 +2,18 @@ import type { KeyType } from '../protocol/format.js';
 
 export type ConsumerStatus = 'active' | 'disabled';
 
+/** Flat admin-chosen labels on a consumer (stored as JSON text). */
+export type ConsumerMetadata = Record<string, string | number | boolean | null>;
+
 export interface ConsumerRecord {
   id: string;
   name: string;
   status: ConsumerStatus;
+  /** Rate-limit plan name; null for the default plan. */
+  plan: string | null;
+  metadata: ConsumerMetadata;
+  /** Signing modes this consumer may use. */
+  allowedModes: KeyType[];
   createdAt: number;
   updatedAt: number;
 }
@@ -32,20 +40,71 @@ export interface KeyWithConsumer {
   consumer: ConsumerRecord;
 }
 
-export type NewConsumer = Pick<ConsumerRecord, 'id' | 'name'>;
+export type NewConsumer = Pick<ConsumerRecord, 'id' | 'name'> & Partial<Pick<ConsumerRecord, 'plan' | 'metadata' | 'allowedModes'>>;
+export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'plan' | 'metadata' | 'allowedModes'>>;
 export type NewKey = Pick<KeyRecord, 'id' | 'consumerId' | 'type' | 'publicKey' | 'thumbprint'> &
   Partial<Pick<KeyRecord, 'label' | 'scopes' | 'notBefore' | 'expiresAt'>>;
 
-/** Durable consumers and keys (knex: SQLite or PostgreSQL). Times are epoch milliseconds. */
+/**
+ * Who made a change, for the audit log. The store writes the audit entry itself, in the same
+ * transaction as the change, so a change cannot happen without its entry.
+ */
+export interface AuditContext {
+  /** The key id that signed the request, or LOCAL_OPERATOR for direct database access. */
+  actor: string;
+  requestId?: string | null;
+  sourceIp?: string | null;
+}
+
+export const LOCAL_OPERATOR = 'local-operator';
+export const LOCAL_OPERATOR_CONTEXT: AuditContext = Object.freeze({ actor: LOCAL_OPERATOR });
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass it back to read the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ConsumerQuery {
+  status?: ConsumerStatus;
+  plan?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export interface KeyRotation {
+  previous: KeyRecord;
+  key: KeyRecord;
+}
+
+/**
+ * Durable consumers and keys (knex: SQLite or PostgreSQL). Times are epoch milliseconds. Every
+ * method that changes state appends its audit entry in the same transaction (actor from `audit`,
+ * the local operator when omitted).
+ */
 export interface CredentialStore {
-  createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number): Promise<KeyWithConsumer>;
+  createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number, audit?: AuditContext): Promise<KeyWithConsumer>;
+  createConsumer(consumer: NewConsumer, now: number, audit?: AuditContext): Promise<ConsumerRecord>;
   getConsumer(id: string): Promise<ConsumerRecord | undefined>;
-  setConsumerStatus(id: string, status: ConsumerStatus, now: number): Promise<boolean>;
-  insertKey(key: NewKey, now: number): Promise<KeyRecord>;
+  /** Consumers in creation order; an unreadable cursor is a SignetError invalid_request. */
+  listConsumers(query: ConsumerQuery): Promise<Page<ConsumerRecord>>;
+  /** Undefined when there is no such consumer. */
+  updateConsumer(id: string, patch: ConsumerPatch, now: number, audit?: AuditContext): Promise<ConsumerRecord | undefined>;
+  /** False when there is no such consumer. Setting the current status again changes nothing and writes no entry. */
+  setConsumerStatus(id: string, status: ConsumerStatus, now: number, audit?: AuditContext): Promise<boolean>;
+  /** Deletes the consumer with its keys and enrollment codes; the audit history stays. */
+  deleteConsumer(id: string, now: number, audit?: AuditContext): Promise<boolean>;
+  insertKey(key: NewKey, now: number, audit?: AuditContext): Promise<KeyRecord>;
   /** The key and its consumer in one read: what the verifier needs on a cache miss. */
   findKey(id: string): Promise<KeyWithConsumer | undefined>;
   listKeys(consumerId: string): Promise<KeyRecord[]>;
-  revokeKey(id: string, now: number): Promise<boolean>;
+  /** Sets revoked_at; false when the key does not exist or was already revoked. */
+  revokeKey(id: string, now: number, audit?: AuditContext): Promise<boolean>;
+  /**
+   * Inserts `key` and makes `previousId` expire at `previousExpiresAt` (or keeps its earlier
+   * expiry), in one transaction. Undefined when the previous key does not exist.
+   */
+  rotateKey(previousId: string, key: NewKey, previousExpiresAt: number, now: number, audit?: AuditContext): Promise<KeyRotation | undefined>;
   /** Writes coalesced last-use times in one batch; never lowers a stored value. */
   recordLastUsed(lastUsed: ReadonlyMap<string, number>): Promise<void>;
   ping(): Promise<void>;
@@ -61,4 +120,69 @@ export type ReplayVerdict = 'fresh' | 'replayed';
 export interface ReplayStore {
   checkAndSet(kid: string, jti: string, expiresAtMs: number): Promise<ReplayVerdict>;
   size(): number;
+}
+
+export type AuditTargetType = 'consumer' | 'key' | 'enrollment_code';
+
+export interface AuditEntry {
+  /** Increasing sequence number. */
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  targetType: AuditTargetType;
+  targetId: string;
+  consumerId: string | null;
+  requestId: string | null;
+  sourceIp: string | null;
+  /** Summaries of the state before and after; public key thumbprints at most, never key material. */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+export interface AuditQuery {
+  since?: number;
+  until?: number;
+  consumerId?: string;
+  actor?: string;
+  action?: string;
+  targetId?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** The audit log, read side. It has no update or delete: entries are written by the mutating stores. */
+export interface AuditStore {
+  /** Newest first. */
+  list(query: AuditQuery): Promise<Page<AuditEntry>>;
+}
+
+export interface EnrollmentCodeRecord {
+  id: string;
+  consumerId: string;
+  scopes: string[];
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  usedKeyId: string | null;
+}
+
+export type NewEnrollmentCode = Pick<EnrollmentCodeRecord, 'id' | 'consumerId' | 'scopes' | 'expiresAt'> & {
+  /** SHA-256 of the code (base64url); the code itself is never stored. */
+  codeHash: string;
+};
+
+export type EnrollmentOutcome =
+  | { ok: true; enrolled: KeyWithConsumer; codeId: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'consumer_disabled'; at?: number };
+
+export interface EnrollmentStore {
+  /** Undefined when the consumer does not exist. */
+  createCode(code: NewEnrollmentCode, now: number, audit: AuditContext): Promise<EnrollmentCodeRecord | undefined>;
+  /**
+   * Consumes the code and inserts the key (with the code's scopes) atomically: of concurrent calls
+   * with one code, at most one succeeds. The actor of the audit entry is the new key.
+   */
+  enroll(codeHash: string, key: Omit<NewKey, 'consumerId' | 'scopes'>, now: number, audit: Omit<AuditContext, 'actor'>): Promise<EnrollmentOutcome>;
 }

@@ -1,0 +1,84 @@
+import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
+import type { KeyType } from '../protocol/format.js';
+import type { ConsumerMetadata, ConsumerRecord, ConsumerStatus, KeyRecord, NewConsumer, NewKey } from './types.js';
+
+/** Row mapping shared by the knex stores: SQLite and PostgreSQL return the same shapes through it. */
+export type Row = Record<string, unknown>;
+
+const num = (value: unknown): number => Number(value);
+const optionalNum = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+function jsonColumn<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback;
+  return JSON.parse(String(value)) as T;
+}
+
+export const CONSUMER_COLUMNS = ['id', 'name', 'status', 'plan', 'metadata', 'allowed_modes', 'created_at', 'updated_at'] as const;
+
+export function toConsumer(row: Row, prefix = ''): ConsumerRecord {
+  return {
+    id: String(row[`${prefix}id`]),
+    name: String(row[`${prefix}name`]),
+    status: row[`${prefix}status`] as ConsumerStatus,
+    plan: row[`${prefix}plan`] === null || row[`${prefix}plan`] === undefined ? null : String(row[`${prefix}plan`]),
+    metadata: jsonColumn<ConsumerMetadata>(row[`${prefix}metadata`], {}),
+    allowedModes: jsonColumn<KeyType[]>(row[`${prefix}allowed_modes`], ['ed25519']),
+    createdAt: num(row[`${prefix}created_at`]),
+    updatedAt: num(row[`${prefix}updated_at`]),
+  };
+}
+
+export function consumerRow(consumer: NewConsumer, now: number): Row {
+  return {
+    id: consumer.id,
+    name: consumer.name,
+    status: 'active',
+    plan: consumer.plan ?? null,
+    metadata: JSON.stringify(consumer.metadata ?? {}),
+    allowed_modes: JSON.stringify(consumer.allowedModes ?? ['ed25519']),
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export function toKey(row: Row): KeyRecord {
+  return {
+    id: String(row.id),
+    consumerId: String(row.consumer_id),
+    type: row.type as KeyType,
+    publicKey: row.public_key === null ? null : decodeBase64url(String(row.public_key)),
+    thumbprint: row.thumbprint === null ? null : String(row.thumbprint),
+    label: String(row.label),
+    scopes: JSON.parse(String(row.scopes)) as string[],
+    notBefore: optionalNum(row.not_before),
+    expiresAt: optionalNum(row.expires_at),
+    revokedAt: optionalNum(row.revoked_at),
+    lastUsedAt: optionalNum(row.last_used_at),
+    createdAt: num(row.created_at),
+  };
+}
+
+export function keyRow(key: NewKey, now: number): Row {
+  return {
+    id: key.id,
+    consumer_id: key.consumerId,
+    type: key.type,
+    public_key: key.publicKey === null ? null : encodeBase64url(key.publicKey),
+    thumbprint: key.thumbprint,
+    label: key.label ?? '',
+    scopes: JSON.stringify(key.scopes ?? []),
+    not_before: key.notBefore ?? null,
+    expires_at: key.expiresAt ?? null,
+    revoked_at: null,
+    last_used_at: null,
+    created_at: now,
+  };
+}
+
+export const KEY_WITH_CONSUMER_COLUMNS = ['keys.*', ...CONSUMER_COLUMNS.map((column) => `consumers.${column} as c_${column}`)];
+
+/** A unique-constraint violation on SQLite or PostgreSQL (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(String(e.message))) || /UNIQUE constraint failed/i.test(String(e?.message));
+}
