@@ -24,6 +24,10 @@ export function errorHandler(deps: { clock: Clock; logger: Logger }): Middleware
   return async function errorMiddleware(ctx, next) {
     try {
       await next();
+      // The router answers a method it does not implement at all (PROPFIND, TRACE...) with 501;
+      // that is the client's mistake, not a server failure, so it becomes a 405 (or a 404 where no
+      // route has this path).
+      if (ctx.status === 501 && ctx.body === undefined) ctx.status = ctx.response.get('Allow') === '' ? 404 : 405;
       if (ctx.status === 404 && ctx.body === undefined) throw new SignetError('not_found', { detail: `No route for ${ctx.method} ${ctx.path}.` });
       if (ctx.status === 405 && ctx.body === undefined) {
         throw new SignetError('method_not_allowed', { detail: `${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}.` });
