@@ -128,7 +128,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     }
     checkKeyState(resolved, nowMs);
 
-    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, (claims.exp + skew) * 1000);
+    // The time check accepts the token while floor(now / 1000) <= exp + skew, that is until the start
+    // of second exp + skew + 1: the jti must be remembered at least that long.
+    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, (claims.exp + skew + 1) * 1000);
     if (verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
     }
