@@ -5,10 +5,24 @@ import { EXIT, UsageError, type CliIo, type Command } from './command.js';
 import { consumersAddCommand } from './commands/consumers-add.js';
 import { keygenCommand } from './commands/keygen.js';
 import { migrateCommand } from './commands/migrate.js';
+import { presignCommand } from './commands/presign.js';
+import { profileAddCommand, profileListCommand, profileShowCommand } from './commands/profile.js';
 import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
+import { signCommand } from './commands/sign.js';
 
-export const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, keygenCommand, consumersAddCommand, requestCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  migrateCommand,
+  keygenCommand,
+  consumersAddCommand,
+  requestCommand,
+  signCommand,
+  presignCommand,
+  profileAddCommand,
+  profileListCommand,
+  profileShowCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));

@@ -27,7 +27,7 @@ export interface SignedFetchOptions {
 }
 
 /** RequestInit whose body may also be a plain object or array, sent as JSON. */
-export type SignedRequestInit = Omit<RequestInit, 'body'> & { body?: RequestInit['body'] | JsonBody };
+export type SignedRequestInit = Omit<RequestInit, 'body'> & { body?: RequestInit['body'] | Uint8Array | JsonBody };
 
 export interface SignedFetch {
   (input: string | URL | Request, init?: SignedRequestInit): Promise<Response>;

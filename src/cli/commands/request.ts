@@ -1,19 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { loadPrivateKeyFile } from '../../client/key-file.js';
+import { SignetResponseError, type SignetProblem } from '../../client/errors.js';
+import { createSignedFetch } from '../../client/signed-fetch.js';
 import { SignetError } from '../../protocol/errors.js';
-import { signRequest } from '../../protocol/sign.js';
-import { EXIT, UsageError, type CliIo, type Command } from '../command.js';
-import { parseHeaders, requireString } from '../flags.js';
-
-async function readData(data: unknown): Promise<Buffer | undefined> {
-  if (typeof data !== 'string') return undefined;
-  if (!data.startsWith('@')) return Buffer.from(data, 'utf8');
-  try {
-    return await readFile(data.slice(1));
-  } catch {
-    throw new SignetError('invalid_request', { detail: `Cannot read the data file ${data.slice(1)}.` });
-  }
-}
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget } from '../client-setup.js';
+import { paletteFor } from '../color.js';
+import { EXIT, type CliIo, type Command } from '../command.js';
+import { renderClaims, renderProblem } from '../explain.js';
+import { parseHeaders } from '../flags.js';
 
 export function exitCodeForStatus(status: number): number {
   if (status < 400) return EXIT.ok;
@@ -25,69 +17,91 @@ export function exitCodeForStatus(status: number): number {
 
 /** Prints a problem body as sentences, with expected-versus-received lines for binding errors. */
 export function explainProblem(problem: Record<string, unknown>, io: CliIo): void {
-  io.stderr.write(`error ${String(problem.code)}: ${String(problem.detail ?? problem.title ?? '')}\n`);
-  const mismatches = Array.isArray(problem.mismatches) ? (problem.mismatches as Array<Record<string, unknown>>) : [];
-  for (const m of mismatches) {
-    io.stderr.write(`  ${String(m.claim)}:\n    expected (server): ${String(m.expected)}\n    received (token):  ${String(m.received)}\n`);
-  }
-  if (problem.request_id !== undefined) io.stderr.write(`  request id ${String(problem.request_id)}\n`);
+  io.stderr.write(renderProblem(problem as SignetProblem));
 }
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!/json/i.test(response.headers.get('content-type') ?? '') || text === '') return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const isProblem = (body: unknown): body is SignetProblem => typeof body === 'object' && body !== null && typeof (body as SignetProblem).code === 'string';
 
 export const requestCommand: Command = {
   path: ['request'],
   summary: 'Sign and send one HTTP request',
-  usage: `signet request METHOD URL --key FILE --kid KID [-d DATA|@FILE] [-H "K: V"]... [--json]
+  usage: `signet request METHOD PATH|URL [-d DATA|@FILE] [-H "K: V"]... [--json] [--explain] [--profile NAME]
 
-Signs the request with your private key, sends it, and prints the status and body. On a refusal
-it prints the server's explanation (for a binding mismatch: expected versus received).
+Signs the request with your private key, sends it, and prints the response body (status on
+standard error). A PATH such as /v1/whoami goes to the profile's server. If the server says the
+local clock is off, the request is re-signed once with the server's time. On a refusal it prints
+the server's explanation (for a binding mismatch: expected versus received).
 
-  --key FILE        private key file (PEM or JWK, mode 0600)
-  --kid KID         the key id the server gave for your public key
+${CLIENT_OPTIONS_HELP}
   -d, --data D      request body: a string, or @FILE for a file's exact bytes
   -H, --header K:V  extra header (repeatable)
-  --json            print {status, body} as JSON
+  --json            print {"status", "body"} as one JSON line on standard output
+  --explain         print the claims signed and, on a refusal, a coloured expected-versus-
+                    received diff with a hint (colour only on a terminal, never with NO_COLOR)
 
-Exit codes: 0 success, 3 refused (401), 4 forbidden (403), 5 other 4xx, 6 server error,
-7 server unreachable, 2 usage error, 8 bad local input.`,
+Exit codes: 0 success, 2 usage error, 3 refused (401), 4 forbidden (403), 5 other 4xx,
+6 server error (5xx), 7 server unreachable, 8 bad local input (key file, data file).`,
   options: {
-    key: { type: 'string' },
-    kid: { type: 'string' },
+    ...CLIENT_OPTIONS,
     data: { type: 'string', short: 'd' },
     header: { type: 'string', short: 'H', multiple: true },
     json: { type: 'boolean' },
+    explain: { type: 'boolean' },
   },
   async run({ values, positionals, io }) {
-    const [method, url] = positionals;
-    if (method === undefined || url === undefined) throw new UsageError('METHOD and URL are required.');
-    const key = await loadPrivateKeyFile(requireString(values.key, '--key'));
-    const kid = requireString(values.kid, '--kid');
+    const [method, target] = requirePositionals(positionals, ['METHOD', 'PATH|URL']) as [string, string];
+    const setup = await clientSetup(values);
+    const url = resolveTarget(target, setup.profile.server);
     const body = await readData(values.data);
     const headers = parseHeaders(values.header);
-    const signed = await signRequest({ method, url, body, kid, key: { type: 'ed25519', privateKey: key.privateKey } });
-    let response: Response;
+    const explain = values.explain === true;
+    const palette = paletteFor(io.stderr, setup.env);
+    let attempt = 0;
+    const signedFetch = createSignedFetch({
+      key: setup.pair,
+      kid: setup.kid,
+      onSigned: (claims, kid) => {
+        if (explain) io.stderr.write(renderClaims(claims, kid, attempt, palette));
+        attempt++;
+      },
+    });
+
+    let status: number;
+    let responseBody: unknown;
     try {
-      response = await fetch(signed.claims.url, {
-        method: signed.claims.method,
-        headers: { ...headers, Authorization: signed.authorization },
-        ...(body !== undefined ? { body: new Uint8Array(body) } : {}),
-      });
+      const response = await signedFetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
+      status = response.status;
+      responseBody = await readBody(response);
     } catch (error) {
-      io.stderr.write(`cannot reach ${url}: ${String((error as Error).cause ?? (error as Error).message)}\n`);
-      return EXIT.unreachable;
-    }
-    const text = await response.text();
-    const isJson = /json/.test(response.headers.get('content-type') ?? '');
-    const parsed: unknown = isJson && text !== '' ? JSON.parse(text) : text;
-    if (values.json === true) {
-      io.stdout.write(JSON.stringify({ status: response.status, body: parsed }) + '\n');
-    } else {
-      io.stderr.write(`HTTP ${response.status}\n`);
-      if (response.status >= 400 && typeof parsed === 'object' && parsed !== null && 'code' in parsed) {
-        explainProblem(parsed as Record<string, unknown>, io);
+      if (error instanceof SignetResponseError) {
+        status = error.httpStatus;
+        responseBody = error.problem;
+      } else if (error instanceof SignetError) {
+        throw error;
       } else {
-        io.stdout.write((typeof parsed === 'string' ? parsed : JSON.stringify(parsed, null, 2)) + '\n');
+        const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
+        io.stderr.write(`cannot reach ${new URL(url).origin}: ${cause?.code ?? cause?.message ?? (error as Error).message}\n`);
+        return EXIT.unreachable;
       }
     }
-    return exitCodeForStatus(response.status);
+
+    if (values.json === true) {
+      io.stdout.write(JSON.stringify({ status, body: responseBody }) + '\n');
+    } else {
+      io.stderr.write(`HTTP ${status}\n`);
+      if (status >= 400 && isProblem(responseBody)) io.stderr.write(renderProblem(responseBody, { palette, explain }));
+      else io.stdout.write((typeof responseBody === 'string' ? responseBody : JSON.stringify(responseBody, null, 2)) + '\n');
+    }
+    return exitCodeForStatus(status);
   },
 };

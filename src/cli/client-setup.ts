@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { parseTtl } from '../client/duration.js';
+import { loadPrivateKeyFile } from '../client/key-file.js';
+import type { Ed25519KeyPair } from '../client/keys.js';
+import { loadClientEnv, type ClientEnv } from '../config.js';
+import { SignetError } from '../protocol/errors.js';
+import { UsageError, type Command } from './command.js';
+import { resolveProfile, type ResolvedProfile } from './profiles.js';
+
+/** Flags every consumer-side command shares: which profile, server, key id and key file. */
+export const CLIENT_OPTIONS = {
+  profile: { type: 'string' },
+  server: { type: 'string' },
+  key: { type: 'string' },
+  kid: { type: 'string' },
+} as const satisfies Command['options'];
+
+export const CLIENT_OPTIONS_HELP = `  --profile NAME    profile from the config file (SIGNET_PROFILE, default: the file's default)
+  --server URL      API origin for PATH arguments (SIGNET_SERVER, or the profile's)
+  --key FILE        private key file: PEM, JWK or OpenSSH, mode 0600 (SIGNET_KEY_FILE, or the profile's)
+  --kid KID         the key id the server issued (SIGNET_KID, or the profile's)`;
+
+export interface ClientSetup {
+  env: Readonly<ClientEnv>;
+  profile: ResolvedProfile;
+  kid: string;
+  pair: Ed25519KeyPair;
+}
+
+const flag = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** Resolves flags, SIGNET_* variables and the profile, then loads the private key. */
+export async function clientSetup(values: Record<string, unknown>, env: Readonly<ClientEnv> = loadClientEnv()): Promise<ClientSetup> {
+  const profile = await resolveProfile(env, {
+    ...(flag(values.profile) !== undefined ? { profile: flag(values.profile) } : {}),
+    ...(flag(values.server) !== undefined ? { server: flag(values.server) } : {}),
+    ...(flag(values.kid) !== undefined ? { kid: flag(values.kid) } : {}),
+    ...(flag(values.key) !== undefined ? { keyFile: flag(values.key) } : {}),
+  });
+  const where = profile.name === undefined ? 'and no profile is set up' : `and the profile "${profile.name}" has none`;
+  if (profile.keyFile === undefined) throw new UsageError(`No private key: pass --key FILE or set SIGNET_KEY_FILE (${where}).`);
+  if (profile.kid === undefined) throw new UsageError(`No key id: pass --kid KID or set SIGNET_KID (${where}).`);
+  const pair = await loadPrivateKeyFile(profile.keyFile);
+  return { env, profile, kid: profile.kid, pair };
+}
+
+/** A PATH (starting with "/") is resolved against the server; anything else must be an absolute URL. */
+export function resolveTarget(target: string, server: string | undefined): string {
+  if (target.startsWith('/')) {
+    if (server === undefined) throw new UsageError(`"${target}" is a path: pass --server URL, set SIGNET_SERVER, or use a profile with a server.`);
+    return new URL(target, server).href;
+  }
+  if (!/^https?:\/\//i.test(target)) throw new UsageError(`"${target}" must be an absolute http(s) URL or a path starting with "/".`);
+  return target;
+}
+
+/** -d DATA: a literal string, or @FILE for a file's exact bytes (as curl's --data-binary). */
+export async function readData(data: unknown): Promise<Uint8Array | undefined> {
+  if (typeof data !== 'string') return undefined;
+  if (!data.startsWith('@')) return new TextEncoder().encode(data);
+  try {
+    return new Uint8Array(await readFile(data.slice(1)));
+  } catch {
+    throw new SignetError('invalid_request', { detail: `Cannot read the data file ${data.slice(1)}.` });
+  }
+}
+
+export function requirePositionals(positionals: string[], names: string[]): string[] {
+  if (positionals.length < names.length) throw new UsageError(`${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} required.`);
+  if (positionals.length > names.length) throw new UsageError(`Unexpected argument "${positionals[names.length]}".`);
+  return positionals;
+}
+
+/** --ttl as a usage error when malformed, rather than a local-input error. */
+export function ttlFlag(value: unknown, fallback: number): number {
+  if (typeof value !== 'string') return fallback;
+  try {
+    return parseTtl(value);
+  } catch (error) {
+    throw new UsageError(`--ttl: ${(error as SignetError).detail}`);
+  }
+}
