@@ -37,7 +37,14 @@ export interface Config {
   negativeCacheTtlMs: number;
   /** SIGNET_LAST_USED_FLUSH_MS, default 10,000: how often coalesced last-use times are written. */
   lastUsedFlushMs: number;
+  /** SIGNET_ENROLLMENT_CODE_TTL seconds, default 86,400 (24 h): lifetime of an enrollment code unless the admin asks otherwise (60 s to 30 days). */
+  enrollmentCodeTtlSeconds: number;
+  /** SIGNET_ROTATION_OVERLAP seconds, default 86,400 (24 h): how long a rotated-out key keeps working unless the request says otherwise (0 to 30 days). */
+  rotationOverlapSeconds: number;
 }
+
+/** Longest enrollment-code lifetime and rotation overlap: 30 days. */
+export const MAX_LIFECYCLE_SECONDS = 30 * 24 * 3600;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -65,6 +72,8 @@ const ENV_SCHEMA = z.object({
   SIGNET_KEY_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
   SIGNET_NEGATIVE_CACHE_TTL_MS: int(0, 3_600_000).default(5_000),
   SIGNET_LAST_USED_FLUSH_MS: int(100, 3_600_000).default(10_000),
+  SIGNET_ENROLLMENT_CODE_TTL: int(60, 30 * 24 * 3600).default(86_400),
+  SIGNET_ROTATION_OVERLAP: int(0, 30 * 24 * 3600).default(86_400),
 });
 
 type Env = Record<string, string | undefined>;
@@ -103,6 +112,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     keyCacheTtlMs: e.SIGNET_KEY_CACHE_TTL_MS,
     negativeCacheTtlMs: e.SIGNET_NEGATIVE_CACHE_TTL_MS,
     lastUsedFlushMs: e.SIGNET_LAST_USED_FLUSH_MS,
+    enrollmentCodeTtlSeconds: e.SIGNET_ENROLLMENT_CODE_TTL,
+    rotationOverlapSeconds: e.SIGNET_ROTATION_OVERLAP,
     ...overrides,
     publicOrigin: origin.origin,
   };

@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   key_revoked: { status: 401, title: 'The signing key has been revoked.' },
   key_expired: { status: 401, title: 'The signing key has expired.' },
   key_not_yet_valid: { status: 401, title: 'The signing key is not valid yet.' },
+  invalid_proof: { status: 401, title: 'The key upload lacks a valid proof of possession by the new key.' },
+  invalid_enrollment_code: { status: 401, title: 'The enrollment code is unknown, expired or already used.' },
   consumer_disabled: { status: 403, title: 'The consumer owning this key is disabled.' },
   insufficient_scope: { status: 403, title: 'The signing key lacks a scope this route requires.' },
   not_found: { status: 404, title: 'No such resource.' },

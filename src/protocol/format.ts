@@ -11,6 +11,13 @@ export const AUTH_SCHEME = 'Signet';
 /** Query parameter carrying the JWS of a presigned link; excluded from the bound target. */
 export const PRESIGN_PARAM = 'signet_token';
 
+/**
+ * Header of a key upload carrying the proof of possession: a token like the Authorization one,
+ * over the same request, signed by the key being uploaded, whose `kid` is that key's RFC 7638
+ * thumbprint (docs/enrollment.md).
+ */
+export const PROOF_HEADER = 'Signet-Proof';
+
 /** Token size cap, checked before any decoding. */
 export const MAX_TOKEN_LENGTH = 8192;
 

@@ -9,7 +9,9 @@ import type { Logger } from './logger.js';
 import { errorHandler } from './middleware/errors.js';
 import { rawBody } from './middleware/raw-body.js';
 import { requestId } from './middleware/request-id.js';
+import { createProofVerifier } from './proof.js';
 import { coreRoutes } from './routes/core.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import type { SignetState } from './state.js';
 import { createVerifier } from './verifier.js';
 
@@ -45,7 +47,8 @@ export function createApp(deps: AppDeps): SignetApp {
     clock,
     onVerified: (verified, now) => lastUsed.touch(verified.key.id, now),
   });
-  const server: ServerContext = { config, stores, clock, logger, keyCache, lastUsed, verify };
+  const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });
+  const server: ServerContext = { config, stores, clock, logger, keyCache, lastUsed, verify, verifyProof };
 
   const app = new Koa<SignetState>();
   app.use(requestId());
@@ -54,6 +57,10 @@ export function createApp(deps: AppDeps): SignetApp {
   const routes = coreRoutes(server);
   app.use(routes.routes());
   app.use(routes.allowedMethods());
+  for (const router of lifecycleRoutes(server)) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   // Koa prints unhandled errors itself; ours are all handled above, so keep its output quiet.
   app.silent = true;
 

@@ -4,6 +4,7 @@ import type { Stores } from '../store/factory.js';
 import type { KeyCache } from './key-cache.js';
 import type { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
+import type { ProofVerifier } from './proof.js';
 import type { Verifier } from './verifier.js';
 
 /** Everything the routes share, built once by createApp. */
@@ -15,4 +16,6 @@ export interface ServerContext {
   keyCache: KeyCache;
   lastUsed: LastUsedRecorder;
   verify: Verifier;
+  /** Checks the Signet-Proof of a key upload (docs/enrollment.md). */
+  verifyProof: ProofVerifier;
 }

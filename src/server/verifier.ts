@@ -59,7 +59,8 @@ function extractToken(request: IncomingRequest): { token: string; presigned: boo
   return { token: fromQuery, presigned: true };
 }
 
-function checkSignature(parsed: ParsedToken, resolved: ResolvedKey, hmacSecret: Uint8Array | undefined): boolean {
+/** Checks the signature against the resolved key; also used for the proof of possession of a new key. */
+export function checkSignature(parsed: ParsedToken, resolved: Pick<ResolvedKey, 'key' | 'keyObject'>, hmacSecret: Uint8Array | undefined): boolean {
   const input = Buffer.from(parsed.signingInput, 'latin1');
   if (resolved.key.type === 'ed25519') {
     return parsed.signature.length === 64 && resolved.keyObject !== null && verifySignature(null, input, resolved.keyObject, parsed.signature);
@@ -76,7 +77,6 @@ function checkSignature(parsed: ParsedToken, resolved: ResolvedKey, hmacSecret: 
  */
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { config, keys, replay, clock } = deps;
-  const skew = config.clockSkewSeconds;
 
   return async function verifyRequest(request: IncomingRequest): Promise<VerifiedRequest> {
     const { token, presigned } = extractToken(request);
@@ -92,45 +92,12 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     // From here on the signer is proven, so errors may say exactly what is wrong.
     const claims = decodeClaims(parsed.payloadSegment);
     const nowMs = clock.now();
-    const now = Math.floor(nowMs / 1000);
-    const timing = { iat: claims.iat, exp: claims.exp };
-    const maxLifetime = presigned ? MAX_TOKEN_LIFETIME_SECONDS : config.maxTokenLifetimeSeconds;
-    if (claims.iat > now + skew) {
-      throw new SignetError('token_issued_in_future', {
-        detail: `The token was issued at ${claims.iat}, more than ${skew} s after the server's time ${now}. Check the client clock.`,
-        extra: timing,
-      });
-    }
-    if (claims.exp <= claims.iat || claims.exp - claims.iat > maxLifetime) {
-      throw new SignetError('token_lifetime_too_long', {
-        detail: `exp - iat must be between 1 and ${maxLifetime} seconds; it is ${claims.exp - claims.iat}.`,
-        extra: { ...timing, max_lifetime: maxLifetime },
-      });
-    }
-    if (now > claims.exp + skew) {
-      throw new SignetError('token_expired', {
-        detail: `The token expired at ${claims.exp}; the server's time is ${now}. Sign each request just before sending it.`,
-        extra: timing,
-      });
-    }
-    if (claims.aud !== config.audience) {
-      throw new SignetError('audience_mismatch', {
-        detail: `The token is for audience "${claims.aud}" but this server is "${config.audience}".`,
-        extra: { mismatches: [{ claim: 'aud', expected: config.audience, received: claims.aud }] },
-      });
-    }
-    const mismatches = bindingMismatches(config.publicOrigin, request, claims, presigned);
-    if (mismatches.length > 0) {
-      throw new SignetError('binding_mismatch', {
-        detail: `The token was signed for a different request: ${mismatches.map((m) => m.claim).join(', ')} differ.`,
-        extra: { mismatches },
-      });
-    }
+    checkClaims(config, request, claims, presigned, nowMs);
     checkKeyState(resolved, nowMs);
 
     // The time check accepts the token while floor(now / 1000) <= exp + skew, that is until the start
     // of second exp + skew + 1: the jti must be remembered at least that long.
-    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, (claims.exp + skew + 1) * 1000);
+    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, (claims.exp + config.clockSkewSeconds + 1) * 1000);
     if (verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
     }
@@ -138,6 +105,54 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     deps.onVerified?.(verified, nowMs);
     return verified;
   };
+}
+
+/**
+ * The checks between a verified signature and the key state: time, lifetime, audience and the
+ * request binding, each reported precisely. Shared with the proof-of-possession verifier.
+ */
+export function checkClaims(
+  config: Pick<Config, 'publicOrigin' | 'audience' | 'maxTokenLifetimeSeconds' | 'clockSkewSeconds'>,
+  request: IncomingRequest,
+  claims: RequestClaims,
+  presigned: boolean,
+  nowMs: number,
+): void {
+  const skew = config.clockSkewSeconds;
+  const now = Math.floor(nowMs / 1000);
+  const timing = { iat: claims.iat, exp: claims.exp };
+  const maxLifetime = presigned ? MAX_TOKEN_LIFETIME_SECONDS : config.maxTokenLifetimeSeconds;
+  if (claims.iat > now + skew) {
+    throw new SignetError('token_issued_in_future', {
+      detail: `The token was issued at ${claims.iat}, more than ${skew} s after the server's time ${now}. Check the client clock.`,
+      extra: timing,
+    });
+  }
+  if (claims.exp <= claims.iat || claims.exp - claims.iat > maxLifetime) {
+    throw new SignetError('token_lifetime_too_long', {
+      detail: `exp - iat must be between 1 and ${maxLifetime} seconds; it is ${claims.exp - claims.iat}.`,
+      extra: { ...timing, max_lifetime: maxLifetime },
+    });
+  }
+  if (now > claims.exp + skew) {
+    throw new SignetError('token_expired', {
+      detail: `The token expired at ${claims.exp}; the server's time is ${now}. Sign each request just before sending it.`,
+      extra: timing,
+    });
+  }
+  if (claims.aud !== config.audience) {
+    throw new SignetError('audience_mismatch', {
+      detail: `The token is for audience "${claims.aud}" but this server is "${config.audience}".`,
+      extra: { mismatches: [{ claim: 'aud', expected: config.audience, received: claims.aud }] },
+    });
+  }
+  const mismatches = bindingMismatches(config.publicOrigin, request, claims, presigned);
+  if (mismatches.length > 0) {
+    throw new SignetError('binding_mismatch', {
+      detail: `The token was signed for a different request: ${mismatches.map((m) => m.claim).join(', ')} differ.`,
+      extra: { mismatches },
+    });
+  }
 }
 
 function bindingMismatches(publicOrigin: string, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {

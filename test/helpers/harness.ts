@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
+import { PROOF_HEADER } from '../../src/protocol/format.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { signRequest, type SignRequestInput } from '../../src/protocol/sign.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
@@ -25,6 +26,8 @@ export interface Harness {
   /** The configured public origin tokens are bound to. */
   origin: string;
   addConsumer(name?: string, options?: { scopes?: string[] }): Promise<{ pair: Ed25519KeyPair; record: KeyWithConsumer; kid: string }>;
+  /** A consumer whose key has the admin and keys scopes, registered directly (as `signet admin init` does). */
+  addAdmin(name?: string): Promise<{ pair: Ed25519KeyPair; record: KeyWithConsumer; kid: string }>;
   /** Signs for the public origin and sends to the real listening socket. */
   send(request: SignedCall): Promise<Response>;
   sign(input: Omit<SignRequestInput, 'key' | 'kid' | 'url'> & { path: string; pair: Ed25519KeyPair; kid: string }): Promise<string>;
@@ -35,22 +38,35 @@ export interface SignedCall {
   method: string;
   path: string;
   body?: string | Uint8Array;
-  pair: Ed25519KeyPair;
-  kid: string;
+  /** Sent as JSON text (instead of `body`). */
+  json?: unknown;
+  /** The signing key; omit both pair and kid for a request without Authorization. */
+  pair?: Ed25519KeyPair;
+  kid?: string;
+  /** Adds a Signet-Proof header for the same request, signed by this (new) key, kid = its thumbprint. */
+  proof?: Ed25519KeyPair;
+  /** Overrides applied to what the proof signs. */
+  proofSigned?: Partial<Pick<SignRequestInput, 'method' | 'url' | 'body' | 'audience' | 'lifetimeSeconds' | 'now' | 'jti'>>;
   /** Overrides applied to what is signed (to test binding mismatches). */
   signed?: Partial<Pick<SignRequestInput, 'method' | 'url' | 'body' | 'audience' | 'lifetimeSeconds' | 'now' | 'jti'>>;
   headers?: Record<string, string>;
 }
 
-/** The real app on a real socket, on an in-memory SQLite database, with a manual clock. */
-export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+/**
+ * The real app on a real socket, on an in-memory SQLite database, with a manual clock. With
+ * `socketOrigin`, the public origin is the address it listens on, so an out-of-harness client (the
+ * CLI) signs exactly the URL it calls.
+ */
+export async function startHarness(overrides: Partial<Config> = {}, options: { socketOrigin?: boolean } = {}): Promise<Harness> {
   const clock = new ManualClock(T0);
-  const config = loadConfig({ db: ':memory:', port: 0, publicOrigin: 'https://api.example.test', logLevel: 'silent', ...overrides }, {});
-  const stores = await createStores(config, clock);
-  const signet = createApp({ config, stores, clock, logger: silentLogger() });
-  const http = createServer(signet.app.callback());
+  const http = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const publicOrigin = options.socketOrigin === true ? baseUrl : 'https://api.example.test';
+  const config = loadConfig({ db: ':memory:', port: 0, publicOrigin, logLevel: 'silent', ...overrides }, {});
+  const stores = await createStores(config, clock);
+  const signet = createApp({ config, stores, clock, logger: silentLogger() });
+  http.on('request', signet.app.callback());
   const origin = config.publicOrigin;
 
   const harness: Harness = {
@@ -71,25 +87,46 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
       );
       return { pair, record, kid };
     },
+    async addAdmin(name = 'admin') {
+      return harness.addConsumer(name, { scopes: ['admin', 'keys'] });
+    },
     async sign({ path, pair, kid, ...rest }) {
       const signed = await signRequest({ url: origin + path, key: { type: 'ed25519', privateKey: pair.privateKey }, kid, now: clock.now(), ...rest });
       return signed.authorization;
     },
     async send(call) {
-      const body = typeof call.body === 'string' ? new TextEncoder().encode(call.body) : call.body;
-      const signed = await signRequest({
-        method: call.method,
-        url: origin + call.path,
-        body,
-        key: { type: 'ed25519', privateKey: call.pair.privateKey },
-        kid: call.kid,
-        now: clock.now(),
-        ...call.signed,
-      });
+      const body = call.json !== undefined ? JSON.stringify(call.json) : call.body;
+      const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+      const headers: Record<string, string> = {};
+      if (call.json !== undefined) headers['Content-Type'] = 'application/json';
+      if (call.pair !== undefined && call.kid !== undefined) {
+        const signed = await signRequest({
+          method: call.method,
+          url: origin + call.path,
+          body: bytes,
+          key: { type: 'ed25519', privateKey: call.pair.privateKey },
+          kid: call.kid,
+          now: clock.now(),
+          ...call.signed,
+        });
+        headers.Authorization = signed.authorization;
+      }
+      if (call.proof !== undefined) {
+        const proof = await signRequest({
+          method: call.method,
+          url: origin + call.path,
+          body: bytes,
+          key: { type: 'ed25519', privateKey: call.proof.privateKey },
+          kid: await jwkThumbprint(call.proof.publicKey),
+          now: clock.now(),
+          ...call.proofSigned,
+        });
+        headers[PROOF_HEADER] = proof.token;
+      }
       return fetch(baseUrl + call.path, {
         method: call.method,
-        headers: { Authorization: signed.authorization, ...call.headers },
-        ...(body !== undefined ? { body: body as Uint8Array<ArrayBuffer> } : {}),
+        headers: { ...headers, ...call.headers },
+        ...(bytes !== undefined ? { body: bytes as Uint8Array<ArrayBuffer> } : {}),
       });
     },
     async close() {

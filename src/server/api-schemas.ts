@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { MAX_LIFECYCLE_SECONDS } from '../config.js';
+
+/**
+ * Request bodies and queries of the admin, self-service and enrollment routes. Objects are strict:
+ * an unknown field is an error (a typo must not pass silently). The OpenAPI document is written
+ * against these names.
+ */
+
+const unique = <T>(items: T[]) => new Set(items).size === items.length;
+
+export const Scope = z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'A scope is 1 to 64 characters: a-z first, then a-z 0-9 : . _ -.');
+export const Scopes = z.array(Scope).max(32).refine(unique, 'Scopes must not repeat.');
+export const Plan = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A plan is 1 to 64 characters of A-Z a-z 0-9 _ . -');
+export const ConsumerName = z.string().trim().min(1).max(200);
+export const Label = z.string().max(200);
+export const Metadata = z
+  .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'A metadata key is 1 to 64 characters of A-Z a-z 0-9 _ . : -'), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
+  .refine((value) => Object.keys(value).length <= 50, 'At most 50 metadata entries.');
+export const AllowedModes = z.array(z.enum(['ed25519', 'hmac'])).min(1).refine(unique, 'Modes must not repeat.');
+export const Timestamp = z.iso.datetime({ offset: true });
+export const ConsumerId = z.string().regex(/^con_[0-9A-Za-z]{1,60}$/, 'Not a consumer id.');
+/** A JWK object, or PEM / OpenSSH / JWK text; importEd25519PublicKey decides what is acceptable. */
+export const PublicKeyInput = z.union([z.string().min(1).max(8192), z.record(z.string(), z.unknown())]);
+const Limit = z.coerce.number().int().min(1).max(200).default(50);
+const Cursor = z.string().min(1).max(200);
+
+export const CreateConsumerBody = z.strictObject({
+  name: ConsumerName,
+  plan: Plan.nullable().optional(),
+  metadata: Metadata.optional(),
+  allowed_modes: AllowedModes.optional(),
+});
+
+export const UpdateConsumerBody = z
+  .strictObject({
+    name: ConsumerName.optional(),
+    plan: Plan.nullable().optional(),
+    metadata: Metadata.optional(),
+    allowed_modes: AllowedModes.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'Name at least one field to change.');
+
+export const ConsumerListQuery = z.strictObject({
+  status: z.enum(['active', 'disabled']).optional(),
+  plan: Plan.optional(),
+  cursor: Cursor.optional(),
+  limit: Limit,
+});
+
+export const EnrollmentCodeBody = z.strictObject({
+  ttl_seconds: z.number().int().min(60).max(MAX_LIFECYCLE_SECONDS).optional(),
+  scopes: Scopes.optional(),
+});
+
+export const AuditQuery = z.strictObject({
+  since: Timestamp.optional(),
+  until: Timestamp.optional(),
+  consumer: z.string().min(1).max(64).optional(),
+  actor: z.string().min(1).max(128).optional(),
+  action: z.string().min(1).max(64).optional(),
+  target: z.string().min(1).max(64).optional(),
+  cursor: Cursor.optional(),
+  limit: Limit,
+});
+
+export const RevokeBody = z.strictObject({ force: z.boolean().optional() });
+export const ForceQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
+
+export const AddKeyBody = z.strictObject({
+  public_key: PublicKeyInput,
+  label: Label.optional(),
+  scopes: Scopes.optional(),
+  not_before: Timestamp.optional(),
+  expires_at: Timestamp.optional(),
+});
+
+export const RotateKeyBody = z.strictObject({
+  public_key: PublicKeyInput,
+  label: Label.optional(),
+  overlap_seconds: z.number().int().min(0).max(MAX_LIFECYCLE_SECONDS).optional(),
+});
+
+export const EnrollBody = z.strictObject({
+  code: z.string().min(1).max(200),
+  public_key: PublicKeyInput,
+  label: Label.optional(),
+});
+
+/** Every body schema with the route that takes it (used by the OpenAPI document and the property test). */
+export const BODY_SCHEMAS = {
+  'POST /admin/v1/consumers': CreateConsumerBody,
+  'PATCH /admin/v1/consumers/{id}': UpdateConsumerBody,
+  'POST /admin/v1/consumers/{id}/enrollment-codes': EnrollmentCodeBody,
+  'POST /admin/v1/keys/{kid}/revoke': RevokeBody,
+  'POST /v1/keys': AddKeyBody,
+  'POST /v1/keys/{kid}/rotate': RotateKeyBody,
+  'POST /v1/keys/{kid}/revoke': RevokeBody,
+  'POST /v1/enroll': EnrollBody,
+} as const;

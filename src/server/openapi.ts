@@ -1,0 +1,318 @@
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { ERROR_CODES } from '../protocol/errors.js';
+import { AUTH_SCHEME, PROOF_HEADER } from '../protocol/format.js';
+import { BODY_SCHEMAS } from './api-schemas.js';
+
+/**
+ * The OpenAPI 3.1 description of every route, served at GET /openapi.json. Request bodies are
+ * generated from the same zod schemas the routes validate with; the rest is written here, and a
+ * test fails when a mounted route is missing from `paths`.
+ */
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const problem = (description: string): Json => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const json = (description: string, schema: Json): Json => ({ description, content: { 'application/json': { schema } } });
+
+function bodySchema(key: keyof typeof BODY_SCHEMAS): Json {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(BODY_SCHEMAS[key], { unrepresentable: 'any' }) as Json;
+  return schema;
+}
+
+const pathParam = (name: string, description: string): Json => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const queryParam = (name: string, schema: Json, description: string): Json => ({ name, in: 'query', required: false, schema, description });
+const limitParam = queryParam('limit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }, 'Page size.');
+const cursorParam = queryParam('cursor', { type: 'string' }, 'The next_cursor of the previous page.');
+const forceParam = queryParam('force', { type: 'string', enum: ['true', 'false'] }, 'Allow revoking your last active key.');
+
+interface OperationSpec {
+  summary: string;
+  operationId: string;
+  tag: string;
+  /** Scopes the signing key needs; undefined for routes without a signature. */
+  scopes?: string[];
+  proof?: boolean;
+  body?: keyof typeof BODY_SCHEMAS;
+  bodyRequired?: boolean;
+  parameters?: Json[];
+  responses: Json;
+}
+
+function operation(spec: OperationSpec): Json {
+  const security: Json[] = [];
+  if (spec.scopes !== undefined && spec.proof === true) security.push({ signet: spec.scopes, signetProof: [] });
+  else if (spec.scopes !== undefined) security.push({ signet: spec.scopes });
+  else if (spec.proof === true) security.push({ signetProof: [] });
+  const errors: Json = { '400': problem('invalid_request (with errors[].path), invalid_public_key') };
+  if (spec.scopes !== undefined || spec.proof === true) errors['401'] = problem('The signature, proof or enrollment code was refused.');
+  if (spec.scopes !== undefined && spec.scopes.length > 0) errors['403'] = problem(`insufficient_scope (needs ${spec.scopes.join(', ')}) or consumer_disabled`);
+  return {
+    summary: spec.summary,
+    operationId: spec.operationId,
+    tags: [spec.tag],
+    security,
+    ...(spec.parameters !== undefined ? { parameters: spec.parameters } : {}),
+    ...(spec.body !== undefined ? { requestBody: { required: spec.bodyRequired ?? true, content: { 'application/json': { schema: bodySchema(spec.body) } } } } : {}),
+    responses: { ...spec.responses, ...errors },
+  };
+}
+
+const kidParam = pathParam('kid', 'Key id (key_...).');
+const idParam = pathParam('id', 'Consumer id (con_...).');
+
+export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
+  const admin = ['admin'];
+  const keys = ['keys'];
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Signet',
+      version: '1',
+      description: 'API authentication with per-request Ed25519 JWS signatures. Every signed route takes `Authorization: Signet <token>` (docs/protocol.md); key uploads also take a `Signet-Proof` token signed by the new key (docs/enrollment.md).',
+    },
+    servers: [{ url: config.publicOrigin }],
+    tags: [{ name: 'core' }, { name: 'admin' }, { name: 'self-service' }, { name: 'enrollment' }],
+    paths: {
+      '/healthz': { get: operation({ summary: 'Liveness', operationId: 'healthz', tag: 'core', responses: { '200': json('Alive', { type: 'object' }) } }) },
+      '/readyz': {
+        get: operation({ summary: 'Readiness (database reachable)', operationId: 'readyz', tag: 'core', responses: { '200': json('Ready', { type: 'object' }), '503': json('Not ready', { type: 'object' }) } }),
+      },
+      '/openapi.json': { get: operation({ summary: 'This document', operationId: 'openapi', tag: 'core', responses: { '200': json('OpenAPI 3.1 document', { type: 'object' }) } }) },
+      '/v1/whoami': { get: operation({ summary: 'The verified consumer and key', operationId: 'whoami', tag: 'core', scopes: [], responses: { '200': json('Identity', ref('Whoami')) } }) },
+      '/v1/echo': {
+        post: operation({
+          summary: 'Echoes the signed body and its hash',
+          operationId: 'echo',
+          tag: 'core',
+          scopes: [],
+          parameters: [],
+          responses: { '200': json('Echo', { type: 'object' }) },
+        }),
+      },
+      '/v1/enroll': {
+        post: operation({
+          summary: 'Register a first key with a one-time enrollment code (Signet-Proof signed by the new key)',
+          operationId: 'enroll',
+          tag: 'enrollment',
+          proof: true,
+          body: 'POST /v1/enroll',
+          responses: { '201': json('Enrolled', { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key: ref('Key') } }), '409': problem('conflict: this public key is already registered') },
+        }),
+      },
+      '/v1/keys': {
+        get: operation({ summary: 'List your keys', operationId: 'listOwnKeys', tag: 'self-service', scopes: keys, responses: { '200': json('Keys', ref('KeyList')) } }),
+        post: operation({
+          summary: 'Add a key (Signet-Proof signed by the new key)',
+          operationId: 'addKey',
+          tag: 'self-service',
+          scopes: keys,
+          proof: true,
+          body: 'POST /v1/keys',
+          responses: { '201': json('The new key', ref('Key')), '409': problem('conflict: this public key is already registered') },
+        }),
+      },
+      '/v1/keys/{kid}/rotate': {
+        post: operation({
+          summary: 'Replace a key: upload the new one, the old one expires after the overlap',
+          operationId: 'rotateKey',
+          tag: 'self-service',
+          scopes: keys,
+          proof: true,
+          body: 'POST /v1/keys/{kid}/rotate',
+          parameters: [kidParam],
+          responses: {
+            '201': json('The new key and the old one with its new expiry', { type: 'object', properties: { key: ref('Key'), previous: ref('Key') } }),
+            '404': problem('not_found'),
+            '409': problem('conflict: key already registered, or the old key is revoked or expired'),
+          },
+        }),
+      },
+      '/v1/keys/{kid}/revoke': {
+        post: operation({
+          summary: 'Revoke one of your keys (idempotent; your last active key needs force)',
+          operationId: 'revokeOwnKey',
+          tag: 'self-service',
+          scopes: keys,
+          body: 'POST /v1/keys/{kid}/revoke',
+          bodyRequired: false,
+          parameters: [kidParam, forceParam],
+          responses: { '200': json('The revoked key', ref('Key')), '404': problem('not_found'), '409': problem('conflict: last active key without force') },
+        }),
+      },
+      '/admin/v1/consumers': {
+        get: operation({
+          summary: 'List consumers (creation order)',
+          operationId: 'listConsumers',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [queryParam('status', { type: 'string', enum: ['active', 'disabled'] }, 'Filter by status.'), queryParam('plan', { type: 'string' }, 'Filter by plan.'), cursorParam, limitParam],
+          responses: { '200': json('A page of consumers', { type: 'object', properties: { items: { type: 'array', items: ref('Consumer') }, next_cursor: { type: ['string', 'null'] } } }) },
+        }),
+        post: operation({ summary: 'Create a consumer', operationId: 'createConsumer', tag: 'admin', scopes: admin, body: 'POST /admin/v1/consumers', responses: { '201': json('The consumer', ref('Consumer')) } }),
+      },
+      '/admin/v1/consumers/{id}': {
+        get: operation({ summary: 'Show a consumer', operationId: 'showConsumer', tag: 'admin', scopes: admin, parameters: [idParam], responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') } }),
+        patch: operation({
+          summary: 'Change name, plan, metadata or allowed modes',
+          operationId: 'updateConsumer',
+          tag: 'admin',
+          scopes: admin,
+          body: 'PATCH /admin/v1/consumers/{id}',
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') },
+        }),
+        delete: operation({
+          summary: 'Delete a consumer and its keys (the audit history stays)',
+          operationId: 'deleteConsumer',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam],
+          responses: { '204': { description: 'Deleted' }, '404': problem('not_found'), '409': problem('conflict: your own consumer') },
+        }),
+      },
+      '/admin/v1/consumers/{id}/disable': {
+        post: operation({
+          summary: 'Disable a consumer: its keys are refused from the next request on',
+          operationId: 'disableConsumer',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found'), '409': problem('conflict: your own consumer') },
+        }),
+      },
+      '/admin/v1/consumers/{id}/enable': {
+        post: operation({ summary: 'Enable a consumer again', operationId: 'enableConsumer', tag: 'admin', scopes: admin, parameters: [idParam], responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') } }),
+      },
+      '/admin/v1/consumers/{id}/keys': {
+        get: operation({ summary: "List a consumer's keys", operationId: 'listConsumerKeys', tag: 'admin', scopes: admin, parameters: [idParam], responses: { '200': json('Keys', ref('KeyList')), '404': problem('not_found') } }),
+      },
+      '/admin/v1/consumers/{id}/enrollment-codes': {
+        post: operation({
+          summary: 'Create a one-time enrollment code (shown in this response only)',
+          operationId: 'createEnrollmentCode',
+          tag: 'admin',
+          scopes: admin,
+          body: 'POST /admin/v1/consumers/{id}/enrollment-codes',
+          bodyRequired: false,
+          parameters: [idParam],
+          responses: { '201': json('The code', ref('EnrollmentCode')), '404': problem('not_found') },
+        }),
+      },
+      '/admin/v1/keys/{kid}/revoke': {
+        post: operation({
+          summary: 'Revoke any key (idempotent)',
+          operationId: 'adminRevokeKey',
+          tag: 'admin',
+          scopes: admin,
+          body: 'POST /admin/v1/keys/{kid}/revoke',
+          bodyRequired: false,
+          parameters: [kidParam, forceParam],
+          responses: { '200': json('The revoked key', ref('Key')), '404': problem('not_found'), '409': problem('conflict: your own last active key without force') },
+        }),
+      },
+      '/admin/v1/audit': {
+        get: operation({
+          summary: 'Query the audit log (newest first)',
+          operationId: 'queryAudit',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [
+            queryParam('since', { type: 'string', format: 'date-time' }, 'Entries at or after this time.'),
+            queryParam('until', { type: 'string', format: 'date-time' }, 'Entries before this time.'),
+            queryParam('consumer', { type: 'string' }, 'Entries about this consumer or its keys.'),
+            queryParam('actor', { type: 'string' }, 'Entries by this key id, or local-operator.'),
+            queryParam('action', { type: 'string' }, 'e.g. key.revoke'),
+            queryParam('target', { type: 'string' }, 'Entries about this consumer, key or code id.'),
+            cursorParam,
+            limitParam,
+          ],
+          responses: { '200': json('A page of entries', { type: 'object', properties: { items: { type: 'array', items: ref('AuditEntry') }, next_cursor: { type: ['string', 'null'] } } }) },
+        }),
+      },
+    },
+    components: {
+      securitySchemes: {
+        signet: { type: 'http', scheme: AUTH_SCHEME, description: 'A compact JWS bound to the request (docs/protocol.md). The listed scopes are the scopes the key needs.' },
+        signetProof: { type: 'apiKey', in: 'header', name: PROOF_HEADER, description: 'A Signet token over the same request, signed by the uploaded key, kid = its RFC 7638 thumbprint.' },
+      },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code', 'detail', 'request_id', 'server_time'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+            detail: { type: 'string' },
+            request_id: { type: 'string' },
+            server_time: { type: 'integer' },
+            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            required_scopes: { type: 'array', items: { type: 'string' } },
+          },
+        },
+        Whoami: { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key_id: { type: 'string' }, mode: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } } },
+        Consumer: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            status: { type: 'string', enum: ['active', 'disabled'] },
+            plan: { type: ['string', 'null'] },
+            metadata: { type: 'object' },
+            allowed_modes: { type: 'array', items: { type: 'string', enum: ['ed25519', 'hmac'] } },
+            created_at: { type: 'string', format: 'date-time' },
+            updated_at: { type: 'string', format: 'date-time' },
+          },
+        },
+        Key: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            consumer_id: { type: 'string' },
+            type: { type: 'string', enum: ['ed25519', 'hmac'] },
+            status: { type: 'string', enum: ['active', 'revoked', 'expired', 'not_yet_valid'] },
+            thumbprint: { type: ['string', 'null'] },
+            public_key: { type: ['object', 'null'], description: 'Public JWK' },
+            label: { type: 'string' },
+            scopes: { type: 'array', items: { type: 'string' } },
+            not_before: { type: ['string', 'null'], format: 'date-time' },
+            expires_at: { type: ['string', 'null'], format: 'date-time' },
+            revoked_at: { type: ['string', 'null'], format: 'date-time' },
+            last_used_at: { type: ['string', 'null'], format: 'date-time' },
+            created_at: { type: 'string', format: 'date-time' },
+          },
+        },
+        KeyList: { type: 'object', properties: { items: { type: 'array', items: ref('Key') } } },
+        EnrollmentCode: {
+          type: 'object',
+          properties: {
+            code: { type: 'string', description: 'Shown once; the server keeps only its SHA-256.' },
+            id: { type: 'string' },
+            consumer_id: { type: 'string' },
+            scopes: { type: 'array', items: { type: 'string' } },
+            created_at: { type: 'string', format: 'date-time' },
+            expires_at: { type: 'string', format: 'date-time' },
+          },
+        },
+        AuditEntry: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            at: { type: 'string', format: 'date-time' },
+            actor: { type: 'string' },
+            action: { type: 'string' },
+            target: { type: 'object', properties: { type: { type: 'string' }, id: { type: 'string' } } },
+            consumer_id: { type: ['string', 'null'] },
+            request_id: { type: ['string', 'null'] },
+            source_ip: { type: ['string', 'null'] },
+            before: { type: ['object', 'null'] },
+            after: { type: ['object', 'null'] },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import Router from '@koa/router';
+import { SignetError } from '../../protocol/errors.js';
+import { newConsumerId } from '../../protocol/ids.js';
+import { ConsumerListQuery, CreateConsumerBody, UpdateConsumerBody } from '../api-schemas.js';
+import type { ServerContext } from '../context.js';
+import { auditContext } from '../key-upload.js';
+import { authenticate } from '../middleware/authenticate.js';
+import type { SignetState } from '../state.js';
+import { parseBody, parseQuery } from '../validation.js';
+import { consumerView } from '../views.js';
+
+export const ADMIN_SCOPE = 'admin';
+
+function unknownConsumer(id: string): SignetError {
+  return new SignetError('not_found', { detail: `No consumer ${id}.` });
+}
+
+/** Admin API: consumers. Every route is a signed request by a key with the admin scope. */
+export function adminConsumerRoutes(server: ServerContext): Router<SignetState> {
+  const router = new Router<SignetState>({ prefix: '/admin/v1' });
+  const admin = authenticate(server.verify, { scopes: [ADMIN_SCOPE] });
+  const store = server.stores.credentials;
+
+  /** Disabling or deleting the caller's own consumer would lock every admin key of it out at once. */
+  function refuseSelf(ctx: { state: SignetState }, id: string, what: string): void {
+    if (ctx.state.auth.consumer.id === id) {
+      throw new SignetError('conflict', { detail: `Refusing to ${what} the consumer that signed this request: that would lock you out.` });
+    }
+  }
+
+  router.post('/consumers', admin, async function createConsumer(ctx) {
+    const body = parseBody(ctx, CreateConsumerBody);
+    const created = await store.createConsumer(
+      {
+        id: newConsumerId(),
+        name: body.name,
+        plan: body.plan ?? null,
+        metadata: body.metadata ?? {},
+        allowedModes: body.allowed_modes ?? ['ed25519'],
+      },
+      server.clock.now(),
+      auditContext(ctx),
+    );
+    ctx.status = 201;
+    ctx.set('Location', `/admin/v1/consumers/${created.id}`);
+    ctx.body = consumerView(created);
+  });
+
+  router.get('/consumers', admin, async function listConsumers(ctx) {
+    const query = parseQuery(ctx, ConsumerListQuery);
+    const page = await store.listConsumers(query);
+    ctx.body = { items: page.items.map(consumerView), next_cursor: page.nextCursor };
+  });
+
+  router.get('/consumers/:id', admin, async function showConsumer(ctx) {
+    const consumer = await store.getConsumer(ctx.params.id!);
+    if (consumer === undefined) throw unknownConsumer(ctx.params.id!);
+    ctx.body = consumerView(consumer);
+  });
+
+  router.patch('/consumers/:id', admin, async function updateConsumer(ctx) {
+    const body = parseBody(ctx, UpdateConsumerBody);
+    const updated = await store.updateConsumer(
+      ctx.params.id!,
+      { name: body.name, plan: body.plan, metadata: body.metadata, allowedModes: body.allowed_modes },
+      server.clock.now(),
+      auditContext(ctx),
+    );
+    if (updated === undefined) throw unknownConsumer(ctx.params.id!);
+    // Plan and modes are read with the key: cached copies must not outlive the change.
+    server.keyCache.invalidateConsumer(updated.id);
+    ctx.body = consumerView(updated);
+  });
+
+  for (const [action, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+    router.post(`/consumers/:id/${action}`, admin, async function setConsumerStatus(ctx) {
+      const id = ctx.params.id!;
+      if (status === 'disabled') refuseSelf(ctx, id, 'disable');
+      if (!(await store.setConsumerStatus(id, status, server.clock.now(), auditContext(ctx)))) throw unknownConsumer(id);
+      server.keyCache.invalidateConsumer(id);
+      ctx.body = consumerView((await store.getConsumer(id))!);
+    });
+  }
+
+  router.delete('/consumers/:id', admin, async function deleteConsumer(ctx) {
+    const id = ctx.params.id!;
+    refuseSelf(ctx, id, 'delete');
+    if (!(await store.deleteConsumer(id, server.clock.now(), auditContext(ctx)))) throw unknownConsumer(id);
+    server.keyCache.invalidateConsumer(id);
+    ctx.status = 204;
+  });
+
+  return router;
+}

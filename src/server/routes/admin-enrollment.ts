@@ -1,0 +1,49 @@
+import Router from '@koa/router';
+import { createHash } from 'node:crypto';
+import { SignetError } from '../../protocol/errors.js';
+import { randomBase62 } from '../../protocol/ids.js';
+import { EnrollmentCodeBody } from '../api-schemas.js';
+import type { ServerContext } from '../context.js';
+import { auditContext } from '../key-upload.js';
+import { authenticate } from '../middleware/authenticate.js';
+import type { SignetState } from '../state.js';
+import { parseBody } from '../validation.js';
+import { enrollmentCodeView } from '../views.js';
+import { ADMIN_SCOPE } from './admin-consumers.js';
+
+/** Typed prefix so secret scanners can spot a leaked code; 32 base62 characters carry 190 bits. */
+export const ENROLLMENT_CODE_PREFIX = 'signet_enroll_';
+export const SELF_SERVICE_SCOPE = 'keys';
+
+export function hashEnrollmentCode(code: string): string {
+  return createHash('sha256').update(code, 'utf8').digest('base64url');
+}
+
+/** Admin API: one-time enrollment codes. The code is shown in this response only; the store keeps its hash. */
+export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState> {
+  const router = new Router<SignetState>({ prefix: '/admin/v1' });
+  const admin = authenticate(server.verify, { scopes: [ADMIN_SCOPE] });
+
+  router.post('/consumers/:id/enrollment-codes', admin, async function createEnrollmentCode(ctx) {
+    const body = parseBody(ctx, EnrollmentCodeBody);
+    const now = server.clock.now();
+    const code = ENROLLMENT_CODE_PREFIX + randomBase62(32);
+    const record = await server.stores.enrollment.createCode(
+      {
+        id: `enc_${randomBase62(22)}`,
+        consumerId: ctx.params.id!,
+        scopes: body.scopes ?? [SELF_SERVICE_SCOPE],
+        expiresAt: now + (body.ttl_seconds ?? server.config.enrollmentCodeTtlSeconds) * 1000,
+        codeHash: hashEnrollmentCode(code),
+      },
+      now,
+      auditContext(ctx),
+    );
+    if (record === undefined) throw new SignetError('not_found', { detail: `No consumer ${ctx.params.id}.` });
+    ctx.status = 201;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { code, ...enrollmentCodeView(record) };
+  });
+
+  return router;
+}
