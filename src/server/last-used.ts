@@ -8,6 +8,8 @@ import type { Logger } from './logger.js';
 export class LastUsedRecorder {
   private pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** The write in progress: flushes run one after another, so stop() also waits for a timer's flush. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: CredentialStore,
@@ -31,7 +33,12 @@ export class LastUsedRecorder {
     await this.flush();
   }
 
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.writeBatch());
+    return this.writing;
+  }
+
+  private async writeBatch(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
