@@ -1,0 +1,53 @@
+import type Router from '@koa/router';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+/** Every (METHOD, path) the app's routers serve, from the mounted router middleware itself. */
+function mountedRoutes(h: Harness): string[] {
+  const routes = new Set<string>();
+  for (const middleware of h.signet.app.middleware as Array<{ router?: Router }>) {
+    for (const layer of middleware.router?.stack ?? []) {
+      const path = String(layer.path).replace(/:([A-Za-z_]+)/g, '{$1}').replace(/(.)\/$/, '$1');
+      for (const method of layer.methods) if (method !== 'HEAD') routes.add(`${method} ${path}`);
+    }
+  }
+  return [...routes].sort();
+}
+
+describe('the OpenAPI document', () => {
+  let h: Harness;
+  let document: { openapi: string; paths: Record<string, Record<string, unknown>> };
+  beforeAll(async () => {
+    h = await startHarness();
+    const response = await fetch(h.baseUrl + '/openapi.json');
+    expect(response.status).toBe(200);
+    document = await response.json();
+  });
+  afterAll(async () => h.close());
+
+  it('is OpenAPI 3.1', () => {
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  it('describes every route the app serves, and no route it does not', () => {
+    const documented = Object.entries(document.paths)
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
+      .sort();
+    const mounted = mountedRoutes(h);
+    expect(mounted.length).toBeGreaterThan(15);
+    expect(mounted.filter((route) => !documented.includes(route)), 'routes missing from src/server/openapi.ts').toEqual([]);
+    expect(documented.filter((route) => !mounted.includes(route)), 'documented routes that do not exist').toEqual([]);
+  });
+
+  it('declares the admin scope on every admin route and a proof on every key upload', () => {
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const operation of Object.values(operations) as Array<{ security: Array<Record<string, string[]>> }>) {
+        if (path.startsWith('/admin/')) expect(operation.security, path).toEqual([{ signet: ['admin'] }]);
+      }
+    }
+    for (const path of ['/v1/enroll', '/v1/keys', '/v1/keys/{kid}/rotate']) {
+      const post = document.paths[path]!.post as { security: Array<Record<string, unknown>> };
+      expect(post.security[0], path).toHaveProperty('signetProof');
+    }
+  });
+});
