@@ -1,0 +1,217 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, COMMANDS } from '../../src/cli/main.js';
+import { importEd25519PublicKey, publicKeyToPem } from '../../src/protocol/public-key.js';
+import { disposeCli, runCli, type CliResult } from '../helpers/cli-process.js';
+import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+
+const STACK_TRACE = /\n\s+at .+:\d+/;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function expectClean(result: CliResult): void {
+  expect(result.stderr).not.toMatch(STACK_TRACE);
+  expect(result.stdout).not.toMatch(STACK_TRACE);
+}
+
+/** Runs main() in this process with captured output: for checks that need no real process. */
+async function inProcess(argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { code, stdout, stderr };
+}
+
+describe('operator commands (keygen, consumers add, migrate, request) as a user runs them', () => {
+  let server: LiveServer;
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    server = await startLiveServer();
+    dir = mkdtempSync(join(tmpdir(), 'signet-core-cli-'));
+    env = { HOME: dir, SIGNET_CONFIG: join(dir, 'config.json') };
+  });
+  afterAll(async () => {
+    disposeCli();
+    await server.close();
+  });
+
+  it('keygen writes a 0600 private key and a .pub file, and prints the public key', async () => {
+    const out = join(dir, 'walk.pem');
+    const result = await runCli(['keygen', '--out', out], env);
+    expect(result.code).toBe(0);
+    expectClean(result);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    const pub = readFileSync(`${out}.pub`, 'utf8');
+    expect(result.stdout.trim()).toBe(pub.trim());
+    expect(importEd25519PublicKey(pub)).toHaveLength(32);
+    expect(result.stderr).toContain('0600');
+  });
+
+  it('keygen --json names both files and the public key', async () => {
+    const out = join(dir, 'json.pem');
+    const result = await runCli(['keygen', '--out', out, '--json'], env);
+    expect(result.code).toBe(0);
+    const made = JSON.parse(result.stdout) as Record<string, string>;
+    expect(made).toMatchObject({ private_key_file: out, public_key_file: `${out}.pub` });
+    expect(made.public_key).toBe(readFileSync(`${out}.pub`, 'utf8').trim());
+  });
+
+  it('walks the README path: keygen, consumers add --json, then a signed request gets 200', async () => {
+    const key = join(dir, 'readme.pem');
+    expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
+    const add = await runCli(['consumers', 'add', 'readme-user', '--public-key', `${key}.pub`, '--db', server.config.db, '--json'], env);
+    expect(add.code).toBe(0);
+    expectClean(add);
+    const ids = JSON.parse(add.stdout) as { consumer_id: string; key_id: string; thumbprint: string };
+    expect(ids.consumer_id).toMatch(/^con_[0-9A-Za-z]{22}$/);
+    expect(ids.key_id).toMatch(/^key_[0-9A-Za-z]{22}$/);
+    expect(ids.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const ok = await runCli(['request', 'GET', `${server.url}/v1/whoami`, '--key', key, '--kid', ids.key_id], env);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ consumer_id: ids.consumer_id, consumer_name: 'readme-user', key_id: ids.key_id });
+
+    const echo = await runCli(['request', 'POST', `${server.url}/v1/echo`, '-d', '{"a":1}', '--key', key, '--kid', ids.key_id, '--json'], env);
+    expect(echo.code).toBe(0);
+    expect(JSON.parse(echo.stdout)).toMatchObject({ status: 200, body: { body: '{"a":1}', length: 7 } });
+  });
+
+  it('consumers add prints the ids as text without --json', async () => {
+    const key = join(dir, 'text.pem');
+    expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
+    const add = await runCli(['consumers', 'add', 'text-user', '--public-key', `${key}.pub`, '--db', server.config.db], env);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/con_[0-9A-Za-z]{22}/);
+    expect(add.stdout).toMatch(/key_[0-9A-Za-z]{22}/);
+  });
+
+  it('consumers add refuses a public key registered before with exit 8 and a sentence', async () => {
+    const key = join(dir, 'dup.pem');
+    expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
+    expect((await runCli(['consumers', 'add', 'first', '--public-key', `${key}.pub`, '--db', server.config.db], env)).code).toBe(0);
+    const again = await runCli(['consumers', 'add', 'second', '--public-key', `${key}.pub`, '--db', server.config.db], env);
+    expect(again.code).toBe(8);
+    expect(again.stderr).toMatch(/already registered\./);
+    expectClean(again);
+  });
+
+  it('consumers add refuses private-key material and small-order keys with exit 8, saying why', async () => {
+    const key = join(dir, 'private.pem');
+    expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
+    const privateUpload = await runCli(['consumers', 'add', 'oops', '--public-key', key, '--db', server.config.db], env);
+    expect(privateUpload.code).toBe(8);
+    expect(privateUpload.stderr).toMatch(/private/i);
+    expectClean(privateUpload);
+    const identity = join(dir, 'identity.pub');
+    writeFileSync(identity, publicKeyToPem(Uint8Array.from([1, ...new Array<number>(31).fill(0)])));
+    const smallOrder = await runCli(['consumers', 'add', 'evil', '--public-key', identity, '--db', server.config.db], env);
+    expect(smallOrder.code).toBe(8);
+    expect(smallOrder.stderr).toMatch(/small-order/);
+    expectClean(smallOrder);
+  });
+
+  it('consumers add without NAME or --public-key is a usage error (exit 2)', async () => {
+    const noKey = await runCli(['consumers', 'add', 'x', '--db', server.config.db], env);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('--public-key is required');
+    const noName = await runCli(['consumers', 'add', '--public-key', 'x.pub'], env);
+    expect(noName.code).toBe(2);
+    expectClean(noName);
+  });
+
+  it('consumers add with a missing key file says so (exit 8)', async () => {
+    const result = await runCli(['consumers', 'add', 'x', '--public-key', join(dir, 'nope.pub'), '--db', server.config.db], env);
+    expect(result.code).toBe(8);
+    expect(result.stderr).toContain('Cannot read the public key file');
+  });
+
+  it('migrate creates a database, is idempotent, and --down drops the tables', async () => {
+    const db = join(dir, 'migrate', 'signet.sqlite');
+    const up = await runCli(['migrate', '--db', db], env);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain('up to date (0 pending)');
+    expect(existsSync(db)).toBe(true);
+    expect((await runCli(['migrate', '--db', db], env)).code).toBe(0);
+    const down = await runCli(['migrate', '--db', db, '--down'], env);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain('rolled back');
+    const again = await runCli(['migrate'], { ...env, SIGNET_DB: db });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(db);
+  });
+
+  it('an invalid SIGNET_* setting is a usage error naming the variable, not a stack trace', async () => {
+    const result = await runCli(['migrate'], { ...env, SIGNET_DB: join(dir, 'x.sqlite'), SIGNET_CLOCK_SKEW: 'soon' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('SIGNET_CLOCK_SKEW');
+    expectClean(result);
+  });
+
+  it('an unknown command exits 2 and prints the overview', async () => {
+    const result = await runCli(['frobnicate'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command "frobnicate"');
+    expect(result.stderr).toContain('Usage: signet COMMAND');
+    expectClean(result);
+  });
+});
+
+describe('help', () => {
+  it.each(COMMANDS.map((c) => [c.path.join(' '), c.path] as const))('signet %s --help prints its usage and exits 0', async (_, path) => {
+    const result = await inProcess([...path, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`signet ${path.join(' ')}`);
+    expect(result.stderr).toBe('');
+  });
+
+  it('signet --help lists every command; signet alone prints it and exits 2', async () => {
+    const help = await inProcess(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of COMMANDS) expect(help.stdout).toContain(command.path.join(' '));
+    expect((await inProcess([])).code).toBe(2);
+  });
+
+  it('an unknown flag is a usage error with the usage line', async () => {
+    const result = await inProcess(['migrate', '--frob']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Usage: signet migrate');
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+});
+
+describe('signet serve', () => {
+  it('starts on SQLite, answers /healthz, and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-serve-'));
+    const db = join(dir, 'data', 'signet.sqlite');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/cli-entry.ts'), 'serve', '--port', '0', '--db', db], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, SIGNET_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match !== null) resolve(match[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    try {
+      const health = await fetch(url + '/healthz');
+      expect(health.status).toBe(200);
+      expect((await fetch(url + '/readyz')).status).toBe(200);
+      expect(existsSync(db)).toBe(true);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    expect(stderr).not.toMatch(STACK_TRACE);
+  });
+});
