@@ -1,0 +1,207 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../src/client/keys.js';
+import { saveKeyPair } from '../../src/client/key-file.js';
+import { importPrivateKey } from '../../src/client/keys.js';
+import { newConsumerId } from '../../src/protocol/ids.js';
+import { jwkThumbprint } from '../../src/protocol/public-key.js';
+import { cliScript, disposeCli } from '../helpers/cli-process.js';
+import { startHarness, T0 } from '../helpers/harness.js';
+import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+
+const doc = readFileSync(new URL('../../docs/client.md', import.meta.url), 'utf8');
+const CLIENT_NODE = fileURLToPath(new URL('../../src/client/node.ts', import.meta.url));
+const DOC_KID = 'key_7Qx3mJtZ1pUe9LcWbR4sNa';
+
+/** The fenced blocks of one language under a heading, in order. */
+function blocks(heading: string, lang: string): string[] {
+  const start = doc.indexOf(heading);
+  if (start < 0) throw new Error(`docs/client.md has no heading "${heading}"`);
+  const next = doc.slice(start + heading.length).search(/\n#{2,3} /);
+  const section = next < 0 ? doc.slice(start) : doc.slice(start, start + heading.length + next);
+  return [...section.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
+/** The worked example of docs/protocol.md: its private key and its token, from which every input follows. */
+function workedExample() {
+  const protocolDoc = new URL('../../docs/protocol.md', import.meta.url);
+  if (!existsSync(protocolDoc)) return undefined;
+  const text = readFileSync(protocolDoc, 'utf8');
+  const pem = /-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n/.exec(text)?.[0];
+  const token = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/m.exec(text)?.[0];
+  if (pem === undefined || token === undefined) return undefined;
+  const [header, claims] = token.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>);
+  return { pem, token, header: header!, claims: claims! as { method: string; url: string; aud: string; iat: number; jti: string } };
+}
+
+const example = workedExample();
+if (example === undefined) console.log('skipping the recipe checks against the worked example: docs/protocol.md or its example is missing');
+const python = ['python3', '/usr/bin/python3'].find((bin) => spawnSync(bin, ['-c', 'import jwt, cryptography']).status === 0);
+if (python === undefined) console.log('skipping the Python recipe: no python3 with PyJWT and cryptography (apt-get install python3-jwt)');
+const GO_JWT = '/usr/share/gocode/src/github.com/golang-jwt/jwt';
+const hasGo = spawnSync('go', ['version']).status === 0 && existsSync(GO_JWT);
+if (!hasGo) console.log('skipping the Go recipe: needs go and golang-jwt (apt-get install golang-go golang-github-golang-jwt-jwt-dev)');
+const hasShellTools = ['openssl', 'curl', 'bash'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+if (!hasShellTools) console.log('skipping the curl + openssl recipe: needs bash, openssl and curl');
+const EXAMPLE_BODY = '{"hello":"world"}';
+
+describe('docs/client.md', () => {
+  let server: LiveServer;
+  let dir: string;
+  let keyFile: string;
+  let kid: string;
+
+  beforeAll(async () => {
+    server = await startLiveServer();
+    dir = mkdtempSync(join(tmpdir(), 'signet-doc-'));
+    keyFile = join(dir, 'signet-key.pem');
+    const pair = await generateKeyPair();
+    await saveKeyPair(pair, keyFile);
+    kid = await server.register(pair.publicKey, 'doc-reader');
+  });
+  afterAll(async () => {
+    disposeCli();
+    await server.close();
+  });
+
+  /** The docs' placeholders (a local server, the example kid and key file) replaced by this test's. */
+  const localise = (code: string) =>
+    code.replaceAll('http://localhost:3000', server.url).replaceAll(DOC_KID, kid).replaceAll('signet-key.pem', keyFile);
+
+  it('the library quick start runs as written and makes a successful signed call', () => {
+    const [example] = blocks('## Quick start: the library', 'js');
+    const script = join(dir, 'quick-start.mts');
+    writeFileSync(script, localise(example!).replace("from 'signet/client'", `from ${JSON.stringify(CLIENT_NODE)}`));
+    const output = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: dir, encoding: 'utf8' });
+    expect(output).toMatch(/^200 \{/);
+    expect(output).toContain(`body: '{"hello":"world"}'`);
+  });
+
+  it('the command-line quick start runs as written, from keygen to a successful call', async () => {
+    const [steps] = blocks('## Quick start: the command line', 'sh');
+    const cli = await cliScript();
+    const userDir = mkdtempSync(join(tmpdir(), 'signet-doc-cli-'));
+    // The kid is printed by step 2; the script picks it up instead of the example's.
+    const script = steps!
+      .replace('signet consumers add my-app --public-key signet-key.pem.pub', 'KID=$(signet consumers add my-app --public-key signet-key.pem.pub --json | sed -E \'s/.*"key_id":"([^"]+)".*/\\1/\')')
+      .replaceAll(DOC_KID, '"$KID"')
+      .replaceAll('http://localhost:3000', server.url);
+    const result = spawnSync('bash', ['-euc', `signet() { ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} "$@"; }\n${script}`], {
+      cwd: userDir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: userDir, SIGNET_DB: server.config.db },
+    });
+    expect(result.stderr).toContain('HTTP 200');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('"consumer_name": "my-app"');
+    expect(result.stdout).toContain('"body": "{\\"hello\\":\\"world\\"}"');
+  });
+
+  describe.skipIf(python === undefined || example === undefined)('the Python (PyJWT) recipe', () => {
+    it('reproduces the worked example token byte for byte', () => {
+      const [fn] = blocks('### Python (PyJWT)', 'python');
+      writeFileSync(join(dir, 'signet_recipe.py'), fn!);
+      const { claims, header, pem } = example!;
+      const driver = `
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from signet_recipe import signet_authorization
+key = load_pem_private_key(${JSON.stringify(pem)}.encode(), password=None)
+print(signet_authorization(key, ${JSON.stringify(header.kid)}, ${JSON.stringify(claims.method)}, ${JSON.stringify(claims.url)}, ${JSON.stringify(EXAMPLE_BODY)}.encode(), now=${claims.iat}, jti=${JSON.stringify(claims.jti)}))`;
+      const output = execFileSync(python!, ['-c', driver], { cwd: dir, encoding: 'utf8' });
+      expect(output.trim()).toBe(`Signet ${example!.token}`);
+    });
+
+    it('makes a call the server accepts when used as shown', () => {
+      const [fn, usage] = blocks('### Python (PyJWT)', 'python');
+      const output = execFileSync(python!, ['-c', `${fn}\n${localise(usage!)}`], { cwd: dir, encoding: 'utf8' });
+      expect(JSON.parse(output)).toMatchObject({ body: '{"hello":"world"}' });
+    });
+  });
+
+  describe.skipIf(!hasShellTools || example === undefined)('the curl + openssl recipe', () => {
+    it('reproduces the worked example token byte for byte', () => {
+      const [fn] = blocks('### curl + openssl', 'sh');
+      const { claims, header, pem } = example!;
+      writeFileSync(join(dir, 'example.pem'), pem);
+      const output = execFileSync('bash', ['-c', `${fn}\nsignet_auth ${claims.method} '${claims.url}' '${EXAMPLE_BODY}'`], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', KEY: 'example.pem', KID: String(header.kid), NOW: String(claims.iat), JTI: claims.jti },
+      });
+      expect(output.trim()).toBe(`Signet ${example!.token}`);
+    });
+
+    it('makes a call the server accepts when used as shown', () => {
+      const [fn, usage] = blocks('### curl + openssl', 'sh');
+      const output = execFileSync('bash', ['-c', `${fn}\n${localise(usage!).replace('curl -X', 'curl -s -X')}`], { cwd: dir, encoding: 'utf8' });
+      expect(JSON.parse(output)).toMatchObject({ body: '{"hello":"world"}' });
+    });
+  });
+
+  describe.skipIf(!hasGo || example === undefined)('the Go (golang-jwt) recipe', () => {
+    it('signs the worked example claims, and the server accepts the token', async () => {
+      const [fn] = blocks('### Go (golang-jwt)', 'go');
+      const { claims, header, pem } = example!;
+      const goDir = join(dir, 'go');
+      mkdirSync(goDir);
+      writeFileSync(join(goDir, 'signet.go'), fn!);
+      writeFileSync(join(goDir, 'go.mod'), `module signetrecipe\n\ngo 1.19\n\nrequire github.com/golang-jwt/jwt/v4 v4.4.3\n\nreplace github.com/golang-jwt/jwt/v4 => ${GO_JWT}\n`);
+      writeFileSync(
+        join(goDir, 'main.go'),
+        `package main
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v4"
+)
+
+func main() {
+	key, err := jwt.ParseEdPrivateKeyFromPEM([]byte(${JSON.stringify(pem)}))
+	if err != nil {
+		panic(err)
+	}
+	_ = newJTI
+	auth, err := signetAuthorization(key.(ed25519.PrivateKey), ${JSON.stringify(header.kid)}, ${JSON.stringify(claims.method.toLowerCase())}, ${JSON.stringify(claims.url)}, []byte(${JSON.stringify(EXAMPLE_BODY)}), time.Unix(${claims.iat}, 0), ${JSON.stringify(claims.jti)})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(auth)
+}
+`,
+      );
+      const output = execFileSync('go', ['run', '.'], {
+        cwd: goDir,
+        encoding: 'utf8',
+        env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOSUMDB: 'off', GOCACHE: join(tmpdir(), 'signet-go-cache'), GOPATH: join(dir, 'gopath') },
+      });
+      const token = output.trim().replace(/^Signet /, '');
+      const [goHeader, goClaims] = token.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as unknown);
+      expect(goHeader).toEqual(example!.header);
+      expect(goClaims).toEqual(example!.claims);
+
+      // The worked example's request, at its time, on a server whose public origin is the example's.
+      const h = await startHarness({ publicOrigin: claims.aud });
+      try {
+        const pair = await importPrivateKey(pem);
+        await h.stores.credentials.createConsumerWithKey(
+          { id: newConsumerId(), name: 'go' },
+          { id: String(header.kid), consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) },
+          T0,
+        );
+        h.clock.set(claims.iat * 1000);
+        const target = new URL(claims.url);
+        const response = await fetch(h.baseUrl + target.pathname + target.search, { method: 'POST', headers: { Authorization: `Signet ${token}` }, body: EXAMPLE_BODY });
+        expect(response.status).toBe(200);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+});
