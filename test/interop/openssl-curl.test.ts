@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,8 @@ describe.skipIf(!tools)('the openssl + curl recipe in docs/protocol.md', () => {
       .replace('KID=key_…', `KID=${kid}`)
       .replace('"aud":"http://localhost:3000"', `"aud":"${h.origin}"`)
       .replace('curl -s -X POST "$URL"', `curl -s -X POST "${h.baseUrl}/v1/echo"`);
-    const output = execFileSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
+    // Asynchronously: the server answering curl lives in this very process.
+    const { stdout: output } = await promisify(execFile)('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
     expect(JSON.parse(output)).toMatchObject({ body: '{"hello":"world"}', length: 17 });
   });
 });
