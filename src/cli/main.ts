@@ -10,6 +10,7 @@ import { profileAddCommand, profileListCommand, profileShowCommand } from './com
 import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
 import { signCommand } from './commands/sign.js';
+import { LIFECYCLE_COMMANDS } from './lifecycle/commands.js';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   profileAddCommand,
   profileListCommand,
   profileShowCommand,
+  ...LIFECYCLE_COMMANDS,
 ];
 
 function overview(): string {

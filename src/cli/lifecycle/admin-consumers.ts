@@ -1,0 +1,136 @@
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
+import { EXIT, type CliIo, type Command } from '../command.js';
+import { printAnswer, reportFailure, withServer } from './api-client.js';
+import { JSON_HELP, parseMetadata } from './flags.js';
+import { segment, signedSession } from './session.js';
+
+interface ConsumerJson {
+  id: string;
+  name: string;
+  status: string;
+  plan: string | null;
+  metadata: Record<string, unknown>;
+  created_at: string;
+}
+
+function printConsumer(c: ConsumerJson, io: CliIo): void {
+  io.stdout.write(`${c.id}  ${c.status.padEnd(8)}  ${c.name}${c.plan === null ? '' : `  plan=${c.plan}`}\n`);
+}
+
+export const adminConsumersAddCommand: Command = {
+  path: ['admin', 'consumers', 'add'],
+  summary: 'Create a consumer (admin API)',
+  usage: `signet admin consumers add NAME [--plan PLAN] [--metadata key=value]... [--json] [--profile NAME]
+
+Creates a consumer without keys; give it a key with "signet admin enroll-code".
+
+  --plan PLAN           rate-limit plan name
+  --metadata key=value  a metadata entry (repeatable)
+${JSON_HELP}
+${CLIENT_OPTIONS_HELP}`,
+  options: { ...CLIENT_OPTIONS, plan: { type: 'string' }, metadata: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  async run({ values, positionals, io }) {
+    const [name] = requirePositionals(positionals, ['NAME']);
+    const metadata = parseMetadata(values.metadata);
+    const session = await signedSession(values);
+    return withServer(io, async () => {
+      const answer = await session.api.call('POST', '/admin/v1/consumers', {
+        json: { name, ...(typeof values.plan === 'string' ? { plan: values.plan } : {}), ...(metadata !== undefined ? { metadata } : {}) },
+      });
+      return printAnswer(answer, 201, values, io, (c) => printConsumer(c, io));
+    });
+  },
+};
+
+export const adminConsumersListCommand: Command = {
+  path: ['admin', 'consumers', 'list'],
+  summary: 'List consumers (admin API)',
+  usage: `signet admin consumers list [--status active|disabled] [--plan PLAN] [--limit N] [--cursor C] [--json] [--profile NAME]
+
+Lists consumers in creation order, one page at a time; the next page's cursor is printed last.
+
+  --status S     only active or only disabled consumers
+  --plan PLAN    only consumers on this plan
+  --limit N      page size, 1 to 200 (default 50)
+  --cursor C     continue after a previous page
+${JSON_HELP}
+${CLIENT_OPTIONS_HELP}`,
+  options: { ...CLIENT_OPTIONS, status: { type: 'string' }, plan: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ values, positionals, io }) {
+    requirePositionals(positionals, []);
+    const query = new URLSearchParams();
+    for (const name of ['status', 'plan', 'limit', 'cursor']) if (typeof values[name] === 'string') query.set(name, values[name] as string);
+    const session = await signedSession(values);
+    return withServer(io, async () => {
+      const answer = await session.api.call('GET', `/admin/v1/consumers${query.size > 0 ? `?${query}` : ''}`);
+      return printAnswer(answer, 200, values, io, (page) => {
+        for (const c of page.items as ConsumerJson[]) printConsumer(c, io);
+        if (page.next_cursor !== null) io.stderr.write(`more: --cursor ${page.next_cursor}\n`);
+      });
+    });
+  },
+};
+
+export const adminConsumersShowCommand: Command = {
+  path: ['admin', 'consumers', 'show'],
+  summary: 'Show one consumer (admin API)',
+  usage: `signet admin consumers show CONSUMER_ID [--json] [--profile NAME]
+
+${JSON_HELP}
+${CLIENT_OPTIONS_HELP}`,
+  options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
+  async run({ values, positionals, io }) {
+    const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
+    const session = await signedSession(values);
+    return withServer(io, async () => {
+      const answer = await session.api.call('GET', `/admin/v1/consumers/${segment(id!)}`);
+      return printAnswer(answer, 200, values, io, (c: ConsumerJson) => {
+        printConsumer(c, io);
+        io.stdout.write(`created ${c.created_at}\nmetadata ${JSON.stringify(c.metadata)}\n`);
+      });
+    });
+  },
+};
+
+function statusCommand(action: 'disable' | 'enable'): Command {
+  return {
+    path: ['admin', 'consumers', action],
+    summary: action === 'disable' ? 'Disable a consumer: its keys are refused from the next request on' : 'Enable a disabled consumer again',
+    usage: `signet admin consumers ${action} CONSUMER_ID [--json] [--profile NAME]
+
+${JSON_HELP}
+${CLIENT_OPTIONS_HELP}`,
+    options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
+    async run({ values, positionals, io }) {
+      const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
+      const session = await signedSession(values);
+      return withServer(io, async () => {
+        const answer = await session.api.call('POST', `/admin/v1/consumers/${segment(id!)}/${action}`);
+        return printAnswer(answer, 200, values, io, (c) => printConsumer(c, io));
+      });
+    },
+  };
+}
+
+export const adminConsumersDisableCommand = statusCommand('disable');
+export const adminConsumersEnableCommand = statusCommand('enable');
+
+export const adminConsumersRmCommand: Command = {
+  path: ['admin', 'consumers', 'rm'],
+  summary: 'Delete a consumer and its keys (its audit history stays)',
+  usage: `signet admin consumers rm CONSUMER_ID [--profile NAME]
+
+${CLIENT_OPTIONS_HELP}`,
+  options: { ...CLIENT_OPTIONS },
+  async run({ values, positionals, io }) {
+    const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
+    const session = await signedSession(values);
+    return withServer(io, async () => {
+      const answer = await session.api.call('DELETE', `/admin/v1/consumers/${segment(id!)}`);
+      if (answer.status !== 204) return reportFailure(answer, io);
+      io.stderr.write(`deleted ${id}\n`);
+      return EXIT.ok;
+    });
+  },
+};
+

@@ -1,0 +1,34 @@
+import type { Command } from '../command.js';
+import { adminAuditCommand } from './admin-audit.js';
+import {
+  adminConsumersAddCommand,
+  adminConsumersDisableCommand,
+  adminConsumersEnableCommand,
+  adminConsumersListCommand,
+  adminConsumersRmCommand,
+  adminConsumersShowCommand,
+} from './admin-consumers.js';
+import { adminInitCommand } from './admin-init.js';
+import { adminEnrollCodeCommand, adminKeysListCommand, adminKeysRevokeCommand } from './admin-keys.js';
+import { enrollCommand } from './enroll.js';
+import { keysAddCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
+
+/** The consumer and key lifecycle commands (issue 4), in the order `signet --help` lists them. */
+export const LIFECYCLE_COMMANDS: readonly Command[] = [
+  adminInitCommand,
+  adminConsumersAddCommand,
+  adminConsumersListCommand,
+  adminConsumersShowCommand,
+  adminConsumersDisableCommand,
+  adminConsumersEnableCommand,
+  adminConsumersRmCommand,
+  adminEnrollCodeCommand,
+  adminKeysListCommand,
+  adminKeysRevokeCommand,
+  adminAuditCommand,
+  enrollCommand,
+  keysListCommand,
+  keysAddCommand,
+  keysRotateCommand,
+  keysRevokeCommand,
+];

@@ -1,0 +1,199 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The lifecycle CLI in process against a real server (ManualClock, SQLite file shared with
+ * `admin init`). The CLI signs with the real clock; it corrects itself once from the server's
+ * time, as the client kit does, so the server's clock can be moved freely.
+ */
+describe('the lifecycle CLI', () => {
+  let h: Harness;
+  let dir: string;
+  let configFile: string;
+  let consumerId: string;
+  let code: string;
+
+  async function run(...argv: string[]): Promise<Run> {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+    return { code, stdout, stderr };
+  }
+  const json = (result: Run) => {
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+  const profiles = () => JSON.parse(readFileSync(configFile, 'utf8')) as { default_profile: string; profiles: Record<string, { kid: string; key_file: string; server: string }> };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'signet-lifecycle-cli-'));
+    configFile = join(dir, 'config', 'config.json');
+    vi.stubEnv('HOME', dir);
+    vi.stubEnv('SIGNET_CONFIG', configFile);
+    for (const name of ['SIGNET_PROFILE', 'SIGNET_SERVER', 'SIGNET_KID', 'SIGNET_KEY_FILE', 'SIGNET_DB', 'SIGNET_PUBLIC_ORIGIN']) vi.stubEnv(name, '');
+    h = await startHarness({ db: join(dir, 'signet.sqlite') }, { socketOrigin: true });
+  });
+  afterAll(async () => {
+    await h.close();
+    vi.unstubAllEnvs();
+  });
+
+  it('admin init creates a local admin key (mode 0600), registers it in the database and saves the default profile', async () => {
+    const result = json(await run('admin', 'init', '--db', join(dir, 'signet.sqlite'), '--server', h.baseUrl, '--json'));
+    expect(statSync(result.key_file).mode & 0o777).toBe(0o600);
+    expect(profiles()).toMatchObject({ default_profile: 'admin', profiles: { admin: { kid: result.kid, server: h.baseUrl, key_file: result.key_file } } });
+    const found = await h.stores.credentials.findKey(result.kid);
+    expect(found?.key.scopes).toEqual(['admin', 'keys']);
+    const again = await run('admin', 'init', '--db', join(dir, 'signet.sqlite'), '--server', h.baseUrl);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists');
+  });
+
+  it('admin consumers add creates a consumer with plan and metadata', async () => {
+    const consumer = json(await run('admin', 'consumers', 'add', 'acme', '--plan', 'gold', '--metadata', 'team=billing', '--metadata', 'seats=3', '--json'));
+    expect(consumer).toMatchObject({ name: 'acme', plan: 'gold', metadata: { team: 'billing', seats: 3 } });
+    consumerId = consumer.id;
+    const shown = await run('admin', 'consumers', 'show', consumerId);
+    expect(shown.stdout).toContain('acme');
+  });
+
+  it('admin enroll-code prints a one-time code and the command the consumer runs', async () => {
+    const result = await run('admin', 'enroll-code', consumerId, '--ttl', '2h');
+    expect(result.code).toBe(0);
+    code = result.stdout.trim();
+    expect(code).toMatch(/^signet_enroll_/);
+    expect(result.stderr).toContain(`signet enroll --server ${h.baseUrl} --code ${code}`);
+  });
+
+  it('enroll generates the key pair locally, uploads the public key with a proof and saves a profile', async () => {
+    const enrolled = json(await run('enroll', '--server', h.baseUrl, '--code', code, '--profile', 'acme', '--label', 'laptop', '--json'));
+    expect(enrolled).toMatchObject({ consumer_id: consumerId, key: { label: 'laptop', scopes: ['keys'] } });
+    const profile = profiles().profiles.acme!;
+    expect(profile.kid).toBe(enrolled.key.id);
+    expect(statSync(profile.key_file).mode & 0o777).toBe(0o600);
+    const listed = json(await run('keys', 'list', '--profile', 'acme', '--json'));
+    expect(listed.items.map((k: { id: string }) => k.id)).toEqual([enrolled.key.id]);
+  });
+
+  it('enroll with a used code fails (exit 3), writes no profile and leaves no key file behind', async () => {
+    const keysBefore = readdirSync(join(dir, 'config', 'keys')).length;
+    const reused = await run('enroll', '--server', h.baseUrl, '--code', code, '--profile', 'thief');
+    expect(reused.code).toBe(3);
+    expect(reused.stderr).toContain('invalid_enrollment_code');
+    expect(profiles().profiles.thief).toBeUndefined();
+    expect(readdirSync(join(dir, 'config', 'keys')).length).toBe(keysBefore);
+  });
+
+  it('a consumer key cannot use the admin commands (exit 4, naming the admin scope)', async () => {
+    const refused = await run('admin', 'consumers', 'list', '--profile', 'acme');
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('insufficient_scope');
+    expect(refused.stderr).toContain('admin');
+  });
+
+  let ciKid: string;
+  it('keys add registers a second key and can save a profile for it', async () => {
+    const added = json(await run('keys', 'add', '--profile', 'acme', '--label', 'ci', '--save-profile', 'acme-ci', '--json'));
+    ciKid = added.id;
+    expect(profiles().profiles['acme-ci']!.kid).toBe(ciKid);
+    expect(json(await run('keys', 'list', '--profile', 'acme-ci', '--json')).items).toHaveLength(2);
+  });
+
+  it('keys rotate switches the profile; the old key works during the overlap and fails after it', async () => {
+    const old = profiles().profiles.acme!;
+    const rotated = json(await run('keys', 'rotate', '--profile', 'acme', '--overlap', '1h', '--json'));
+    expect(rotated.previous.id).toBe(old.kid);
+    expect(profiles().profiles.acme!.kid).toBe(rotated.key.id);
+    const withOld = ['keys', 'list', '--profile', 'acme', '--kid', old.kid, '--key', old.key_file];
+    h.clock.advance(3599_000);
+    expect((await run(...withOld)).code).toBe(0);
+    h.clock.advance(2000);
+    const expired = await run(...withOld);
+    expect(expired.code).toBe(3);
+    expect(expired.stderr).toContain('key_expired');
+    expect((await run('keys', 'list', '--profile', 'acme')).code).toBe(0);
+  });
+
+  it('keys revoke refuses the key on the very next request', async () => {
+    expect((await run('keys', 'revoke', ciKid, '--profile', 'acme')).code).toBe(0);
+    const refused = await run('keys', 'list', '--profile', 'acme-ci');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('key_revoked');
+  });
+
+  it('admin consumers disable cuts the consumer off at once, and enable restores it', async () => {
+    expect((await run('admin', 'consumers', 'disable', consumerId)).code).toBe(0);
+    const listed = json(await run('admin', 'consumers', 'list', '--status', 'disabled', '--json'));
+    expect(listed.items.map((c: { id: string }) => c.id)).toEqual([consumerId]);
+    const refused = await run('keys', 'list', '--profile', 'acme');
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('consumer_disabled');
+    expect((await run('admin', 'consumers', 'enable', consumerId)).code).toBe(0);
+    expect((await run('keys', 'list', '--profile', 'acme')).code).toBe(0);
+  });
+
+  it('keys revoke of the last active key needs --force', async () => {
+    const current = profiles().profiles.acme!.kid;
+    const refused = await run('keys', 'revoke', current, '--profile', 'acme');
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain('--force');
+    expect((await run('keys', 'revoke', current, '--profile', 'acme', '--force')).code).toBe(0);
+    expect((await run('keys', 'list', '--profile', 'acme')).code).toBe(3);
+  });
+
+  it('admin keys list and revoke work on any consumer', async () => {
+    const keys = json(await run('admin', 'keys', 'list', consumerId, '--json'));
+    expect(keys.items.map((k: { status: string }) => k.status).sort()).toEqual(['expired', 'revoked', 'revoked']);
+    const again = json(await run('admin', 'keys', 'revoke', ciKid, '--json'));
+    expect(again.status).toBe('revoked');
+  });
+
+  it('admin audit shows every step, filtered by consumer', async () => {
+    const audit = json(await run('admin', 'audit', '--consumer', consumerId, '--json'));
+    expect(audit.items.map((e: { action: string }) => e.action).reverse()).toEqual([
+      'consumer.create',
+      'enrollment_code.create',
+      'key.enroll',
+      'key.create',
+      'key.create',
+      'key.rotate',
+      'key.revoke',
+      'consumer.disable',
+      'consumer.enable',
+      'key.revoke',
+    ]);
+    const human = await run('admin', 'audit', '--consumer', consumerId, '--action', 'key.revoke');
+    expect(human.stdout.trim().split('\n')).toHaveLength(2);
+    const local = json(await run('admin', 'audit', '--actor', 'local-operator', '--json'));
+    expect(local.items.map((e: { action: string }) => e.action).sort()).toEqual(['consumer.create', 'key.create']);
+  });
+
+  it('admin consumers rm deletes the consumer', async () => {
+    expect((await run('admin', 'consumers', 'rm', consumerId)).code).toBe(0);
+    const gone = await run('admin', 'consumers', 'show', consumerId);
+    expect(gone.code).toBe(5);
+    expect(gone.stderr).toContain('not_found');
+  });
+
+  it('reports usage errors with exit 2 and bad fields with their paths', async () => {
+    expect((await run('admin', 'enroll-code')).code).toBe(2);
+    expect((await run('keys', 'rotate', '--overlap', 'soon')).code).toBe(2);
+    const bad = await run('admin', 'consumers', 'add', ' ', '--plan', 'no spaces allowed');
+    expect(bad.code).toBe(5);
+    expect(bad.stderr).toContain('name:');
+    expect(bad.stderr).toContain('plan:');
+    const unreachable = await run('enroll', '--server', 'http://127.0.0.1:1', '--code', 'x', '--profile', 'nowhere');
+    expect(unreachable.code).toBe(7);
+    expect(existsSync(join(dir, 'config', 'keys'))).toBe(true);
+  });
+});
