@@ -58,9 +58,9 @@ function dropQueryParam(query: string, name: string): string {
  */
 export function expectedUrl(publicOrigin: string, requestTarget: string, presigned = false): string | undefined {
   if (!requestTarget.startsWith('/')) return undefined;
-  const origin = canonicalizeUrl(publicOrigin);
-  if (origin === undefined) return undefined;
-  return canonicalizeUrl(origin.origin + requestTarget, presigned ? { dropParam: PRESIGN_PARAM } : {})?.href;
+  // Canonicalising the whole URL canonicalises the origin part too; strip a trailing slash first.
+  const origin = publicOrigin.endsWith('/') ? publicOrigin.slice(0, -1) : publicOrigin;
+  return canonicalizeUrl(origin + requestTarget, presigned ? { dropParam: PRESIGN_PARAM } : {})?.href;
 }
 
 /** Reads one query parameter's raw value from a request target, without decoding others. */

@@ -159,7 +159,8 @@ function bindingMismatches(publicOrigin: string, request: IncomingRequest, claim
   const mismatches: BindingMismatch[] = [];
   if (claims.method !== request.method) mismatches.push({ claim: 'method', expected: request.method, received: claims.method });
   const expected = expectedUrl(publicOrigin, request.target, presigned) ?? request.target;
-  const received = canonicalizeUrl(claims.url)?.href ?? claims.url;
+  // Most signers send the canonical form already: skip the second canonicalisation then.
+  const received = claims.url === expected ? expected : (canonicalizeUrl(claims.url)?.href ?? claims.url);
   if (received !== expected) mismatches.push({ claim: 'url', expected, received: claims.url });
   const bodyHash = createHash('sha256').update(request.body).digest('base64url');
   if (claims.body_sha256 !== bodyHash) mismatches.push({ claim: 'body_sha256', expected: bodyHash, received: claims.body_sha256 });

@@ -2,6 +2,8 @@ import type { Middleware } from 'koa';
 import { SignetError } from '../../protocol/errors.js';
 import type { SignetState } from '../state.js';
 
+const EMPTY = Buffer.alloc(0);
+
 function tooLarge(limit: number): SignetError {
   return new SignetError('payload_too_large', { detail: `The request body exceeds the limit of ${limit} bytes.` });
 }
@@ -14,6 +16,11 @@ export function rawBody(limit: number): Middleware<SignetState> {
   return async function rawBodyMiddleware(ctx, next) {
     const declared = ctx.request.length;
     if (declared !== undefined && declared > limit) throw tooLarge(limit);
+    if (declared === 0 || (declared === undefined && ctx.req.headers['transfer-encoding'] === undefined)) {
+      // HTTP/1.1 (RFC 9112 section 6.3): neither Content-Length nor Transfer-Encoding means no body.
+      ctx.state.rawBody = EMPTY;
+      return next();
+    }
     const chunks: Buffer[] = [];
     let received = 0;
     for await (const chunk of ctx.req as AsyncIterable<Buffer>) {

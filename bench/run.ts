@@ -1,0 +1,194 @@
+/**
+ * `npm run bench [-- SCENARIO...] [--quick] [--connections N] [--duration S]`
+ *
+ * Starts each server variant in its own process on 127.0.0.1, drives GET /v1/whoami with
+ * autocannon using distinct pre-signed tokens, and prints requests/s, p50, p99, server CPU per
+ * request and peak RSS, with ratios against the baselines measured in the same run. Writes the
+ * same figures as JSON to bench/results/. Never part of `npm test`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { generateKeyPair } from '../src/client/keys.js';
+import { encodeBase64url } from '../src/protocol/base64url.js';
+import { signRequest } from '../src/protocol/sign.js';
+import type { VariantName } from './variants.js';
+
+const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantName[]; description: string }> = {
+  core: { variants: ['bare', 'floor', 'signet'], baselines: ['bare', 'floor'], description: 'Signet full verifier vs bare Koa and the verify floor' },
+};
+
+const { values, positionals } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+  },
+  allowPositionals: true,
+});
+const quick = values.quick === true;
+const connections = Number(values.connections ?? 50);
+const durationSeconds = Number(values.duration ?? (quick ? 3 : 10));
+const scenarios = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
+for (const name of scenarios) {
+  if (SCENARIOS[name] === undefined) {
+    console.error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
+    process.exit(2);
+  }
+}
+
+interface Row {
+  variant: VariantName;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMicrosPerRequest: number;
+  peakRssMb: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  ratios: Record<string, number>;
+}
+
+function request(child: ChildProcess, message: { type: string }, reply?: string): Promise<any> {
+  return new Promise((resolve) => {
+    if (reply !== undefined) {
+      child.on('message', function onMessage(m: any) {
+        if (m.type === reply) {
+          child.off('message', onMessage);
+          resolve(m);
+        }
+      });
+    }
+    child.send(message);
+    if (reply === undefined) resolve(undefined);
+  });
+}
+
+async function startVariant(variant: VariantName, publicKey: string, dir: string): Promise<{ child: ChildProcess; port: number; kid: string }> {
+  const child = fork(new URL('./server-process.ts', import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}.sqlite`)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<any>((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
+  });
+  return { child, port: ready.port, kid: ready.kid };
+}
+
+async function presign(count: number, port: number, kid: string, privateKey: CryptoKey): Promise<string[]> {
+  const tokens: string[] = [];
+  const batch = 256;
+  for (let i = 0; i < count; i += batch) {
+    const signed = await Promise.all(
+      Array.from({ length: Math.min(batch, count - i) }, () =>
+        signRequest({ method: 'GET', url: `http://127.0.0.1:${port}/v1/whoami`, key: { type: 'ed25519', privateKey }, kid, lifetimeSeconds: 300 }),
+      ),
+    );
+    for (const s of signed) tokens.push(s.authorization);
+  }
+  return tokens;
+}
+
+async function drive(port: number, tokens: string[], amount: number): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    amount,
+    requests: [
+      {
+        method: 'GET',
+        path: '/v1/whoami',
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: tokens[next++ % tokens.length]! } }),
+      },
+    ],
+  });
+}
+
+async function measure(variant: VariantName, publicKey: string, privateKey: CryptoKey, dir: string): Promise<Omit<Row, 'ratios'>> {
+  const { child, port, kid } = await startVariant(variant, publicKey, dir);
+  try {
+    // Warm-up: JIT, caches, and an estimate of the rate to size the token supply.
+    const warm = await drive(port, await presign(2000, port, kid, privateKey), 2000);
+    const estimate = Math.max(1000, warm.requests.average || 1000);
+    const amount = Math.ceil(estimate * durationSeconds * 1.1);
+    const tokens = await presign(amount, port, kid, privateKey);
+    await request(child, { type: 'mark' });
+    const result = await drive(port, tokens, amount);
+    const stats = await request(child, { type: 'stats' }, 'stats');
+    const completed = result.requests.total;
+    return {
+      variant,
+      requestsPerSecond: Math.round(completed / (result.duration || 1)),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      cpuMicrosPerRequest: Math.round(stats.cpuMicros / Math.max(1, completed)),
+      peakRssMb: Math.round(stats.maxRssBytes / 1024 / 1024),
+      requests: completed,
+      non2xx: result.non2xx,
+      errors: result.errors,
+    };
+  } finally {
+    await request(child, { type: 'stop' });
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+function printTable(name: string, rows: Row[], baselines: VariantName[]): void {
+  const header = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'peak RSS MB', 'non-2xx', ...baselines.map((b) => `× ${b}`)];
+  const lines = rows.map((r) => [
+    r.variant,
+    String(r.requestsPerSecond),
+    String(r.p50Ms),
+    String(r.p99Ms),
+    String(r.cpuMicrosPerRequest),
+    String(r.peakRssMb),
+    String(r.non2xx + r.errors),
+    ...baselines.map((b) => r.ratios[b]!.toFixed(2)),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log(`\n### ${name}: ${SCENARIOS[name]!.description}\n`);
+  console.log(fmt(header));
+  console.log('| ' + widths.map((w) => '-'.repeat(w)).join(' | ') + ' |');
+  for (const l of lines) console.log(fmt(l));
+}
+
+const pair = await generateKeyPair();
+const publicKey = encodeBase64url(pair.publicKey);
+const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
+const report: Record<string, unknown> = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  settings: { connections, durationSeconds, quick },
+  scenarios: {},
+};
+try {
+  for (const name of scenarios) {
+    const scenario = SCENARIOS[name]!;
+    const measured: Omit<Row, 'ratios'>[] = [];
+    for (const variant of scenario.variants) {
+      process.stderr.write(`${name}: measuring ${variant}...\n`);
+      measured.push(await measure(variant, publicKey, pair.privateKey, dir));
+    }
+    const rows: Row[] = measured.map((m) => ({
+      ...m,
+      ratios: Object.fromEntries(
+        scenario.baselines.map((b) => [b, m.requestsPerSecond / measured.find((x) => x.variant === b)!.requestsPerSecond]),
+      ),
+    }));
+    (report.scenarios as Record<string, unknown>)[name] = rows;
+    printTable(name, rows, scenario.baselines);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const outDir = new URL('./results/', import.meta.url).pathname;
+mkdirSync(outDir, { recursive: true });
+const outFile = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
+console.log(`\nJSON written to ${outFile}`);

@@ -1,0 +1,79 @@
+import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import Koa from 'koa';
+import { ManualClock, systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { decodeBase64url } from '../src/protocol/base64url.js';
+import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
+import { jwkThumbprint } from '../src/protocol/public-key.js';
+import { createApp } from '../src/server/app.js';
+import { silentLogger } from '../src/server/logger.js';
+import { createStores } from '../src/store/factory.js';
+
+export interface VariantSetup {
+  publicKey: string;
+  port: number;
+  dbFile: string;
+}
+
+export interface BuiltVariant {
+  callback: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+  kid: string;
+  close(): Promise<void>;
+}
+
+const whoami = { consumer_id: 'con_bench', key_id: 'key_bench', mode: 'ed25519' };
+
+/** 1. Bare Koa, no auth: the ceiling. */
+async function bare(): Promise<BuiltVariant> {
+  const app = new Koa();
+  app.use((ctx) => {
+    if (ctx.path === '/v1/whoami') ctx.body = whoami;
+  });
+  return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
+}
+
+/** 2. The verify floor: only crypto.verify with a cached KeyObject; no parsing, no checks. */
+async function floor(setup: VariantSetup): Promise<BuiltVariant> {
+  const key: KeyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: setup.publicKey }, format: 'jwk' });
+  const app = new Koa();
+  app.use((ctx) => {
+    const token = (ctx.get('Authorization') ?? '').slice(7);
+    const dot = token.lastIndexOf('.');
+    const ok = verifySignature(null, Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'));
+    if (!ok) {
+      ctx.status = 401;
+      return;
+    }
+    if (ctx.path === '/v1/whoami') ctx.body = whoami;
+  });
+  return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
+}
+
+/** 5. Signet's full app (strict parse, key cache, verify, claims, binding, replay store). */
+async function signet(setup: VariantSetup): Promise<BuiltVariant> {
+  const config = loadConfig(
+    { db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent' },
+    {},
+  );
+  const stores = await createStores(config, systemClock);
+  const kid = newKeyId();
+  const publicKey = decodeBase64url(setup.publicKey);
+  await stores.credentials.createConsumerWithKey(
+    { id: newConsumerId(), name: 'bench' },
+    { id: kid, consumerId: '', type: 'ed25519', publicKey, thumbprint: await jwkThumbprint(publicKey) },
+    Date.now(),
+  );
+  const { app, close } = createApp({ config, stores, clock: systemClock, logger: silentLogger() });
+  return {
+    callback: app.callback(),
+    kid,
+    close: async () => {
+      await close();
+      await stores.close();
+    },
+  };
+}
+
+export const VARIANTS = { bare, floor, signet } as const;
+export type VariantName = keyof typeof VARIANTS;
+void ManualClock;
