@@ -18,7 +18,12 @@ import { signRequest } from '../src/protocol/sign.js';
 import type { VariantName } from './variants.js';
 
 const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantName[]; description: string }> = {
-  core: { variants: ['bare', 'floor', 'signet'], baselines: ['bare', 'floor'], description: 'Signet full verifier vs bare Koa and the verify floor' },
+  core: {
+    variants: ['bare', 'floor', 'floor-async', 'signet'],
+    baselines: ['bare', 'floor', 'floor-async'],
+    description: 'Signet full verifier vs bare Koa and the verify floor (crypto.verify alone, synchronous and on the thread pool)',
+  },
+  threadpool: { variants: ['floor', 'floor-async'], baselines: ['floor'], description: 'crypto.verify on the main thread vs on the libuv thread pool' },
 };
 
 const { values, positionals } = parseArgs({
@@ -26,6 +31,7 @@ const { values, positionals } = parseArgs({
     quick: { type: 'boolean' },
     connections: { type: 'string' },
     duration: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -70,7 +76,8 @@ function request(child: ChildProcess, message: { type: string }, reply?: string)
 
 async function startVariant(variant: VariantName, publicKey: string, dir: string): Promise<{ child: ChildProcess; port: number; kid: string }> {
   const child = fork(new URL('./server-process.ts', import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}.sqlite`)], {
-    execArgv: ['--import', 'tsx'],
+    // --cpu-prof DIR: write a V8 CPU profile of each server variant there (open in Chrome DevTools).
+    execArgv: ['--import', 'tsx', ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}/${variant}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<any>((resolve, reject) => {
@@ -114,17 +121,22 @@ async function measure(variant: VariantName, publicKey: string, privateKey: Cryp
   const { child, port, kid } = await startVariant(variant, publicKey, dir);
   try {
     // Warm-up: JIT, caches, and an estimate of the rate to size the token supply.
-    const warm = await drive(port, await presign(2000, port, kid, privateKey), 2000);
-    const estimate = Math.max(1000, warm.requests.average || 1000);
+    const warmTokens = await presign(3000, port, kid, privateKey);
+    const warmStarted = performance.now();
+    await drive(port, warmTokens, 3000);
+    const estimate = Math.max(1000, 3000 / ((performance.now() - warmStarted) / 1000));
     const amount = Math.ceil(estimate * durationSeconds * 1.1);
     const tokens = await presign(amount, port, kid, privateKey);
     await request(child, { type: 'mark' });
+    const started = performance.now();
     const result = await drive(port, tokens, amount);
+    const elapsedSeconds = (performance.now() - started) / 1000;
     const stats = await request(child, { type: 'stats' }, 'stats');
     const completed = result.requests.total;
     return {
       variant,
-      requestsPerSecond: Math.round(completed / (result.duration || 1)),
+      // autocannon's own duration is coarse; measure the window here.
+      requestsPerSecond: Math.round(completed / elapsedSeconds),
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       cpuMicrosPerRequest: Math.round(stats.cpuMicros / Math.max(1, completed)),

@@ -49,6 +49,27 @@ async function floor(setup: VariantSetup): Promise<BuiltVariant> {
   return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
 }
 
+/** The verify floor with the signature checked on libuv's thread pool (async crypto.verify). */
+async function floorAsync(setup: VariantSetup): Promise<BuiltVariant> {
+  const key: KeyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: setup.publicKey }, format: 'jwk' });
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const token = (ctx.get('Authorization') ?? '').slice(7);
+    const dot = token.lastIndexOf('.');
+    const ok = await new Promise<boolean>((resolve, reject) =>
+      verifySignature(null, Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'), (error, result) =>
+        error ? reject(error) : resolve(result),
+      ),
+    );
+    if (!ok) {
+      ctx.status = 401;
+      return;
+    }
+    if (ctx.path === '/v1/whoami') ctx.body = whoami;
+  });
+  return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
+}
+
 /** 5. Signet's full app (strict parse, key cache, verify, claims, binding, replay store). */
 async function signet(setup: VariantSetup): Promise<BuiltVariant> {
   const config = loadConfig(
@@ -74,6 +95,6 @@ async function signet(setup: VariantSetup): Promise<BuiltVariant> {
   };
 }
 
-export const VARIANTS = { bare, floor, signet } as const;
+export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet } as const;
 export type VariantName = keyof typeof VARIANTS;
 void ManualClock;

@@ -59,7 +59,7 @@ export function createProofVerifier(deps: ProofVerifierDeps): ProofVerifier {
     if (!ALGORITHMS_BY_KEY_TYPE.ed25519.includes(parsed.header.alg)) throw invalidProof(`proof alg ${parsed.header.alg} not allowed`);
     const keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(uploaded.publicKey) }, format: 'jwk' });
     const key = { type: 'ed25519' } as Pick<KeyRecord, 'type'> as KeyRecord;
-    if (!checkSignature(parsed, { key, keyObject }, undefined)) throw invalidProof('proof signature does not verify with the uploaded key');
+    if (!(await checkSignature(parsed, { key, keyObject }, undefined))) throw invalidProof('proof signature does not verify with the uploaded key');
     try {
       const claims = decodeClaims(parsed.payloadSegment);
       checkClaims(config, { ...request, authorization: undefined }, claims, false, clock.now());
