@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { buildPlans, type Plan } from './plans.js';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from './protocol/format.js';
 import { canonicalizeUrl } from './protocol/target.js';
 
@@ -41,6 +43,33 @@ export interface Config {
   enrollmentCodeTtlSeconds: number;
   /** SIGNET_ROTATION_OVERLAP seconds, default 86,400 (24 h): how long a rotated-out key keeps working unless the request says otherwise (0 to 30 days). */
   rotationOverlapSeconds: number;
+  /**
+   * SIGNET_PLANS: rate-limit plans as JSON text, or the path of a JSON file; they are merged over the
+   * built-in plans internal, free, standard and metered (src/plans.ts, docs/rate-limits.md).
+   */
+  plans: Readonly<Record<string, Plan>>;
+  /** SIGNET_DEFAULT_PLAN, default internal (unlimited): the plan of consumers without one. */
+  defaultPlan: string;
+  /** SIGNET_AUTH_FAILURE_LIMIT, default 100: authentication failures per client address and window before its requests get 429 unverified; 0 turns the check off. */
+  authFailureLimit: number;
+  /** SIGNET_AUTH_FAILURE_WINDOW seconds, default 60: the window of SIGNET_AUTH_FAILURE_LIMIT. */
+  authFailureWindowSeconds: number;
+  /** SIGNET_TRUST_PROXY, default false: take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  /** SIGNET_USAGE, default true: record every authenticated request into the usage roll-ups. */
+  usageEnabled: boolean;
+  /** SIGNET_USAGE_BUFFER records, default 10,000: beyond it new records are dropped (and counted), never waited for. */
+  usageBufferSize: number;
+  /** SIGNET_USAGE_BATCH records, default 1,000: a buffer this full is flushed at once. */
+  usageBatchSize: number;
+  /** SIGNET_USAGE_FLUSH_MS, default 5,000: the buffer is flushed at least this often. */
+  usageFlushMs: number;
+  /** SIGNET_USAGE_RETENTION_MINUTE / _HOUR / _DAY days, defaults 2, 35 and 400: how long each roll-up is kept. */
+  usageRetentionDays: Readonly<{ minute: number; hour: number; day: number }>;
+  /** SIGNET_METRICS, default true: serve GET /metrics and collect the metrics behind it. */
+  metricsEnabled: boolean;
+  /** SIGNET_METRICS_TOKEN, no default: when set, /metrics needs "Authorization: Bearer <token>"; when unset, only loopback peers may read it. */
+  metricsToken: string | undefined;
 }
 
 /** Longest enrollment-code lifetime and rotation overlap: 30 days. */
@@ -74,7 +103,47 @@ const ENV_SCHEMA = z.object({
   SIGNET_LAST_USED_FLUSH_MS: int(100, 3_600_000).default(10_000),
   SIGNET_ENROLLMENT_CODE_TTL: int(60, 30 * 24 * 3600).default(86_400),
   SIGNET_ROTATION_OVERLAP: int(0, 30 * 24 * 3600).default(86_400),
+  SIGNET_PLANS: z.string().optional(),
+  SIGNET_DEFAULT_PLAN: z.string().min(1).default('internal'),
+  SIGNET_AUTH_FAILURE_LIMIT: int(0, 1_000_000).default(100),
+  SIGNET_AUTH_FAILURE_WINDOW: int(1, 86_400).default(60),
+  SIGNET_TRUST_PROXY: bool.default(false),
+  SIGNET_USAGE: bool.default(true),
+  SIGNET_USAGE_BUFFER: int(1, 10_000_000).default(10_000),
+  SIGNET_USAGE_BATCH: int(1, 1_000_000).default(1_000),
+  SIGNET_USAGE_FLUSH_MS: int(100, 3_600_000).default(5_000),
+  SIGNET_USAGE_RETENTION_MINUTE: int(1, 3650).default(2),
+  SIGNET_USAGE_RETENTION_HOUR: int(1, 3650).default(35),
+  SIGNET_USAGE_RETENTION_DAY: int(1, 36500).default(400),
+  SIGNET_METRICS: bool.default(true),
+  SIGNET_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
+
+/** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
+function loadPlans(source: string | undefined): Readonly<Record<string, Plan>> {
+  let text = source ?? '{}';
+  if (!text.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(text, 'utf8');
+    } catch {
+      throw new ConfigError([`SIGNET_PLANS: cannot read the plans file "${source}"`]);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(['SIGNET_PLANS: not valid JSON']);
+  }
+  const parsed = z.record(z.string(), z.unknown()).safeParse(json);
+  if (!parsed.success) throw new ConfigError(['SIGNET_PLANS: must be a JSON object of plans']);
+  try {
+    return buildPlans(parsed.data);
+  } catch (error) {
+    const issues = (error as z.ZodError).issues ?? [];
+    throw new ConfigError(issues.map((issue) => `SIGNET_PLANS: ${issue.path.join('.')}: ${issue.message}`));
+  }
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -114,10 +183,25 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     lastUsedFlushMs: e.SIGNET_LAST_USED_FLUSH_MS,
     enrollmentCodeTtlSeconds: e.SIGNET_ENROLLMENT_CODE_TTL,
     rotationOverlapSeconds: e.SIGNET_ROTATION_OVERLAP,
+    plans: loadPlans(e.SIGNET_PLANS),
+    defaultPlan: e.SIGNET_DEFAULT_PLAN,
+    authFailureLimit: e.SIGNET_AUTH_FAILURE_LIMIT,
+    authFailureWindowSeconds: e.SIGNET_AUTH_FAILURE_WINDOW,
+    trustProxy: e.SIGNET_TRUST_PROXY,
+    usageEnabled: e.SIGNET_USAGE,
+    usageBufferSize: e.SIGNET_USAGE_BUFFER,
+    usageBatchSize: e.SIGNET_USAGE_BATCH,
+    usageFlushMs: e.SIGNET_USAGE_FLUSH_MS,
+    usageRetentionDays: Object.freeze({ minute: e.SIGNET_USAGE_RETENTION_MINUTE, hour: e.SIGNET_USAGE_RETENTION_HOUR, day: e.SIGNET_USAGE_RETENTION_DAY }),
+    metricsEnabled: e.SIGNET_METRICS,
+    metricsToken: e.SIGNET_METRICS_TOKEN,
     ...overrides,
     publicOrigin: origin.origin,
   };
   if (overrides.audience === undefined && e.SIGNET_AUDIENCE === undefined) config.audience = origin.origin;
+  if (config.plans[config.defaultPlan] === undefined) {
+    throw new ConfigError([`SIGNET_DEFAULT_PLAN: "${config.defaultPlan}" is not a plan; known plans: ${Object.keys(config.plans).join(', ')}`]);
+  }
   return Object.freeze(config);
 }
 
