@@ -21,7 +21,7 @@ let bundleDir: string | undefined;
  * node_modules), so each child process starts in a fraction of the time tsx would take. It sits
  * under node_modules/.cache so its package imports resolve as the source's do.
  */
-function cliScript(): Promise<string> {
+export function cliScript(): Promise<string> {
   bundled ??= (async () => {
     const cache = join(ROOT, 'node_modules/.cache');
     mkdirSync(cache, { recursive: true });
