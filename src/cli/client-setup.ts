@@ -54,10 +54,17 @@ export function resolveTarget(target: string, server: string | undefined): strin
   return target;
 }
 
-/** -d DATA: a literal string, or @FILE for a file's exact bytes (as curl's --data-binary). */
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** -d DATA: a literal string, @FILE for a file's exact bytes (as curl's --data-binary), or @- for standard input. */
 export async function readData(data: unknown): Promise<Uint8Array | undefined> {
   if (typeof data !== 'string') return undefined;
   if (!data.startsWith('@')) return new TextEncoder().encode(data);
+  if (data === '@-') return readStdin();
   try {
     return new Uint8Array(await readFile(data.slice(1)));
   } catch {

@@ -64,6 +64,12 @@ describe('consumer CLI commands against a running server', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 200, body: { body: 'line one\nline two\n', length: 18 } });
   });
 
+  it('request -d @- signs and sends standard input byte for byte', async () => {
+    const result = await runCli(['request', 'POST', '/v1/echo', '-d', '@-', '--json'], env, { input: 'from stdin\n' });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 200, body: { body: 'from stdin\n', length: 11 } });
+  });
+
   it('request --explain prints the claims, and on a refusal the expected-versus-received diff without colour off a terminal (exit 3)', async () => {
     // localhost is not the server's public origin (127.0.0.1): the audience, the first binding checked, fails.
     const elsewhere = server.url.replace('127.0.0.1', 'localhost');

@@ -43,7 +43,7 @@ local clock is off, the request is re-signed once with the server's time. On a r
 the server's explanation (for a binding mismatch: expected versus received).
 
 ${CLIENT_OPTIONS_HELP}
-  -d, --data D      request body: a string, or @FILE for a file's exact bytes
+  -d, --data D      request body: a string, @FILE for a file's exact bytes, @- for stdin
   -H, --header K:V  extra header (repeatable)
   --json            print {"status", "body"} as one JSON line on standard output
   --explain         print the claims signed and, on a refusal, a coloured expected-versus-

@@ -19,7 +19,7 @@ to send. The token is bound to the method, the URL and the exact body bytes, and
 Send the body byte for byte (curl --data-binary, not -d), and the URL exactly as signed.
 
 ${CLIENT_OPTIONS_HELP}
-  -d, --data D      the body that will be sent: a string, or @FILE for a file's exact bytes
+  -d, --data D      the body that will be sent: a string, @FILE for a file's exact bytes, @- for stdin
   --ttl T           token lifetime: seconds, or with an s or m suffix (default 60s, the
                     server's maximum applies)
   --json            print {"authorization", "token", "claims"} as JSON
