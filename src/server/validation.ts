@@ -15,6 +15,9 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix: readonly Prope
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) errors.push({ path: [...path, key].map(String).join('.'), message: 'Unknown field.' });
+    } else if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A bad record key: say why the key is bad, not merely that it is.
+      errors.push({ path: path.map(String).join('.'), message: issue.issues.map((inner) => inner.message).join('; ') });
     } else {
       errors.push({ path: path.map(String).join('.'), message: issue.message });
     }
