@@ -60,8 +60,8 @@ describe('the lifecycle CLI', () => {
   });
 
   it('admin consumers add creates a consumer with plan and metadata', async () => {
-    const consumer = json(await run('admin', 'consumers', 'add', 'acme', '--plan', 'gold', '--metadata', 'team=billing', '--metadata', 'seats=3', '--json'));
-    expect(consumer).toMatchObject({ name: 'acme', plan: 'gold', metadata: { team: 'billing', seats: 3 } });
+    const consumer = json(await run('admin', 'consumers', 'add', 'acme', '--plan', 'internal', '--metadata', 'team=billing', '--metadata', 'seats=3', '--json'));
+    expect(consumer).toMatchObject({ name: 'acme', plan: 'internal', metadata: { team: 'billing', seats: 3 } });
     consumerId = consumer.id;
     const shown = await run('admin', 'consumers', 'show', consumerId);
     expect(shown.stdout).toContain('acme');

@@ -37,9 +37,9 @@ describe('the consumer and key lifecycle over HTTP', () => {
   afterAll(async () => h.close());
 
   it('lets an admin create a consumer with a plan and metadata', async () => {
-    const created = await asAdmin('POST', '/admin/v1/consumers', { name: 'acme', plan: 'gold', metadata: { team: 'billing', seats: 3 } });
+    const created = await asAdmin('POST', '/admin/v1/consumers', { name: 'acme', plan: 'internal', metadata: { team: 'billing', seats: 3 } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'acme', status: 'active', plan: 'gold', metadata: { team: 'billing', seats: 3 }, allowed_modes: ['ed25519'] });
+    expect(created.body).toMatchObject({ name: 'acme', status: 'active', plan: 'internal', metadata: { team: 'billing', seats: 3 }, allowed_modes: ['ed25519'] });
     consumerId = created.body.id;
     const shown = await asAdmin('GET', `/admin/v1/consumers/${consumerId}`);
     expect(shown.body).toEqual(created.body);

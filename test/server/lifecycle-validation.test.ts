@@ -100,14 +100,14 @@ describe('lifecycle API input checking', () => {
   it('pages through consumers with a cursor and filters them by status and plan', async () => {
     for (const name of ['p1', 'p2', 'p3']) {
       h.clock.advance(1);
-      await asAdmin('POST', '/admin/v1/consumers', { name, plan: 'paging' });
+      await asAdmin('POST', '/admin/v1/consumers', { name, plan: 'metered' });
     }
-    const first = await asAdmin('GET', '/admin/v1/consumers?plan=paging&limit=2');
+    const first = await asAdmin('GET', '/admin/v1/consumers?plan=metered&limit=2');
     expect(first.body.items.map((c: { name: string }) => c.name)).toEqual(['p1', 'p2']);
-    const second = await asAdmin('GET', `/admin/v1/consumers?plan=paging&limit=2&cursor=${first.body.next_cursor}`);
+    const second = await asAdmin('GET', `/admin/v1/consumers?plan=metered&limit=2&cursor=${first.body.next_cursor}`);
     expect(second.body).toMatchObject({ items: [{ name: 'p3' }], next_cursor: null });
     await asAdmin('POST', `/admin/v1/consumers/${second.body.items[0].id}/disable`);
-    const disabled = await asAdmin('GET', '/admin/v1/consumers?plan=paging&status=disabled');
+    const disabled = await asAdmin('GET', '/admin/v1/consumers?plan=metered&status=disabled');
     expect(disabled.body.items.map((c: { name: string }) => c.name)).toEqual(['p3']);
   });
 
