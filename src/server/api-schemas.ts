@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_LIFECYCLE_SECONDS } from '../config.js';
+import { OverridesSchema } from '../plans.js';
 
 /**
  * Request bodies and queries of the admin, self-service and enrollment routes. Objects are strict:
@@ -28,6 +29,8 @@ const Cursor = z.string().min(1).max(200);
 export const CreateConsumerBody = z.strictObject({
   name: ConsumerName,
   plan: Plan.nullable().optional(),
+  /** Per-consumer rate-limit windows over the plan's (docs/rate-limits.md); null clears them. */
+  rate_limits: OverridesSchema.nullable().optional(),
   metadata: Metadata.optional(),
   allowed_modes: AllowedModes.optional(),
 });
@@ -36,6 +39,7 @@ export const UpdateConsumerBody = z
   .strictObject({
     name: ConsumerName.optional(),
     plan: Plan.nullable().optional(),
+    rate_limits: OverridesSchema.nullable().optional(),
     metadata: Metadata.optional(),
     allowed_modes: AllowedModes.optional(),
   })

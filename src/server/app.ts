@@ -6,12 +6,22 @@ import type { ServerContext } from './context.js';
 import { KeyCache } from './key-cache.js';
 import { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { authFailureGate } from './middleware/auth-failure-gate.js';
 import { errorHandler } from './middleware/errors.js';
+import { observe } from './middleware/observe.js';
+import { rateLimitHeaders } from './middleware/rate-limit-headers.js';
 import { rawBody } from './middleware/raw-body.js';
 import { requestId } from './middleware/request-id.js';
 import { createProofVerifier } from './proof.js';
 import { coreRoutes } from './routes/core.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { usageRoutes } from './routes/usage.js';
+import { withRateLimit } from './rate-limit/admission.js';
+import { AuthFailureLimiter } from './rate-limit/auth-failures.js';
+import { RateLimiter } from './rate-limit/limiter.js';
+import { UsageRecorder } from './usage/recorder.js';
 import type { SignetState } from './state.js';
 import { createVerifier } from './verifier.js';
 
@@ -29,6 +39,9 @@ export interface SignetApp {
   close(): Promise<void>;
 }
 
+/** Levels at which the per-request access line (level info) is written. */
+const ACCESS_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
+
 /** Builds the Signet Koa app from injected dependencies; opens no port and starts no timer itself. */
 export function createApp(deps: AppDeps): SignetApp {
   const { config, stores, clock, logger } = deps;
@@ -40,29 +53,58 @@ export function createApp(deps: AppDeps): SignetApp {
     negativeTtlMs: config.negativeCacheTtlMs,
   });
   const lastUsed = new LastUsedRecorder(stores.credentials, logger, config.lastUsedFlushMs);
-  const verify = createVerifier({
+  // Issue 6: usage buffer, metrics registry of this app, rate limiter (wrapped around the verifier below).
+  const usage = new UsageRecorder({
+    store: stores.usage,
+    clock,
+    logger,
+    enabled: config.usageEnabled,
+    bufferSize: config.usageBufferSize,
+    batchSize: config.usageBatchSize,
+    flushMs: config.usageFlushMs,
+    retentionDays: config.usageRetentionDays,
+    onDrop: (reason, records) => metrics?.usageDropped.inc({ reason }, records),
+  });
+  const metrics = config.metricsEnabled ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }) : undefined;
+  const limiter = new RateLimiter({ plans: config.plans, defaultPlan: config.defaultPlan, store: stores.rateLimits, clock, logger });
+  const verifySignature = createVerifier({
     config,
     keys: keyCache,
     replay: stores.replay,
     clock,
     onVerified: (verified, now) => lastUsed.touch(verified.key.id, now),
   });
+  const verify = withRateLimit(verifySignature, limiter, metrics);
   const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });
-  const server: ServerContext = { config, stores, clock, logger, keyCache, lastUsed, verify, verifyProof };
+  const server: ServerContext = { config, stores, clock, logger, keyCache, lastUsed, verify, verifyProof, limiter, usage, metrics };
 
   const app = new Koa<SignetState>();
+  app.proxy = config.trustProxy;
   app.use(requestId());
+  // Nothing to observe for (no usage, no metrics, no access log): leave the hop out of the hot path.
+  if (usage.enabled || metrics !== undefined || ACCESS_LOG_LEVELS.has(config.logLevel)) app.use(observe({ clock, usage, metrics, logger }));
   app.use(errorHandler({ clock, logger }));
+  if (config.authFailureLimit > 0) {
+    app.use(authFailureGate(new AuthFailureLimiter({ store: stores.rateLimits, clock, limit: config.authFailureLimit, windowSeconds: config.authFailureWindowSeconds }), metrics));
+  }
+  app.use(rateLimitHeaders());
   app.use(rawBody(config.bodyLimitBytes));
   const routes = coreRoutes(server);
   app.use(routes.routes());
   app.use(routes.allowedMethods());
-  for (const router of lifecycleRoutes(server)) {
+  for (const router of [...lifecycleRoutes(server), usageRoutes(server), ...(metrics !== undefined ? [metricsRoutes(server, metrics)] : [])]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
   // Koa prints unhandled errors itself; ours are all handled above, so keep its output quiet.
   app.silent = true;
 
-  return { app, server, close: () => lastUsed.stop() };
+  return {
+    app,
+    server,
+    close: async () => {
+      await lastUsed.stop();
+      await usage.stop();
+    },
+  };
 }

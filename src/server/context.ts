@@ -4,7 +4,10 @@ import type { Stores } from '../store/factory.js';
 import type { KeyCache } from './key-cache.js';
 import type { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
+import type { SignetMetrics } from './metrics.js';
 import type { ProofVerifier } from './proof.js';
+import type { RateLimiter } from './rate-limit/limiter.js';
+import type { UsageRecorder } from './usage/recorder.js';
 import type { Verifier } from './verifier.js';
 
 /** Everything the routes share, built once by createApp. */
@@ -18,4 +21,10 @@ export interface ServerContext {
   verify: Verifier;
   /** Checks the Signet-Proof of a key upload (docs/enrollment.md). */
   verifyProof: ProofVerifier;
+  /** Per-consumer rate limits (docs/rate-limits.md); `verify` already applies them. */
+  limiter: RateLimiter;
+  /** The usage buffer; a no-op when SIGNET_USAGE is off. */
+  usage: UsageRecorder;
+  /** Undefined when SIGNET_METRICS is off. */
+  metrics: SignetMetrics | undefined;
 }

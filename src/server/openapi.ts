@@ -48,6 +48,8 @@ function operation(spec: OperationSpec): Json {
   const errors: Json = { '400': problem('invalid_request (with errors[].path), invalid_public_key') };
   if (spec.scopes !== undefined || spec.proof === true) errors['401'] = problem('The signature, proof or enrollment code was refused.');
   if (spec.scopes !== undefined && spec.scopes.length > 0) errors['403'] = problem(`insufficient_scope (needs ${spec.scopes.join(', ')}) or consumer_disabled`);
+  // Every signed route is rate limited (docs/rate-limits.md); any request may meet the per-address failure limit.
+  if (spec.scopes !== undefined || spec.proof === true) errors['429'] = problem('rate_limited: a limit of the plan, or too many authentication failures from this address (Retry-After)');
   return {
     summary: spec.summary,
     operationId: spec.operationId,
@@ -73,7 +75,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
       description: 'API authentication with per-request Ed25519 JWS signatures. Every signed route takes `Authorization: Signet <token>` (docs/protocol.md); key uploads also take a `Signet-Proof` token signed by the new key (docs/enrollment.md).',
     },
     servers: [{ url: config.publicOrigin }],
-    tags: [{ name: 'core' }, { name: 'admin' }, { name: 'self-service' }, { name: 'enrollment' }],
+    tags: [{ name: 'core' }, { name: 'admin' }, { name: 'self-service' }, { name: 'enrollment' }, { name: 'usage' }],
     paths: {
       '/healthz': { get: operation({ summary: 'Liveness', operationId: 'healthz', tag: 'core', responses: { '200': json('Alive', { type: 'object' }) } }) },
       '/readyz': {
@@ -90,6 +92,33 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           parameters: [],
           responses: { '200': json('Echo', { type: 'object' }) },
         }),
+      },
+      '/v1/usage': {
+        get: operation({
+          summary: "Your own usage and the current state of your rate limits",
+          operationId: 'ownUsage',
+          tag: 'usage',
+          scopes: [],
+          parameters: [
+            queryParam('from', { type: 'string', format: 'date-time' }, 'Buckets from this time (default: one span before to).'),
+            queryParam('to', { type: 'string', format: 'date-time' }, 'Buckets before this time (default: now).'),
+            queryParam('granularity', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }, 'Bucket size; at most 1500 buckets per query.'),
+            queryParam('key', { type: 'string' }, 'Only this key.'),
+            queryParam('route', { type: 'string' }, 'Only this route template, e.g. /v1/keys/:kid.'),
+            queryParam('status_class', { type: 'string', enum: ['1xx', '2xx', '3xx', '4xx', '5xx'] }, 'Only these statuses.'),
+            queryParam('group_by', { type: 'string', enum: ['key', 'route', 'status_class'] }, 'Also total the span per value of this dimension.'),
+          ],
+          responses: { '200': json('Usage series with limits', { allOf: [ref('Usage'), { type: 'object', properties: { consumer_id: { type: 'string' }, limits: ref('Limits') } }] }) },
+        }),
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (bearer SIGNET_METRICS_TOKEN, or loopback peers when no token is set)',
+          operationId: 'metrics',
+          tags: ['core'],
+          security: [{ metricsToken: [] }, {}],
+          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, '404': problem('not_found: no valid token, or not a loopback peer') },
+        },
       },
       '/v1/enroll': {
         post: operation({
@@ -212,6 +241,28 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           responses: { '200': json('The revoked key', ref('Key')), '404': problem('not_found'), '409': problem('conflict: your own last active key without force') },
         }),
       },
+      '/admin/v1/usage': {
+        get: operation({
+          summary: 'Usage of every consumer, by minute, hour or day',
+          operationId: 'adminUsage',
+          tag: 'usage',
+          scopes: admin,
+          parameters: [
+            queryParam('from', { type: 'string', format: 'date-time' }, 'Buckets from this time (default: one span before to).'),
+            queryParam('to', { type: 'string', format: 'date-time' }, 'Buckets before this time (default: now).'),
+            queryParam('granularity', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }, 'Bucket size; at most 1500 buckets per query.'),
+            queryParam('key', { type: 'string' }, 'Only this key.'),
+            queryParam('route', { type: 'string' }, 'Only this route template, e.g. /v1/keys/:kid.'),
+            queryParam('status_class', { type: 'string', enum: ['1xx', '2xx', '3xx', '4xx', '5xx'] }, 'Only these statuses.'),
+            queryParam('consumer', { type: 'string' }, 'Only this consumer.'),
+            queryParam('group_by', { type: 'string', enum: ['consumer', 'key', 'route', 'status_class'] }, 'Also total the span per value of this dimension (top 100).'),
+          ],
+          responses: { '200': json('Usage series', ref('Usage')) },
+        }),
+      },
+      '/admin/v1/plans': {
+        get: operation({ summary: 'The configured rate-limit plans and the default plan', operationId: 'listPlans', tag: 'usage', scopes: admin, responses: { '200': json('Plans', ref('PlanList')) } }),
+      },
       '/admin/v1/audit': {
         get: operation({
           summary: 'Query the audit log (newest first)',
@@ -235,6 +286,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
     components: {
       securitySchemes: {
         signet: { type: 'http', scheme: AUTH_SCHEME, description: 'A compact JWS bound to the request (docs/protocol.md). The listed scopes are the scopes the key needs.' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'The value of SIGNET_METRICS_TOKEN.' },
         signetProof: { type: 'apiKey', in: 'header', name: PROOF_HEADER, description: 'A Signet token over the same request, signed by the uploaded key, kid = its RFC 7638 thumbprint.' },
       },
       schemas: {
@@ -251,6 +303,12 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             server_time: { type: 'integer' },
             errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
             required_scopes: { type: 'array', items: { type: 'string' } },
+            plan: { type: 'string', description: 'rate_limited: the plan that refused' },
+            policy: { type: 'string', description: 'rate_limited: the window (RateLimit policy name) that refused, or auth_failures' },
+            limit: { type: 'integer' },
+            window_seconds: { type: 'integer' },
+            retry_after: { type: 'integer', description: 'Seconds; also in Retry-After' },
+            exhausted: { type: 'array', items: { type: 'string' } },
           },
         },
         Whoami: { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key_id: { type: 'string' }, mode: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } } },
@@ -261,6 +319,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             name: { type: 'string' },
             status: { type: 'string', enum: ['active', 'disabled'] },
             plan: { type: ['string', 'null'] },
+            rate_limits: { type: ['array', 'null'], items: ref('RateLimitOverride'), description: 'Windows over the plan: same name replaces, new name adds, null limit removes.' },
             metadata: { type: 'object' },
             allowed_modes: { type: 'array', items: { type: 'string', enum: ['ed25519', 'hmac'] } },
             created_at: { type: 'string', format: 'date-time' },
@@ -286,6 +345,60 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           },
         },
         KeyList: { type: 'object', properties: { items: { type: 'array', items: ref('Key') } } },
+        RateLimitOverride: {
+          type: 'object',
+          required: ['name', 'limit', 'window'],
+          properties: { name: { type: 'string' }, limit: { type: ['integer', 'null'] }, window: { type: 'string', description: '1s, 15m, 1h, 1d... or month' } },
+        },
+        Limits: {
+          type: 'object',
+          properties: {
+            plan: { type: 'string' },
+            overridden: { type: 'boolean' },
+            unlimited: { type: 'boolean' },
+            windows: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { name: { type: 'string' }, limit: { type: 'integer' }, window: { type: 'string' }, window_seconds: { type: 'integer' }, remaining: { type: 'integer' }, reset_seconds: { type: 'integer' } },
+              },
+            },
+          },
+        },
+        Usage: {
+          type: 'object',
+          properties: {
+            granularity: { type: 'string', enum: ['minute', 'hour', 'day'] },
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
+            recording: { type: 'boolean' },
+            totals: { type: 'object', properties: { requests: { type: 'integer' }, latency_ms_avg: { type: ['number', 'null'] }, latency_ms_max: { type: ['number', 'null'] }, bytes_in: { type: 'integer' }, bytes_out: { type: 'integer' }, by_status_class: { type: 'object', additionalProperties: { type: 'integer' } } } },
+            buckets: {
+              type: 'array',
+              items: { type: 'object', properties: { start: { type: 'string', format: 'date-time' }, requests: { type: 'integer' }, latency_ms_avg: { type: ['number', 'null'] }, latency_ms_max: { type: ['number', 'null'] }, bytes_in: { type: 'integer' }, bytes_out: { type: 'integer' }, by_status_class: { type: 'object', additionalProperties: { type: 'integer' } } } },
+            },
+            group_by: { type: 'string' },
+            groups: { type: 'array', items: { type: 'object', description: 'The dimension named by group_by with its value, and the totals.' } },
+          },
+        },
+        PlanList: {
+          type: 'object',
+          properties: {
+            default_plan: { type: 'string' },
+            plans: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' },
+                  description: { type: 'string' },
+                  unlimited: { type: 'boolean' },
+                  windows: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, limit: { type: 'integer' }, window: { type: 'string' } } } },
+                },
+              },
+            },
+          },
+        },
         EnrollmentCode: {
           type: 'object',
           properties: {

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -25,6 +26,8 @@ export async function startServer(
   const stores = await createStores(config, clock);
   const signet = createApp({ config, stores, clock, logger });
   signet.server.lastUsed.start();
+  signet.server.usage.start();
+  if (signet.server.metrics !== undefined) collectDefaultMetrics({ register: signet.server.metrics.registry });
   const http = createServer(signet.app.callback());
   // Slow-header clients must not hold sockets for ever.
   http.headersTimeout = 10_000;

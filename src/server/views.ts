@@ -20,6 +20,7 @@ export function consumerView(consumer: ConsumerRecord) {
     name: consumer.name,
     status: consumer.status,
     plan: consumer.plan,
+    rate_limits: consumer.rateLimitOverrides,
     metadata: consumer.metadata,
     allowed_modes: consumer.allowedModes,
     created_at: iso(consumer.createdAt),

@@ -6,9 +6,11 @@ import type { Config } from '../config.js';
 import { KnexAuditStore } from './knex-audit.js';
 import { KnexCredentialStore } from './knex-credential-store.js';
 import { KnexEnrollmentStore } from './knex-enrollment-store.js';
+import { KnexUsageStore } from './knex-usage-store.js';
+import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
 import { MemoryReplayStore } from './memory-replay-store.js';
 import { migrateToLatest } from './migrations.js';
-import type { AuditStore, CredentialStore, EnrollmentStore, ReplayStore } from './types.js';
+import type { AuditStore, CredentialStore, EnrollmentStore, RateLimitStore, ReplayStore, UsageStore } from './types.js';
 
 export interface Stores {
   db: Knex;
@@ -16,6 +18,8 @@ export interface Stores {
   replay: ReplayStore;
   audit: AuditStore;
   enrollment: EnrollmentStore;
+  rateLimits: RateLimitStore;
+  usage: UsageStore;
   close(): Promise<void>;
 }
 
@@ -52,6 +56,8 @@ export async function createStores(config: Pick<Config, 'db' | 'replayCapacity' 
     replay: new MemoryReplayStore({ clock, capacity: config.replayCapacity }),
     audit: new KnexAuditStore(db),
     enrollment: new KnexEnrollmentStore(db),
+    rateLimits: new MemoryRateLimitStore(clock),
+    usage: new KnexUsageStore(db),
     close: () => db.destroy(),
   };
 }

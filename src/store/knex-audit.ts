@@ -35,7 +35,14 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 /** What the audit log keeps of a consumer. */
 export function consumerSummary(consumer: ConsumerRecord): Record<string, unknown> {
-  return { name: consumer.name, status: consumer.status, plan: consumer.plan, metadata: consumer.metadata, allowed_modes: consumer.allowedModes };
+  return {
+    name: consumer.name,
+    status: consumer.status,
+    plan: consumer.plan,
+    ...(consumer.rateLimitOverrides !== null ? { rate_limits: consumer.rateLimitOverrides } : {}),
+    metadata: consumer.metadata,
+    allowed_modes: consumer.allowedModes,
+  };
 }
 
 /** What the audit log keeps of a key: its thumbprint identifies it; the key bytes are never written. */

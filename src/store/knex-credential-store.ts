@@ -89,6 +89,7 @@ export class KnexCredentialStore implements CredentialStore {
       const changes: Row = { updated_at: now };
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.plan !== undefined) changes.plan = patch.plan;
+      if (patch.rateLimitOverrides !== undefined) changes.rate_limit_overrides = patch.rateLimitOverrides === null ? null : JSON.stringify(patch.rateLimitOverrides);
       if (patch.metadata !== undefined) changes.metadata = JSON.stringify(patch.metadata);
       if (patch.allowedModes !== undefined) changes.allowed_modes = JSON.stringify(patch.allowedModes);
       await trx('consumers').where({ id }).update(changes);

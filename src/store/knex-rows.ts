@@ -1,4 +1,5 @@
 import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
+import type { RateLimitOverride } from '../plans.js';
 import type { KeyType } from '../protocol/format.js';
 import type { ConsumerMetadata, ConsumerRecord, ConsumerStatus, KeyRecord, NewConsumer, NewKey } from './types.js';
 
@@ -13,7 +14,7 @@ function jsonColumn<T>(value: unknown, fallback: T): T {
   return JSON.parse(String(value)) as T;
 }
 
-export const CONSUMER_COLUMNS = ['id', 'name', 'status', 'plan', 'metadata', 'allowed_modes', 'created_at', 'updated_at'] as const;
+export const CONSUMER_COLUMNS = ['id', 'name', 'status', 'plan', 'rate_limit_overrides', 'metadata', 'allowed_modes', 'created_at', 'updated_at'] as const;
 
 export function toConsumer(row: Row, prefix = ''): ConsumerRecord {
   return {
@@ -21,6 +22,7 @@ export function toConsumer(row: Row, prefix = ''): ConsumerRecord {
     name: String(row[`${prefix}name`]),
     status: row[`${prefix}status`] as ConsumerStatus,
     plan: row[`${prefix}plan`] === null || row[`${prefix}plan`] === undefined ? null : String(row[`${prefix}plan`]),
+    rateLimitOverrides: jsonColumn<RateLimitOverride[] | null>(row[`${prefix}rate_limit_overrides`], null),
     metadata: jsonColumn<ConsumerMetadata>(row[`${prefix}metadata`], {}),
     allowedModes: jsonColumn<KeyType[]>(row[`${prefix}allowed_modes`], ['ed25519']),
     createdAt: num(row[`${prefix}created_at`]),
@@ -34,6 +36,7 @@ export function consumerRow(consumer: NewConsumer, now: number): Row {
     name: consumer.name,
     status: 'active',
     plan: consumer.plan ?? null,
+    rate_limit_overrides: consumer.rateLimitOverrides == null ? null : JSON.stringify(consumer.rateLimitOverrides),
     metadata: JSON.stringify(consumer.metadata ?? {}),
     allowed_modes: JSON.stringify(consumer.allowedModes ?? ['ed25519']),
     created_at: now,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from '../../migrations/001_consumers_and_keys.js';
 import * as m002 from '../../migrations/002_lifecycle_and_audit.js';
+import * as m003 from '../../migrations/003_rate_limits_and_usage.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_consumers_and_keys', m001],
   ['002_lifecycle_and_audit', m002],
+  ['003_rate_limits_and_usage', m003],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

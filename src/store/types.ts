@@ -1,3 +1,4 @@
+import type { RateLimitOverride } from '../plans.js';
 import type { KeyType } from '../protocol/format.js';
 
 export type ConsumerStatus = 'active' | 'disabled';
@@ -11,6 +12,8 @@ export interface ConsumerRecord {
   status: ConsumerStatus;
   /** Rate-limit plan name; null for the default plan. */
   plan: string | null;
+  /** Per-consumer windows applied over the plan's (docs/rate-limits.md); null for none. */
+  rateLimitOverrides: RateLimitOverride[] | null;
   metadata: ConsumerMetadata;
   /** Signing modes this consumer may use. */
   allowedModes: KeyType[];
@@ -40,8 +43,8 @@ export interface KeyWithConsumer {
   consumer: ConsumerRecord;
 }
 
-export type NewConsumer = Pick<ConsumerRecord, 'id' | 'name'> & Partial<Pick<ConsumerRecord, 'plan' | 'metadata' | 'allowedModes'>>;
-export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'plan' | 'metadata' | 'allowedModes'>>;
+export type NewConsumer = Pick<ConsumerRecord, 'id' | 'name'> & Partial<Pick<ConsumerRecord, 'plan' | 'rateLimitOverrides' | 'metadata' | 'allowedModes'>>;
+export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'plan' | 'rateLimitOverrides' | 'metadata' | 'allowedModes'>>;
 export type NewKey = Pick<KeyRecord, 'id' | 'consumerId' | 'type' | 'publicKey' | 'thumbprint'> &
   Partial<Pick<KeyRecord, 'label' | 'scopes' | 'notBefore' | 'expiresAt'>>;
 
@@ -185,4 +188,76 @@ export interface EnrollmentStore {
    * with one code, at most one succeeds. The actor of the audit entry is the new key.
    */
   enroll(codeHash: string, key: Omit<NewKey, 'consumerId' | 'scopes'>, now: number, audit: Omit<AuditContext, 'actor'>): Promise<EnrollmentOutcome>;
+}
+
+/**
+ * Counters for rate limits, shared by every instance that uses the same store (memory now; Redis
+ * for several instances). The window arithmetic is the caller's: it puts the window in the key, so
+ * the expiry only frees memory and never decides a limit.
+ */
+export interface RateLimitStore {
+  /** Adds `delta` (negative to give back) to the counter and returns its new value, atomically. A new counter expires at `expiresAtMs`. */
+  add(key: string, delta: number, expiresAtMs: number): Promise<number>;
+  /** The counter's value; 0 when it does not exist. */
+  get(key: string): Promise<number>;
+}
+
+export type UsageGranularity = 'minute' | 'hour' | 'day';
+
+/** One roll-up row: the requests of one bucket with the same consumer, key, mode, method, route and status. */
+export interface UsageRollup {
+  granularity: UsageGranularity;
+  bucketStart: number;
+  consumerId: string;
+  keyId: string;
+  mode: string;
+  method: string;
+  /** The router's route template (/v1/keys/:kid), never the raw URL. */
+  route: string;
+  status: number;
+  requests: number;
+  latencyMsSum: number;
+  latencyMsMax: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export type UsageDimension = 'consumer' | 'key' | 'route' | 'status_class';
+
+export interface UsageQuery {
+  granularity: UsageGranularity;
+  /** Buckets starting at or after `from` and before `to` (epoch ms). */
+  from: number;
+  to: number;
+  consumerId?: string;
+  keyId?: string;
+  route?: string;
+  /** 2 for 2xx, 4 for 4xx... */
+  statusClass?: number;
+  groupBy?: UsageDimension;
+}
+
+export interface UsageTotals {
+  requests: number;
+  latencyMsSum: number;
+  latencyMsMax: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface UsageSeries {
+  /** Per bucket and status class; buckets without requests are absent. */
+  buckets: Array<UsageTotals & { bucketStart: number; statusClass: number }>;
+  /** Per value of the groupBy dimension, most requests first (at most 100); empty without groupBy. */
+  groups: Array<UsageTotals & { value: string }>;
+}
+
+/** Usage roll-ups (knex: SQLite or PostgreSQL). */
+export interface UsageStore {
+  /**
+   * Adds the rows to the stored roll-ups (summing into rows with the same key) and deletes rows
+   * older than `deleteBefore` for each granularity given, all in one transaction.
+   */
+  write(rows: readonly UsageRollup[], deleteBefore?: Partial<Record<UsageGranularity, number>>): Promise<void>;
+  query(query: UsageQuery): Promise<UsageSeries>;
 }

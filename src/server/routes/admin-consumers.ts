@@ -7,6 +7,7 @@ import { auditContext } from '../key-upload.js';
 import { authenticate } from '../middleware/authenticate.js';
 import type { SignetState } from '../state.js';
 import { parseBody, parseQuery } from '../validation.js';
+import { assertKnownPlan } from '../rate-limit/known-plan.js';
 import { consumerView } from '../views.js';
 
 export const ADMIN_SCOPE = 'admin';
@@ -30,11 +31,13 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
 
   router.post('/consumers', admin, async function createConsumer(ctx) {
     const body = parseBody(ctx, CreateConsumerBody);
+    assertKnownPlan(server.limiter, body.plan);
     const created = await store.createConsumer(
       {
         id: newConsumerId(),
         name: body.name,
         plan: body.plan ?? null,
+        rateLimitOverrides: body.rate_limits ?? null,
         metadata: body.metadata ?? {},
         allowedModes: body.allowed_modes ?? ['ed25519'],
       },
@@ -60,9 +63,10 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
 
   router.patch('/consumers/:id', admin, async function updateConsumer(ctx) {
     const body = parseBody(ctx, UpdateConsumerBody);
+    assertKnownPlan(server.limiter, body.plan);
     const updated = await store.updateConsumer(
       ctx.params.id!,
-      { name: body.name, plan: body.plan, metadata: body.metadata, allowedModes: body.allowed_modes },
+      { name: body.name, plan: body.plan, rateLimitOverrides: body.rate_limits, metadata: body.metadata, allowedModes: body.allowed_modes },
       server.clock.now(),
       auditContext(ctx),
     );

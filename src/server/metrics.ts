@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one app, in a registry of its own (never prom-client's global one), so
+ * several apps in one process (tests, embedders) keep separate counts. Labels are low-cardinality
+ * on purpose: outcome codes, modes, plan and policy names; never consumer or key ids.
+ */
+export interface SignetMetrics {
+  registry: Registry;
+  /** Every response, by outcome (ok, or the problem's error code) and signing mode (none when unauthenticated). */
+  requests: Counter<'outcome' | 'mode'>;
+  /** Time spent in the verifier, successful or not. */
+  verification: Histogram<'result'>;
+  rateLimitRefusals: Counter<'plan' | 'policy'>;
+  authFailureRefusals: Counter;
+  usageDropped: Counter<'reason'>;
+}
+
+export interface MetricSources {
+  replayStoreSize(): number;
+  usageBuffered(): number;
+}
+
+export function createMetrics(sources: MetricSources): SignetMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  new Gauge({ name: 'signet_replay_store_entries', help: 'One-time tokens (jti) currently remembered.', registers, collect() {
+    this.set(sources.replayStoreSize());
+  } });
+  new Gauge({ name: 'signet_usage_buffer_records', help: 'Usage records waiting for the next flush.', registers, collect() {
+    this.set(sources.usageBuffered());
+  } });
+  return {
+    registry,
+    requests: new Counter({ name: 'signet_requests_total', help: 'Responses by outcome (ok or the error code) and signing mode.', labelNames: ['outcome', 'mode'] as const, registers }),
+    verification: new Histogram({
+      name: 'signet_verification_seconds',
+      help: 'Time spent verifying a signed request (parse, key, signature, claims, replay store).',
+      labelNames: ['result'] as const,
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    rateLimitRefusals: new Counter({ name: 'signet_rate_limit_refusals_total', help: 'Requests refused with 429 by a consumer rate limit.', labelNames: ['plan', 'policy'] as const, registers }),
+    authFailureRefusals: new Counter({
+      name: 'signet_auth_failure_refusals_total',
+      help: 'Requests refused with 429 before verification because their address caused too many authentication failures.',
+      registers,
+    }),
+    usageDropped: new Counter({ name: 'signet_usage_records_dropped_total', help: 'Usage records lost: buffer full, or the database write failed.', labelNames: ['reason'] as const, registers }),
+  };
+}

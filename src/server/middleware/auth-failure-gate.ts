@@ -1,0 +1,41 @@
+import type { Middleware } from 'koa';
+import { SignetError } from '../../protocol/errors.js';
+import type { SignetMetrics } from '../metrics.js';
+import type { AuthFailureLimiter } from '../rate-limit/auth-failures.js';
+import { setRateLimitHeaders } from '../rate-limit/headers.js';
+import type { SignetState } from '../state.js';
+
+/** Health and metrics answers stay available to an address that is turned away. */
+const EXEMPT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+export const AUTH_FAILURE_POLICY = 'auth_failures';
+
+/**
+ * Turns away, with 429 and before the body is read or a token parsed, a client address that has
+ * caused too many authentication failures (401s) in the current window; counts the 401s it sees
+ * pass by. Goes between the error handler and everything that authenticates.
+ */
+export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMetrics): Middleware<SignetState> {
+  return async function authFailureGateMiddleware(ctx, next) {
+    if (EXEMPT_PATHS.has(ctx.path)) return next();
+    const address = ctx.ip;
+    const state = await limiter.check(address);
+    if (state.blocked) {
+      metrics?.authFailureRefusals.inc();
+      ctx.set('Retry-After', String(state.resetSeconds));
+      setRateLimitHeaders((name, value) => ctx.set(name, value), [
+        { name: AUTH_FAILURE_POLICY, limit: state.limit, windowSeconds: state.windowSeconds, remaining: 0, resetSeconds: state.resetSeconds, exhausted: true },
+      ]);
+      throw new SignetError('rate_limited', {
+        detail: `Too many failed authentications from this address (${state.limit} per ${state.windowSeconds} s); retry in ${state.resetSeconds} s.`,
+        privateDetail: `address ${address} blocked after ${state.limit} authentication failures`,
+        extra: { policy: AUTH_FAILURE_POLICY, limit: state.limit, window_seconds: state.windowSeconds, retry_after: state.resetSeconds },
+      });
+    }
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof SignetError && error.status === 401) await limiter.fail(address);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,74 @@
+import type { Middleware } from 'koa';
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../logger.js';
+import type { SignetMetrics } from '../metrics.js';
+import type { SignetState } from '../state.js';
+import type { UsageRecorder } from '../usage/recorder.js';
+import type { VerifiedRequest } from '../verifier.js';
+
+export interface ObserveDeps {
+  clock: Clock;
+  usage: UsageRecorder;
+  metrics: SignetMetrics | undefined;
+  logger: Logger;
+}
+
+function problemCode(body: unknown): string | undefined {
+  const code = (body as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Sees every finished response (it sits outside the error handler, so refusals arrive as their
+ * final status): counts it in the metrics, hands authenticated ones to the usage buffer, and writes
+ * one access-log line. The log line names the route and the path only: the query (which may hold a
+ * presigned token) and the headers (which hold the signature) are never logged.
+ */
+export function observe(deps: ObserveDeps): Middleware<SignetState> {
+  const { clock, usage, metrics, logger } = deps;
+  return async function observeMiddleware(ctx, next) {
+    const at = clock.now();
+    const started = performance.now();
+    await next();
+    const latencyMs = performance.now() - started;
+    const auth = ctx.state.auth as VerifiedRequest | undefined;
+    const status = ctx.status;
+    const code = status >= 400 ? (problemCode(ctx.body) ?? `http_${status}`) : 'ok';
+    const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+    const bytesIn = ctx.state.rawBody?.length ?? 0;
+    const bytesOut = ctx.response.length ?? 0;
+    metrics?.requests.inc({ outcome: code, mode: auth?.mode ?? 'none' });
+    if (auth !== undefined) {
+      usage.record({
+        at,
+        consumerId: auth.consumer.id,
+        keyId: auth.key.id,
+        mode: auth.mode,
+        method: ctx.method,
+        route: typeof route === 'string' ? route : ctx.path,
+        status,
+        latencyMs,
+        bytesIn,
+        bytesOut,
+      });
+    }
+    logger.info(
+      {
+        request_id: ctx.state.requestId,
+        method: ctx.method,
+        path: ctx.path,
+        route: typeof route === 'string' ? route : null,
+        status,
+        code,
+        consumer_id: auth?.consumer.id ?? null,
+        key_id: auth?.key.id ?? null,
+        mode: auth?.mode ?? null,
+        latency_ms: Math.round(latencyMs * 1000) / 1000,
+        bytes_in: bytesIn,
+        bytes_out: bytesOut,
+      },
+      'request',
+    );
+  };
+}

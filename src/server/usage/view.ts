@@ -1,0 +1,76 @@
+import { formatWindowLength } from '../../plans.js';
+import type { UsageQuery, UsageSeries, UsageTotals } from '../../store/types.js';
+import type { EffectiveLimits, WindowState } from '../rate-limit/limiter.js';
+import { GRANULARITY_MS } from './rollup.js';
+
+/** JSON shapes of the usage API (docs/rate-limits.md). Times are RFC 3339 strings. */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+function totalsView(t: UsageTotals) {
+  return {
+    requests: t.requests,
+    latency_ms_avg: t.requests === 0 ? null : round(t.latencyMsSum / t.requests),
+    latency_ms_max: t.requests === 0 ? null : round(t.latencyMsMax),
+    bytes_in: t.bytesIn,
+    bytes_out: t.bytesOut,
+  };
+}
+
+const zero = (): UsageTotals => ({ requests: 0, latencyMsSum: 0, latencyMsMax: 0, bytesIn: 0, bytesOut: 0 });
+
+function add(into: UsageTotals, t: UsageTotals): void {
+  into.requests += t.requests;
+  into.latencyMsSum += t.latencyMsSum;
+  into.latencyMsMax = Math.max(into.latencyMsMax, t.latencyMsMax);
+  into.bytesIn += t.bytesIn;
+  into.bytesOut += t.bytesOut;
+}
+
+/** Every bucket of the span, empty ones included (a chart needs them), with requests per status class. */
+export function usageView(query: UsageQuery, series: UsageSeries, recording: boolean) {
+  const size = GRANULARITY_MS[query.granularity];
+  const buckets = new Map<number, { totals: UsageTotals; byClass: Record<string, number> }>();
+  for (let start = query.from; start < query.to; start += size) buckets.set(start, { totals: zero(), byClass: {} });
+  const total = { totals: zero(), byClass: {} as Record<string, number> };
+  for (const row of series.buckets) {
+    const bucket = buckets.get(row.bucketStart);
+    if (bucket === undefined) continue;
+    const cls = `${row.statusClass}xx`;
+    for (const target of [bucket, total]) {
+      add(target.totals, row);
+      target.byClass[cls] = (target.byClass[cls] ?? 0) + row.requests;
+    }
+  }
+  const groupName = query.groupBy;
+  return {
+    granularity: query.granularity,
+    from: iso(query.from),
+    to: iso(query.to),
+    recording,
+    totals: { ...totalsView(total.totals), by_status_class: total.byClass },
+    buckets: [...buckets].map(([start, b]) => ({ start: iso(start), ...totalsView(b.totals), by_status_class: b.byClass })),
+    ...(groupName !== undefined ? { group_by: groupName, groups: series.groups.map((g) => ({ [groupName]: g.value, ...totalsView(g) })) } : {}),
+  };
+}
+
+export function windowView(state: WindowState, window: string) {
+  return {
+    name: state.name,
+    limit: state.limit,
+    window,
+    window_seconds: state.windowSeconds,
+    remaining: state.remaining,
+    reset_seconds: state.resetSeconds,
+  };
+}
+
+export function limitsView(limits: EffectiveLimits, windows: readonly WindowState[]) {
+  return {
+    plan: limits.plan,
+    overridden: limits.overridden,
+    unlimited: limits.windows.length === 0,
+    windows: windows.map((w, i) => windowView(w, formatWindowLength(limits.windows[i]!.length))),
+  };
+}

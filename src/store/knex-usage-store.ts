@@ -1,0 +1,104 @@
+import type { Knex } from 'knex';
+import { USAGE_KEY_COLUMNS } from '../../migrations/003_rate_limits_and_usage.js';
+import type { Row } from './knex-rows.js';
+import type { UsageDimension, UsageGranularity, UsageQuery, UsageRollup, UsageSeries, UsageStore, UsageTotals } from './types.js';
+
+const TABLE = 'usage_rollups';
+/** 13 columns a row: stays well under SQLite's 999 bound parameters per statement. */
+const ROWS_PER_INSERT = 70;
+const MAX_GROUPS = 100;
+
+const DIMENSION_COLUMN: Record<Exclude<UsageDimension, 'status_class'>, string> = { consumer: 'consumer_id', key: 'key_id', route: 'route' };
+
+function rowOf(r: UsageRollup): Row {
+  return {
+    granularity: r.granularity,
+    bucket_start: r.bucketStart,
+    consumer_id: r.consumerId,
+    key_id: r.keyId,
+    mode: r.mode,
+    method: r.method,
+    route: r.route,
+    status: r.status,
+    requests: r.requests,
+    latency_ms_sum: r.latencyMsSum,
+    latency_ms_max: r.latencyMsMax,
+    bytes_in: r.bytesIn,
+    bytes_out: r.bytesOut,
+  };
+}
+
+function totalsOf(row: Row): UsageTotals {
+  return {
+    requests: Number(row.requests),
+    latencyMsSum: Number(row.latency_ms_sum),
+    latencyMsMax: Number(row.latency_ms_max),
+    bytesIn: Number(row.bytes_in),
+    bytesOut: Number(row.bytes_out),
+  };
+}
+
+/** Usage roll-ups on knex; the upsert syntax (ON CONFLICT ... DO UPDATE, excluded.*) is shared by SQLite and PostgreSQL. */
+export class KnexUsageStore implements UsageStore {
+  constructor(private readonly db: Knex) {}
+
+  async write(rows: readonly UsageRollup[], deleteBefore: Partial<Record<UsageGranularity, number>> = {}): Promise<void> {
+    const db = this.db;
+    const sum = (column: string) => db.raw('?? + excluded.??', [`${TABLE}.${column}`, column]);
+    const merge = {
+      requests: sum('requests'),
+      latency_ms_sum: sum('latency_ms_sum'),
+      bytes_in: sum('bytes_in'),
+      bytes_out: sum('bytes_out'),
+      // CASE rather than GREATEST/MAX: the one spelling both databases accept.
+      latency_ms_max: db.raw('CASE WHEN excluded.latency_ms_max > ?? THEN excluded.latency_ms_max ELSE ?? END', [`${TABLE}.latency_ms_max`, `${TABLE}.latency_ms_max`]),
+    };
+    await db.transaction(async (trx) => {
+      // Rows arrive aggregated, so no two rows of one statement share a key (PostgreSQL refuses that).
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+        await trx(TABLE).insert(rows.slice(i, i + ROWS_PER_INSERT).map(rowOf)).onConflict([...USAGE_KEY_COLUMNS]).merge(merge);
+      }
+      for (const [granularity, before] of Object.entries(deleteBefore)) {
+        await trx(TABLE).where({ granularity }).andWhere('bucket_start', '<', before).delete();
+      }
+    });
+  }
+
+  async query(query: UsageQuery): Promise<UsageSeries> {
+    const statusClass = this.db.raw('status / 100');
+    const filtered = (): Knex.QueryBuilder => {
+      const q = this.db(TABLE).where('granularity', query.granularity).andWhere('bucket_start', '>=', query.from).andWhere('bucket_start', '<', query.to);
+      if (query.consumerId !== undefined) q.andWhere('consumer_id', query.consumerId);
+      if (query.keyId !== undefined) q.andWhere('key_id', query.keyId);
+      if (query.route !== undefined) q.andWhere('route', query.route);
+      if (query.statusClass !== undefined) q.andWhere('status', '>=', query.statusClass * 100).andWhere('status', '<', query.statusClass * 100 + 100);
+      return q;
+    };
+    const aggregates = (q: Knex.QueryBuilder) =>
+      q
+        .sum({ requests: 'requests' })
+        .sum({ latency_ms_sum: 'latency_ms_sum' })
+        .max({ latency_ms_max: 'latency_ms_max' })
+        .sum({ bytes_in: 'bytes_in' })
+        .sum({ bytes_out: 'bytes_out' });
+
+    const bucketRows = (await aggregates(filtered().select('bucket_start', { status_class: statusClass }))
+      .groupBy('bucket_start', statusClass)
+      .orderBy('bucket_start')) as Row[];
+    const buckets = bucketRows.map((row) => ({ ...totalsOf(row), bucketStart: Number(row.bucket_start), statusClass: Number(row.status_class) }));
+
+    let groups: UsageSeries['groups'] = [];
+    if (query.groupBy !== undefined) {
+      const column = query.groupBy === 'status_class' ? statusClass : DIMENSION_COLUMN[query.groupBy];
+      const groupRows = (await aggregates(filtered().select({ value: column }))
+        .groupBy(column)
+        .orderBy('requests', 'desc')
+        .limit(MAX_GROUPS)) as Row[];
+      groups = groupRows.map((row) => ({
+        ...totalsOf(row),
+        value: query.groupBy === 'status_class' ? `${Number(row.value)}xx` : String(row.value),
+      }));
+    }
+    return { buckets, groups };
+  }
+}

@@ -1,0 +1,88 @@
+import type { Knex } from 'knex';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/store/factory.js';
+import { KnexUsageStore } from '../../src/store/knex-usage-store.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
+import type { UsageRollup } from '../../src/store/types.js';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+function rollup(overrides: Partial<UsageRollup> = {}): UsageRollup {
+  return {
+    granularity: 'minute',
+    bucketStart: T0,
+    consumerId: 'con_a',
+    keyId: 'key_a',
+    mode: 'ed25519',
+    method: 'GET',
+    route: '/v1/whoami',
+    status: 200,
+    requests: 1,
+    latencyMsSum: 2,
+    latencyMsMax: 2,
+    bytesIn: 0,
+    bytesOut: 100,
+    ...overrides,
+  };
+}
+
+describe('the knex usage store', () => {
+  let db: Knex;
+  let store: KnexUsageStore;
+  beforeEach(async () => {
+    db = openSqlite(':memory:');
+    await migrateToLatest(db);
+    store = new KnexUsageStore(db);
+  });
+  afterEach(async () => db.destroy());
+
+  it('sums a second write into the row with the same key and keeps the larger maximum latency', async () => {
+    await store.write([rollup({ requests: 2, latencyMsSum: 10, latencyMsMax: 7, bytesOut: 50 })]);
+    await store.write([rollup({ requests: 3, latencyMsSum: 6, latencyMsMax: 4, bytesOut: 20 })]);
+    const series = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE });
+    expect(series.buckets).toEqual([{ bucketStart: T0, statusClass: 2, requests: 5, latencyMsSum: 16, latencyMsMax: 7, bytesIn: 0, bytesOut: 70 }]);
+  });
+
+  it('writes more rows than fit in one statement', async () => {
+    const rows = Array.from({ length: 250 }, (_, i) => rollup({ bucketStart: T0 + i * MINUTE }));
+    await store.write(rows);
+    const series = await store.query({ granularity: 'minute', from: T0, to: T0 + 250 * MINUTE });
+    expect(series.buckets).toHaveLength(250);
+  });
+
+  it('filters by consumer, key, route and status class, and only within [from, to)', async () => {
+    await store.write([
+      rollup(),
+      rollup({ consumerId: 'con_b', keyId: 'key_b' }),
+      rollup({ route: '/v1/echo', method: 'POST' }),
+      rollup({ status: 429 }),
+      rollup({ bucketStart: T0 + MINUTE }),
+      rollup({ granularity: 'hour' }),
+    ]);
+    const count = async (extra: object) =>
+      (await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, ...extra })).buckets.reduce((n, b) => n + b.requests, 0);
+    expect(await count({})).toBe(4);
+    expect(await count({ consumerId: 'con_b' })).toBe(1);
+    expect(await count({ keyId: 'key_a' })).toBe(3);
+    expect(await count({ route: '/v1/echo' })).toBe(1);
+    expect(await count({ statusClass: 4 })).toBe(1);
+    expect(await count({ statusClass: 2 })).toBe(3);
+  });
+
+  it('groups by a dimension, most requests first, status classes named 2xx, 4xx', async () => {
+    await store.write([rollup({ requests: 5 }), rollup({ consumerId: 'con_b', requests: 9 }), rollup({ status: 401, requests: 2 })]);
+    const byConsumer = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'consumer' });
+    expect(byConsumer.groups.map((g) => [g.value, g.requests])).toEqual([['con_b', 9], ['con_a', 7]]);
+    const byClass = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'status_class' });
+    expect(byClass.groups.map((g) => [g.value, g.requests])).toEqual([['2xx', 14], ['4xx', 2]]);
+  });
+
+  it('deletes rows older than the retention cut-off of their granularity in the same write', async () => {
+    await store.write([rollup({ bucketStart: T0 }), rollup({ bucketStart: T0, granularity: 'day' })]);
+    await store.write([rollup({ bucketStart: T0 + 10 * MINUTE })], { minute: T0 + 5 * MINUTE });
+    const minutes = await store.query({ granularity: 'minute', from: 0, to: T0 + 60 * MINUTE });
+    expect(minutes.buckets.map((b) => b.bucketStart)).toEqual([T0 + 10 * MINUTE]);
+    expect((await store.query({ granularity: 'day', from: 0, to: T0 + 1 })).buckets).toHaveLength(1);
+  });
+});
