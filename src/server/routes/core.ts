@@ -31,10 +31,10 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
   router.get('/readyz', async (ctx) => {
     try {
       await server.stores.credentials.ping();
-      ctx.body = { status: 'ready', database: 'ok' };
+      ctx.body = { status: 'ready', database: 'ok', usage: server.usage.health() };
     } catch {
       ctx.status = 503;
-      ctx.body = { status: 'not_ready', database: 'unreachable' };
+      ctx.body = { status: 'not_ready', database: 'unreachable', usage: server.usage.health() };
     }
   });
 
