@@ -111,7 +111,7 @@ describe('lifecycle API input checking', () => {
     expect(disabled.body.items.map((c: { name: string }) => c.name)).toEqual(['p3']);
   });
 
-  it('refuses a proof used twice, and a proof whose kid is not the thumbprint of the uploaded key', async () => {
+  it('refuses a proof whose kid is not the uploaded key, a proof signed by another key, and a proof used twice', async () => {
     const created = await asAdmin('POST', '/admin/v1/consumers', { name: 'proofs' });
     const code = (await asAdmin('POST', `/admin/v1/consumers/${created.body.id}/enrollment-codes`)).body.code;
     const fresh = await generateKeyPair();
@@ -123,6 +123,13 @@ describe('lifecycle API input checking', () => {
     expect((await wrongKid.json()).code).toBe('invalid_proof');
 
     const good = JSON.stringify({ code, public_key: publicKeyToJwk(fresh.publicKey) });
+    // The right kid (the uploaded key's thumbprint) but a signature by another key.
+    const impostor = await generateKeyPair();
+    const forged = await signRequest({ method: 'POST', url: h.origin + '/v1/enroll', body: good, key: { type: 'ed25519', privateKey: impostor.privateKey }, kid: await jwkThumbprint(fresh.publicKey), now: h.clock.now() });
+    const badSignature = await send(forged.token, good);
+    expect(badSignature.status).toBe(401);
+    expect((await badSignature.json()).code).toBe('invalid_proof');
+
     const signed = await signRequest({ method: 'POST', url: h.origin + '/v1/enroll', body: good, key: { type: 'ed25519', privateKey: fresh.privateKey }, kid: await jwkThumbprint(fresh.publicKey), now: h.clock.now() });
     expect((await send(signed.token, good)).status).toBe(201);
     const replayed = await send(signed.token, good);
