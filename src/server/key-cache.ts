@@ -47,7 +47,10 @@ export class KeyCache {
     if (hit !== undefined && hit.expiresAt > now) return hit.value;
     const pending = this.inFlight.get(kid);
     if (pending !== undefined) return pending;
-    const load = this.load(kid, now).finally(() => this.inFlight.delete(kid));
+    const load: Promise<ResolvedKey | undefined> = this.load(kid, now).finally(() => {
+      // An invalidation may have replaced this read with a newer one: leave that one in place.
+      if (this.inFlight.get(kid) === load) this.inFlight.delete(kid);
+    });
     this.inFlight.set(kid, load);
     return load;
   }
@@ -82,6 +85,8 @@ export class KeyCache {
   }
 
   private store(kid: string, value: ResolvedKey | undefined, now: number): void {
+    // A refill replaces its own entry (moved to the back of the eviction order) and evicts nothing else.
+    this.entries.delete(kid);
     if (this.entries.size >= this.options.size) {
       // Insertion order makes the first key the oldest fill: evict it.
       const oldest = this.entries.keys().next();
