@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /** The logging surface the server uses; pino's logger satisfies it. */
 export type Logger = Pick<PinoLogger, 'debug' | 'info' | 'warn' | 'error' | 'child'>;
@@ -6,8 +6,9 @@ export type Logger = Pick<PinoLogger, 'debug' | 'info' | 'warn' | 'error' | 'chi
 // Tokens, signatures and keys must never reach a log, even by accident through a header dump.
 const REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'secret', 'privateKey'];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination(2));
+/** JSON lines on standard error, or on `destination` (tests read the lines back). */
+export function createLogger(level: string, destination: DestinationStream = pino.destination(2)): Logger {
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
 }
 
 export function silentLogger(): Logger {
