@@ -69,6 +69,13 @@ describe('requests whose signed binding differs from the request received', () =
     }
   });
 
+  it('binds HEAD as HEAD: a HEAD signed as HEAD passes, a GET token sent as HEAD does not', async () => {
+    expect((await h.send({ method: 'HEAD', path: '/v1/whoami', pair: alice.pair, kid: alice.kid })).status).toBe(200);
+    const response = await h.send({ method: 'HEAD', path: '/v1/whoami', signed: { method: 'GET' }, pair: alice.pair, kid: alice.kid });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('binding_mismatch');
+  });
+
   it('lists every binding that differs at once', async () => {
     const response = await h.send({
       method: 'POST', path: '/v1/echo', body: 'b', pair: alice.pair, kid: alice.kid,
