@@ -63,8 +63,11 @@ describe('the lifecycle CLI', () => {
     const consumer = json(await run('admin', 'consumers', 'add', 'acme', '--plan', 'internal', '--metadata', 'team=billing', '--metadata', 'seats=3', '--json'));
     expect(consumer).toMatchObject({ name: 'acme', plan: 'internal', metadata: { team: 'billing', seats: 3 } });
     consumerId = consumer.id;
+    const updated = json(await run('admin', 'consumers', 'update', consumerId, '--name', 'acme-corp', '--metadata', 'team=payments', '--json'));
+    expect(updated).toMatchObject({ name: 'acme-corp', plan: 'internal', metadata: { team: 'payments' } });
     const shown = await run('admin', 'consumers', 'show', consumerId);
-    expect(shown.stdout).toContain('acme');
+    expect(shown.stdout).toContain('acme-corp');
+    expect((await run('admin', 'consumers', 'update', consumerId)).code).toBe(2);
   });
 
   it('admin enroll-code prints a one-time code and the command the consumer runs', async () => {
@@ -162,6 +165,7 @@ describe('the lifecycle CLI', () => {
     const audit = json(await run('admin', 'audit', '--consumer', consumerId, '--json'));
     expect(audit.items.map((e: { action: string }) => e.action).reverse()).toEqual([
       'consumer.create',
+      'consumer.update',
       'enrollment_code.create',
       'key.enroll',
       'key.create',

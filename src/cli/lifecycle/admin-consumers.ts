@@ -1,5 +1,5 @@
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
-import { EXIT, type CliIo, type Command } from '../command.js';
+import { EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { printAnswer, reportFailure, withServer } from './api-client.js';
 import { JSON_HELP, parseMetadata } from './flags.js';
 import { segment, signedSession } from './session.js';
@@ -88,6 +88,34 @@ ${CLIENT_OPTIONS_HELP}`,
         printConsumer(c, io);
         io.stdout.write(`created ${c.created_at}\nmetadata ${JSON.stringify(c.metadata)}\n`);
       });
+    });
+  },
+};
+
+export const adminConsumersUpdateCommand: Command = {
+  path: ['admin', 'consumers', 'update'],
+  summary: "Change a consumer's name, plan or metadata (admin API)",
+  usage: `signet admin consumers update CONSUMER_ID [--name NAME] [--plan PLAN|none] [--metadata key=value]... [--json] [--profile NAME]
+
+  --name NAME           new name
+  --plan PLAN           new rate-limit plan; "none" for the default plan
+  --metadata key=value  replaces the whole metadata with these entries (repeatable)
+${JSON_HELP}
+${CLIENT_OPTIONS_HELP}`,
+  options: { ...CLIENT_OPTIONS, name: { type: 'string' }, plan: { type: 'string' }, metadata: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  async run({ values, positionals, io }) {
+    const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
+    const metadata = parseMetadata(values.metadata);
+    const patch = {
+      ...(typeof values.name === 'string' ? { name: values.name } : {}),
+      ...(typeof values.plan === 'string' ? { plan: values.plan === 'none' ? null : values.plan } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
+    };
+    if (Object.keys(patch).length === 0) throw new UsageError('Name something to change: --name, --plan or --metadata.');
+    const session = await signedSession(values);
+    return withServer(io, async () => {
+      const answer = await session.api.call('PATCH', `/admin/v1/consumers/${segment(id!)}`, { json: patch });
+      return printAnswer(answer, 200, values, io, (c) => printConsumer(c, io));
     });
   },
 };

@@ -7,6 +7,7 @@ import {
   adminConsumersListCommand,
   adminConsumersRmCommand,
   adminConsumersShowCommand,
+  adminConsumersUpdateCommand,
 } from './admin-consumers.js';
 import { adminInitCommand } from './admin-init.js';
 import { adminEnrollCodeCommand, adminKeysListCommand, adminKeysRevokeCommand } from './admin-keys.js';
@@ -19,6 +20,7 @@ export const LIFECYCLE_COMMANDS: readonly Command[] = [
   adminConsumersAddCommand,
   adminConsumersListCommand,
   adminConsumersShowCommand,
+  adminConsumersUpdateCommand,
   adminConsumersDisableCommand,
   adminConsumersEnableCommand,
   adminConsumersRmCommand,
