@@ -44,7 +44,7 @@ describe('the lifecycle CLI', () => {
     h = await startHarness({ db: join(dir, 'signet.sqlite') }, { socketOrigin: true });
   });
   afterAll(async () => {
-    await h.close();
+    await h?.close();
     vi.unstubAllEnvs();
   });
 

@@ -73,7 +73,7 @@ describe('lifecycle routes under random JSON bodies over HTTP', () => {
     );
     await h.stores.credentials.revokeKey(revokedOwnKid, h.clock.now());
   });
-  afterAll(async () => h.close());
+  afterAll(async () => h?.close());
 
   const routes = (): Array<[string, string]> => [
     ['POST', '/admin/v1/consumers'],

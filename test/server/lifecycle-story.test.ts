@@ -34,7 +34,7 @@ describe('the consumer and key lifecycle over HTTP', () => {
     key2.pair = await generateKeyPair();
     key3.pair = await generateKeyPair();
   });
-  afterAll(async () => h.close());
+  afterAll(async () => h?.close());
 
   it('lets an admin create a consumer with a plan and metadata', async () => {
     const created = await asAdmin('POST', '/admin/v1/consumers', { name: 'acme', plan: 'internal', metadata: { team: 'billing', seats: 3 } });

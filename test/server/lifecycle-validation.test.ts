@@ -21,7 +21,7 @@ describe('lifecycle API input checking', () => {
     h = await startHarness();
     admin = await h.addAdmin();
   });
-  afterAll(async () => h.close());
+  afterAll(async () => h?.close());
 
   it('names every bad field of a body by its path, unknown fields included', async () => {
     const answer = await asAdmin('POST', '/admin/v1/consumers', { name: '', metadata: { 'bad key!': 1, ok: { nested: true } }, allowed_modes: ['rsa'], colour: 'red' });

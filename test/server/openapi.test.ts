@@ -23,7 +23,7 @@ describe('the OpenAPI document', () => {
     expect(response.status).toBe(200);
     document = await response.json();
   });
-  afterAll(async () => h.close());
+  afterAll(async () => h?.close());
 
   it('is OpenAPI 3.1', () => {
     expect(document.openapi).toBe('3.1.0');
