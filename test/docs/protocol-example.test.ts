@@ -6,7 +6,7 @@ import { importEd25519PublicKey, publicKeyToJwk, publicKeyToOpenSsh, publicKeyTo
 import { signRequest } from '../../src/protocol/sign.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
-const example = doc.slice(doc.indexOf('## 7. Worked example'), doc.indexOf('## 8.'));
+const example = doc.slice(doc.indexOf('## 8. Worked example'), doc.indexOf('## 9.'));
 const blocks = [...example.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('the worked example in docs/protocol.md', () => {
