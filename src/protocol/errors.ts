@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   invalid_proof: { status: 401, title: 'The key upload lacks a valid proof of possession by the new key.' },
   invalid_enrollment_code: { status: 401, title: 'The enrollment code is unknown, expired or already used.' },
   consumer_disabled: { status: 403, title: 'The consumer owning this key is disabled.' },
+  mode_not_allowed: { status: 403, title: 'The consumer owning this key may not sign with this kind of key.' },
   insufficient_scope: { status: 403, title: 'The signing key lacks a scope this route requires.' },
   not_found: { status: 404, title: 'No such resource.' },
   method_not_allowed: { status: 405, title: 'The method is not allowed on this resource.' },

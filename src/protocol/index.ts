@@ -2,6 +2,7 @@ export * from './base64url.js';
 export * from './errors.js';
 export * from './format.js';
 export * from './hash.js';
+export * from './hmac-secret.js';
 export * from './ids.js';
 export * from './public-key.js';
 export * from './sign.js';

@@ -9,6 +9,7 @@ import {
   type TokenHeader,
 } from './format.js';
 import { sha256Base64url } from './hash.js';
+import { MIN_HMAC_KEY_BYTES } from './hmac-secret.js';
 import { newJti } from './ids.js';
 import { canonicalizeUrl } from './target.js';
 
@@ -60,6 +61,10 @@ export async function signRequest(input: SignRequestInput): Promise<SignedReques
   const canonical = canonicalizeUrl(input.url);
   if (canonical === undefined) {
     throw new SignetError('invalid_request', { detail: `Cannot sign "${input.url}": expected an absolute http(s) URL without a fragment.` });
+  }
+  if (input.key.type === 'hmac' && input.key.secret.length < MIN_HMAC_KEY_BYTES) {
+    // RFC 7518 section 3.2: a shorter HS256 key is guessable offline from one captured token.
+    throw new SignetError('invalid_request', { detail: `An HMAC secret must be at least ${MIN_HMAC_KEY_BYTES} bytes; this one has ${input.key.secret.length}.` });
   }
   const lifetime = input.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
