@@ -16,6 +16,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function listen(http: Server, config: Readonly<Config>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+}
+
 /** Opens the stores, runs migrations if configured, and listens. */
 export async function startServer(
   config: Readonly<Config>,
@@ -24,18 +31,25 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const stores = await createStores(config, clock);
-  const signet = createApp({ config, stores, clock, logger });
-  signet.server.lastUsed.start();
-  signet.server.usage.start();
-  if (signet.server.metrics !== undefined) collectDefaultMetrics({ register: signet.server.metrics.registry });
-  const http = createServer(signet.app.callback());
-  // Slow-header clients must not hold sockets for ever.
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
+  let signet: SignetApp | undefined;
+  let http: Server;
+  try {
+    signet = createApp({ config, stores, clock, logger });
+    signet.server.lastUsed.start();
+    signet.server.usage.start();
+    if (signet.server.metrics !== undefined) collectDefaultMetrics({ register: signet.server.metrics.registry });
+    http = createServer(signet.app.callback());
+    // Slow-header clients must not hold sockets for ever.
+    http.headersTimeout = 10_000;
+    http.requestTimeout = 30_000;
+    await listen(http, config);
+  } catch (error) {
+    // A server that cannot start (port taken, bad settings) must not keep the process alive with an
+    // open database and running timers: `signet serve` would hang instead of exiting with the error.
+    await signet?.close();
+    await stores.close();
+    throw error;
+  }
   const port = (http.address() as AddressInfo).port;
   logger.info({ port, host: config.host, db: config.db, public_origin: config.publicOrigin }, 'signet listening');
   let closing: Promise<void> | undefined;

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, COMMANDS } from '../../src/cli/main.js';
@@ -190,34 +193,73 @@ describe('help', () => {
   });
 });
 
+/** `signet serve ARGS` as a child process; the test must call stop() (it kills a child still running). */
+function spawnServe(args: string[], dir: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/cli-entry.ts'), 'serve', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, SIGNET_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (match !== null) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  listening.catch(() => undefined);
+  /** Resolves with the exit code, or undefined when the child had to be killed after `graceMs`. */
+  const exitWithin = (graceMs: number) =>
+    Promise.race([exited, delay(graceMs, undefined, { ref: false })]);
+  return {
+    child,
+    listening,
+    exitWithin,
+    stderr: () => stderr,
+    async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null | undefined> {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const code = await exitWithin(10_000);
+      if (code === undefined) child.kill('SIGKILL');
+      return code;
+    },
+  };
+}
+
 describe('signet serve', () => {
   it('starts on SQLite, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'signet-serve-'));
     const db = join(dir, 'data', 'signet.sqlite');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/cli-entry.ts'), 'serve', '--port', '0', '--db', db], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, SIGNET_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-        if (match !== null) resolve(match[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const serve = spawnServe(['--port', '0', '--db', db], dir);
     try {
-      const health = await fetch(url + '/healthz');
-      expect(health.status).toBe(200);
+      const url = await serve.listening;
+      expect((await fetch(url + '/healthz')).status).toBe(200);
       expect((await fetch(url + '/readyz')).status).toBe(200);
       expect(existsSync(db)).toBe(true);
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await serve.stop()).toBe(0);
     }
-    expect(stderr).not.toMatch(STACK_TRACE);
+    expect(serve.stderr()).not.toMatch(STACK_TRACE);
+  });
+
+  it('exits with an error instead of hanging when it cannot start (port taken)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-serve-'));
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const serve = spawnServe(['--port', String(port), '--db', join(dir, 'signet.sqlite')], dir);
+    try {
+      const code = await serve.exitWithin(20_000);
+      expect(code, 'serve kept running after failing to start').not.toBeUndefined();
+      expect(code).not.toBe(0);
+      expect(serve.stderr()).toContain('signet serve:');
+      expect(serve.stderr()).not.toMatch(STACK_TRACE);
+    } finally {
+      await serve.stop('SIGKILL');
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 });
