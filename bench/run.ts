@@ -24,6 +24,11 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
     description: 'Signet full verifier vs bare Koa and the verify floor (crypto.verify alone, synchronous and on the thread pool)',
   },
   threadpool: { variants: ['floor', 'floor-async'], baselines: ['floor'], description: 'crypto.verify on the main thread vs on the libuv thread pool' },
+  pipeline: {
+    variants: ['verifier', 'pipeline'],
+    baselines: ['verifier'],
+    description: 'issue 6: rate limits, usage recording, metrics and the failure gate against the verifier alone (target: at least 0.90)',
+  },
 };
 
 const { values, positionals } = parseArgs({

@@ -1,7 +1,8 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import Koa from 'koa';
 import { ManualClock, systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { buildPlans } from '../src/plans.js';
 import { decodeBase64url } from '../src/protocol/base64url.js';
 import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
 import { jwkThumbprint } from '../src/protocol/public-key.js';
@@ -95,6 +96,48 @@ async function signet(setup: VariantSetup): Promise<BuiltVariant> {
   };
 }
 
-export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet } as const;
+/**
+ * Signet with the given settings, its bench consumer on `plan` (issue 6's pipeline scenario: the
+ * same app with rate limits, usage, metrics and the failure gate on, against all of them off).
+ */
+async function signetWith(setup: VariantSetup, overrides: Partial<Config>, plan: string | null): Promise<BuiltVariant> {
+  const config = loadConfig(
+    { db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent', ...overrides },
+    {},
+  );
+  const stores = await createStores(config, systemClock);
+  const kid = newKeyId();
+  const publicKey = decodeBase64url(setup.publicKey);
+  await stores.credentials.createConsumerWithKey(
+    { id: newConsumerId(), name: 'bench', plan },
+    { id: kid, consumerId: '', type: 'ed25519', publicKey, thumbprint: await jwkThumbprint(publicKey) },
+    Date.now(),
+  );
+  const { app, close } = createApp({ config, stores, clock: systemClock, logger: silentLogger() });
+  return {
+    callback: app.callback(),
+    kid,
+    close: async () => {
+      await close();
+      await stores.close();
+    },
+  };
+}
+
+/** 6. The verifier alone: Signet with rate limits (unlimited plan), usage, metrics and the failure gate off. */
+async function verifier(setup: VariantSetup): Promise<BuiltVariant> {
+  return signetWith(setup, { usageEnabled: false, metricsEnabled: false, authFailureLimit: 0 }, 'internal');
+}
+
+/**
+ * 7. The full pipeline: a two-window plan (never reached, so every request is counted and admitted),
+ * usage recorded and flushed in batches, metrics, the per-address failure gate, RateLimit headers.
+ */
+async function pipeline(setup: VariantSetup): Promise<BuiltVariant> {
+  const plans = buildPlans({ bench: { windows: [{ name: 'per_second', limit: 1e9, window: '1s' }, { name: 'per_day', limit: 1e12, window: '1d' }] } });
+  return signetWith(setup, { plans, usageEnabled: true, metricsEnabled: true, authFailureLimit: 100 }, 'bench');
+}
+
+export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet, verifier, pipeline } as const;
 export type VariantName = keyof typeof VARIANTS;
 void ManualClock;

@@ -11,6 +11,7 @@ import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
 import { signCommand } from './commands/sign.js';
 import { LIFECYCLE_COMMANDS } from './lifecycle/commands.js';
+import { USAGE_COMMANDS } from './usage/commands.js';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   profileListCommand,
   profileShowCommand,
   ...LIFECYCLE_COMMANDS,
+  ...USAGE_COMMANDS,
 ];
 
 function overview(): string {

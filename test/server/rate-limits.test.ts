@@ -29,6 +29,7 @@ describe('per-consumer rate limits', () => {
     for (let i = 0; i < 3; i++) {
       const ok = await whoami(c);
       expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(ok.headers.get('ratelimit-policy')).toBe('"per_second";q=3;w=1, "per_minute";q=5;w=60');
       remaining.push(ok.headers.get('ratelimit'));
     }

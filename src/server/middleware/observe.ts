@@ -1,4 +1,5 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { Stream } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +21,17 @@ function problemCode(body: unknown): string | undefined {
 }
 
 /**
+ * The size of the response body. Koa's `response.length` serialises a JSON body just to measure
+ * it, and serialises it again when it sends it; serialising it once here (the content type is
+ * already set, so it stays JSON) makes the measurement free.
+ */
+function responseBytes(ctx: Context): number {
+  const body: unknown = ctx.body;
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && !(body instanceof Stream)) ctx.body = JSON.stringify(body);
+  return ctx.response.length ?? 0;
+}
+
+/**
  * Sees every finished response (it sits outside the error handler, so refusals arrive as their
  * final status): counts it in the metrics, hands authenticated ones to the usage buffer, and writes
  * one access-log line. The log line names the route and the path only: the query (which may hold a
@@ -37,7 +49,7 @@ export function observe(deps: ObserveDeps): Middleware<SignetState> {
     const code = status >= 400 ? (problemCode(ctx.body) ?? `http_${status}`) : 'ok';
     const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
     const bytesIn = ctx.state.rawBody?.length ?? 0;
-    const bytesOut = ctx.response.length ?? 0;
+    const bytesOut = responseBytes(ctx);
     metrics?.requests.inc({ outcome: code, mode: auth?.mode ?? 'none' });
     if (auth !== undefined) {
       usage.record({

@@ -67,7 +67,9 @@ export function withRateLimit(verify: Verifier, limiter: RateLimiter, metrics?: 
       metrics?.rateLimitRefusals.inc({ plan: decision.limits.plan, policy: String(refusal.extra.policy) });
       throw refusal;
     }
-    const admitted: AdmittedRequest = { ...verified, rateLimit: decision };
+    // The verifier made this object for this request alone: extend it rather than copy it.
+    const admitted = verified as AdmittedRequest;
+    admitted.rateLimit = decision;
     return admitted;
   };
 }
