@@ -6,7 +6,7 @@ import { SignetError } from '../protocol/errors.js';
 import { ALGORITHMS_BY_KEY_TYPE, PROOF_HEADER } from '../protocol/format.js';
 import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
 import type { KeyRecord, ReplayStore } from '../store/types.js';
-import { checkClaims, checkSignature, type IncomingRequest } from './verifier.js';
+import { checkClaims, checkSignature, replayExpiryMs, type IncomingRequest } from './verifier.js';
 
 export interface ProofRequest extends Omit<IncomingRequest, 'authorization'> {
   /** The Signet-Proof header value (a bare compact JWS), if any. */
@@ -63,7 +63,7 @@ export function createProofVerifier(deps: ProofVerifierDeps): ProofVerifier {
     try {
       const claims = decodeClaims(parsed.payloadSegment);
       checkClaims(config, { ...request, authorization: undefined }, claims, false, clock.now());
-      const verdict = await replay.checkAndSet(uploaded.thumbprint, claims.jti, (claims.exp + config.clockSkewSeconds) * 1000);
+      const verdict = await replay.checkAndSet(uploaded.thumbprint, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds));
       if (verdict === 'replayed') {
         throw new SignetError('token_replayed', { detail: 'This proof was already used. Sign every upload afresh (new jti).' });
       }

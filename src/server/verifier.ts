@@ -79,6 +79,14 @@ export async function checkSignature(parsed: ParsedToken, resolved: Pick<Resolve
 }
 
 /**
+ * How long a jti must be remembered. The time check accepts a token while floor(now / 1000) <=
+ * exp + skew, that is until the start of second exp + skew + 1.
+ */
+export function replayExpiryMs(claims: Pick<RequestClaims, 'exp'>, clockSkewSeconds: number): number {
+  return (claims.exp + clockSkewSeconds + 1) * 1000;
+}
+
+/**
  * The Signet verifier, a plain function of its dependencies (the Koa middleware is a thin wrapper).
  * Order matters: strict parsing, key, pinned algorithm and signature first, all failing alike; then
  * time, audience, request binding and key state, each reported precisely; the replay store is
@@ -104,9 +112,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     checkClaims(config, request, claims, presigned, nowMs);
     checkKeyState(resolved, nowMs);
 
-    // The time check accepts the token while floor(now / 1000) <= exp + skew, that is until the start
-    // of second exp + skew + 1: the jti must be remembered at least that long.
-    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, (claims.exp + config.clockSkewSeconds + 1) * 1000);
+    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds));
     if (verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
     }
