@@ -1,9 +1,11 @@
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/factory.js';
 import { KnexUsageStore } from '../../src/store/knex-usage-store.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
+import { migrateToLatest, rollbackAll } from '../../src/store/migrations.js';
 import type { UsageRollup } from '../../src/store/types.js';
+import { PG_URL } from '../helpers/test-env.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -27,62 +29,106 @@ function rollup(overrides: Partial<UsageRollup> = {}): UsageRollup {
   };
 }
 
-describe('the knex usage store', () => {
-  let db: Knex;
-  let store: KnexUsageStore;
-  beforeEach(async () => {
-    db = openSqlite(':memory:');
-    await migrateToLatest(db);
-    store = new KnexUsageStore(db);
-  });
-  afterEach(async () => db.destroy());
+interface Opened {
+  db: Knex;
+  close(): Promise<void>;
+}
 
-  it('sums a second write into the row with the same key and keeps the larger maximum latency', async () => {
-    await store.write([rollup({ requests: 2, latencyMsSum: 10, latencyMsMax: 7, bytesOut: 50 })]);
-    await store.write([rollup({ requests: 3, latencyMsSum: 6, latencyMsMax: 4, bytesOut: 20 })]);
-    const series = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE });
-    expect(series.buckets).toEqual([{ bucketStart: T0, statusClass: 2, requests: 5, latencyMsSum: 16, latencyMsMax: 7, bytesIn: 0, bytesOut: 70 }]);
-  });
+/** The same tests on every database the usage store runs on: the upsert and the status-class arithmetic are SQL. */
+function usageStoreContract(name: string, open: () => Promise<Opened>): void {
+  describe(`the knex usage store on ${name}`, () => {
+    let opened: Opened;
+    let store: KnexUsageStore;
+    beforeEach(async () => {
+      opened = await open();
+      store = new KnexUsageStore(opened.db);
+    });
+    afterEach(async () => opened.close());
 
-  it('writes more rows than fit in one statement', async () => {
-    const rows = Array.from({ length: 250 }, (_, i) => rollup({ bucketStart: T0 + i * MINUTE }));
-    await store.write(rows);
-    const series = await store.query({ granularity: 'minute', from: T0, to: T0 + 250 * MINUTE });
-    expect(series.buckets).toHaveLength(250);
-  });
+    it('sums a second write into the row with the same key and keeps the larger maximum latency', async () => {
+      await store.write([rollup({ requests: 2, latencyMsSum: 10, latencyMsMax: 7, bytesOut: 50 })]);
+      await store.write([rollup({ requests: 3, latencyMsSum: 6, latencyMsMax: 4, bytesOut: 20 })]);
+      const series = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE });
+      expect(series.buckets).toEqual([{ bucketStart: T0, statusClass: 2, requests: 5, latencyMsSum: 16, latencyMsMax: 7, bytesIn: 0, bytesOut: 70 }]);
+    });
 
-  it('filters by consumer, key, route and status class, and only within [from, to)', async () => {
-    await store.write([
-      rollup(),
-      rollup({ consumerId: 'con_b', keyId: 'key_b' }),
-      rollup({ route: '/v1/echo', method: 'POST' }),
-      rollup({ status: 429 }),
-      rollup({ bucketStart: T0 + MINUTE }),
-      rollup({ granularity: 'hour' }),
-    ]);
-    const count = async (extra: object) =>
-      (await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, ...extra })).buckets.reduce((n, b) => n + b.requests, 0);
-    expect(await count({})).toBe(4);
-    expect(await count({ consumerId: 'con_b' })).toBe(1);
-    expect(await count({ keyId: 'key_a' })).toBe(3);
-    expect(await count({ route: '/v1/echo' })).toBe(1);
-    expect(await count({ statusClass: 4 })).toBe(1);
-    expect(await count({ statusClass: 2 })).toBe(3);
-  });
+    it('writes more rows than fit in one statement', async () => {
+      const rows = Array.from({ length: 250 }, (_, i) => rollup({ bucketStart: T0 + i * MINUTE }));
+      await store.write(rows);
+      const series = await store.query({ granularity: 'minute', from: T0, to: T0 + 250 * MINUTE });
+      expect(series.buckets).toHaveLength(250);
+    });
 
-  it('groups by a dimension, most requests first, status classes named 2xx, 4xx', async () => {
-    await store.write([rollup({ requests: 5 }), rollup({ consumerId: 'con_b', requests: 9 }), rollup({ status: 401, requests: 2 })]);
-    const byConsumer = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'consumer' });
-    expect(byConsumer.groups.map((g) => [g.value, g.requests])).toEqual([['con_b', 9], ['con_a', 7]]);
-    const byClass = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'status_class' });
-    expect(byClass.groups.map((g) => [g.value, g.requests])).toEqual([['2xx', 14], ['4xx', 2]]);
-  });
+    it('filters by consumer, key, route and status class, and only within [from, to)', async () => {
+      await store.write([
+        rollup(),
+        rollup({ consumerId: 'con_b', keyId: 'key_b' }),
+        rollup({ route: '/v1/echo', method: 'POST' }),
+        rollup({ status: 429 }),
+        rollup({ bucketStart: T0 + MINUTE }),
+        rollup({ granularity: 'hour' }),
+      ]);
+      const count = async (extra: object) =>
+        (await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, ...extra })).buckets.reduce((n, b) => n + b.requests, 0);
+      expect(await count({})).toBe(4);
+      expect(await count({ consumerId: 'con_b' })).toBe(1);
+      expect(await count({ keyId: 'key_a' })).toBe(3);
+      expect(await count({ route: '/v1/echo' })).toBe(1);
+      expect(await count({ statusClass: 4 })).toBe(1);
+      expect(await count({ statusClass: 2 })).toBe(3);
+    });
 
-  it('deletes rows older than the retention cut-off of their granularity in the same write', async () => {
-    await store.write([rollup({ bucketStart: T0 }), rollup({ bucketStart: T0, granularity: 'day' })]);
-    await store.write([rollup({ bucketStart: T0 + 10 * MINUTE })], { minute: T0 + 5 * MINUTE });
-    const minutes = await store.query({ granularity: 'minute', from: 0, to: T0 + 60 * MINUTE });
-    expect(minutes.buckets.map((b) => b.bucketStart)).toEqual([T0 + 10 * MINUTE]);
-    expect((await store.query({ granularity: 'day', from: 0, to: T0 + 1 })).buckets).toHaveLength(1);
+    it('groups by a dimension, most requests first, status classes named 2xx, 4xx', async () => {
+      await store.write([rollup({ requests: 5 }), rollup({ consumerId: 'con_b', requests: 9 }), rollup({ status: 401, requests: 2 })]);
+      const byConsumer = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'consumer' });
+      expect(byConsumer.groups.map((g) => [g.value, g.requests])).toEqual([['con_b', 9], ['con_a', 7]]);
+      const byClass = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'status_class' });
+      expect(byClass.groups.map((g) => [g.value, g.requests])).toEqual([['2xx', 14], ['4xx', 2]]);
+    });
+
+    it('deletes rows older than the retention cut-off of their granularity in the same write', async () => {
+      await store.write([rollup({ bucketStart: T0 }), rollup({ bucketStart: T0, granularity: 'day' })]);
+      await store.write([rollup({ bucketStart: T0 + 10 * MINUTE })], { minute: T0 + 5 * MINUTE });
+      const minutes = await store.query({ granularity: 'minute', from: 0, to: T0 + 60 * MINUTE });
+      expect(minutes.buckets.map((b) => b.bucketStart)).toEqual([T0 + 10 * MINUTE]);
+      expect((await store.query({ granularity: 'day', from: 0, to: T0 + 1 })).buckets).toHaveLength(1);
+    });
   });
+}
+
+usageStoreContract('SQLite', async () => {
+  const db = openSqlite(':memory:');
+  await migrateToLatest(db);
+  return { db, close: () => db.destroy() };
 });
+
+/** The pg driver is optional: a dynamic import so this file loads where it is not installed. */
+async function pgDriverInstalled(): Promise<boolean> {
+  const name = 'pg';
+  return import(name).then(
+    () => true,
+    () => false,
+  );
+}
+
+const pgReady = PG_URL !== undefined && (await pgDriverInstalled());
+if (PG_URL === undefined) console.log('skipping the PostgreSQL usage store tests: SIGNET_TEST_PG_URL is not set');
+else if (!pgReady) console.log('skipping the PostgreSQL usage store tests: the "pg" driver is not installed');
+
+if (pgReady) {
+  usageStoreContract('PostgreSQL', async () => {
+    // A schema of its own, so this suite neither sees nor disturbs other suites on the same database.
+    const schema = `signet_usage_${randomBytes(6).toString('hex')}`;
+    const db = knexFactory({ client: 'pg', connection: PG_URL, searchPath: [schema], pool: { min: 0, max: 4 } });
+    await db.raw('create schema ??', [schema]);
+    await migrateToLatest(db);
+    return {
+      db,
+      close: async () => {
+        await rollbackAll(db);
+        await db.raw('drop schema ?? cascade', [schema]);
+        await db.destroy();
+      },
+    };
+  });
+}
