@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { buildPlans, type Plan } from './plans.js';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from './protocol/format.js';
 import { canonicalizeUrl } from './protocol/target.js';
+import { parseKeyring } from './server/secrets/keyring-text.js';
 
 /**
  * The only module that reads process.env. Every setting, its variable and its default are listed
@@ -70,6 +71,19 @@ export interface Config {
   metricsEnabled: boolean;
   /** SIGNET_METRICS_TOKEN, no default: when set, /metrics needs "Authorization: Bearer <token>"; when unset, only loopback peers may read it. */
   metricsToken: string | undefined;
+  /**
+   * SIGNET_MASTER_KEY, no default: the master keyring that encrypts HMAC secrets at rest
+   * (docs/modes.md): one 32-byte key in base64 or base64url, or `VERSION:KEY` entries separated by
+   * commas; the highest version encrypts new secrets and every version listed decrypts.
+   */
+  masterKey: string | undefined;
+  /**
+   * SIGNET_MASTER_KEY_FILE, no default: a file holding the keyring (one `VERSION:KEY` a line),
+   * created with mode 0600 if missing and re-read when a secret names a version it lacks. Without
+   * either variable the server uses the development key file master.key beside SIGNET_DB, created
+   * on first start, and warns at every start.
+   */
+  masterKeyFile: string | undefined;
 }
 
 /** Longest enrollment-code lifetime and rotation overlap: 30 days. */
@@ -117,6 +131,8 @@ const ENV_SCHEMA = z.object({
   SIGNET_USAGE_RETENTION_DAY: int(1, 36500).default(400),
   SIGNET_METRICS: bool.default(true),
   SIGNET_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SIGNET_MASTER_KEY: z.string().optional(),
+  SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -195,10 +211,20 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     usageRetentionDays: Object.freeze({ minute: e.SIGNET_USAGE_RETENTION_MINUTE, hour: e.SIGNET_USAGE_RETENTION_HOUR, day: e.SIGNET_USAGE_RETENTION_DAY }),
     metricsEnabled: e.SIGNET_METRICS,
     metricsToken: e.SIGNET_METRICS_TOKEN,
+    masterKey: e.SIGNET_MASTER_KEY,
+    masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     ...overrides,
     publicOrigin: origin.origin,
   };
   if (overrides.audience === undefined && e.SIGNET_AUDIENCE === undefined) config.audience = origin.origin;
+  if (config.masterKey !== undefined) {
+    if (config.masterKeyFile !== undefined) throw new ConfigError(['SIGNET_MASTER_KEY and SIGNET_MASTER_KEY_FILE are both set: set one of them']);
+    try {
+      parseKeyring(config.masterKey, 'SIGNET_MASTER_KEY');
+    } catch (error) {
+      throw new ConfigError([(error as Error).message]);
+    }
+  }
   if (config.plans[config.defaultPlan] === undefined) {
     throw new ConfigError([`SIGNET_DEFAULT_PLAN: "${config.defaultPlan}" is not a plan; known plans: ${Object.keys(config.plans).join(', ')}`]);
   }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseTtl } from '../client/duration.js';
-import { loadPrivateKeyFile } from '../client/key-file.js';
-import type { Ed25519KeyPair } from '../client/keys.js';
+import { loadHmacSecretFile, loadSigningKeyFile } from '../client/key-file.js';
 import { loadClientEnv, type ClientEnv } from '../config.js';
 import { SignetError } from '../protocol/errors.js';
+import type { SigningKey } from '../protocol/sign.js';
 import { UsageError, type Command } from './command.js';
 import { resolveProfile, type ResolvedProfile } from './profiles.js';
 
@@ -13,18 +13,22 @@ export const CLIENT_OPTIONS = {
   server: { type: 'string' },
   key: { type: 'string' },
   kid: { type: 'string' },
+  'secret-file': { type: 'string' },
 } as const satisfies Command['options'];
 
 export const CLIENT_OPTIONS_HELP = `  --profile NAME    profile from the config file (SIGNET_PROFILE, default: the file's default)
   --server URL      API origin for PATH arguments (SIGNET_SERVER, or the profile's)
-  --key FILE        private key file: PEM, JWK or OpenSSH, mode 0600 (SIGNET_KEY_FILE, or the profile's)
+  --key FILE        private key file: PEM, JWK or OpenSSH, mode 0600, or a file holding an HMAC
+                    secret (SIGNET_KEY_FILE, or the profile's)
+  --secret-file F   an HMAC secret file (sgnt_hs_..., mode 0600), instead of --key
   --kid KID         the key id the server issued (SIGNET_KID, or the profile's)`;
 
 export interface ClientSetup {
   env: Readonly<ClientEnv>;
   profile: ResolvedProfile;
   kid: string;
-  pair: Ed25519KeyPair;
+  /** An Ed25519 private key, or an HMAC secret checked offline (format and checksum). */
+  key: SigningKey;
 }
 
 const flag = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -37,11 +41,13 @@ export async function clientSetup(values: Record<string, unknown>, env: Readonly
     ...(flag(values.kid) !== undefined ? { kid: flag(values.kid) } : {}),
     ...(flag(values.key) !== undefined ? { keyFile: flag(values.key) } : {}),
   });
+  const secretFile = flag(values['secret-file']);
+  if (secretFile !== undefined && flag(values.key) !== undefined) throw new UsageError('Pass --key FILE or --secret-file FILE, not both.');
   const where = profile.name === undefined ? 'and no profile is set up' : `and the profile "${profile.name}" has none`;
-  if (profile.keyFile === undefined) throw new UsageError(`No private key: pass --key FILE or set SIGNET_KEY_FILE (${where}).`);
+  if (profile.keyFile === undefined && secretFile === undefined) throw new UsageError(`No private key: pass --key FILE or set SIGNET_KEY_FILE (${where}); for an HMAC key, --secret-file FILE.`);
   if (profile.kid === undefined) throw new UsageError(`No key id: pass --kid KID or set SIGNET_KID (${where}).`);
-  const pair = await loadPrivateKeyFile(profile.keyFile);
-  return { env, profile, kid: profile.kid, pair };
+  const key = secretFile !== undefined ? await loadHmacSecretFile(secretFile) : await loadSigningKeyFile(profile.keyFile!);
+  return { env, profile, kid: profile.kid, key };
 }
 
 /** A PATH (starting with "/") is resolved against the server; anything else must be an absolute URL. */

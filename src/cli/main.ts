@@ -10,6 +10,7 @@ import { profileAddCommand, profileListCommand, profileShowCommand } from './com
 import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
 import { signCommand } from './commands/sign.js';
+import { HMAC_COMMANDS } from './hmac/commands.js';
 import { LIFECYCLE_COMMANDS } from './lifecycle/commands.js';
 import { USAGE_COMMANDS } from './usage/commands.js';
 
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   profileShowCommand,
   ...LIFECYCLE_COMMANDS,
   ...USAGE_COMMANDS,
+  ...HMAC_COMMANDS,
 ];
 
 function overview(): string {

@@ -10,7 +10,9 @@ export { bufferBody, DEFAULT_MAX_BODY_BYTES, type BufferedBody, type JsonBody } 
 export { createSignedFetch, type SignedFetch, type SignedFetchOptions, type SignedRequestInit } from './signed-fetch.js';
 export { presignUrl, type PresignOptions, type PresignedLink } from './presign.js';
 export { parseTtl } from './duration.js';
-export { signRequest, type SignRequestInput, type SignedRequest, type SigningKey } from '../protocol/sign.js';
+export { signRequest, type ClientSignRequestInput } from './sign.js';
+export type { SignRequestInput, SignedRequest, SigningKey } from '../protocol/sign.js';
+export { HMAC_SECRET_PREFIX, looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
 export { SignetError, ERROR_CODES, type ErrorCode, type BindingMismatch } from '../protocol/errors.js';
 export { AUTH_SCHEME, PRESIGN_PARAM, TOKEN_TYPE, type RequestClaims } from '../protocol/format.js';
 export { canonicalizeUrl } from '../protocol/target.js';

@@ -1,6 +1,8 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { SignetError } from '../protocol/errors.js';
+import { looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
 import { importEd25519PublicKey } from '../protocol/public-key.js';
+import type { SigningKey } from '../protocol/sign.js';
 import { exportPrivateKey, exportPublicKey, importPrivateKey, type Ed25519KeyPair, type KeyFormat } from './keys.js';
 
 /**
@@ -73,17 +75,49 @@ export interface LoadPrivateKeyOptions {
 
 /** Loads a private key file in any supported format (PEM, JWK or OpenSSH). */
 export async function loadPrivateKeyFile(path: string, options: LoadPrivateKeyOptions = {}): Promise<Ed25519KeyPair> {
+  return importPrivateKey(await readSecretFile(path, 'key', options), { extractable: options.extractable ?? false });
+}
+
+/**
+ * Loads a file holding either an Ed25519 private key or an HMAC secret (`sgnt_hs_...`, one line),
+ * with the same permission check. The secret's format and checksum are checked here, offline.
+ */
+export async function loadSigningKeyFile(path: string, options: LoadPrivateKeyOptions = {}): Promise<SigningKey> {
+  const text = await readSecretFile(path, 'key', options);
+  if (looksLikeHmacSecret(text.trim())) return { type: 'hmac', secret: parseHmacSecret(text.trim()) };
+  return { type: 'ed25519', privateKey: (await importPrivateKey(text, { extractable: options.extractable ?? false })).privateKey };
+}
+
+/** Loads an HMAC secret file (the secret on one line, mode 0600). */
+export async function loadHmacSecretFile(path: string, options: LoadPrivateKeyOptions = {}): Promise<SigningKey> {
+  const text = (await readSecretFile(path, 'secret', options)).trim();
+  if (!looksLikeHmacSecret(text)) throw new SignetError('invalid_request', { detail: `The secret file ${path} does not hold a Signet HMAC secret (sgnt_hs_...).` });
+  return { type: 'hmac', secret: parseHmacSecret(text) };
+}
+
+/** Writes an HMAC secret to a new file with mode 0600; an existing file is never overwritten. */
+export async function saveHmacSecret(secret: string, path: string): Promise<void> {
+  try {
+    await writeFile(path, secret + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new SignetError('conflict', { detail: `${path} already exists; refusing to overwrite a secret file.` });
+    throw new SignetError('invalid_request', { detail: `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.` });
+  }
+  await chmod(path, 0o600);
+}
+
+async function readSecretFile(path: string, what: 'key' | 'secret', options: LoadPrivateKeyOptions): Promise<string> {
   let info;
   try {
     info = await stat(path);
   } catch {
-    throw new SignetError('invalid_request', { detail: `Cannot read the key file ${path}.` });
+    throw new SignetError('invalid_request', { detail: `Cannot read the ${what} file ${path}.` });
   }
-  if (!info.isFile()) throw new SignetError('invalid_request', { detail: `The key file ${path} is not a regular file.` });
+  if (!info.isFile()) throw new SignetError('invalid_request', { detail: `The ${what} file ${path} is not a regular file.` });
   if (options.allowInsecurePermissions !== true && process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
     throw new KeyFilePermissionError(path, info.mode & 0o777);
   }
-  return importPrivateKey(await readFile(path, 'utf8'), { extractable: options.extractable ?? false });
+  return readFile(path, 'utf8');
 }
 
 /** Loads a public key file (JWK, PEM or an OpenSSH line) as its 32 raw bytes. */

@@ -1,19 +1,27 @@
 import { SignetError } from '../protocol/errors.js';
+import { looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
 import type { SigningKey } from '../protocol/sign.js';
 import type { Ed25519KeyPair } from './keys.js';
 
 /**
  * What the client functions accept as `key`: the pair from generateKeyPair()/loadPrivateKeyFile(),
- * a bare Ed25519 private CryptoKey, or a protocol SigningKey (which also covers HMAC secrets).
+ * a bare Ed25519 private CryptoKey, a protocol SigningKey, or an HMAC secret exactly as the server
+ * showed it (`sgnt_hs_...`), whose format and checksum are checked here, before anything is sent.
  */
-export type ClientKey = SigningKey | Ed25519KeyPair | CryptoKey;
+export type ClientKey = SigningKey | Ed25519KeyPair | CryptoKey | string;
 
 export function toSigningKey(key: ClientKey): SigningKey {
+  if (typeof key === 'string') {
+    if (!looksLikeHmacSecret(key.trim())) {
+      throw new SignetError('invalid_request', { detail: 'A key given as text must be an HMAC secret (sgnt_hs_...); load private key files with loadPrivateKeyFile.' });
+    }
+    return { type: 'hmac', secret: parseHmacSecret(key.trim()) };
+  }
   if ('privateKey' in key && 'publicKey' in key) return { type: 'ed25519', privateKey: key.privateKey };
   if ('algorithm' in key && 'usages' in key) {
     if (key.type !== 'private') throw new SignetError('invalid_request', { detail: 'Sign with the private key, not the public one.' });
     return { type: 'ed25519', privateKey: key };
   }
   if (key.type === 'ed25519' || key.type === 'hmac') return key;
-  throw new SignetError('invalid_request', { detail: 'Unrecognised signing key: pass a key pair, a private CryptoKey or a SigningKey.' });
+  throw new SignetError('invalid_request', { detail: 'Unrecognised signing key: pass a key pair, a private CryptoKey, an HMAC secret or a SigningKey.' });
 }

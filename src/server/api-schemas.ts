@@ -91,6 +91,23 @@ export const EnrollBody = z.strictObject({
   label: Label.optional(),
 });
 
+/** An HMAC key: the server generates the secret (docs/modes.md), so there is nothing to upload. */
+export const CreateHmacKeyBody = z.strictObject({
+  label: Label.optional(),
+  scopes: Scopes.optional(),
+  not_before: Timestamp.optional(),
+  expires_at: Timestamp.optional(),
+});
+
+/** Keys of one type across all consumers: the admin's report of who still signs with HMAC. */
+export const KeyTypeListQuery = z.strictObject({
+  type: z.enum(['ed25519', 'hmac']),
+  /** `unrevoked` leaves revoked keys out; expired keys stay, with their status. */
+  state: z.enum(['all', 'unrevoked']).default('unrevoked'),
+  cursor: Cursor.optional(),
+  limit: Limit,
+});
+
 /** Every body schema with the route that takes it (used by the OpenAPI document and the property test). */
 export const BODY_SCHEMAS = {
   'POST /admin/v1/consumers': CreateConsumerBody,
@@ -101,4 +118,6 @@ export const BODY_SCHEMAS = {
   'POST /v1/keys/{kid}/rotate': RotateKeyBody,
   'POST /v1/keys/{kid}/revoke': RevokeBody,
   'POST /v1/enroll': EnrollBody,
+  'POST /admin/v1/consumers/{id}/keys/hmac': CreateHmacKeyBody,
+  'POST /v1/keys/hmac': CreateHmacKeyBody,
 } as const;

@@ -24,12 +24,16 @@ import { RateLimiter } from './rate-limit/limiter.js';
 import { UsageRecorder } from './usage/recorder.js';
 import type { SignetState } from './state.js';
 import { createVerifier } from './verifier.js';
+import { HmacKeys } from './secrets/hmac-keys.js';
+import { loadMasterKeyring, type MasterKeyring } from './secrets/master-keyring.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
   stores: Stores;
   clock: Clock;
   logger: Logger;
+  /** Master keys for HMAC secrets; default loadMasterKeyring(config) (docs/modes.md). */
+  masterKeys?: MasterKeyring;
 }
 
 export interface SignetApp {
@@ -45,12 +49,15 @@ const ACCESS_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 /** Builds the Signet Koa app from injected dependencies; opens no port and starts no timer itself. */
 export function createApp(deps: AppDeps): SignetApp {
   const { config, stores, clock, logger } = deps;
+  // Issue 5: HMAC secrets are decrypted on a key-cache fill, the only place they exist in clear.
+  const hmacKeys = new HmacKeys(stores.hmacSecrets, deps.masterKeys ?? loadMasterKeyring(config, logger), logger);
   const keyCache = new KeyCache({
     store: stores.credentials,
     clock,
     size: config.keyCacheSize,
     ttlMs: config.keyCacheTtlMs,
     negativeTtlMs: config.negativeCacheTtlMs,
+    openHmacSecret: (found) => hmacKeys.open(found),
   });
   const lastUsed = new LastUsedRecorder(stores.credentials, logger, config.lastUsedFlushMs);
   // Issue 6: usage buffer, metrics registry of this app, rate limiter (wrapped around the verifier below).
@@ -76,7 +83,7 @@ export function createApp(deps: AppDeps): SignetApp {
   });
   const verify = withRateLimit(verifySignature, limiter, metrics);
   const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });
-  const server: ServerContext = { config, stores, clock, logger, keyCache, lastUsed, verify, verifyProof, limiter, usage, metrics };
+  const server: ServerContext = { config, stores, clock, logger, keyCache, lastUsed, verify, verifyProof, limiter, usage, metrics, hmacKeys };
 
   const app = new Koa<SignetState>();
   app.proxy = config.trustProxy;

@@ -6,6 +6,7 @@ import type { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
 import type { SignetMetrics } from './metrics.js';
 import type { ProofVerifier } from './proof.js';
+import type { HmacKeys } from './secrets/hmac-keys.js';
 import type { RateLimiter } from './rate-limit/limiter.js';
 import type { UsageRecorder } from './usage/recorder.js';
 import type { Verifier } from './verifier.js';
@@ -27,4 +28,6 @@ export interface ServerContext {
   usage: UsageRecorder;
   /** Undefined when SIGNET_METRICS is off. */
   metrics: SignetMetrics | undefined;
+  /** Issues HMAC keys and opens their sealed secrets (docs/modes.md). */
+  hmacKeys: HmacKeys;
 }

@@ -1,13 +1,18 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { encodeBase64url } from '../protocol/base64url.js';
-import type { ConsumerRecord, CredentialStore, KeyRecord } from '../store/types.js';
+import type { ConsumerRecord, CredentialStore, KeyRecord, KeyWithConsumer } from '../store/types.js';
 
 export interface ResolvedKey {
   key: KeyRecord;
   consumer: ConsumerRecord;
   /** Ready-to-use verification key, imported once per cache fill. */
   keyObject: KeyObject | null;
+  /**
+   * An HMAC key's secret, decrypted once per cache fill (docs/modes.md). This cache is the only
+   * place a plaintext secret lives; it is never written anywhere.
+   */
+  hmacSecret?: Uint8Array;
 }
 
 export interface KeyCacheOptions {
@@ -16,6 +21,8 @@ export interface KeyCacheOptions {
   size: number;
   ttlMs: number;
   negativeTtlMs: number;
+  /** Decrypts an HMAC key's secret on a cache fill; without it HMAC keys resolve without a secret. */
+  openHmacSecret?: (found: KeyWithConsumer) => Promise<Uint8Array | undefined>;
 }
 
 /** Key ids the server issues: `key_` and 22 base62 characters. Anything else cannot exist. */
@@ -79,9 +86,15 @@ export class KeyCache {
     const startedAt = this.generation;
     const found = await this.options.store.findKey(kid);
     const value: ResolvedKey | undefined =
-      found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key) };
+      found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
     if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now);
     return value;
+  }
+
+  private async openSecret(found: KeyWithConsumer): Promise<Pick<ResolvedKey, 'hmacSecret'>> {
+    if (found.key.type !== 'hmac' || this.options.openHmacSecret === undefined) return {};
+    const secret = await this.options.openHmacSecret(found);
+    return secret === undefined ? {} : { hmacSecret: secret };
   }
 
   private store(kid: string, value: ResolvedKey | undefined, now: number): void {

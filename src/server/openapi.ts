@@ -142,6 +142,17 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           responses: { '201': json('The new key', ref('Key')), '409': problem('conflict: this public key is already registered') },
         }),
       },
+      '/v1/keys/hmac': {
+        post: operation({
+          summary: 'Create an HMAC key for your consumer; the answer shows its secret, once (docs/modes.md)',
+          operationId: 'issueOwnHmacKey',
+          tag: 'self-service',
+          scopes: keys,
+          body: 'POST /v1/keys/hmac',
+          bodyRequired: false,
+          responses: { '201': json('The key and its secret', ref('IssuedHmacKey')), '409': problem('conflict: your consumer does not allow the hmac mode') },
+        }),
+      },
       '/v1/keys/{kid}/rotate': {
         post: operation({
           summary: 'Replace a key: upload the new one, the old one expires after the overlap',
@@ -216,6 +227,41 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
       },
       '/admin/v1/consumers/{id}/keys': {
         get: operation({ summary: "List a consumer's keys", operationId: 'listConsumerKeys', tag: 'admin', scopes: admin, parameters: [idParam], responses: { '200': json('Keys', ref('KeyList')), '404': problem('not_found') } }),
+      },
+      '/admin/v1/consumers/{id}/keys/hmac': {
+        post: operation({
+          summary: 'Create an HMAC key for a consumer that allows the hmac mode; the answer shows its secret, once (docs/modes.md)',
+          operationId: 'adminIssueHmacKey',
+          tag: 'admin',
+          scopes: admin,
+          body: 'POST /admin/v1/consumers/{id}/keys/hmac',
+          bodyRequired: false,
+          parameters: [idParam],
+          responses: { '201': json('The key and its secret', ref('IssuedHmacKey')), '404': problem('not_found'), '409': problem('conflict: the consumer does not allow the hmac mode') },
+        }),
+      },
+      '/admin/v1/keys': {
+        get: operation({
+          summary: 'Keys of one type across all consumers, with their last use (who still signs with HMAC)',
+          operationId: 'listKeysOfType',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [
+            { name: 'type', in: 'query', required: true, schema: { type: 'string', enum: ['ed25519', 'hmac'] }, description: 'Key type.' },
+            queryParam('state', { type: 'string', enum: ['all', 'unrevoked'], default: 'unrevoked' }, 'unrevoked leaves revoked keys out.'),
+            cursorParam,
+            limitParam,
+          ],
+          responses: {
+            '200': json('A page of keys, in creation order', {
+              type: 'object',
+              properties: {
+                items: { type: 'array', items: { allOf: [ref('Key'), { type: 'object', properties: { consumer: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, allowed_modes: { type: 'array', items: { type: 'string' } } } } } }] } },
+                next_cursor: { type: ['string', 'null'] },
+              },
+            }),
+          },
+        }),
       },
       '/admin/v1/consumers/{id}/enrollment-codes': {
         post: operation({
@@ -345,6 +391,13 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           },
         },
         KeyList: { type: 'object', properties: { items: { type: 'array', items: ref('Key') } } },
+        IssuedHmacKey: {
+          type: 'object',
+          properties: {
+            key: ref('Key'),
+            secret: { type: 'string', pattern: '^sgnt_hs_[0-9A-Za-z]{49}$', description: 'Shown in this answer only; the server keeps it encrypted and never shows it again. Sign HS256 with its ASCII bytes as the key.' },
+          },
+        },
         RateLimitOverride: {
           type: 'object',
           required: ['name', 'limit', 'window'],

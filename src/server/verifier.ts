@@ -31,7 +31,10 @@ export interface VerifierDeps {
   clock: Clock;
   /** Called after a request verified; used to coalesce last-use times. */
   onVerified?: (verified: VerifiedRequest, now: number) => void;
-  /** HMAC secrets, once HMAC mode is enabled; without it HMAC keys never verify. */
+  /**
+   * HMAC secrets; without it HMAC keys never verify. Default: the secret the key cache decrypted
+   * on its fill (ResolvedKey.hmacSecret).
+   */
   hmacSecret?: (key: ResolvedKey) => Promise<Uint8Array | undefined>;
 }
 
@@ -74,9 +77,12 @@ export async function checkSignature(parsed: ParsedToken, resolved: Pick<Resolve
       verifySignature(null, input, keyObject, parsed.signature, (error, valid) => resolve(error === null && valid));
     });
   }
-  if (hmacSecret === undefined || parsed.signature.length !== 32) return false;
+  // A secret shorter than RFC 7518's 32 bytes is never accepted, whatever produced it.
+  if (hmacSecret === undefined || hmacSecret.length < 32 || parsed.signature.length !== 32) return false;
   return timingSafeEqual(createHmac('sha256', hmacSecret).update(input).digest(), parsed.signature);
 }
+
+const cachedSecret = async (resolved: ResolvedKey): Promise<Uint8Array | undefined> => resolved.hmacSecret;
 
 /**
  * How long a jti must be remembered. The time check accepts a token while floor(now / 1000) <=
@@ -103,7 +109,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (!ALGORITHMS_BY_KEY_TYPE[resolved.key.type].includes(parsed.header.alg)) {
       throw invalidToken(`alg ${parsed.header.alg} not allowed for a ${resolved.key.type} key`);
     }
-    const secret = resolved.key.type === 'hmac' ? await deps.hmacSecret?.(resolved) : undefined;
+    const secret = resolved.key.type === 'hmac' ? await (deps.hmacSecret ?? cachedSecret)(resolved) : undefined;
     if (!(await checkSignature(parsed, resolved, secret))) throw invalidToken('signature does not verify');
 
     // From here on the signer is proven, so errors may say exactly what is wrong.
@@ -194,5 +200,11 @@ function checkKeyState({ key, consumer }: ResolvedKey, nowMs: number): void {
   }
   if (consumer.status !== 'active') {
     throw new SignetError('consumer_disabled', { detail: `The consumer ${consumer.id} is disabled.` });
+  }
+  if (!consumer.allowedModes.includes(key.type)) {
+    throw new SignetError('mode_not_allowed', {
+      detail: `The consumer ${consumer.id} may sign with ${consumer.allowedModes.join(' or ')} keys only; ${key.id} is an ${key.type} key. Sign with another key, or ask the admin to allow ${key.type}.`,
+      extra: { mode: key.type, allowed_modes: consumer.allowedModes },
+    });
   }
 }

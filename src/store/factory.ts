@@ -6,11 +6,12 @@ import type { Config } from '../config.js';
 import { KnexAuditStore } from './knex-audit.js';
 import { KnexCredentialStore } from './knex-credential-store.js';
 import { KnexEnrollmentStore } from './knex-enrollment-store.js';
+import { KnexHmacSecretStore } from './knex-hmac-secret-store.js';
 import { KnexUsageStore } from './knex-usage-store.js';
 import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
 import { MemoryReplayStore } from './memory-replay-store.js';
 import { migrateToLatest } from './migrations.js';
-import type { AuditStore, CredentialStore, EnrollmentStore, RateLimitStore, ReplayStore, UsageStore } from './types.js';
+import type { AuditStore, CredentialStore, EnrollmentStore, HmacSecretStore, RateLimitStore, ReplayStore, UsageStore } from './types.js';
 
 export interface Stores {
   db: Knex;
@@ -20,6 +21,8 @@ export interface Stores {
   enrollment: EnrollmentStore;
   rateLimits: RateLimitStore;
   usage: UsageStore;
+  /** Encrypted HMAC secrets (docs/modes.md). */
+  hmacSecrets: HmacSecretStore;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,7 @@ export async function createStores(config: Pick<Config, 'db' | 'replayCapacity' 
     enrollment: new KnexEnrollmentStore(db),
     rateLimits: new MemoryRateLimitStore(clock),
     usage: new KnexUsageStore(db),
+    hmacSecrets: new KnexHmacSecretStore(db),
     close: () => db.destroy(),
   };
 }

@@ -128,6 +128,7 @@ export class KnexCredentialStore implements CredentialStore {
       const keys = ((await trx('keys').where({ consumer_id: id }).select('thumbprint')) as Row[]).map((k) => k.thumbprint);
       // Delete children explicitly rather than rely on the foreign-key cascade being switched on.
       await trx('enrollment_codes').where({ consumer_id: id }).delete();
+      await trx('hmac_secrets').whereIn('key_id', trx('keys').select('id').where({ consumer_id: id })).delete();
       await trx('keys').where({ consumer_id: id }).delete();
       await trx('consumers').where({ id }).delete();
       await appendAudit(trx, audit, now, [

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from '../../migrations/001_consumers_and_keys.js';
 import * as m002 from '../../migrations/002_lifecycle_and_audit.js';
 import * as m003 from '../../migrations/003_rate_limits_and_usage.js';
+import * as m004 from '../../migrations/004_hmac_secrets.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_consumers_and_keys', m001],
   ['002_lifecycle_and_audit', m002],
   ['003_rate_limits_and_usage', m003],
+  ['004_hmac_secrets', m004],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

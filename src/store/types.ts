@@ -261,3 +261,47 @@ export interface UsageStore {
   write(rows: readonly UsageRollup[], deleteBefore?: Partial<Record<UsageGranularity, number>>): Promise<void>;
   query(query: UsageQuery): Promise<UsageSeries>;
 }
+
+/** One HMAC secret as stored: AES-256-GCM output, never the secret itself (docs/modes.md). */
+export interface SealedSecret {
+  /** Which master key encrypted it. */
+  masterKeyVersion: number;
+  /** 1 at creation, +1 at every re-encryption; bound into the additional data. */
+  recordVersion: number;
+  /** 12 random bytes. */
+  iv: Uint8Array;
+  /** Ciphertext with the 16-byte GCM tag appended. */
+  ciphertext: Uint8Array;
+}
+
+export interface SealedSecretRecord extends SealedSecret {
+  keyId: string;
+  /** The owning consumer, read from the key (never from the secret's own row), for the additional data. */
+  consumerId: string;
+}
+
+export interface KeyTypeQuery {
+  type: KeyType;
+  /** Only keys that are not revoked (they may still be expired). */
+  unrevoked?: boolean;
+  cursor?: string;
+  limit: number;
+}
+
+/** The encrypted secrets of HMAC keys (knex: SQLite or PostgreSQL). */
+export interface HmacSecretStore {
+  /** Inserts the HMAC key and its sealed secret, with the key.create audit entry, in one transaction. */
+  createHmacKey(key: NewKey, sealed: SealedSecret, now: number, audit?: AuditContext): Promise<KeyRecord>;
+  find(keyId: string): Promise<SealedSecretRecord | undefined>;
+  /** Secrets in key id order after `afterKeyId`, for re-encryption in batches. */
+  list(afterKeyId: string | null, limit: number): Promise<SealedSecretRecord[]>;
+  /**
+   * Replaces one sealed secret if its record version is still `expectedRecordVersion` (one
+   * statement, so a reader sees the old row or the new one); false when it changed or vanished.
+   */
+  replace(keyId: string, expectedRecordVersion: number, sealed: SealedSecret, now: number): Promise<boolean>;
+  /** How many secrets each master key version encrypts. */
+  countByMasterKeyVersion(): Promise<Map<number, number>>;
+  /** Keys of one type across all consumers, in creation order (the admin's HMAC report). */
+  listKeysOfType(query: KeyTypeQuery): Promise<Page<KeyWithConsumer>>;
+}

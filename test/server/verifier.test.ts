@@ -30,7 +30,8 @@ describe('createVerifier', () => {
     pair = await generateKeyPair();
     kid = newKeyId();
     const created = await stores.credentials.createConsumerWithKey(
-      { id: newConsumerId(), name: 'c' },
+      // The consumer holds keys of both types, so it must allow both modes.
+      { id: newConsumerId(), name: 'c', allowedModes: ['ed25519', 'hmac'] },
       { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: null },
       T0,
     );

@@ -27,7 +27,7 @@ ${CLIENT_OPTIONS_HELP}
     const setup = await clientSetup(values);
     const link = await presignUrl({
       url: resolveTarget(target, setup.profile.server),
-      key: setup.pair,
+      key: setup.key,
       kid: setup.kid,
       ttl,
     });

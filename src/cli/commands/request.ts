@@ -68,7 +68,7 @@ Exit codes: 0 success, 2 usage error, 3 refused (401), 4 forbidden (403), 5 othe
     const palette = paletteFor(io.stderr, setup.env);
     let attempt = 0;
     const signedFetch = createSignedFetch({
-      key: setup.pair,
+      key: setup.key,
       kid: setup.kid,
       onSigned: (claims, kid) => {
         if (explain) io.stderr.write(renderClaims(claims, kid, attempt, palette));

@@ -1,4 +1,3 @@
-import { toSigningKey } from '../../client/signing-key.js';
 import { signRequest } from '../../protocol/sign.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget, ttlFlag } from '../client-setup.js';
 import { paletteFor } from '../color.js';
@@ -40,7 +39,7 @@ ${CLIENT_OPTIONS_HELP}
       method,
       url: new URL(url).href,
       ...(body !== undefined ? { body } : {}),
-      key: toSigningKey(setup.pair),
+      key: setup.key,
       kid: setup.kid,
       lifetimeSeconds: ttlFlag(values.ttl, 60),
     });

@@ -1,7 +1,7 @@
 import type { Ed25519KeyPair } from '../../client/keys.js';
 import { PROOF_HEADER } from '../../protocol/format.js';
 import { jwkThumbprint } from '../../protocol/public-key.js';
-import { signRequest } from '../../protocol/sign.js';
+import { signRequest, type SigningKey } from '../../protocol/sign.js';
 import { renderProblem } from '../explain.js';
 import { EXIT, type CliIo } from '../command.js';
 import { exitCodeForStatus } from '../commands/request.js';
@@ -36,7 +36,7 @@ const CLOCK_SKEW_CODES = new Set(['token_expired', 'token_issued_in_future']);
  * the new key over the same request, and an enrollment has no Authorization at all. Both tokens
  * share one clock offset, learnt from the server's time after a clock-skew refusal (one retry).
  */
-export function createApiClient(options: { server: string; kid?: string; pair?: Ed25519KeyPair; now?: () => number }): ApiClient {
+export function createApiClient(options: { server: string; kid?: string; key?: SigningKey; now?: () => number }): ApiClient {
   const now = options.now ?? (() => Date.now());
   let offsetMs = 0;
 
@@ -44,8 +44,8 @@ export function createApiClient(options: { server: string; kid?: string; pair?: 
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const signing = { method, url, ...(body !== undefined ? { body } : {}), now: now() + offsetMs };
-    if (options.kid !== undefined && options.pair !== undefined) {
-      headers.Authorization = (await signRequest({ ...signing, key: { type: 'ed25519', privateKey: options.pair.privateKey }, kid: options.kid })).authorization;
+    if (options.kid !== undefined && options.key !== undefined) {
+      headers.Authorization = (await signRequest({ ...signing, key: options.key, kid: options.kid })).authorization;
     }
     if (proof !== undefined) {
       headers[PROOF_HEADER] = (await signRequest({ ...signing, key: { type: 'ed25519', privateKey: proof.privateKey }, kid: await jwkThumbprint(proof.publicKey) })).token;

@@ -2,6 +2,8 @@ import type { CliIo } from '../command.js';
 
 export interface KeyJson {
   id: string;
+  /** ed25519 or hmac. */
+  type?: string;
   status: string;
   label: string;
   scopes: string[];
@@ -10,12 +12,12 @@ export interface KeyJson {
   last_used_at: string | null;
 }
 
-/** One line per key: id, state, scopes, label, and the times that matter. */
+/** One line per key: id, type, state, scopes, label, and the times that matter. */
 export function printKey(key: KeyJson, io: CliIo, current?: string): void {
   const notes = [
     key.expires_at !== null ? `expires ${key.expires_at}` : '',
     key.last_used_at !== null ? `last used ${key.last_used_at}` : 'never used',
     key.id === current ? '(this profile)' : '',
   ].filter(Boolean);
-  io.stdout.write(`${key.id}  ${key.status.padEnd(13)}  [${key.scopes.join(',')}]  ${key.label === '' ? '-' : key.label}  ${notes.join(', ')}\n`);
+  io.stdout.write(`${key.id}  ${(key.type ?? '').padEnd(7)}  ${key.status.padEnd(13)}  [${key.scopes.join(',')}]  ${key.label === '' ? '-' : key.label}  ${notes.join(', ')}\n`);
 }

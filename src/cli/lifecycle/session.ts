@@ -12,7 +12,7 @@ export async function signedSession(values: Record<string, unknown>): Promise<Se
   const setup = await clientSetup(values);
   const server = setup.profile.server;
   if (server === undefined) throw new UsageError('No server: pass --server URL or set SIGNET_SERVER, or use a profile with a server.');
-  return { ...setup, server, api: createApiClient({ server, kid: setup.kid, pair: setup.pair }) };
+  return { ...setup, server, api: createApiClient({ server, kid: setup.kid, key: setup.key }) };
 }
 
 export const segment = (id: string): string => encodeURIComponent(id);

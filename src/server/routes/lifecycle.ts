@@ -6,10 +6,11 @@ import { adminConsumerRoutes } from './admin-consumers.js';
 import { adminEnrollmentRoutes } from './admin-enrollment.js';
 import { adminKeyRoutes } from './admin-keys.js';
 import { enrollRoutes } from './enroll.js';
+import { hmacKeyRoutes } from './hmac-keys.js';
 import { openApiRoutes } from './openapi.js';
 import { selfKeyRoutes } from './self-keys.js';
 
-/** The consumer and key lifecycle: admin API, self-service keys, enrollment, and the OpenAPI document. */
+/** The consumer and key lifecycle: admin API, self-service keys, enrollment, HMAC keys, and the OpenAPI document. */
 export function lifecycleRoutes(server: ServerContext): Router<SignetState>[] {
   return [
     adminConsumerRoutes(server),
@@ -19,5 +20,6 @@ export function lifecycleRoutes(server: ServerContext): Router<SignetState>[] {
     selfKeyRoutes(server),
     enrollRoutes(server),
     openApiRoutes(server),
+    ...hmacKeyRoutes(server),
   ];
 }

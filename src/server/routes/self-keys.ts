@@ -16,7 +16,7 @@ import { SELF_SERVICE_SCOPE } from './admin-enrollment.js';
 type Ctx = Context & { state: SignetState; params: Record<string, string> };
 
 /** A key may hand on only scopes it holds itself: no key can mint a more powerful one. */
-function requireScopesHeld(ctx: Ctx, wanted: readonly string[]): void {
+export function requireScopesHeld(ctx: Ctx, wanted: readonly string[]): void {
   const held = ctx.state.auth.key.scopes;
   const missing = wanted.filter((scope) => !held.includes(scope));
   if (missing.length > 0) {

@@ -1,0 +1,13 @@
+import type { Command } from '../command.js';
+import { adminConsumersModesCommand, adminKeysCreateHmacCommand, adminKeysHmacReportCommand } from './admin-hmac.js';
+import { keysAddHmacCommand } from './keys-hmac.js';
+import { adminRotateMasterKeyCommand } from './rotate-master-key.js';
+
+/** HMAC compatibility mode commands (issue 5, docs/modes.md). */
+export const HMAC_COMMANDS: readonly Command[] = [
+  adminConsumersModesCommand,
+  adminKeysCreateHmacCommand,
+  adminKeysHmacReportCommand,
+  adminRotateMasterKeyCommand,
+  keysAddHmacCommand,
+];

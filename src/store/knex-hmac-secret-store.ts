@@ -1,0 +1,110 @@
+import type { Knex } from 'knex';
+import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
+import { SignetError } from '../protocol/errors.js';
+import { appendAudit, keySummary } from './knex-audit.js';
+import { KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import {
+  LOCAL_OPERATOR_CONTEXT,
+  type AuditContext,
+  type HmacSecretStore,
+  type KeyRecord,
+  type KeyTypeQuery,
+  type KeyWithConsumer,
+  type NewKey,
+  type Page,
+  type SealedSecret,
+  type SealedSecretRecord,
+} from './types.js';
+
+function toSealed(row: Row): SealedSecretRecord {
+  return {
+    keyId: String(row.key_id),
+    consumerId: String(row.consumer_id),
+    masterKeyVersion: Number(row.master_key_version),
+    recordVersion: Number(row.record_version),
+    iv: decodeBase64url(String(row.iv)),
+    ciphertext: decodeBase64url(String(row.ciphertext)),
+  };
+}
+
+function sealedColumns(sealed: SealedSecret, now: number): Row {
+  return {
+    master_key_version: sealed.masterKeyVersion,
+    record_version: sealed.recordVersion,
+    iv: encodeBase64url(sealed.iv),
+    ciphertext: encodeBase64url(sealed.ciphertext),
+    updated_at: now,
+  };
+}
+
+function encodeCursor(key: KeyRecord): string {
+  return encodeBase64url(new TextEncoder().encode(JSON.stringify([key.createdAt, key.id])));
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(decodeBase64url(cursor)));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return value as [number, string];
+  } catch {
+    // fall through to the refusal below
+  }
+  throw new SignetError('invalid_request', { detail: 'The cursor is not one this server returned.', extra: { errors: [{ path: 'cursor', message: 'Unreadable cursor.' }] } });
+}
+
+/** The consumer id comes from the key's row: a secret moved to another key or consumer must not decrypt. */
+const SEALED_COLUMNS = ['hmac_secrets.*', 'keys.consumer_id as consumer_id'];
+
+export class KnexHmacSecretStore implements HmacSecretStore {
+  constructor(private readonly db: Knex) {}
+
+  async createHmacKey(key: NewKey, sealed: SealedSecret, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyRecord> {
+    if (key.type !== 'hmac') throw new Error('createHmacKey takes HMAC keys only');
+    return this.db.transaction(async (trx) => {
+      const row = keyRow(key, now);
+      await trx('keys').insert(row);
+      await trx('hmac_secrets').insert({ key_id: key.id, ...sealedColumns(sealed, now) });
+      const created = toKey(row);
+      await appendAudit(trx, audit, now, [{ action: 'key.create', targetType: 'key', targetId: key.id, consumerId: key.consumerId, after: keySummary(created) }]);
+      return created;
+    });
+  }
+
+  async find(keyId: string): Promise<SealedSecretRecord | undefined> {
+    const row = await this.db('hmac_secrets').join('keys', 'keys.id', 'hmac_secrets.key_id').where('hmac_secrets.key_id', keyId).first(SEALED_COLUMNS);
+    return row === undefined ? undefined : toSealed(row);
+  }
+
+  async list(afterKeyId: string | null, limit: number): Promise<SealedSecretRecord[]> {
+    const q = this.db('hmac_secrets').join('keys', 'keys.id', 'hmac_secrets.key_id').select(SEALED_COLUMNS).orderBy('hmac_secrets.key_id').limit(limit);
+    if (afterKeyId !== null) q.where('hmac_secrets.key_id', '>', afterKeyId);
+    return ((await q) as Row[]).map(toSealed);
+  }
+
+  async replace(keyId: string, expectedRecordVersion: number, sealed: SealedSecret, now: number): Promise<boolean> {
+    const changed = await this.db('hmac_secrets').where({ key_id: keyId, record_version: expectedRecordVersion }).update(sealedColumns(sealed, now));
+    return changed === 1;
+  }
+
+  async countByMasterKeyVersion(): Promise<Map<number, number>> {
+    const rows = (await this.db('hmac_secrets').select('master_key_version').count({ n: '*' }).groupBy('master_key_version')) as Row[];
+    return new Map(rows.map((row) => [Number(row.master_key_version), Number(row.n)]));
+  }
+
+  async listKeysOfType(query: KeyTypeQuery): Promise<Page<KeyWithConsumer>> {
+    const q = this.db('keys')
+      .join('consumers', 'consumers.id', 'keys.consumer_id')
+      .where('keys.type', query.type)
+      .orderBy('keys.created_at')
+      .orderBy('keys.id')
+      .limit(query.limit + 1)
+      .select(KEY_WITH_CONSUMER_COLUMNS);
+    if (query.unrevoked === true) q.whereNull('keys.revoked_at');
+    if (query.cursor !== undefined) {
+      const [createdAt, id] = decodeCursor(query.cursor);
+      q.where((w) => w.where('keys.created_at', '>', createdAt).orWhere((x) => x.where('keys.created_at', createdAt).andWhere('keys.id', '>', id)));
+    }
+    const rows = (await q) as Row[];
+    const items = rows.slice(0, query.limit).map((row) => ({ key: toKey(row), consumer: toConsumer(row, 'c_') }));
+    return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!.key) : null };
+  }
+}
