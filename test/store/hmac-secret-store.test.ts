@@ -1,0 +1,147 @@
+import knexFactory, { type Knex } from 'knex';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
+import { openSqlite } from '../../src/store/factory.js';
+import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
+import { KnexHmacSecretStore } from '../../src/store/knex-hmac-secret-store.js';
+import { migrateToLatest, rollbackAll } from '../../src/store/migrations.js';
+import type { SealedSecret } from '../../src/store/types.js';
+import { PG_URL } from '../helpers/test-env.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const sealed = (version: number, fill: number): SealedSecret => ({ masterKeyVersion: version, recordVersion: 1, iv: new Uint8Array(12).fill(fill), ciphertext: new Uint8Array(73).fill(fill) });
+
+function hmacSecretStoreSuite(engine: string, open: () => Promise<{ db: Knex; close(): Promise<void> }>): void {
+  describe(`HmacSecretStore on ${engine}`, () => {
+    let db: Knex;
+    let close: () => Promise<void>;
+    let store: KnexHmacSecretStore;
+    let credentials: KnexCredentialStore;
+    beforeAll(async () => {
+      ({ db, close } = await open());
+      store = new KnexHmacSecretStore(db);
+      credentials = new KnexCredentialStore(db);
+    });
+    afterAll(async () => close());
+
+    async function consumer(name = 'c') {
+      return credentials.createConsumer({ id: newConsumerId(), name, allowedModes: ['ed25519', 'hmac'] }, T0);
+    }
+    const newHmacKey = (consumerId: string, n = 1) => ({ id: newKeyId(), consumerId, type: 'hmac' as const, publicKey: null, thumbprint: null, label: `k${n}` });
+
+    it('creates the key, its sealed secret and a key.create audit entry together', async () => {
+      const c = await consumer();
+      const key = await store.createHmacKey(newHmacKey(c.id), sealed(1, 5), T0);
+      expect(key).toMatchObject({ type: 'hmac', consumerId: c.id, publicKey: null });
+      expect(await store.find(key.id)).toEqual({ keyId: key.id, consumerId: c.id, ...sealed(1, 5) });
+      const audit = await db('audit_log').where({ target_id: key.id });
+      expect(audit.map((row) => row.action)).toEqual(['key.create']);
+      expect(String(audit[0].after)).not.toContain('ciphertext');
+    });
+
+    it('rolls the key back when its secret cannot be stored, and refuses non-HMAC keys', async () => {
+      const c = await consumer();
+      const first = newHmacKey(c.id);
+      await store.createHmacKey(first, sealed(1, 1), T0);
+      // A second secret row for the same key id violates the primary key: nothing of it may remain.
+      await expect(store.createHmacKey({ ...first }, sealed(1, 2), T0)).rejects.toThrow();
+      expect((await credentials.listKeys(c.id)).length).toBe(1);
+      await expect(store.createHmacKey({ ...newHmacKey(c.id), type: 'ed25519' }, sealed(1, 1), T0)).rejects.toThrow(/HMAC keys only/);
+    });
+
+    it('reads the consumer id from the key row, so a key moved to another consumer names the new one', async () => {
+      const a = await consumer('a');
+      const b = await consumer('b');
+      const key = await store.createHmacKey(newHmacKey(a.id), sealed(1, 3), T0);
+      await db('keys').where({ id: key.id }).update({ consumer_id: b.id });
+      expect((await store.find(key.id))?.consumerId).toBe(b.id);
+    });
+
+    it('replaces a secret only while its record version is unchanged', async () => {
+      const c = await consumer();
+      const key = await store.createHmacKey(newHmacKey(c.id), sealed(1, 1), T0);
+      const next = { ...sealed(2, 9), recordVersion: 2 };
+      expect(await store.replace(key.id, 1, next, T0 + 1)).toBe(true);
+      expect(await store.replace(key.id, 1, { ...sealed(3, 7), recordVersion: 2 }, T0 + 2)).toBe(false);
+      expect(await store.find(key.id)).toMatchObject({ masterKeyVersion: 2, recordVersion: 2, iv: next.iv });
+      expect(await store.replace(newKeyId(), 1, next, T0)).toBe(false);
+    });
+
+    it('lists secrets in key id order after a given id, and counts them per master key version', async () => {
+      const c = await consumer();
+      for (let i = 0; i < 5; i++) await store.createHmacKey(newHmacKey(c.id, i), sealed(40, i), T0);
+      const all: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await store.list(after, 2);
+        if (page.length === 0) break;
+        all.push(...page.map((row) => row.keyId));
+        after = page[page.length - 1]!.keyId;
+      }
+      expect(all).toEqual([...all].sort());
+      expect(new Set(all).size).toBe(all.length);
+      expect((await store.countByMasterKeyVersion()).get(40)).toBe(5);
+    });
+
+    it('pages keys of one type across consumers in creation order, with or without revoked ones', async () => {
+      const base = T0 + 10_000_000;
+      const c = await consumer('report');
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await store.createHmacKey(newHmacKey(c.id, i), sealed(1, i), base + i)).id);
+      await credentials.revokeKey(ids[1]!, base + 10);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listKeysOfType({ type: 'hmac', limit: 1, ...(cursor !== undefined ? { cursor } : {}) });
+        seen.push(...page.items.map((item) => item.key.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
+      const unrevoked = await store.listKeysOfType({ type: 'hmac', unrevoked: true, limit: 200 });
+      expect(unrevoked.items.map((item) => item.key.id)).not.toContain(ids[1]);
+      expect(unrevoked.items.find((item) => item.key.id === ids[0])?.consumer.name).toBe('report');
+      await expect(store.listKeysOfType({ type: 'hmac', limit: 1, cursor: 'garbage' })).rejects.toMatchObject({ code: 'invalid_request' });
+    });
+
+    it('deletes the secrets of a deleted consumer', async () => {
+      const c = await consumer();
+      const key = await store.createHmacKey(newHmacKey(c.id), sealed(1, 1), T0);
+      expect(await credentials.deleteConsumer(c.id, T0)).toBe(true);
+      expect(await store.find(key.id)).toBeUndefined();
+      expect(await db('hmac_secrets').where({ key_id: key.id }).first()).toBeUndefined();
+    });
+  });
+}
+
+hmacSecretStoreSuite('SQLite', async () => {
+  const db = openSqlite(':memory:');
+  await migrateToLatest(db);
+  return { db, close: () => db.destroy() };
+});
+
+const pgDriverInstalled = async (): Promise<boolean> => {
+  const name = 'pg';
+  return import(name).then(
+    () => true,
+    () => false,
+  );
+};
+if (PG_URL !== undefined && (await pgDriverInstalled())) {
+  hmacSecretStoreSuite('PostgreSQL', async () => {
+    const schema = `signet_hmac_${randomBytes(6).toString('hex')}`;
+    const db = knexFactory({ client: 'pg', connection: PG_URL, searchPath: [schema], pool: { min: 0, max: 4 } });
+    await db.raw('create schema ??', [schema]);
+    await migrateToLatest(db);
+    return {
+      db,
+      close: async () => {
+        await rollbackAll(db);
+        await db.raw('drop schema ?? cascade', [schema]);
+        await db.destroy();
+      },
+    };
+  });
+} else {
+  console.log('skipping the PostgreSQL HMAC secret store suite: SIGNET_TEST_PG_URL is not set or the "pg" driver is not installed');
+}
