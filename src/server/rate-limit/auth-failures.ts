@@ -36,6 +36,22 @@ export class AuthFailureLimiter {
   }
 
   private key(address: string, windowStart: number): string {
-    return `address:${address}:${this.deps.windowSeconds}:${windowStart}`;
+    return `address:${clientNetwork(address)}:${this.deps.windowSeconds}:${windowStart}`;
   }
+}
+
+/**
+ * What one client is, for counting: an IPv4 address (also when it arrives IPv4-mapped), or the /64
+ * network of an IPv6 address, since one host commonly holds a whole /64 and could otherwise spread
+ * its failures over as many addresses as it likes.
+ */
+export function clientNetwork(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped !== null) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
