@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { SignetError } from '../protocol/errors.js';
 import { EXIT, UsageError, type CliIo, type Command } from './command.js';
+import { compareCommand } from './commands/compare.js';
 import { consumersAddCommand } from './commands/consumers-add.js';
 import { keygenCommand } from './commands/keygen.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   ...LIFECYCLE_COMMANDS,
   ...USAGE_COMMANDS,
   ...HMAC_COMMANDS,
+  compareCommand,
 ];
 
 function overview(): string {
