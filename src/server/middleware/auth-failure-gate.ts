@@ -22,7 +22,7 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
     if (state.blocked) {
       metrics?.authFailureRefusals.inc();
       ctx.set('Retry-After', String(state.resetSeconds));
-      setRateLimitHeaders((name, value) => ctx.set(name, value), [
+      setRateLimitHeaders(ctx, [
         { name: AUTH_FAILURE_POLICY, limit: state.limit, windowSeconds: state.windowSeconds, remaining: 0, resetSeconds: state.resetSeconds, exhausted: true },
       ]);
       throw new SignetError('rate_limited', {

@@ -10,19 +10,18 @@ import type { SignetState } from '../state.js';
  */
 export function rateLimitHeaders(): Middleware<SignetState> {
   return async function rateLimitHeadersMiddleware(ctx, next) {
-    const set = (name: string, value: string) => ctx.set(name, value);
     try {
       await next();
     } catch (error) {
       if (error instanceof RateLimitRefusal) {
         ctx.state.auth = error.verified;
         ctx.set('Retry-After', String(error.decision.retryAfterSeconds));
-        setRateLimitHeaders(set, error.decision.windows);
+        setRateLimitHeaders(ctx, error.decision.windows);
       } else if (isAdmitted(ctx.state.auth)) {
-        setRateLimitHeaders(set, ctx.state.auth.rateLimit.windows);
+        setRateLimitHeaders(ctx, ctx.state.auth.rateLimit.windows);
       }
       throw error;
     }
-    if (isAdmitted(ctx.state.auth)) setRateLimitHeaders(set, ctx.state.auth.rateLimit.windows);
+    if (isAdmitted(ctx.state.auth)) setRateLimitHeaders(ctx, ctx.state.auth.rateLimit.windows);
   };
 }

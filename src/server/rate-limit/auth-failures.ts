@@ -46,9 +46,9 @@ export class AuthFailureLimiter {
  * its failures over as many addresses as it likes.
  */
 export function clientNetwork(address: string): string {
+  if (!address.includes(':')) return address;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped !== null) return mapped[1]!;
-  if (!address.includes(':')) return address;
   const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];

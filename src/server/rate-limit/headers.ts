@@ -24,8 +24,8 @@ export function rateLimitField(windows: readonly WindowState[]): string {
 }
 
 /** Sets both fields; an unlimited consumer has no window to describe, and an empty list is never sent. */
-export function setRateLimitHeaders(set: (name: string, value: string) => void, windows: readonly WindowState[]): void {
+export function setRateLimitHeaders(response: { set(field: string, value: string): void }, windows: readonly WindowState[]): void {
   if (windows.length === 0) return;
-  set('RateLimit-Policy', rateLimitPolicyField(windows));
-  set('RateLimit', rateLimitField(windows));
+  response.set('RateLimit-Policy', rateLimitPolicyField(windows));
+  response.set('RateLimit', rateLimitField(windows));
 }
