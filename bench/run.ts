@@ -11,7 +11,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { KeyObject } from 'node:crypto';
 import autocannon from 'autocannon';
+import { newJti } from '../src/protocol/ids.js';
+import { signRfc9421 } from './peers.js';
 import { generateKeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
 import { signRequest } from '../src/protocol/sign.js';
@@ -22,6 +25,12 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
     variants: ['bare', 'floor', 'floor-async', 'signet'],
     baselines: ['bare', 'floor', 'floor-async'],
     description: 'Signet full verifier vs bare Koa and the verify floor (crypto.verify alone, synchronous and on the thread pool)',
+  },
+  'pipeline-only': { variants: ['pipeline'], baselines: ['pipeline'], description: 'the full pipeline alone (for profiling)' },
+  peers: {
+    variants: ['floor', 'jose-peer', 'rfc9421-peer', 'pipeline'],
+    baselines: ['floor', 'jose-peer', 'rfc9421-peer'],
+    description: 'Signet full pipeline vs a hand-written jose middleware (key read from the database per request) and RFC 9421 signatures (http-message-signatures)',
   },
   threadpool: { variants: ['floor', 'floor-async'], baselines: ['floor'], description: 'crypto.verify on the main thread vs on the libuv thread pool' },
   pipeline: {
@@ -92,21 +101,30 @@ async function startVariant(variant: VariantName, publicKey: string, dir: string
   return { child, port: ready.port, kid: ready.kid };
 }
 
-async function presign(count: number, port: number, kid: string, privateKey: CryptoKey): Promise<string[]> {
-  const tokens: string[] = [];
+/** Variants whose clients send something other than a Signet Authorization header. */
+const RFC9421_VARIANTS: ReadonlySet<VariantName> = new Set(['rfc9421-peer']);
+
+/** Distinct signed credentials, one per request, as the headers to send. */
+async function presign(variant: VariantName, count: number, port: number, kid: string, privateKey: CryptoKey): Promise<Record<string, string>[]> {
+  const url = `http://127.0.0.1:${port}/v1/whoami`;
+  const credentials: Record<string, string>[] = [];
   const batch = 256;
+  const keyObject = KeyObject.from(privateKey);
   for (let i = 0; i < count; i += batch) {
+    const size = Math.min(batch, count - i);
+    if (RFC9421_VARIANTS.has(variant)) {
+      credentials.push(...(await Promise.all(Array.from({ length: size }, () => signRfc9421(url, keyObject, newJti())))));
+      continue;
+    }
     const signed = await Promise.all(
-      Array.from({ length: Math.min(batch, count - i) }, () =>
-        signRequest({ method: 'GET', url: `http://127.0.0.1:${port}/v1/whoami`, key: { type: 'ed25519', privateKey }, kid, lifetimeSeconds: 300 }),
-      ),
+      Array.from({ length: size }, () => signRequest({ method: 'GET', url, key: { type: 'ed25519', privateKey }, kid, lifetimeSeconds: 300 })),
     );
-    for (const s of signed) tokens.push(s.authorization);
+    for (const s of signed) credentials.push({ authorization: s.authorization });
   }
-  return tokens;
+  return credentials;
 }
 
-async function drive(port: number, tokens: string[], amount: number): Promise<autocannon.Result> {
+async function drive(port: number, tokens: Record<string, string>[], amount: number): Promise<autocannon.Result> {
   let next = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -116,7 +134,7 @@ async function drive(port: number, tokens: string[], amount: number): Promise<au
       {
         method: 'GET',
         path: '/v1/whoami',
-        setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: tokens[next++ % tokens.length]! } }),
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...tokens[next++ % tokens.length]! } }),
       },
     ],
   });
@@ -126,12 +144,12 @@ async function measure(variant: VariantName, publicKey: string, privateKey: Cryp
   const { child, port, kid } = await startVariant(variant, publicKey, dir);
   try {
     // Warm-up: JIT, caches, and an estimate of the rate to size the token supply.
-    const warmTokens = await presign(3000, port, kid, privateKey);
+    const warmTokens = await presign(variant, 3000, port, kid, privateKey);
     const warmStarted = performance.now();
     await drive(port, warmTokens, 3000);
     const estimate = Math.max(1000, 3000 / ((performance.now() - warmStarted) / 1000));
     const amount = Math.ceil(estimate * durationSeconds * 1.1);
-    const tokens = await presign(amount, port, kid, privateKey);
+    const tokens = await presign(variant, amount, port, kid, privateKey);
     await request(child, { type: 'mark' });
     const started = performance.now();
     const result = await drive(port, tokens, amount);

@@ -9,6 +9,7 @@ import { jwkThumbprint } from '../src/protocol/public-key.js';
 import { createApp } from '../src/server/app.js';
 import { silentLogger } from '../src/server/logger.js';
 import { createStores } from '../src/store/factory.js';
+import { joseDb, rfc9421 } from './peers.js';
 
 export interface VariantSetup {
   publicKey: string;
@@ -138,6 +139,6 @@ async function pipeline(setup: VariantSetup): Promise<BuiltVariant> {
   return signetWith(setup, { plans, usageEnabled: true, metricsEnabled: true, authFailureLimit: 100 }, 'bench');
 }
 
-export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet, verifier, pipeline } as const;
+export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet, verifier, pipeline, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
 export type VariantName = keyof typeof VARIANTS;
 void ManualClock;
