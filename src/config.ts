@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { buildPlans, type Plan } from './plans.js';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from './protocol/format.js';
@@ -9,7 +10,7 @@ import { parseKeyring } from './server/secrets/keyring-text.js';
  * The only module that reads process.env. Every setting, its variable and its default are listed
  * here (and in docs/configuration.md); the result is validated once and frozen.
  */
-export interface Config {
+export interface Config extends ScaleOutConfig {
   /** SIGNET_PORT, default 3000. */
   port: number;
   /** SIGNET_HOST, default 127.0.0.1: listen on loopback unless told otherwise. */
@@ -86,6 +87,39 @@ export interface Config {
   masterKeyFile: string | undefined;
 }
 
+/**
+ * Scale-out settings (docs/deployment.md): PostgreSQL instead of SQLite, Redis for the state every
+ * instance must share, and worker processes for `signet serve`.
+ */
+export interface ScaleOutConfig {
+  /**
+   * SIGNET_DATABASE_URL, no default: a postgres:// (or postgresql://) URL. When set, consumers,
+   * keys, audit and usage live in PostgreSQL and SIGNET_DB (or --db) is ignored; when unset, SQLite.
+   */
+  databaseUrl: string | undefined;
+  /** SIGNET_DATABASE_POOL_MAX, default 10: most PostgreSQL connections per process. */
+  databasePoolMax: number;
+  /** SIGNET_DATABASE_CONNECT_TIMEOUT_MS, default 5,000: longest wait to connect to PostgreSQL or for a free pooled connection. */
+  databaseConnectTimeoutMs: number;
+  /** SIGNET_DATABASE_QUERY_TIMEOUT_MS, default 10,000: longest wait for one PostgreSQL statement. */
+  databaseQueryTimeoutMs: number;
+  /**
+   * SIGNET_REDIS_URL, no default: a redis:// (or rediss://) URL. When set, the replay cache, rate
+   * limits and the event bus that spreads revocations live in Redis and are shared by every
+   * instance using the same URL and prefix; when unset, in this process's memory.
+   */
+  redisUrl: string | undefined;
+  /** SIGNET_REDIS_PREFIX, default "signet:": the start of every Redis key and channel name Signet uses. */
+  redisPrefix: string;
+  /** SIGNET_REDIS_TIMEOUT_MS, default 1,000: longest wait to connect to Redis or for one command. */
+  redisTimeoutMs: number;
+  /**
+   * SIGNET_WORKERS, default 1: processes `signet serve` runs on this machine ("auto": one per
+   * core). More than one needs SIGNET_REDIS_URL and a database file or PostgreSQL.
+   */
+  workers: number;
+}
+
 /** Longest enrollment-code lifetime and rotation overlap: 30 days. */
 export const MAX_LIFECYCLE_SECONDS = 30 * 24 * 3600;
 
@@ -131,6 +165,14 @@ const ENV_SCHEMA = z.object({
   SIGNET_USAGE_RETENTION_DAY: int(1, 36500).default(400),
   SIGNET_METRICS: bool.default(true),
   SIGNET_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SIGNET_DATABASE_URL: z.string().optional(),
+  SIGNET_DATABASE_POOL_MAX: int(1, 1000).default(10),
+  SIGNET_DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  SIGNET_DATABASE_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
+  SIGNET_REDIS_URL: z.string().optional(),
+  SIGNET_REDIS_PREFIX: z.string().min(1).max(100).default('signet:'),
+  SIGNET_REDIS_TIMEOUT_MS: int(50, 60_000).default(1_000),
+  SIGNET_WORKERS: z.union([z.literal('auto'), int(1, 1024)]).default(1),
   SIGNET_MASTER_KEY: z.string().optional(),
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
 });
@@ -211,6 +253,14 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     usageRetentionDays: Object.freeze({ minute: e.SIGNET_USAGE_RETENTION_MINUTE, hour: e.SIGNET_USAGE_RETENTION_HOUR, day: e.SIGNET_USAGE_RETENTION_DAY }),
     metricsEnabled: e.SIGNET_METRICS,
     metricsToken: e.SIGNET_METRICS_TOKEN,
+    databaseUrl: e.SIGNET_DATABASE_URL,
+    databasePoolMax: e.SIGNET_DATABASE_POOL_MAX,
+    databaseConnectTimeoutMs: e.SIGNET_DATABASE_CONNECT_TIMEOUT_MS,
+    databaseQueryTimeoutMs: e.SIGNET_DATABASE_QUERY_TIMEOUT_MS,
+    redisUrl: e.SIGNET_REDIS_URL,
+    redisPrefix: e.SIGNET_REDIS_PREFIX,
+    redisTimeoutMs: e.SIGNET_REDIS_TIMEOUT_MS,
+    workers: e.SIGNET_WORKERS === 'auto' ? availableParallelism() : e.SIGNET_WORKERS,
     masterKey: e.SIGNET_MASTER_KEY,
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     ...overrides,
@@ -225,10 +275,56 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
       throw new ConfigError([(error as Error).message]);
     }
   }
+  const scaleOutProblems = checkScaleOut(config);
+  if (scaleOutProblems.length > 0) throw new ConfigError(scaleOutProblems);
   if (config.plans[config.defaultPlan] === undefined) {
     throw new ConfigError([`SIGNET_DEFAULT_PLAN: "${config.defaultPlan}" is not a plan; known plans: ${Object.keys(config.plans).join(', ')}`]);
   }
   return Object.freeze(config);
+}
+
+const DATABASE_SCHEMES = new Set(['postgres:', 'postgresql:']);
+const REDIS_SCHEMES = new Set(['redis:', 'rediss:']);
+
+function scheme(url: string): string | undefined {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the scale-out settings must agree on; an empty list when they do. */
+function checkScaleOut(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.databaseUrl !== undefined) {
+    const found = scheme(config.databaseUrl);
+    if (found === undefined || !DATABASE_SCHEMES.has(found)) {
+      problems.push(`SIGNET_DATABASE_URL: unsupported database "${found ?? 'not a URL'}"; use postgres://USER:PASSWORD@HOST:PORT/DATABASE (SQLite is configured with SIGNET_DB instead)`);
+    }
+  }
+  if (config.redisUrl !== undefined) {
+    const found = scheme(config.redisUrl);
+    if (found === undefined || !REDIS_SCHEMES.has(found)) {
+      problems.push(`SIGNET_REDIS_URL: unsupported scheme "${found ?? 'not a URL'}"; use redis://[:PASSWORD@]HOST:PORT[/DB] or rediss:// for TLS`);
+    }
+  }
+  if (config.databaseUrl !== undefined && config.masterKey === undefined && config.masterKeyFile === undefined) {
+    problems.push(
+      'SIGNET_DATABASE_URL needs SIGNET_MASTER_KEY or SIGNET_MASTER_KEY_FILE: the development master key file beside SIGNET_DB belongs to one machine, so instances elsewhere could not read the HMAC secrets this one encrypts (docs/modes.md)',
+    );
+  }
+  if (config.workers > 1) {
+    if (config.redisUrl === undefined) {
+      problems.push(
+        `${config.workers} workers need SIGNET_REDIS_URL: the replay cache, rate limits and revocation events are per process without Redis, so worker processes could not share them (a token could be replayed on another worker). Set SIGNET_REDIS_URL or run one worker.`,
+      );
+    }
+    if (config.databaseUrl === undefined && config.db === ':memory:') {
+      problems.push(`${config.workers} workers cannot share an in-memory SQLite database: use a database file (SIGNET_DB) or PostgreSQL (SIGNET_DATABASE_URL)`);
+    }
+  }
+  return problems;
 }
 
 /** Client-side settings of the `signet` CLI, from the environment (they override the profile file). */

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Stores } from '../store/factory.js';
 import type { ServerContext } from './context.js';
+import { shareKeyCache } from './cache-events.js';
 import { KeyCache } from './key-cache.js';
 import { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
@@ -59,6 +60,8 @@ export function createApp(deps: AppDeps): SignetApp {
     negativeTtlMs: config.negativeCacheTtlMs,
     openHmacSecret: (found) => hmacKeys.open(found),
   });
+  // Issue 7: invalidations made here reach the other instances, and theirs reach this cache.
+  const sharedCache = shareKeyCache(keyCache, stores.events, logger);
   const lastUsed = new LastUsedRecorder(stores.credentials, logger, config.lastUsedFlushMs);
   // Issue 6: usage buffer, metrics registry of this app, rate limiter (wrapped around the verifier below).
   const usage = new UsageRecorder({
@@ -91,6 +94,13 @@ export function createApp(deps: AppDeps): SignetApp {
   // Nothing to observe for (no usage, no metrics, no access log): leave the hop out of the hot path.
   if (usage.enabled || metrics !== undefined || ACCESS_LOG_LEVELS.has(config.logLevel)) app.use(observe({ clock, usage, metrics, logger }));
   app.use(errorHandler({ clock, logger }));
+  if (stores.engines.shared === 'redis') {
+    // A change is answered only once it has been handed to Redis: "revoked" means the other instances are being told.
+    app.use(async (_ctx, next) => {
+      await next();
+      if (sharedCache.publishing) await sharedCache.settled();
+    });
+  }
   if (config.authFailureLimit > 0) {
     app.use(authFailureGate(new AuthFailureLimiter({ store: stores.rateLimits, clock, limit: config.authFailureLimit, windowSeconds: config.authFailureWindowSeconds }), metrics));
   }
@@ -110,6 +120,7 @@ export function createApp(deps: AppDeps): SignetApp {
     app,
     server,
     close: async () => {
+      sharedCache.leave();
       await lastUsed.stop();
       await usage.stop();
     },

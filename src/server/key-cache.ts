@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { encodeBase64url } from '../protocol/base64url.js';
-import type { ConsumerRecord, CredentialStore, KeyRecord, KeyWithConsumer } from '../store/types.js';
+import type { ConsumerRecord, CredentialStore, InvalidationEvent, KeyRecord, KeyWithConsumer } from '../store/types.js';
 
 export interface ResolvedKey {
   key: KeyRecord;
@@ -25,6 +25,12 @@ export interface KeyCacheOptions {
   openHmacSecret?: (found: KeyWithConsumer) => Promise<Uint8Array | undefined>;
 }
 
+/**
+ * While this instance may be missing other instances' invalidations (event bus disconnected),
+ * entries live at most this long: a revocation elsewhere still takes effect here within a second.
+ */
+export const DEAF_TTL_MS = 1_000;
+
 /** Key ids the server issues: `key_` and 22 base62 characters. Anything else cannot exist. */
 const ISSUED_KEY_ID = /^key_[0-9A-Za-z]{22}$/;
 
@@ -42,8 +48,13 @@ interface Entry {
 export class KeyCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<ResolvedKey | undefined>>();
+  /** Generation of the last invalidation per id, kept only while a read of that id is running. */
   private readonly generations = new Map<string, number>();
+  /** Reads running per id (an invalidated read keeps running after a newer one started). */
+  private readonly loading = new Map<string, number>();
   private generation = 0;
+  private deaf = false;
+  private invalidationListener: ((event: InvalidationEvent) => void) | undefined;
 
   constructor(private readonly options: KeyCacheOptions) {}
 
@@ -62,33 +73,87 @@ export class KeyCache {
     return load;
   }
 
+  /**
+   * `listener` is told of every invalidation made through invalidate, invalidateConsumer and
+   * clear, to spread it to the other instances (src/server/cache-events.ts); not of `apply`.
+   */
+  onInvalidate(listener: (event: InvalidationEvent) => void): void {
+    this.invalidationListener = listener;
+  }
+
   /** Drops one key at once (revocation, key change) so the very next request reads it afresh. */
   invalidate(kid: string): void {
-    this.entries.delete(kid);
-    this.inFlight.delete(kid);
-    this.generations.set(kid, ++this.generation);
+    this.dropKey(kid);
+    this.invalidationListener?.({ kind: 'key', id: kid });
   }
 
   /** Drops every cached key of a consumer (disablement, deletion). */
   invalidateConsumer(consumerId: string): void {
-    for (const [kid, entry] of this.entries) {
-      if (entry.value?.consumer.id === consumerId) this.invalidate(kid);
-    }
-    // A fill in flight may belong to this consumer; its generation check below discards it.
-    for (const kid of this.inFlight.keys()) this.invalidate(kid);
+    this.dropConsumer(consumerId);
+    this.invalidationListener?.({ kind: 'consumer', id: consumerId });
   }
 
   clear(): void {
-    for (const kid of [...this.entries.keys(), ...this.inFlight.keys()]) this.invalidate(kid);
+    this.dropAll();
+    this.invalidationListener?.({ kind: 'all' });
+  }
+
+  /**
+   * Applies an invalidation made by another instance. It goes through the same generation counter
+   * as a local one, so a fill that read the database before the change cannot put stale state back.
+   */
+  apply(event: InvalidationEvent): void {
+    if (event.kind === 'key') this.dropKey(event.id);
+    else if (event.kind === 'consumer') this.dropConsumer(event.id);
+    else this.dropAll();
+  }
+
+  /**
+   * Entering or leaving a time in which other instances' invalidations may be lost: everything
+   * cached is dropped at both edges, and in between entries live at most DEAF_TTL_MS.
+   */
+  setDeaf(deaf: boolean): void {
+    this.deaf = deaf;
+    this.dropAll();
+  }
+
+  private dropKey(kid: string): void {
+    this.entries.delete(kid);
+    this.inFlight.delete(kid);
+    this.generation++;
+    // Only a read already running can be stale; a later one starts from the new generation.
+    if (this.loading.has(kid)) this.generations.set(kid, this.generation);
+  }
+
+  private dropConsumer(consumerId: string): void {
+    for (const [kid, entry] of this.entries) {
+      if (entry.value?.consumer.id === consumerId) this.dropKey(kid);
+    }
+    // A fill in flight may belong to this consumer; its generation check below discards it.
+    for (const kid of this.inFlight.keys()) this.dropKey(kid);
+  }
+
+  private dropAll(): void {
+    for (const kid of [...this.entries.keys(), ...this.inFlight.keys()]) this.dropKey(kid);
   }
 
   private async load(kid: string, now: number): Promise<ResolvedKey | undefined> {
     const startedAt = this.generation;
-    const found = await this.options.store.findKey(kid);
-    const value: ResolvedKey | undefined =
-      found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
-    if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now);
-    return value;
+    this.loading.set(kid, (this.loading.get(kid) ?? 0) + 1);
+    try {
+      const found = await this.options.store.findKey(kid);
+      const value: ResolvedKey | undefined =
+        found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
+      if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now);
+      return value;
+    } finally {
+      const running = this.loading.get(kid)! - 1;
+      if (running > 0) this.loading.set(kid, running);
+      else {
+        this.loading.delete(kid);
+        this.generations.delete(kid);
+      }
+    }
   }
 
   private async openSecret(found: KeyWithConsumer): Promise<Pick<ResolvedKey, 'hmacSecret'>> {
@@ -106,7 +171,7 @@ export class KeyCache {
       if (oldest.done !== true) this.entries.delete(oldest.value);
     }
     const ttl = value === undefined ? this.options.negativeTtlMs : this.options.ttlMs;
-    this.entries.set(kid, { value, expiresAt: now + ttl });
+    this.entries.set(kid, { value, expiresAt: now + (this.deaf ? Math.min(ttl, DEAF_TTL_MS) : ttl) });
   }
 }
 

@@ -63,7 +63,7 @@ export function createProofVerifier(deps: ProofVerifierDeps): ProofVerifier {
     try {
       const claims = decodeClaims(parsed.payloadSegment);
       checkClaims(config, { ...request, authorization: undefined }, claims, false, clock.now());
-      const verdict = await replay.checkAndSet(uploaded.thumbprint, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds));
+      const verdict = await replay.checkAndSet(uploaded.thumbprint, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds), claims.iat * 1000);
       if (verdict === 'replayed') {
         throw new SignetError('token_replayed', { detail: 'This proof was already used. Sign every upload afresh (new jti).' });
       }

@@ -3,7 +3,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { createStores } from '../store/factory.js';
+import { createStores, describeDatabase } from '../store/factory.js';
 import { createApp, type SignetApp } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -30,7 +30,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const stores = await createStores(config, clock);
+  const stores = await createStores(config, clock, { log: logger });
   let signet: SignetApp | undefined;
   let http: Server;
   try {
@@ -51,7 +51,10 @@ export async function startServer(
     throw error;
   }
   const port = (http.address() as AddressInfo).port;
-  logger.info({ port, host: config.host, db: config.db, public_origin: config.publicOrigin }, 'signet listening');
+  logger.info(
+    { port, host: config.host, db: describeDatabase(config), shared_state: stores.engines.shared, public_origin: config.publicOrigin, pid: process.pid },
+    'signet listening',
+  );
   let closing: Promise<void> | undefined;
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,

@@ -118,7 +118,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     checkClaims(config, request, claims, presigned, nowMs);
     checkKeyState(resolved, nowMs);
 
-    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds));
+    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds), claims.iat * 1000);
     if (verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
     }

@@ -8,10 +8,10 @@ import { KnexCredentialStore } from './knex-credential-store.js';
 import { KnexEnrollmentStore } from './knex-enrollment-store.js';
 import { KnexHmacSecretStore } from './knex-hmac-secret-store.js';
 import { KnexUsageStore } from './knex-usage-store.js';
-import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
-import { MemoryReplayStore } from './memory-replay-store.js';
 import { migrateToLatest } from './migrations.js';
-import type { AuditStore, CredentialStore, EnrollmentStore, HmacSecretStore, RateLimitStore, ReplayStore, UsageStore } from './types.js';
+import { openPostgres } from './postgres.js';
+import { openSharedState, type StoreLog } from './shared-state.js';
+import type { AuditStore, CredentialStore, EnrollmentStore, EventBus, HmacSecretStore, RateLimitStore, ReplayStore, SharedStateHealth, UsageStore } from './types.js';
 
 export interface Stores {
   db: Knex;
@@ -23,6 +23,12 @@ export interface Stores {
   usage: UsageStore;
   /** Encrypted HMAC secrets (docs/modes.md). */
   hmacSecrets: HmacSecretStore;
+  /** Spreads cache invalidations to the other instances (memory: within this process). */
+  events: EventBus;
+  /** Which engines hold the durable and the shared state. */
+  engines: { database: 'sqlite' | 'postgres'; shared: 'memory' | 'redis' };
+  /** The shared state (Redis) when configured; /readyz pings it. */
+  sharedHealth?: SharedStateHealth;
   close(): Promise<void>;
 }
 
@@ -44,11 +50,54 @@ export function openSqlite(path: string): Knex {
   });
 }
 
-/** Picks store implementations from the configuration. */
-export async function createStores(config: Pick<Config, 'db' | 'replayCapacity' | 'migrateOnStart'>, clock: Clock): Promise<Stores> {
-  const db = openSqlite(config.db);
+export type DatabaseConfig = Pick<Config, 'db' | 'databaseUrl' | 'databasePoolMax' | 'databaseConnectTimeoutMs' | 'databaseQueryTimeoutMs'>;
+
+/** The configured database: PostgreSQL when SIGNET_DATABASE_URL is set, else the SQLite file SIGNET_DB. */
+export function openDatabase(config: DatabaseConfig): Knex {
+  if (config.databaseUrl === undefined) return openSqlite(config.db);
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(config.databaseUrl)?.[1]?.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    // loadConfig refuses this already; kept for callers that build a config by hand.
+    throw new Error(`unsupported database URL scheme "${scheme ?? ''}": Signet runs on PostgreSQL (postgres://) or SQLite (SIGNET_DB)`);
+  }
+  return openPostgres({
+    url: config.databaseUrl,
+    poolMax: config.databasePoolMax,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  });
+}
+
+/** Where the data is, for messages: the SQLite file, or the PostgreSQL URL without its password. */
+export function describeDatabase(config: Pick<Config, 'db' | 'databaseUrl'>): string {
+  if (config.databaseUrl === undefined) return config.db;
+  try {
+    const url = new URL(config.databaseUrl);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+export type StoresConfig = DatabaseConfig &
+  Pick<Config, 'migrateOnStart' | 'replayCapacity' | 'redisUrl' | 'redisPrefix' | 'redisTimeoutMs' | 'clockSkewSeconds'>;
+
+/**
+ * Picks store implementations from the configuration: knex on SQLite or PostgreSQL for durable
+ * state; memory or Redis for the replay cache, rate limits and the event bus.
+ */
+export async function createStores(config: StoresConfig, clock: Clock, options: { log?: StoreLog } = {}): Promise<Stores> {
+  const db = openDatabase(config);
   try {
     if (config.migrateOnStart) await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  let shared;
+  try {
+    shared = await openSharedState(config, clock, options.log);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -56,12 +105,18 @@ export async function createStores(config: Pick<Config, 'db' | 'replayCapacity' 
   return {
     db,
     credentials: new KnexCredentialStore(db),
-    replay: new MemoryReplayStore({ clock, capacity: config.replayCapacity }),
+    replay: shared.replay,
     audit: new KnexAuditStore(db),
     enrollment: new KnexEnrollmentStore(db),
-    rateLimits: new MemoryRateLimitStore(clock),
+    rateLimits: shared.rateLimits,
     usage: new KnexUsageStore(db),
     hmacSecrets: new KnexHmacSecretStore(db),
-    close: () => db.destroy(),
+    events: shared.events,
+    engines: { database: config.databaseUrl === undefined ? 'sqlite' : 'postgres', shared: shared.kind },
+    ...(shared.health !== undefined ? { sharedHealth: shared.health } : {}),
+    close: async () => {
+      await shared.close();
+      await db.destroy();
+    },
   };
 }

@@ -28,7 +28,11 @@ export class MemoryReplayStore implements ReplayStore {
     this.bucketMs = options.bucketMs ?? 10_000;
   }
 
-  async checkAndSet(kid: string, jti: string, expiresAtMs: number): Promise<ReplayVerdict> {
+  /**
+   * `issuedAtMs` is unused: this history ends only with the process, and a restarted process does
+   * not refuse older tokens (docs/deployment.md, failure modes, explains the window this leaves).
+   */
+  async checkAndSet(kid: string, jti: string, expiresAtMs: number, _issuedAtMs?: number): Promise<ReplayVerdict> {
     return this.checkAndSetSync(kid, jti, expiresAtMs);
   }
 

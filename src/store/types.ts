@@ -121,7 +121,12 @@ export type ReplayVerdict = 'fresh' | 'replayed';
  * than forget a live entry.
  */
 export interface ReplayStore {
-  checkAndSet(kid: string, jti: string, expiresAtMs: number): Promise<ReplayVerdict>;
+  /**
+   * `issuedAtMs` is the token's iat in ms: a shared store that has lost its history (Redis
+   * restarted empty) refuses, with 503, tokens that may have been accepted before the loss.
+   */
+  checkAndSet(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number): Promise<ReplayVerdict>;
+  /** Live entries held (for a shared store: those this instance wrote). */
   size(): number;
 }
 
@@ -304,4 +309,42 @@ export interface HmacSecretStore {
   countByMasterKeyVersion(): Promise<Map<number, number>>;
   /** Keys of one type across all consumers, in creation order (the admin's HMAC report). */
   listKeysOfType(query: KeyTypeQuery): Promise<Page<KeyWithConsumer>>;
+}
+
+/**
+ * A change after which cached state must be dropped: one key, every key of one consumer, or
+ * everything (when events may have been missed).
+ */
+export type InvalidationEvent = { kind: 'key'; id: string } | { kind: 'consumer'; id: string } | { kind: 'all' };
+
+export interface EventSubscriber {
+  /** An event another member published. */
+  onEvent(event: InvalidationEvent): void;
+  /**
+   * The bus cannot deliver events for now (true), or can again (false). Events published in
+   * between are lost, so a member drops its caches at both edges and caches briefly in between.
+   */
+  onDeaf?(deaf: boolean): void;
+}
+
+export interface BusMember {
+  /** Tells every other member; resolves once the bus has taken the event (memory: delivered). */
+  publish(event: InvalidationEvent): Promise<void>;
+  /** True while events from others may be missed. */
+  readonly deaf: boolean;
+  leave(): void;
+}
+
+/**
+ * Spreads invalidations between the instances of one deployment (memory: the apps of one process;
+ * Redis pub/sub: every instance sharing the Redis and key prefix).
+ */
+export interface EventBus {
+  join(subscriber: EventSubscriber): BusMember;
+}
+
+/** Shared fast state (Redis) when configured: for /readyz. */
+export interface SharedStateHealth {
+  /** Resolves when every connection to it answers; rejects otherwise. */
+  ping(): Promise<void>;
 }

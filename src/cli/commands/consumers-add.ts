@@ -4,7 +4,7 @@ import { loadConfig } from '../../config.js';
 import { SignetError } from '../../protocol/errors.js';
 import { newConsumerId, newKeyId } from '../../protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../protocol/public-key.js';
-import { openSqlite } from '../../store/factory.js';
+import { openDatabase } from '../../store/factory.js';
 import { KnexCredentialStore } from '../../store/knex-credential-store.js';
 import { migrateToLatest } from '../../store/migrations.js';
 import { EXIT, UsageError, type Command } from '../command.js';
@@ -45,7 +45,7 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
     const thumbprint = await jwkThumbprint(publicKey);
     const scopes = typeof values.scopes === 'string' ? values.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [];
     const config = loadConfig(values.db !== undefined ? { db: String(values.db) } : {});
-    const db = openSqlite(config.db);
+    const db = openDatabase(config);
     try {
       await migrateToLatest(db);
       const store = new KnexCredentialStore(db);

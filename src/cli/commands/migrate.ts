@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config.js';
-import { openSqlite } from '../../store/factory.js';
+import { describeDatabase, openDatabase } from '../../store/factory.js';
 import { migrateToLatest, migrationConfig, rollbackAll } from '../../store/migrations.js';
 import { EXIT, type Command } from '../command.js';
 
@@ -11,17 +11,18 @@ export const migrateCommand: Command = {
 Runs every pending migration (the server also does this at start unless
 SIGNET_MIGRATE_ON_START=false). --down rolls every migration back, dropping Signet's tables.
 
-  --db FILE   SQLite database file (SIGNET_DB, default ./data/signet.sqlite)
+  --db FILE   SQLite database file (SIGNET_DB, default ./data/signet.sqlite); with
+              SIGNET_DATABASE_URL set, that PostgreSQL database instead
   --down      roll back all migrations`,
   options: { db: { type: 'string' }, down: { type: 'boolean' } },
   async run({ values, io }) {
     const config = loadConfig(values.db !== undefined ? { db: String(values.db) } : {});
-    const db = openSqlite(config.db);
+    const db = openDatabase(config);
     try {
       if (values.down === true) await rollbackAll(db);
       else await migrateToLatest(db);
       const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]];
-      io.stdout.write(values.down === true ? `rolled back all migrations in ${config.db}\n` : `database ${config.db} is up to date (${pending.length} pending)\n`);
+      io.stdout.write(values.down === true ? `rolled back all migrations in ${describeDatabase(config)}\n` : `database ${describeDatabase(config)} is up to date (${pending.length} pending)\n`);
     } finally {
       await db.destroy();
     }

@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../../config.js';
 import { formatKeyEntry } from '../../server/secrets/keyring-text.js';
 import { keyringSource, loadMasterKeyring, newMasterKey, writeKeyFile } from '../../server/secrets/master-keyring.js';
 import { reencryptSecrets } from '../../server/secrets/reencrypt.js';
-import { openSqlite } from '../../store/factory.js';
+import { openDatabase } from '../../store/factory.js';
 import { KnexHmacSecretStore } from '../../store/knex-hmac-secret-store.js';
 import { migrateToLatest } from '../../store/migrations.js';
 import { EXIT, UsageError, type Command } from '../command.js';
@@ -55,7 +55,7 @@ secret left under it. The whole procedure: docs/modes.md.
       io.stderr.write(`added master key version ${highest + 1} to ${source.path}\n`);
     }
 
-    const db = openSqlite(config.db);
+    const db = openDatabase(config);
     try {
       await migrateToLatest(db);
       const report = await reencryptSecrets({

@@ -3,7 +3,7 @@ import { systemClock } from '../../clock.js';
 import { loadClientEnv, loadConfig } from '../../config.js';
 import { newConsumerId, newKeyId } from '../../protocol/ids.js';
 import { jwkThumbprint } from '../../protocol/public-key.js';
-import { openSqlite } from '../../store/factory.js';
+import { openDatabase } from '../../store/factory.js';
 import { KnexCredentialStore } from '../../store/knex-credential-store.js';
 import { migrateToLatest } from '../../store/migrations.js';
 import { LOCAL_OPERATOR_CONTEXT } from '../../store/types.js';
@@ -47,7 +47,7 @@ Run it on the server machine (it needs the database); the audit log records it a
       throw new UsageError(`The profile "${profileName}" already exists in ${env.configFile}; pick another --profile or pass --force.`);
     }
     const { pair, file } = await newLocalKey(env, profileName, values['key-out']);
-    const db = openSqlite(config.db);
+    const db = openDatabase(config);
     let created;
     try {
       await migrateToLatest(db);

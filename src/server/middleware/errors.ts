@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Clock } from '../../clock.js';
 import { SignetError } from '../../protocol/errors.js';
+import { isDatabaseUnavailable } from '../../store/outage.js';
 import type { Logger } from '../logger.js';
 import { writeProblem } from '../problem.js';
 import type { SignetState } from '../state.js';
@@ -14,6 +15,16 @@ function fromHttpError(error: unknown): SignetError | undefined {
     return new SignetError('invalid_request', { privateDetail: String((error as Error).message) });
   }
   return undefined;
+}
+
+/** The database is down, unreachable or overloaded: the request may succeed later, so 503, not 500. */
+function fromOutage(error: unknown): SignetError | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return new SignetError('service_unavailable', {
+    detail: 'The database is unavailable right now; retry in a few seconds.',
+    privateDetail: `database: ${String((error as Error | null)?.message ?? error)}`,
+    cause: error,
+  });
 }
 
 /**
@@ -33,7 +44,7 @@ export function errorHandler(deps: { clock: Clock; logger: Logger }): Middleware
         throw new SignetError('method_not_allowed', { detail: `${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}.` });
       }
     } catch (caught) {
-      const error = caught instanceof SignetError ? caught : (fromHttpError(caught) ?? new SignetError('internal_error', { cause: caught }));
+      const error = caught instanceof SignetError ? caught : (fromHttpError(caught) ?? fromOutage(caught) ?? new SignetError('internal_error', { cause: caught }));
       const log = { request_id: ctx.state.requestId, code: error.code, status: error.status, reason: error.privateDetail };
       if (error.status >= 500) deps.logger.error({ ...log, err: error.cause ?? error }, 'request failed');
       else deps.logger.info(log, 'request refused');

@@ -28,14 +28,14 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
     ctx.body = { status: 'ok' };
   });
 
+  // Ready means able to answer signed requests: the database and, when configured, Redis both answer.
   router.get('/readyz', async (ctx) => {
-    try {
-      await server.stores.credentials.ping();
-      ctx.body = { status: 'ready', database: 'ok', usage: server.usage.health() };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'not_ready', database: 'unreachable', usage: server.usage.health() };
-    }
+    const probe = (ping: Promise<void>) => ping.then(() => 'ok' as const, () => 'unreachable' as const);
+    const shared = server.stores.sharedHealth;
+    const [database, redis] = await Promise.all([probe(server.stores.credentials.ping()), shared === undefined ? undefined : probe(shared.ping())]);
+    const ready = database === 'ok' && redis !== 'unreachable';
+    if (!ready) ctx.status = 503;
+    ctx.body = { status: ready ? 'ready' : 'not_ready', database, ...(redis !== undefined ? { redis } : {}), usage: server.usage.health() };
   });
 
   return router;
