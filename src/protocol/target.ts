@@ -65,11 +65,17 @@ export function expectedUrl(publicOrigin: string, requestTarget: string, presign
 
 /** Reads one query parameter's raw value from a request target, without decoding others. */
 export function queryParam(requestTarget: string, name: string): string | undefined {
+  return queryParamValues(requestTarget, name)[0];
+}
+
+/** Every raw value of one query parameter, in order (a parameter may be repeated). */
+export function queryParamValues(requestTarget: string, name: string): string[] {
   const q = requestTarget.indexOf('?');
-  if (q < 0) return undefined;
+  if (q < 0) return [];
+  const values: string[] = [];
   for (const pair of requestTarget.slice(q + 1).split('&')) {
     const eq = pair.indexOf('=');
-    if ((eq < 0 ? pair : pair.slice(0, eq)) === name) return eq < 0 ? '' : pair.slice(eq + 1);
+    if ((eq < 0 ? pair : pair.slice(0, eq)) === name) values.push(eq < 0 ? '' : pair.slice(eq + 1));
   }
-  return undefined;
+  return values;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { SignetError, invalidToken, type BindingMismatch } from '../protocol/errors.js';
 import { ALGORITHMS_BY_KEY_TYPE, AUTH_SCHEME, MAX_TOKEN_LIFETIME_SECONDS, PRESIGN_PARAM, type KeyType, type RequestClaims } from '../protocol/format.js';
-import { canonicalizeUrl, expectedUrl, queryParam } from '../protocol/target.js';
+import { canonicalizeUrl, expectedUrl, queryParamValues } from '../protocol/target.js';
 import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
 import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
@@ -50,8 +50,8 @@ function extractToken(request: IncomingRequest): { token: string; presigned: boo
     }
     return { token: header.slice(SCHEME_PREFIX.length).trim(), presigned: false };
   }
-  const fromQuery = queryParam(request.target, PRESIGN_PARAM);
-  if (fromQuery === undefined) {
+  const fromQuery = queryParamValues(request.target, PRESIGN_PARAM);
+  if (fromQuery.length === 0) {
     throw new SignetError('missing_token', {
       detail: `Sign the request and send the token as "Authorization: ${AUTH_SCHEME} <token>".`,
     });
@@ -59,7 +59,10 @@ function extractToken(request: IncomingRequest): { token: string; presigned: boo
   if (request.method !== 'GET') {
     throw new SignetError('missing_token', { detail: 'Presigned links are valid for GET requests only.' });
   }
-  return { token: fromQuery, presigned: true };
+  // Every copy of the parameter is left out of the bound URL, so a second copy would be unsigned
+  // input travelling with a valid link (parameter pollution for the application behind Signet).
+  if (fromQuery.length > 1) throw invalidToken('presigned-link parameter repeated');
+  return { token: fromQuery[0]!, presigned: true };
 }
 
 /** Checks the signature against the resolved key; also used for the proof of possession of a new key. */

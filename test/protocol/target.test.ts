@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalizeUrl, expectedUrl, queryParam } from '../../src/protocol/target.js';
+import { canonicalizeUrl, expectedUrl, queryParam, queryParamValues } from '../../src/protocol/target.js';
 
 const href = (url: string) => canonicalizeUrl(url)?.href;
 
@@ -116,5 +116,11 @@ describe('queryParam', () => {
     expect(queryParam('/x?t', 't')).toBe('');
     expect(queryParam('/x?ta=1', 't')).toBeUndefined();
     expect(queryParam('/x', 't')).toBeUndefined();
+  });
+
+  it('lists every occurrence, so a repeated presigned-link parameter can be refused', () => {
+    expect(queryParamValues('/x?t=1&a=2&t=&t', 't')).toEqual(['1', '', '']);
+    expect(queryParamValues('/x?ta=1', 't')).toEqual([]);
+    expect(queryParamValues('/x', 't')).toEqual([]);
   });
 });
