@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { formatKeyEntry, parseKeyring } from '../../src/server/secrets/keyring-text.js';
-import { developmentKeyFile, loadMasterKeyring, MasterKeyring, newMasterKey, writeKeyFile } from '../../src/server/secrets/master-keyring.js';
+import { createKeyFile, developmentKeyFile, loadMasterKeyring, MasterKeyring, newMasterKey, writeKeyFile } from '../../src/server/secrets/master-keyring.js';
 import { openSecret, sealSecret, SecretUnavailableError } from '../../src/server/secrets/secret-box.js';
 
 const KEY = Buffer.alloc(32, 7);
@@ -62,6 +62,17 @@ describe('loadMasterKeyring', () => {
     const again = loadMasterKeyring({ db: join(dir, 'data', 'signet.sqlite'), masterKey: undefined, masterKeyFile: undefined }, log);
     expect(again.current().key).toEqual(keyring.current().key);
     expect(log.warn).toHaveBeenCalledTimes(2);
+  });
+
+  it('creates a key file only once: a second creator (another worker starting) keeps the first file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-mk-'));
+    const file = join(dir, 'master.key');
+    const first = newMasterKey(1);
+    expect(createKeyFile(file, [first])).toBe(true);
+    expect(createKeyFile(file, [newMasterKey(1)])).toBe(false);
+    expect(parseKeyring(readFileSync(file, 'utf8'), 'file')).toEqual([first]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['master.key']);
   });
 
   it('uses SIGNET_MASTER_KEY without touching the disk, and warns about a key file others can read', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, type Config } from '../../config.js';
 import { formatKeyEntry, parseKeyring, type MasterKey } from './keyring-text.js';
@@ -41,6 +41,27 @@ export function writeKeyFile(path: string, keys: readonly MasterKey[]): void {
   writeFileSync(temporary, FILE_HEADER + keys.map(formatKeyEntry).join('\n') + '\n', { mode: 0o600 });
   chmodSync(temporary, 0o600);
   renameSync(temporary, path);
+}
+
+/**
+ * Creates a keyring file only if none exists, atomically: the complete file is linked into place,
+ * so of several processes starting at once (workers) exactly one creates it and all read the same
+ * keys. False when another process was first.
+ */
+export function createKeyFile(path: string, keys: readonly MasterKey[]): boolean {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temporary, FILE_HEADER + keys.map(formatKeyEntry).join('\n') + '\n', { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
 }
 
 export function newMasterKey(version: number): MasterKey {
@@ -126,8 +147,7 @@ export function loadMasterKeyring(config: Pick<Config, 'masterKey' | 'masterKeyF
   const source = keyringSource(config);
   if (source.kind === 'env') return new MasterKeyring(parseKeyring(config.masterKey!, 'SIGNET_MASTER_KEY'));
   if (source.kind === 'ephemeral') return new MasterKeyring([newMasterKey(1)]);
-  if (fileStamp(source.path) === 'missing') {
-    writeKeyFile(source.path, [newMasterKey(1)]);
+  if (fileStamp(source.path) === 'missing' && createKeyFile(source.path, [newMasterKey(1)])) {
     logger.info({ file: source.path }, 'created a master key file (mode 0600) for HMAC secrets');
   }
   if (source.development) {
