@@ -85,6 +85,10 @@ export interface Config extends ScaleOutConfig {
    * on first start, and warns at every start.
    */
   masterKeyFile: string | undefined;
+  /** SIGNET_PORTAL, default true: serve the developer portal at /portal (docs/portal.md). */
+  portalEnabled: boolean;
+  /** SIGNET_PORTAL_DIR, default the package's dist/portal (written by `npm run build`): where the portal's built files are. */
+  portalDir: string | undefined;
 }
 
 /**
@@ -175,6 +179,8 @@ const ENV_SCHEMA = z.object({
   SIGNET_WORKERS: z.union([z.literal('auto'), int(1, 1024)]).default(1),
   SIGNET_MASTER_KEY: z.string().optional(),
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
+  SIGNET_PORTAL: bool.default(true),
+  SIGNET_PORTAL_DIR: z.string().min(1).optional(),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -263,6 +269,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     workers: e.SIGNET_WORKERS === 'auto' ? availableParallelism() : e.SIGNET_WORKERS,
     masterKey: e.SIGNET_MASTER_KEY,
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
+    portalEnabled: e.SIGNET_PORTAL,
+    portalDir: e.SIGNET_PORTAL_DIR,
     ...overrides,
     publicOrigin: origin.origin,
   };

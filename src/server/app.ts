@@ -18,6 +18,7 @@ import { createProofVerifier } from './proof.js';
 import { coreRoutes } from './routes/core.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { portalRoutes } from './routes/portal.js';
 import { usageRoutes } from './routes/usage.js';
 import { withRateLimit } from './rate-limit/admission.js';
 import { AuthFailureLimiter } from './rate-limit/auth-failures.js';
@@ -109,7 +110,8 @@ export function createApp(deps: AppDeps): SignetApp {
   const routes = coreRoutes(server);
   app.use(routes.routes());
   app.use(routes.allowedMethods());
-  for (const router of [...lifecycleRoutes(server), usageRoutes(server), ...(metrics !== undefined ? [metricsRoutes(server, metrics)] : [])]) {
+  const portal = config.portalEnabled ? [portalRoutes(server)] : [];
+  for (const router of [...lifecycleRoutes(server), usageRoutes(server), ...(metrics !== undefined ? [metricsRoutes(server, metrics)] : []), ...portal]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -75,7 +75,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
       description: 'API authentication with per-request Ed25519 JWS signatures. Every signed route takes `Authorization: Signet <token>` (docs/protocol.md); key uploads also take a `Signet-Proof` token signed by the new key (docs/enrollment.md).',
     },
     servers: [{ url: config.publicOrigin }],
-    tags: [{ name: 'core' }, { name: 'admin' }, { name: 'self-service' }, { name: 'enrollment' }, { name: 'usage' }],
+    tags: [{ name: 'core' }, { name: 'admin' }, { name: 'self-service' }, { name: 'enrollment' }, { name: 'usage' }, { name: 'portal' }],
     paths: {
       '/healthz': { get: operation({ summary: 'Liveness', operationId: 'healthz', tag: 'core', responses: { '200': json('Alive', { type: 'object' }) } }) },
       '/readyz': {
@@ -110,6 +110,25 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           ],
           responses: { '200': json('Usage series with limits', { allOf: [ref('Usage'), { type: 'object', properties: { consumer_id: { type: 'string' }, limits: ref('Limits') } }] }) },
         }),
+      },
+      '/portal': {
+        get: {
+          summary: 'The developer portal page (docs/portal.md); also served at /portal/',
+          operationId: 'portalPage',
+          tags: ['portal'],
+          security: [{}],
+          responses: { '200': { description: 'The portal page', content: { 'text/html': { schema: { type: 'string' } } } }, '404': problem('not_found: the portal is not built') },
+        },
+      },
+      '/portal/{file}': {
+        get: {
+          summary: 'A file of the developer portal (script, style sheet, icon)',
+          operationId: 'portalFile',
+          tags: ['portal'],
+          security: [{}],
+          parameters: [pathParam('file', 'A file name of the built portal, e.g. portal.js.')],
+          responses: { '200': { description: 'The file, with its content type' }, '404': problem('not_found: no such portal file') },
+        },
       },
       '/metrics': {
         get: {

@@ -1,0 +1,365 @@
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { ApiError, type PortalApi } from '../api.js';
+import { formatTime } from '../format.js';
+import type { ViewProps } from '../session.js';
+import { CopyBlock, Field, FormError, formErrors, LoadError, noErrors, Notice, useLoad, type FormErrors } from '../ui.js';
+import { StatusBadge, type KeyView } from './keys.js';
+
+export interface ConsumerView {
+  id: string;
+  name: string;
+  status: 'active' | 'disabled';
+  plan: string | null;
+  created_at: string;
+}
+
+interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+interface PlansAnswer {
+  default_plan: string;
+  plans: Array<{ name: string; description?: string; unlimited: boolean }>;
+}
+
+type Panel = 'code' | 'keys' | 'status';
+
+const CODE_TTLS: Array<[string, number]> = [
+  ['1 hour', 3600],
+  ['24 hours', 86_400],
+  ['7 days', 7 * 86_400],
+];
+
+/** Admin: every consumer, a form to create one, and per consumer its enrollment codes, keys and status. */
+export function AdminConsumersView({ api, identity, settings }: ViewProps) {
+  const [status, setStatus] = useState('');
+  const [pages, setPages] = useState<ConsumerView[][]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const first = useLoad(async () => {
+    const page = await api.call<Page<ConsumerView>>('GET', '/admin/v1/consumers', { query: { status, limit: 50 } });
+    setPages([page.items]);
+    setCursor(page.next_cursor);
+    return page;
+  }, [api, status]);
+  const plans = useLoad(() => api.call<PlansAnswer>('GET', '/admin/v1/plans'), [api]);
+  const [open, setOpen] = useState<{ id: string; panel: Panel } | undefined>(undefined);
+  const [moreError, setMoreError] = useState<unknown>(undefined);
+
+  async function more() {
+    try {
+      const page = await api.call<Page<ConsumerView>>('GET', '/admin/v1/consumers', { query: { status, limit: 50, cursor: cursor ?? undefined } });
+      setPages((p) => [...p, page.items]);
+      setCursor(page.next_cursor);
+    } catch (error) {
+      setMoreError(error);
+    }
+  }
+
+  const consumers = pages.flat();
+  return (
+    <div class="stack">
+      <CreateConsumerForm api={api} plans={plans.data} created={first.reload} />
+      <section class="card" aria-labelledby="consumers-heading">
+        <div class="card-head">
+          <h1 id="consumers-heading">Consumers</h1>
+          <div class="toolbar">
+            <label class="inline-label">
+              Status{' '}
+              <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+                <option value="">all</option>
+                <option value="active">active</option>
+                <option value="disabled">disabled</option>
+              </select>
+            </label>
+            <button type="button" class="secondary small" onClick={first.reload}>
+              Refresh
+            </button>
+          </div>
+        </div>
+        <LoadError error={first.error} />
+        <div class="table-wrap">
+          <table data-testid="consumers-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Consumer id</th>
+                <th scope="col">Status</th>
+                <th scope="col">Plan</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {consumers.map((c) => {
+                const panel = open?.id === c.id ? open.panel : undefined;
+                const toggle = (p: Panel) => setOpen(panel === p ? undefined : { id: c.id, panel: p });
+                return (
+                  <Fragment key={c.id}>
+                    <tr data-consumer={c.name}>
+                      <td>
+                        {c.name}
+                        {c.id === identity.consumerId && <span class="badge badge-own">you</span>}
+                      </td>
+                      <td>
+                        <code>{c.id}</code>
+                      </td>
+                      <td>
+                        <StatusBadge status={c.status} />
+                      </td>
+                      <td>{c.plan ?? <span class="muted">default ({plans.data?.default_plan ?? '…'})</span>}</td>
+                      <td>{formatTime(c.created_at)}</td>
+                      <td class="row-actions">
+                        <button type="button" class="small" aria-expanded={panel === 'code'} onClick={() => toggle('code')}>
+                          Enrollment code
+                        </button>
+                        <button type="button" class="secondary small" aria-expanded={panel === 'keys'} onClick={() => toggle('keys')}>
+                          Keys
+                        </button>
+                        <button type="button" class={c.status === 'active' ? 'danger small' : 'secondary small'} aria-expanded={panel === 'status'} onClick={() => toggle('status')}>
+                          {c.status === 'active' ? 'Disable' : 'Enable'}
+                        </button>
+                      </td>
+                    </tr>
+                    {panel !== undefined && (
+                      <tr class="row-panel">
+                        <td colSpan={6}>
+                          {panel === 'code' && <EnrollmentCodeForm api={api} consumer={c} origin={settings.publicOrigin} />}
+                          {panel === 'keys' && <ConsumerKeys api={api} consumer={c} />}
+                          {panel === 'status' && <StatusForm api={api} consumer={c} done={() => (setOpen(undefined), first.reload())} cancel={() => setOpen(undefined)} />}
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+        {consumers.length === 0 && first.data !== undefined && <p class="muted">No consumers yet: create one above.</p>}
+        {cursor !== null && (
+          <button type="button" class="secondary" onClick={more}>
+            Load more
+          </button>
+        )}
+        <LoadError error={moreError} />
+      </section>
+    </div>
+  );
+}
+
+function CreateConsumerForm({ api, plans, created }: { api: PortalApi; plans: PlansAnswer | undefined; created: () => void }) {
+  const [name, setName] = useState('');
+  const [plan, setPlan] = useState('');
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [done, setDone] = useState<ConsumerView | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    setDone(undefined);
+    try {
+      const consumer = await api.call<ConsumerView>('POST', '/admin/v1/consumers', { json: { name: name.trim(), ...(plan !== '' ? { plan } : {}) } });
+      setDone(consumer);
+      setName('');
+      created();
+    } catch (error) {
+      setErrors(formErrors(error, { fields: ['name', 'plan'] }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="card" aria-labelledby="create-consumer-heading">
+      <h2 id="create-consumer-heading">Create a consumer</h2>
+      <form class="row-form" onSubmit={submit} noValidate data-testid="create-consumer-form">
+        <Field label="Name" name="name" error={errors.fields.name}>
+          {(a) => <input {...a} type="text" value={name} maxLength={200} placeholder="e.g. Acme Corp" onInput={(e) => setName(e.currentTarget.value)} />}
+        </Field>
+        <Field label="Plan" name="plan" error={errors.fields.plan}>
+          {(a) => (
+            <select {...a} value={plan} onChange={(e) => setPlan(e.currentTarget.value)}>
+              <option value="">default ({plans?.default_plan ?? '…'})</option>
+              {(plans?.plans ?? []).map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                  {p.unlimited ? ' (unlimited)' : ''}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <div class="form-actions">
+          <button type="submit" disabled={busy}>
+            {busy ? 'Creating…' : 'Create consumer'}
+          </button>
+          <FormError message={errors.form} />
+        </div>
+      </form>
+      {done !== undefined && (
+        <Notice kind="ok">
+          Created <strong>{done.name}</strong> (<code>{done.id}</code>). Give them an enrollment code from the list below.
+        </Notice>
+      )}
+    </section>
+  );
+}
+
+interface CodeAnswer {
+  code: string;
+  id: string;
+  expires_at: string;
+  scopes: string[];
+}
+
+function EnrollmentCodeForm({ api, consumer, origin }: { api: PortalApi; consumer: ConsumerView; origin: string }) {
+  const [ttl, setTtl] = useState(86_400);
+  const [answer, setAnswer] = useState<CodeAnswer | undefined>(undefined);
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      setAnswer(await api.call<CodeAnswer>('POST', `/admin/v1/consumers/${consumer.id}/enrollment-codes`, { json: { ttl_seconds: ttl } }));
+    } catch (error) {
+      setErrors(formErrors(error, { fields: ['ttl_seconds'] }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (answer !== undefined) {
+    return (
+      <div class="code-result" data-testid="enrollment-code">
+        <p>
+          One-time enrollment code for <strong>{consumer.name}</strong>, valid until {formatTime(answer.expires_at)}. It is shown only now (the
+          server keeps its hash). Hand it over on a channel you trust.
+        </p>
+        <CopyBlock label="Enrollment code" text={answer.code} />
+        <p>Or send the portal link with the code filled in (the part after # never reaches a server):</p>
+        <CopyBlock label="Enrollment link" text={`${origin}/portal/#/enroll?code=${answer.code}`} />
+        <p>Or, on their machine: </p>
+        <CopyBlock label="CLI enrollment" text={`signet enroll --server ${origin} --code ${answer.code}`} />
+      </div>
+    );
+  }
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={`Enrollment code for ${consumer.name}`}>
+      <Field label="Code valid for" name="ttl_seconds" error={errors.fields.ttl_seconds}>
+        {(a) => (
+          <select {...a} value={String(ttl)} onChange={(e) => setTtl(Number(e.currentTarget.value))}>
+            {CODE_TTLS.map(([text, seconds]) => (
+              <option key={seconds} value={String(seconds)}>
+                {text}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div class="form-actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Creating…' : 'Create enrollment code'}
+        </button>
+        <FormError message={errors.form} />
+      </div>
+    </form>
+  );
+}
+
+function StatusForm({ api, consumer, done, cancel }: { api: PortalApi; consumer: ConsumerView; done: () => void; cancel: () => void }) {
+  const [error, setError] = useState<string | undefined>(undefined);
+  const disabling = consumer.status === 'active';
+  async function submit(event: Event) {
+    event.preventDefault();
+    try {
+      await api.call('POST', `/admin/v1/consumers/${consumer.id}/${disabling ? 'disable' : 'enable'}`);
+      done();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? `${caught.detail} (${caught.code})` : String(caught));
+    }
+  }
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={`${disabling ? 'Disable' : 'Enable'} ${consumer.name}`}>
+      <p>
+        {disabling
+          ? `Disable ${consumer.name}? Every one of its keys is refused from the next request (403 consumer_disabled) until you enable it again.`
+          : `Enable ${consumer.name}? Its active keys work again from the next request.`}
+      </p>
+      <div class="form-actions">
+        <button type="submit" class={disabling ? 'danger' : undefined}>
+          {disabling ? 'Disable consumer' : 'Enable consumer'}
+        </button>
+        <button type="button" class="secondary" onClick={cancel}>
+          Cancel
+        </button>
+        <FormError message={error} />
+      </div>
+    </form>
+  );
+}
+
+function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: ConsumerView }) {
+  const keys = useLoad(() => api.call<{ items: KeyView[] }>('GET', `/admin/v1/consumers/${consumer.id}/keys`), [api, consumer.id]);
+  const [error, setError] = useState<string | undefined>(undefined);
+  async function revoke(kid: string) {
+    setError(undefined);
+    try {
+      await api.call('POST', `/admin/v1/keys/${kid}/revoke`, { json: {} });
+      keys.reload();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? `${kid}: ${caught.detail} (${caught.code})` : String(caught));
+    }
+  }
+  return (
+    <div>
+      <LoadError error={keys.error} />
+      {keys.data !== undefined && keys.data.items.length === 0 && <p class="muted">No keys yet: {consumer.name} has not enrolled.</p>}
+      {keys.data !== undefined && keys.data.items.length > 0 && (
+        <table class="compact">
+          <thead>
+            <tr>
+              <th scope="col">Label</th>
+              <th scope="col">Key id</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data.items.map((k) => (
+              <tr key={k.id}>
+                <td>{k.label ?? <span class="muted">no label</span>}</td>
+                <td>
+                  <code>{k.id}</code>
+                </td>
+                <td>
+                  <StatusBadge status={k.status} />
+                </td>
+                <td>{formatTime(k.last_used_at)}</td>
+                <td>
+                  {k.status !== 'revoked' && (
+                    <button type="button" class="danger small" onClick={() => revoke(k.id)} aria-label={`Revoke ${k.id}`}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <FormError message={error} />
+    </div>
+  );
+}

@@ -1,0 +1,320 @@
+import { useState } from 'preact/hooks';
+import { ApiError } from '../api.js';
+import { formatTime } from '../format.js';
+import { newKeyPair } from '../new-key.js';
+import type { ViewProps } from '../session.js';
+import { publicKeyToJwk } from '../../protocol/public-key.js';
+import { Field, FormError, formErrors, LoadError, noErrors, useLoad, type FormErrors } from '../ui.js';
+
+export interface KeyView {
+  id: string;
+  type: string;
+  status: 'active' | 'revoked' | 'expired' | 'not_yet_valid';
+  label: string | null;
+  scopes: string[];
+  not_before: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
+const OVERLAPS: Array<[string, number]> = [
+  ['1 hour', 3600],
+  ['24 hours', 86_400],
+  ['7 days', 7 * 86_400],
+  ['at once (the old key stops working now)', 0],
+];
+
+const EXPIRIES: Array<[string, number | undefined]> = [
+  ['never', undefined],
+  ['in 30 days', 30],
+  ['in 90 days', 90],
+  ['in 1 year', 365],
+];
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge status-${status}`}>{status.replace(/_/g, ' ')}</span>;
+}
+
+/** Your consumer's keys: list, add, rotate, revoke. Every new key is made in this browser. */
+export function KeysView(props: ViewProps) {
+  const { api, identity } = props;
+  const keys = useLoad(() => api.call<{ items: KeyView[] }>('GET', '/v1/keys'), [api]);
+  const [open, setOpen] = useState<{ kid: string; action: 'rotate' | 'revoke' } | undefined>(undefined);
+
+  return (
+    <div class="stack">
+      <section class="card" aria-labelledby="keys-heading">
+        <div class="card-head">
+          <h1 id="keys-heading">Your keys</h1>
+          <button type="button" class="secondary small" onClick={keys.reload}>
+            Refresh
+          </button>
+        </div>
+        <p class="muted">
+          Consumer <strong>{identity.consumerName}</strong> (<code>{identity.consumerId}</code>). Times are UTC.
+        </p>
+        <LoadError error={keys.error} />
+        {keys.data !== undefined && (
+          <div class="table-wrap">
+            <table data-testid="keys-table">
+              <thead>
+                <tr>
+                  <th scope="col">Label</th>
+                  <th scope="col">Key id</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.data.items.map((key) => (
+                  <KeyRow key={key.id} item={key} props={props} open={open?.kid === key.id ? open.action : undefined} setOpen={setOpen} reload={keys.reload} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <AddKeyForm {...props} reload={keys.reload} />
+    </div>
+  );
+}
+
+function KeyRow({
+  item,
+  props,
+  open,
+  setOpen,
+  reload,
+}: {
+  item: KeyView;
+  props: ViewProps;
+  open: 'rotate' | 'revoke' | undefined;
+  setOpen: (value: { kid: string; action: 'rotate' | 'revoke' } | undefined) => void;
+  reload: () => void;
+}) {
+  const own = item.id === props.identity.kid;
+  const usable = item.status === 'active' || item.status === 'not_yet_valid';
+  return (
+    <>
+      <tr data-kid={item.id} class={own ? 'own' : undefined}>
+        <td>
+          {item.label ?? <span class="muted">no label</span>}
+          {item.type !== 'ed25519' && <span class="badge">{item.type}</span>}
+        </td>
+        <td>
+          <code>{item.id}</code>
+          {own && <span class="badge badge-own">this browser</span>}
+        </td>
+        <td>
+          <StatusBadge status={item.status} />
+        </td>
+        <td>{formatTime(item.created_at)}</td>
+        <td>{item.last_used_at === null ? <span class="muted">never</span> : formatTime(item.last_used_at)}</td>
+        <td>{item.revoked_at !== null ? `revoked ${formatTime(item.revoked_at)}` : item.expires_at === null ? <span class="muted">never</span> : formatTime(item.expires_at)}</td>
+        <td class="row-actions">
+          {usable && item.type === 'ed25519' && (
+            <button type="button" class="secondary small" aria-expanded={open === 'rotate'} onClick={() => setOpen(open === 'rotate' ? undefined : { kid: item.id, action: 'rotate' })}>
+              Rotate
+            </button>
+          )}
+          {item.status !== 'revoked' && (
+            <button type="button" class="danger small" aria-expanded={open === 'revoke'} onClick={() => setOpen(open === 'revoke' ? undefined : { kid: item.id, action: 'revoke' })}>
+              Revoke
+            </button>
+          )}
+        </td>
+      </tr>
+      {open !== undefined && (
+        <tr class="row-panel">
+          <td colSpan={7}>
+            {open === 'rotate' ? (
+              <RotateForm item={item} own={own} props={props} done={() => (setOpen(undefined), reload())} cancel={() => setOpen(undefined)} />
+            ) : (
+              <RevokeForm item={item} own={own} props={props} done={() => (setOpen(undefined), reload())} cancel={() => setOpen(undefined)} />
+            )}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+interface PanelProps {
+  item: KeyView;
+  own: boolean;
+  props: ViewProps;
+  done: () => void;
+  cancel: () => void;
+}
+
+function RotateForm({ item, own, props, done, cancel }: PanelProps) {
+  const [overlap, setOverlap] = useState(86_400);
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      const key = await newKeyPair();
+      const answer = await props.api.call<{ key: KeyView; previous: KeyView }>('POST', `/v1/keys/${item.id}/rotate`, {
+        json: { public_key: publicKeyToJwk(key.signing.publicKey), overlap_seconds: overlap },
+        proof: key.signing,
+      });
+      // The portal's own key was rotated: sign with the new one from now on (the old one may stop at once).
+      if (own) await props.replaceOwnKey(answer.key.id, key.signing);
+      props.offerDownload({ kid: answer.key.id, pem: key.pem, reason: 'rotated' });
+      done();
+    } catch (error) {
+      setErrors(formErrors(error, { fields: ['overlap_seconds'] }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={`Rotate ${item.id}`}>
+      <p>
+        A new key pair is made in this browser and uploaded with a proof that it holds the private key; <code>{item.id}</code> keeps working for
+        the overlap you choose, then expires.{own ? ' This browser switches to the new key.' : ''}
+      </p>
+      <Field label="Old key keeps working" name="overlap_seconds" error={errors.fields.overlap_seconds}>
+        {(a) => (
+          <select {...a} value={String(overlap)} onChange={(e) => setOverlap(Number(e.currentTarget.value))}>
+            {OVERLAPS.map(([text, seconds]) => (
+              <option key={seconds} value={String(seconds)}>
+                {text}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div class="form-actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Rotating…' : 'Rotate key'}
+        </button>
+        <button type="button" class="secondary" onClick={cancel}>
+          Cancel
+        </button>
+        <FormError message={errors.form} />
+      </div>
+    </form>
+  );
+}
+
+function RevokeForm({ item, own, props, done, cancel }: PanelProps) {
+  const [lastKey, setLastKey] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await props.api.call('POST', `/v1/keys/${item.id}/revoke`, { json: lastKey ? { force: true } : {} });
+      if (own) {
+        await props.lostOwnKey(`You revoked ${item.id}, the key this browser signed with; this browser has forgotten it.`);
+        return;
+      }
+      done();
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.status === 409 && caught.problem.last_active_key === true) {
+        setLastKey(true);
+        setError(`${caught.detail} Revoking it anyway locks this consumer out until an admin issues a new enrollment code.`);
+      } else {
+        setError(caught instanceof ApiError ? `${caught.detail} (${caught.code})` : String(caught));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={`Revoke ${item.id}`}>
+      <p>
+        Revoke <code>{item.id}</code>
+        {item.label !== null ? ` (${item.label})` : ''}? Every program signing with it is refused from the next request. This cannot be undone.
+        {own ? ' It is the key this browser signs with: the portal will forget it.' : ''}
+      </p>
+      <div class="form-actions">
+        <button type="submit" class="danger" disabled={busy}>
+          {busy ? 'Revoking…' : lastKey ? 'Revoke my last key anyway' : 'Revoke key'}
+        </button>
+        <button type="button" class="secondary" onClick={cancel}>
+          Cancel
+        </button>
+        <FormError message={error} />
+      </div>
+    </form>
+  );
+}
+
+function AddKeyForm(props: ViewProps & { reload: () => void }) {
+  const [label, setLabel] = useState('');
+  const [expiry, setExpiry] = useState<string>('never');
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      const days = EXPIRIES.find(([text]) => text === expiry)?.[1];
+      const key = await newKeyPair();
+      const created = await props.api.call<KeyView>('POST', '/v1/keys', {
+        json: {
+          public_key: publicKeyToJwk(key.signing.publicKey),
+          ...(label.trim() !== '' ? { label: label.trim() } : {}),
+          ...(days !== undefined ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
+        },
+        proof: key.signing,
+      });
+      props.offerDownload({ kid: created.id, pem: key.pem, reason: 'added' });
+      setLabel('');
+      props.reload();
+    } catch (error) {
+      setErrors(formErrors(error, { fields: ['label', 'expires_at'] }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="card" aria-labelledby="add-key-heading">
+      <h2 id="add-key-heading">Add a key</h2>
+      <p class="muted">For another machine or program. The key pair is made here; you download the private key once.</p>
+      <form class="row-form" onSubmit={submit} data-testid="add-key-form">
+        <Field label="Label" name="label" error={errors.fields.label}>
+          {(a) => <input {...a} type="text" value={label} maxLength={100} placeholder="e.g. ci-server" onInput={(e) => setLabel(e.currentTarget.value)} />}
+        </Field>
+        <Field label="Expires" name="expires_at" error={errors.fields.expires_at}>
+          {(a) => (
+            <select {...a} value={expiry} onChange={(e) => setExpiry(e.currentTarget.value)}>
+              {EXPIRIES.map(([text]) => (
+                <option key={text} value={text}>
+                  {text}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <div class="form-actions">
+          <button type="submit" disabled={busy}>
+            {busy ? 'Adding…' : 'Add key'}
+          </button>
+          <FormError message={errors.form} />
+        </div>
+      </form>
+    </section>
+  );
+}

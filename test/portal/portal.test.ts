@@ -1,0 +1,364 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildPortal } from '../../scripts/build-portal.js';
+import { exportPrivateKey, importPrivateKey } from '../../src/client/keys.js';
+import { loadPrivateKeyFile } from '../../src/client/key-file.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { secretMarkers, type SecretKey } from './secret-markers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.log(`skipping the portal browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const PYTHON = '/usr/bin/python3';
+// Asynchronous: the server under test runs in this process, so a synchronous child would starve it.
+const run = promisify(execFile);
+
+/** Screenshots of the main screens, for people (gitignored; docs/portal.md describes them). */
+const SHOTS = join(__dirname, '../../test-output/portal');
+
+interface Captured {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * One story in one browser: an admin (their own browser context) creates a consumer and an
+ * enrollment code; a developer (another context, as on another machine) enrolls, calls, sees
+ * usage, rotates and revokes; every request either page sends is captured and searched for
+ * private-key material at the end.
+ */
+describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
+  let h: Harness;
+  let browser: Browser;
+  let admin: Page;
+  let dev: Page;
+  let downloads: string;
+  let adminKeyFile: string;
+  const secrets: SecretKey[] = [];
+  const captured: Promise<Captured>[] = [];
+  const problems: string[] = [];
+  let code = '';
+  let enrolledKid = '';
+  let rotatedKid = '';
+  /** The server's ManualClock follows the real time, this far behind. */
+  let serverBehindMs = 0;
+  let tick: ReturnType<typeof setInterval> | undefined;
+
+  async function newContext(): Promise<BrowserContext> {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    context.on('request', (request) => {
+      captured.push(
+        request
+          .allHeaders()
+          // A request still in flight when the browser closes: what the page set is in headers().
+          .catch(() => request.headers())
+          .then((headers) => ({ url: request.url(), method: request.method(), headers, body: request.postDataBuffer() ?? Buffer.alloc(0) })),
+      );
+    });
+    return context;
+  }
+
+  function watch(page: Page): Page {
+    // Fail a step well inside the test's own timeout, with the locator that was not found.
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      // A refused call (401, 409, ...) is logged by Chromium as a failed resource; that is expected here.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+    });
+    return page;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  /** Saves the download the link starts, and remembers its key as a secret that must never be sent. */
+  async function download(page: Page): Promise<{ path: string; name: string }> {
+    const [event] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-panel').getByRole('link', { name: /^Download / }).click()]);
+    const name = event.suggestedFilename();
+    const path = join(downloads, name);
+    await event.saveAs(path);
+    const pem = readFileSync(path, 'utf8');
+    const pair = await importPrivateKey(pem, { extractable: true });
+    const jwk = JSON.parse(await exportPrivateKey(pair, 'jwk')) as { d: string; x: string };
+    secrets.push({ name, seed: Buffer.from(jwk.d, 'base64url'), pkcs8: pemBody(pem), x: jwk.x });
+    return { path, name };
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    downloads = mkdtempSync(join(tmpdir(), 'signet-portal-downloads-'));
+    const portalDir = mkdtempSync(join(tmpdir(), 'signet-portal-'));
+    await buildPortal(portalDir);
+    // The public origin is the socket's, so the page, the snippets and the CLI all sign for what they call.
+    h = await startHarness({ portalDir }, { socketOrigin: true });
+    // The server's clock runs five minutes behind the browser's at first: the portal must learn the offset.
+    serverBehindMs = 5 * 60_000;
+    tick = setInterval(() => h.clock.set(Date.now() - serverBehindMs), 20);
+    h.clock.set(Date.now() - serverBehindMs);
+    const provider = await h.addAdmin('provider');
+    adminKeyFile = join(downloads, `signet-${provider.kid}.pem`);
+    const adminPem = await exportPrivateKey(provider.pair, 'pem');
+    writeFileSync(adminKeyFile, adminPem, { mode: 0o600 });
+    const adminJwk = JSON.parse(await exportPrivateKey(provider.pair, 'jwk')) as { d: string; x: string };
+    secrets.push({ name: 'admin key file', seed: Buffer.from(adminJwk.d, 'base64url'), pkcs8: pemBody(adminPem), x: adminJwk.x });
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+    admin = watch(await (await newContext()).newPage());
+    dev = watch(await (await newContext()).newPage());
+  });
+
+  // A failed step leaves both pages on disk, to see what the user would have seen.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    const name = context.task.name.replace(/[^a-z]+/gi, '-').slice(0, 40);
+    await shot(admin, `failed-${name}-admin`).catch(() => undefined);
+    await shot(dev, `failed-${name}-developer`).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    clearInterval(tick);
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('lets an admin sign in with a key file that stays in the page, create a consumer and an enrollment code', async () => {
+    await admin.goto(`${h.baseUrl}/portal/`);
+    const form = admin.getByTestId('keyfile-form');
+    await form.getByLabel('Private key file').setInputFiles(adminKeyFile);
+    // The key id is read from the file name signet-<kid>.pem.
+    await expect.poll(() => form.getByLabel('Key id').inputValue()).toMatch(/^key_/);
+    await form.getByRole('button', { name: 'Use this key' }).click();
+    await admin.getByRole('navigation', { name: 'Portal sections' }).getByRole('link', { name: 'Consumers' }).waitFor();
+    expect(await admin.getByTestId('whoami').textContent()).toContain('provider');
+
+    const create = admin.getByTestId('create-consumer-form');
+    // An empty name: the server's field error is shown under the name field.
+    await create.getByRole('button', { name: 'Create consumer' }).click();
+    await create.locator('[data-field="name"]').waitFor();
+    await create.getByLabel('Name').fill('Acme Corp');
+    await create.getByLabel('Plan').selectOption('standard');
+    await create.getByRole('button', { name: 'Create consumer' }).click();
+    const row = admin.locator('tr[data-consumer="Acme Corp"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('standard');
+    await expect.poll(() => create.locator('[data-field="name"]').count()).toBe(0);
+    await shot(admin, 'admin-consumers');
+
+    await row.getByRole('button', { name: 'Enrollment code' }).click();
+    await admin.getByRole('button', { name: 'Create enrollment code' }).click();
+    const result = admin.getByTestId('enrollment-code');
+    code = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
+    expect(code).toMatch(/^signet_enroll_[A-Za-z0-9]{32}$/);
+    expect(await result.getByLabel('Enrollment link', { exact: true }).textContent()).toBe(`${h.origin}/portal/#/enroll?code=${code}`);
+    await shot(admin, 'admin-enrollment-code');
+  });
+
+  it('enrolls a developer with the code: the key pair is made in the browser, the private key downloads once and the CLI loads it', async () => {
+    await dev.goto(`${h.baseUrl}/portal/#/enroll?code=${code}`);
+    const form = dev.getByTestId('enroll-form');
+    expect(await form.getByLabel('Enrollment code', { exact: true }).inputValue()).toBe(code);
+
+    // A wrong code is refused, and the refusal is shown under the code field; the real code still works after.
+    await form.getByLabel('Enrollment code', { exact: true }).fill('signet_enroll_00000000000000000000000000000000');
+    await form.getByRole('button', { name: /enroll/ }).click();
+    const codeError = form.locator('[data-field="code"]');
+    await codeError.waitFor();
+    expect(await codeError.textContent()).toMatch(/enrollment code/i);
+
+    await form.getByLabel('Enrollment code', { exact: true }).fill(code);
+    await form.getByLabel('Key label').fill('laptop');
+    await form.getByLabel('Key label').press('Enter'); // keyboard submit
+    const panel = dev.getByTestId('download-panel');
+    await panel.waitFor();
+    await dev.getByTestId('keys-table').waitFor();
+    enrolledKid = (await dev.locator('tr.own').getAttribute('data-kid'))!;
+    expect(enrolledKid).toMatch(/^key_/);
+    expect(await dev.getByTestId('whoami').textContent()).toContain('Acme Corp');
+    const row = dev.locator(`tr[data-kid="${enrolledKid}"]`);
+    expect(await row.textContent()).toMatch(/laptop.*this browser.*active/);
+    await shot(dev, 'enrolled');
+
+    const saved = await download(dev);
+    expect(saved.name).toBe(`signet-${enrolledKid}.pem`);
+    expect(readFileSync(saved.path, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    chmodSync(saved.path, 0o600);
+    const pair = await loadPrivateKeyFile(saved.path);
+    const answer = await h.send({ method: 'GET', path: '/v1/whoami', pair, kid: enrolledKid });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ key_id: enrolledKid, consumer_name: 'Acme Corp' });
+    await panel.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => panel.count()).toBe(0);
+
+    // What the browser keeps is non-extractable: it signs, but its bytes cannot be read back.
+    const kept = await dev.evaluate(
+      () =>
+        new Promise<{ kid: string; extractable: boolean; exportRefused: boolean }>((resolve, reject) => {
+          const open = indexedDB.open('signet-portal');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('identity').objectStore('identity').get('current');
+            get.onsuccess = async () => {
+              const key = get.result.privateKey as CryptoKey;
+              const exportRefused = await crypto.subtle.exportKey('pkcs8', key).then(
+                () => false,
+                () => true,
+              );
+              resolve({ kid: get.result.kid, extractable: key.extractable, exportRefused });
+            };
+          };
+        }),
+    );
+    expect(kept).toEqual({ kid: enrolledKid, extractable: false, exportRefused: true });
+  });
+
+  it('makes a signed call from the page and shows it in the usage chart, with the plan limits', async () => {
+    await dev.getByRole('link', { name: 'Usage' }).click();
+    const total = dev.getByTestId('total-requests');
+    await total.waitFor();
+    const before = Number((await total.textContent())!.replace(/,/g, ''));
+    await dev.getByTestId('try-request').click();
+    expect(await dev.getByTestId('try-result').textContent()).toContain(`200 OK: signed as ${enrolledKid} of Acme Corp`);
+    // The try and the reload of the chart are themselves signed calls: the total grows by at least the try.
+    await expect.poll(async () => Number((await total.textContent())!.replace(/,/g, ''))).toBeGreaterThan(before);
+    expect(await dev.locator('svg rect[data-class="2xx"]').count()).toBeGreaterThan(0);
+    const limits = dev.getByTestId('limits');
+    expect(await limits.textContent()).toContain('standard');
+    expect(await limits.locator('tr[data-window="per_second"]').textContent()).toContain('5 per 1s');
+    expect(await limits.locator('tr[data-window="per_day"]').textContent()).toContain('5,000 per 1d');
+    await shot(dev, 'usage');
+  });
+
+  it('offers snippets filled in with the key id, and the Python one runs as written', async () => {
+    // The server's clock is put right; the page, which learnt the old offset, must correct itself again.
+    serverBehindMs = 0;
+    await dev.getByRole('link', { name: 'Code snippets' }).click();
+    const curl = (await dev.getByLabel('curl snippet', { exact: true }).textContent())!;
+    const node = (await dev.getByLabel('Node.js snippet', { exact: true }).textContent())!;
+    const python = (await dev.getByLabel('Python snippet', { exact: true }).textContent())!;
+    for (const text of [curl, node, python]) {
+      expect(text).toContain(enrolledKid);
+      expect(text).toContain(`signet-${enrolledKid}.pem`);
+      expect(text).toContain(h.origin);
+    }
+    expect(curl).toContain(`signet sign GET ${h.origin}/v1/whoami --profile Acme-Corp`);
+    await shot(dev, 'snippets');
+
+    let hasPyJwt = false;
+    try {
+      await run(PYTHON, ['-c', 'import jwt, cryptography']);
+      hasPyJwt = true;
+    } catch {
+      console.log('skipping the run of the Python snippet: no PyJWT for /usr/bin/python3 (apt-get install python3-jwt)');
+    }
+    if (hasPyJwt) {
+      writeFileSync(join(downloads, 'snippet.py'), python);
+      const { stdout: output } = await run(PYTHON, ['snippet.py'], { cwd: downloads, encoding: 'utf8', timeout: 20_000 });
+      expect(output).toContain(`200 {'consumer_id'`);
+      expect(output).toContain(`'key_id': '${enrolledKid}'`);
+      expect(output).toContain(`'body': '{"hello": "world"}'`);
+    }
+  });
+
+  it('rotates the browser key: the page signs with the new key, which downloads once and survives a reload', async () => {
+    await dev.getByRole('link', { name: 'Keys' }).click();
+    const row = dev.locator(`tr[data-kid="${enrolledKid}"]`);
+    await row.getByRole('button', { name: 'Rotate' }).click();
+    const form = dev.getByRole('form', { name: `Rotate ${enrolledKid}` });
+    await form.getByLabel('Old key keeps working').selectOption({ label: '1 hour' });
+    await form.getByRole('button', { name: 'Rotate key' }).click();
+    const panel = dev.getByTestId('download-panel');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain('Key rotated');
+    await expect.poll(async () => dev.locator('tr.own').getAttribute('data-kid')).not.toBe(enrolledKid);
+    rotatedKid = (await dev.locator('tr.own').getAttribute('data-kid'))!;
+    const saved = await download(dev);
+    expect(saved.name).toBe(`signet-${rotatedKid}.pem`);
+    expect(await dev.getByTestId('whoami').textContent()).toContain(rotatedKid);
+    // The old key keeps working for the overlap: it now has an expiry.
+    expect(await dev.locator(`tr[data-kid="${enrolledKid}"]`).textContent()).toMatch(/active.*UTC.*UTC.*UTC/);
+
+    await dev.reload();
+    await dev.getByTestId('keys-table').waitFor();
+    expect(await dev.getByTestId('whoami').textContent()).toContain(rotatedKid);
+  });
+
+  it('revokes the old key: it is refused from the next request on', async () => {
+    const row = dev.locator(`tr[data-kid="${enrolledKid}"]`);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await dev.getByRole('form', { name: `Revoke ${enrolledKid}` }).getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(async () => row.textContent()).toContain('revoked');
+    await shot(dev, 'keys');
+
+    const pair = await loadPrivateKeyFile(join(downloads, `signet-${enrolledKid}.pem`));
+    const answer = await h.send({ method: 'GET', path: '/v1/whoami', pair, kid: enrolledKid });
+    expect(answer.status).toBe(401);
+    expect((await answer.json()).code).toBe('key_revoked');
+  });
+
+  it('shows the admin everyone’s usage and the audit log of all this, and disables the consumer', async () => {
+    await admin.getByRole('link', { name: 'All usage' }).click();
+    const groups = admin.getByTestId('usage-groups');
+    await groups.waitFor();
+    expect(await groups.textContent()).toContain('Acme Corp');
+    expect(await admin.locator('svg rect[data-class="2xx"]').count()).toBeGreaterThan(0);
+    await shot(admin, 'admin-usage');
+
+    await admin.getByRole('link', { name: 'Audit log' }).click();
+    const audit = admin.getByTestId('audit-table');
+    await audit.locator('tr[data-action="key.revoke"]').waitFor();
+    for (const action of ['consumer.create', 'enrollment_code.create', 'key.enroll', 'key.rotate', 'key.revoke']) {
+      expect(await audit.locator(`tr[data-action="${action}"]`).count(), action).toBeGreaterThan(0);
+    }
+    await shot(admin, 'admin-audit');
+
+    await admin.getByRole('link', { name: 'Consumers' }).click();
+    const row = admin.locator('tr[data-consumer="Acme Corp"]');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await admin.getByRole('button', { name: 'Disable consumer' }).click();
+    await expect.poll(async () => row.textContent()).toContain('disabled');
+
+    await dev.getByRole('link', { name: 'Usage' }).click();
+    await dev.getByTestId('try-request').click();
+    await expect.poll(async () => dev.getByTestId('try-result').textContent()).toContain('403 consumer_disabled');
+  });
+
+  it('never sends a private key: no request either page made carries one, in any encoding', async () => {
+    const requests = await Promise.all(captured);
+    expect(requests.length).toBeGreaterThan(20);
+    // Every key in play: the admin's file, the enrolled key, the rotated key.
+    expect(secrets.map((s) => s.name)).toEqual(['admin key file', `signet-${enrolledKid}.pem`, `signet-${rotatedKid}.pem`]);
+    // The search can find what it looks for: the enrolled public key is in the enroll request's body.
+    const enroll = requests.find((r) => r.method === 'POST' && r.url.endsWith('/v1/enroll') && r.body.includes(secrets[1]!.x));
+    expect(enroll, 'the enrollment request carrying the public key').toBeDefined();
+    for (const secret of secrets) {
+      const markers = secretMarkers(secret);
+      for (const request of requests) {
+        const text = [request.url, ...Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`), request.body.toString('latin1')].join('\n');
+        for (const marker of markers.text) expect(text.includes(marker), `${secret.name} in ${request.method} ${request.url}`).toBe(false);
+        for (const bytes of markers.bytes) expect(request.body.includes(bytes), `${secret.name} bytes in ${request.method} ${request.url}`).toBe(false);
+      }
+    }
+    // No cookies either way: every call stands on its own signature.
+    expect(requests.filter((r) => 'cookie' in r.headers)).toEqual([]);
+  });
+
+  it('ran without script errors or Content-Security-Policy violations', () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+function pemBody(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, ''), 'base64');
+}
