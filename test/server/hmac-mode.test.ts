@@ -3,6 +3,7 @@ import { createSignedFetch } from '../../src/client/signed-fetch.js';
 import { signRequest } from '../../src/client/sign.js';
 import { generateKeyPair } from '../../src/client/keys.js';
 import { parseHmacSecret } from '../../src/protocol/hmac-secret.js';
+import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
 import { signRequest as signWithKey } from '../../src/protocol/sign.js';
 import { parseToken } from '../../src/protocol/token.js';
 import { checkSignature } from '../../src/server/verifier.js';
@@ -19,12 +20,13 @@ function tamper(token: string): string {
 
 describe('HMAC mode over HTTP', () => {
   let h: Harness;
-  let admin: Admin;
+  let admin: Admin & { consumerId: string };
   let client: { consumerId: string; kid: string; secret: string };
 
   beforeAll(async () => {
     h = await startHarness();
-    admin = await h.addAdmin();
+    const created = await h.addAdmin();
+    admin = { pair: created.pair, kid: created.kid, consumerId: created.record.consumer.id };
     client = await hmacConsumer(h, admin, 'legacy-device', { label: 'device 7', scopes: ['keys'] });
   });
   afterAll(async () => h.close());
@@ -168,6 +170,35 @@ describe('HMAC mode over HTTP', () => {
     const edOnly = await h.addConsumer('self-ed', { scopes: ['keys'] });
     const refused = await h.send({ method: 'POST', path: '/v1/keys/hmac', json: {}, pair: edOnly.pair, kid: edOnly.kid });
     expect(refused.status).toBe(409);
+  });
+
+  it('lets an HMAC client move to Ed25519 by rotating its HMAC key to an uploaded Ed25519 key', async () => {
+    const mover = await hmacConsumer(h, admin, 'mover', { scopes: ['keys'] });
+    const next = await generateKeyPair();
+    const json = { public_key: publicKeyToJwk(next.publicKey), overlap_seconds: 60 };
+    const body = JSON.stringify(json);
+    const url = `${h.origin}/v1/keys/${mover.kid}/rotate`;
+    const auth = await signRequest({ method: 'POST', url, body, key: mover.secret, kid: mover.kid, now: h.clock.now() });
+    const proof = await signRequest({ method: 'POST', url, body, key: next, kid: await jwkThumbprint(next.publicKey), now: h.clock.now() });
+    const response = await fetch(`${h.baseUrl}/v1/keys/${mover.kid}/rotate`, {
+      method: 'POST',
+      headers: { Authorization: auth.authorization, 'Signet-Proof': proof.token, 'Content-Type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(201);
+    const rotated = await response.json();
+    expect(rotated.key).toMatchObject({ type: 'ed25519', scopes: ['keys'] });
+    expect(rotated.previous).toMatchObject({ id: mover.kid, type: 'hmac', expires_at: new Date(h.clock.now() + 60_000).toISOString() });
+    // The consumer allows both modes, so both keys work during the overlap.
+    expect((await sendWith(h, { method: 'GET', path: '/v1/whoami', key: next, kid: rotated.key.id })).status).toBe(200);
+    expect((await sendWith(h, { method: 'GET', path: '/v1/whoami', key: mover.secret, kid: mover.kid })).status).toBe(200);
+  });
+
+  it("refuses to remove the admin's own signing mode from the admin's own consumer", async () => {
+    const response = await h.send({ method: 'PATCH', path: `/admin/v1/consumers/${admin.consumerId}`, json: { allowed_modes: ['hmac'] }, pair: admin.pair, kid: admin.kid });
+    expect(response.status).toBe(409);
+    expect((await response.json()).detail).toContain('lock you out');
+    expect((await h.send({ method: 'GET', path: '/v1/whoami', pair: admin.pair, kid: admin.kid })).status).toBe(200);
   });
 
   it("shows the admin every HMAC key with its consumer, type and last use", async () => {

@@ -64,6 +64,10 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
   router.patch('/consumers/:id', admin, async function updateConsumer(ctx) {
     const body = parseBody(ctx, UpdateConsumerBody);
     assertKnownPlan(server.limiter, body.plan);
+    const signingMode = ctx.state.auth.key.type;
+    if (ctx.state.auth.consumer.id === ctx.params.id && body.allowed_modes !== undefined && !body.allowed_modes.includes(signingMode)) {
+      throw new SignetError('conflict', { detail: `Refusing to remove ${signingMode} from the consumer that signed this request with an ${signingMode} key: that would lock you out.` });
+    }
     const updated = await store.updateConsumer(
       ctx.params.id!,
       { name: body.name, plan: body.plan, rateLimitOverrides: body.rate_limits, metadata: body.metadata, allowedModes: body.allowed_modes },
