@@ -114,6 +114,15 @@ describe('the HMAC CLI', () => {
     expect(json(await run('request', 'GET', '/v1/whoami', '--profile', 'legacy2', '--json')).body).toMatchObject({ key_id: second.kid, mode: 'hmac' });
   });
 
+  it('keys rotate moves an HMAC profile to a new Ed25519 key', async () => {
+    const before = JSON.parse(readFileSync(join(dir, 'config', 'config.json'), 'utf8')).profiles.legacy2;
+    const rotated = await run('keys', 'rotate', '--profile', 'legacy2', '--overlap', '0');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(join(dir, 'config', 'config.json'), 'utf8')).profiles.legacy2;
+    expect(after.kid).not.toBe(before.kid);
+    expect(json(await run('request', 'GET', '/v1/whoami', '--profile', 'legacy2', '--json')).body).toMatchObject({ key_id: after.kid, mode: 'ed25519' });
+  });
+
   it('admin keys list shows the type; hmac-report lists every HMAC key with its consumer and last use', async () => {
     const list = await run('admin', 'keys', 'list', consumerId);
     expect(list.stdout).toContain(`${kid}  hmac`);
