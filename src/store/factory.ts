@@ -53,7 +53,7 @@ export function openSqlite(path: string): Knex {
 export type DatabaseConfig = Pick<Config, 'db' | 'databaseUrl' | 'databasePoolMax' | 'databaseConnectTimeoutMs' | 'databaseQueryTimeoutMs'>;
 
 /** The configured database: PostgreSQL when SIGNET_DATABASE_URL is set, else the SQLite file SIGNET_DB. */
-export function openDatabase(config: DatabaseConfig): Knex {
+export function openDatabase(config: DatabaseConfig, log?: StoreLog): Knex {
   if (config.databaseUrl === undefined) return openSqlite(config.db);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(config.databaseUrl)?.[1]?.toLowerCase();
   if (scheme !== 'postgres' && scheme !== 'postgresql') {
@@ -65,6 +65,7 @@ export function openDatabase(config: DatabaseConfig): Knex {
     poolMax: config.databasePoolMax,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     queryTimeoutMs: config.databaseQueryTimeoutMs,
+    ...(log !== undefined ? { log } : {}),
   });
 }
 
@@ -88,7 +89,7 @@ export type StoresConfig = DatabaseConfig &
  * state; memory or Redis for the replay cache, rate limits and the event bus.
  */
 export async function createStores(config: StoresConfig, clock: Clock, options: { log?: StoreLog } = {}): Promise<Stores> {
-  const db = openDatabase(config);
+  const db = openDatabase(config, options.log);
   try {
     if (config.migrateOnStart) await migrateToLatest(db);
   } catch (error) {

@@ -12,6 +12,8 @@ export interface PostgresOptions {
   queryTimeoutMs: number;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
+  /** Where knex's own warnings go (a dropped connection, for instance); default nowhere. */
+  log?: { warn(fields: object, message: string): void };
   /** Tables live in this schema (tests use a throwaway schema per suite); default the server's search_path. */
   schema?: string;
 }
@@ -50,6 +52,12 @@ export function openPostgres(options: PostgresOptions): Knex {
     } as Knex.PgConnectionConfig,
     ...(options.schema !== undefined ? { searchPath: [options.schema] } : {}),
     acquireConnectionTimeout: options.connectTimeoutMs,
+    log: {
+      warn: (message: string) => options.log?.warn({ database: 'postgres' }, String(message)),
+      error: (message: string) => options.log?.warn({ database: 'postgres' }, String(message)),
+      deprecate: () => undefined,
+      debug: () => undefined,
+    },
     // min 0: no connection is held open for nothing, and a restarted server is reconnected on demand.
     pool: { min: 0, max: options.poolMax },
   });

@@ -14,7 +14,7 @@ export interface RedisEventBusOptions {
 }
 
 interface Message {
-  /** The member that published: it already applied the change and skips its own message. */
+  /** The bus (process) that published: its own members heard the event when it was published. */
   from: string;
   event: InvalidationEvent;
 }
@@ -33,6 +33,7 @@ interface Member {
  */
 export class RedisEventBus implements EventBus {
   private readonly members = new Map<string, Member>();
+  private readonly id = randomBytes(9).toString('base64url');
   private readonly channel: string;
   private listening = false;
   /** A publish failed: once the connection is back, everyone is told to drop everything. */
@@ -70,7 +71,7 @@ export class RedisEventBus implements EventBus {
     // Members in this process hear it at once, as with the memory bus.
     for (const member of this.members.values()) if (member.id !== from) member.subscriber.onEvent(event);
     try {
-      await this.options.publisher.publish(this.channel, JSON.stringify({ from, event } satisfies Message));
+      await this.options.publisher.publish(this.channel, JSON.stringify({ from: this.id, event } satisfies Message));
     } catch (error) {
       this.owesFlush = true;
       throw redisUnavailable('The event bus (Redis)', error);
@@ -80,7 +81,7 @@ export class RedisEventBus implements EventBus {
   private async payFlush(): Promise<void> {
     if (!this.owesFlush) return;
     try {
-      await this.options.publisher.publish(this.channel, JSON.stringify({ from: 'bus', event: { kind: 'all' } } satisfies Message));
+      await this.options.publisher.publish(this.channel, JSON.stringify({ from: this.id, event: { kind: 'all' } } satisfies Message));
       this.owesFlush = false;
     } catch (error) {
       this.options.onError?.(error);
@@ -111,8 +112,8 @@ export class RedisEventBus implements EventBus {
       return;
     }
     const event = message.event;
-    if (!isEvent(event)) return;
-    for (const member of this.members.values()) if (member.id !== message.from) member.subscriber.onEvent(event);
+    if (message.from === this.id || !isEvent(event)) return;
+    for (const member of this.members.values()) member.subscriber.onEvent(event);
   }
 }
 

@@ -8,3 +8,9 @@ export const FUZZ_RUNS = Number(process.env.SIGNET_FUZZ_RUNS ?? 1000);
 
 /** SIGNET_TEST_PG_URL: a throwaway PostgreSQL database for the store contract suite; unset skips it. */
 export const PG_URL: string | undefined = process.env.SIGNET_TEST_PG_URL || undefined;
+
+/** SIGNET_TEST_REDIS_URL: a Redis server for the Redis suites (they never FLUSHALL); unset skips them. */
+export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL || undefined;
+
+/** SIGNET_TEST_REDIS_PREFIX: the start of every key the Redis suites write (default one per test process). */
+export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;

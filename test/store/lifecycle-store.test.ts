@@ -1,10 +1,8 @@
-import knexFactory from 'knex';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/factory.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
-import { migrateToLatest, migrationConfig, rollbackAll } from '../../src/store/migrations.js';
-import { PG_URL } from '../helpers/test-env.js';
+import { migrateToLatest, migrationConfig } from '../../src/store/migrations.js';
+import { createPgSchema, servicesAvailable } from '../helpers/services.js';
 import { lifecycleStoreContract } from './lifecycle-store.contract.js';
 
 lifecycleStoreContract('SQLite', async () => {
@@ -13,31 +11,10 @@ lifecycleStoreContract('SQLite', async () => {
   return { db, close: () => db.destroy() };
 });
 
-async function pgDriverInstalled(): Promise<boolean> {
-  const name = 'pg';
-  return import(name).then(
-    () => true,
-    () => false,
-  );
-}
-
-const pgReady = PG_URL !== undefined && (await pgDriverInstalled());
-if (!pgReady) console.log('skipping the PostgreSQL lifecycle store contract: needs SIGNET_TEST_PG_URL and the "pg" driver');
-
-if (pgReady) {
+if (servicesAvailable('the PostgreSQL lifecycle store contract', { pg: true })) {
   lifecycleStoreContract('PostgreSQL', async () => {
-    const schema = `signet_lifecycle_${randomBytes(6).toString('hex')}`;
-    const db = knexFactory({ client: 'pg', connection: PG_URL, searchPath: [schema], pool: { min: 0, max: 4 } });
-    await db.raw('create schema ??', [schema]);
-    await migrateToLatest(db);
-    return {
-      db,
-      close: async () => {
-        await rollbackAll(db);
-        await db.raw('drop schema ?? cascade', [schema]);
-        await db.destroy();
-      },
-    };
+    const pg = await createPgSchema('lifecycle');
+    return { db: pg.db, close: () => pg.drop() };
   });
 }
 
