@@ -194,6 +194,22 @@ describe('HMAC mode over HTTP', () => {
     expect((await sendWith(h, { method: 'GET', path: '/v1/whoami', key: mover.secret, kid: mover.kid })).status).toBe(200);
   });
 
+  it('refuses Ed25519 keys and enrollment codes for a consumer that allows only hmac, as it refuses HMAC keys for ed25519-only ones', async () => {
+    const only = await hmacConsumer(h, admin, 'hmac-only', { scopes: ['keys'] });
+    await setModes(h, admin, only.consumerId, ['hmac']);
+    const next = await generateKeyPair();
+    const body = JSON.stringify({ public_key: publicKeyToJwk(next.publicKey) });
+    const url = `${h.origin}/v1/keys`;
+    const auth = await signRequest({ method: 'POST', url, body, key: only.secret, kid: only.kid, now: h.clock.now() });
+    const proof = await signRequest({ method: 'POST', url, body, key: next, kid: await jwkThumbprint(next.publicKey), now: h.clock.now() });
+    const added = await fetch(`${h.baseUrl}/v1/keys`, { method: 'POST', headers: { Authorization: auth.authorization, 'Signet-Proof': proof.token, 'Content-Type': 'application/json' }, body });
+    expect(added.status).toBe(409);
+    expect((await added.json()).detail).toContain('does not allow Ed25519 keys');
+    const code = await h.send({ method: 'POST', path: `/admin/v1/consumers/${only.consumerId}/enrollment-codes`, json: {}, ...admin });
+    expect(code.status).toBe(409);
+    expect((await sendWith(h, { method: 'GET', path: '/v1/whoami', key: only.secret, kid: only.kid })).status).toBe(200);
+  });
+
   it("refuses to remove the admin's own signing mode from the admin's own consumer", async () => {
     const response = await h.send({ method: 'PATCH', path: `/admin/v1/consumers/${admin.consumerId}`, json: { allowed_modes: ['hmac'] }, pair: admin.pair, kid: admin.kid });
     expect(response.status).toBe(409);

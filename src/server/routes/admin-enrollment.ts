@@ -10,6 +10,7 @@ import type { SignetState } from '../state.js';
 import { parseBody } from '../validation.js';
 import { enrollmentCodeView } from '../views.js';
 import { ADMIN_SCOPE } from './admin-consumers.js';
+import { assertModeAllowed } from '../modes.js';
 
 /** Typed prefix so secret scanners can spot a leaked code; 32 base62 characters carry 190 bits. */
 export const ENROLLMENT_CODE_PREFIX = 'signet_enroll_';
@@ -26,6 +27,9 @@ export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState
 
   router.post('/consumers/:id/enrollment-codes', admin, async function createEnrollmentCode(ctx) {
     const body = parseBody(ctx, EnrollmentCodeBody);
+    // Enrollment registers an Ed25519 key: refuse a code the consumer could not use.
+    const consumer = await server.stores.credentials.getConsumer(ctx.params.id!);
+    if (consumer !== undefined) assertModeAllowed(consumer, 'ed25519');
     const now = server.clock.now();
     const code = ENROLLMENT_CODE_PREFIX + randomBase62(32);
     const record = await server.stores.enrollment.createCode(

@@ -7,6 +7,7 @@ import { AddKeyBody, ForceQuery, RevokeBody, RotateKeyBody } from '../api-schema
 import type { ServerContext } from '../context.js';
 import { acceptUploadedKey, auditContext, insertingKey } from '../key-upload.js';
 import { authenticate } from '../middleware/authenticate.js';
+import { assertModeAllowed } from '../modes.js';
 import { revokeKey } from '../revocation.js';
 import type { SignetState } from '../state.js';
 import { invalidFields, parseBody, parseQuery } from '../validation.js';
@@ -61,6 +62,7 @@ export function selfKeyRoutes(server: ServerContext): Router<SignetState> {
     }
     const scopes = body.scopes ?? ctx.state.auth.key.scopes;
     requireScopesHeld(ctx, scopes);
+    assertModeAllowed(ctx.state.auth.consumer, 'ed25519');
     const uploaded = await acceptUploadedKey(server, ctx, body.public_key);
     const key = await insertingKey(() =>
       store.insertKey(
@@ -82,6 +84,7 @@ export function selfKeyRoutes(server: ServerContext): Router<SignetState> {
       throw new SignetError('conflict', { detail: `${previous.id} is ${status}; add a new key instead of rotating it.` });
     }
     requireScopesHeld(ctx, previous.scopes);
+    assertModeAllowed(ctx.state.auth.consumer, 'ed25519');
     const uploaded = await acceptUploadedKey(server, ctx, body.public_key);
     const overlapMs = (body.overlap_seconds ?? server.config.rotationOverlapSeconds) * 1000;
     const rotation = await insertingKey(() =>

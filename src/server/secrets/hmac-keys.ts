@@ -3,6 +3,7 @@ import { newHmacSecret } from '../../protocol/hmac-secret.js';
 import { newKeyId } from '../../protocol/ids.js';
 import type { AuditContext, ConsumerRecord, HmacSecretStore, KeyRecord, KeyWithConsumer } from '../../store/types.js';
 import type { Logger } from '../logger.js';
+import { assertModeAllowed } from '../modes.js';
 import type { MasterKeyring } from './master-keyring.js';
 import { openSecret, sealSecret, SecretUnavailableError } from './secret-box.js';
 
@@ -21,16 +22,6 @@ export interface IssuedHmacKey {
 
 const encoder = new TextEncoder();
 
-/** Refuses an HMAC key for a consumer whose allowed modes lack hmac, with the way out in the sentence. */
-export function assertHmacAllowed(consumer: ConsumerRecord): void {
-  if (!consumer.allowedModes.includes('hmac')) {
-    throw new SignetError('conflict', {
-      detail: `The consumer ${consumer.id} does not allow HMAC keys (allowed_modes: ${consumer.allowedModes.join(', ')}). An admin must add "hmac" to its allowed_modes first (PATCH /admin/v1/consumers/${consumer.id}); Ed25519 keys are the safer choice.`,
-      extra: { allowed_modes: consumer.allowedModes },
-    });
-  }
-}
-
 /**
  * HMAC keys (docs/modes.md): issuing them with a server-generated secret sealed under the master
  * key, and opening a secret for the verifier's key cache, the only place it lives in clear.
@@ -43,7 +34,7 @@ export class HmacKeys {
   ) {}
 
   async issue(consumer: ConsumerRecord, input: NewHmacKey, now: number, audit: AuditContext): Promise<IssuedHmacKey> {
-    assertHmacAllowed(consumer);
+    assertModeAllowed(consumer, 'hmac');
     const secret = newHmacSecret();
     const id = newKeyId();
     const plaintext = encoder.encode(secret);
