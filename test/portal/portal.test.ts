@@ -1,22 +1,20 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildPortal } from '../../scripts/build-portal.js';
 import { exportPrivateKey, importPrivateKey } from '../../src/client/keys.js';
 import { loadPrivateKeyFile } from '../../src/client/key-file.js';
+import { disposeCli } from '../helpers/cli-process.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { available, runNodeSnippet, runPythonSnippet, runShellSnippet } from './run-snippets.js';
 import { secretMarkers, type SecretKey } from './secret-markers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.log(`skipping the portal browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 const PYTHON = '/usr/bin/python3';
-// Asynchronous: the server under test runs in this process, so a synchronous child would starve it.
-const run = promisify(execFile);
 
 /** Screenshots of the main screens, for people (gitignored; docs/portal.md describes them). */
 const SHOTS = join(__dirname, '../../test-output/portal');
@@ -47,6 +45,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
   let code = '';
   let enrolledKid = '';
   let rotatedKid = '';
+  let addedKid = '';
   /** The server's ManualClock follows the real time, this far behind. */
   let serverBehindMs = 0;
   let tick: ReturnType<typeof setInterval> | undefined;
@@ -129,6 +128,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
 
   afterAll(async () => {
     clearInterval(tick);
+    disposeCli();
     await browser?.close();
     await h?.close();
   });
@@ -148,11 +148,11 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await create.getByRole('button', { name: 'Create consumer' }).click();
     await create.locator('[data-field="name"]').waitFor();
     await create.getByLabel('Name').fill('Acme Corp');
-    await create.getByLabel('Plan').selectOption('standard');
+    await create.getByLabel('Plan').selectOption('metered');
     await create.getByRole('button', { name: 'Create consumer' }).click();
     const row = admin.locator('tr[data-consumer="Acme Corp"]');
     await row.waitFor();
-    expect(await row.textContent()).toContain('standard');
+    expect(await row.textContent()).toContain('metered');
     await expect.poll(() => create.locator('[data-field="name"]').count()).toBe(0);
     await shot(admin, 'admin-consumers');
 
@@ -234,13 +234,14 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await expect.poll(async () => Number((await total.textContent())!.replace(/,/g, ''))).toBeGreaterThan(before);
     expect(await dev.locator('svg rect[data-class="2xx"]').count()).toBeGreaterThan(0);
     const limits = dev.getByTestId('limits');
-    expect(await limits.textContent()).toContain('standard');
-    expect(await limits.locator('tr[data-window="per_second"]').textContent()).toContain('5 per 1s');
-    expect(await limits.locator('tr[data-window="per_day"]').textContent()).toContain('5,000 per 1d');
+    // The built-in plan "metered": 20 per second, 100,000 per calendar month.
+    expect(await limits.textContent()).toContain('metered');
+    expect(await limits.locator('tr[data-window="per_second"]').textContent()).toContain('20 per 1s');
+    expect(await limits.locator('tr[data-window="per_month"]').textContent()).toContain('100,000 per month');
     await shot(dev, 'usage');
   });
 
-  it('offers snippets filled in with the key id, and the Python one runs as written', async () => {
+  it('offers snippets filled in with the key id, and the Python, Node and curl ones run as written', async () => {
     // The server's clock is put right; the page, which learnt the old offset, must correct itself again.
     serverBehindMs = 0;
     await dev.getByRole('link', { name: 'Code snippets' }).click();
@@ -255,20 +256,50 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     expect(curl).toContain(`signet sign GET ${h.origin}/v1/whoami --profile Acme-Corp`);
     await shot(dev, 'snippets');
 
-    let hasPyJwt = false;
-    try {
-      await run(PYTHON, ['-c', 'import jwt, cryptography']);
-      hasPyJwt = true;
-    } catch {
-      console.log('skipping the run of the Python snippet: no PyJWT for /usr/bin/python3 (apt-get install python3-jwt)');
-    }
-    if (hasPyJwt) {
-      writeFileSync(join(downloads, 'snippet.py'), python);
-      const { stdout: output } = await run(PYTHON, ['snippet.py'], { cwd: downloads, encoding: 'utf8', timeout: 20_000 });
+    const pythonReady = await available(PYTHON, ['-c', 'import jwt, cryptography']);
+    if (pythonReady) {
+      const output = await runPythonSnippet(PYTHON, python, downloads);
       expect(output).toContain(`200 {'consumer_id'`);
       expect(output).toContain(`'key_id': '${enrolledKid}'`);
       expect(output).toContain(`'body': '{"hello": "world"}'`);
+    } else {
+      console.log('skipping the run of the Python snippet: no PyJWT for /usr/bin/python3 (apt-get install python3-jwt)');
     }
+
+    const fromNode = await runNodeSnippet(node, downloads);
+    expect(fromNode).toContain(`key_id: '${enrolledKid}'`);
+    expect(fromNode).toContain(`body: '{"hello":"world"}'`);
+
+    if (await available('curl', ['--version'])) {
+      const fromCurl = await runShellSnippet(curl, downloads, join(downloads, 'signet-config.json'));
+      expect(fromCurl).toContain(`"key_id":"${enrolledKid}"`);
+      expect(fromCurl).toContain(`"body":"{\\"hello\\":\\"world\\"}"`);
+    } else {
+      console.log('skipping the run of the curl snippet: no curl');
+    }
+  });
+
+  it('adds a key for another machine: made in the browser, downloaded once, with its label and expiry', async () => {
+    await dev.getByRole('link', { name: 'Keys' }).click();
+    const form = dev.getByTestId('add-key-form');
+    await form.getByLabel('Label').fill('ci-server');
+    await form.getByLabel('Expires').selectOption({ label: 'in 30 days' });
+    await form.getByRole('button', { name: 'Add key' }).click();
+    const panel = dev.getByTestId('download-panel');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain('New key registered');
+    const saved = await download(dev);
+    addedKid = /signet-(key_[A-Za-z0-9]+)\.pem/.exec(saved.name)![1]!;
+    const row = dev.locator(`tr[data-kid="${addedKid}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/ci-server.*active.*never.*UTC/);
+    // The browser keeps signing with its own key; the new one is only in the download.
+    expect(await dev.locator('tr.own').getAttribute('data-kid')).toBe(enrolledKid);
+    chmodSync(saved.path, 0o600);
+    const answer = await h.send({ method: 'GET', path: '/v1/whoami', pair: await loadPrivateKeyFile(saved.path), kid: addedKid });
+    expect(await answer.json()).toMatchObject({ key_id: addedKid, consumer_name: 'Acme Corp' });
+    await panel.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => panel.count()).toBe(0);
   });
 
   it('rotates the browser key: the page signs with the new key, which downloads once and survives a reload', async () => {
@@ -300,6 +331,9 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await dev.getByRole('form', { name: `Revoke ${enrolledKid}` }).getByRole('button', { name: 'Revoke key' }).click();
     await expect.poll(async () => row.textContent()).toContain('revoked');
     await shot(dev, 'keys');
+    await dev.setViewportSize({ width: 390, height: 844 });
+    await shot(dev, 'keys-phone');
+    await dev.setViewportSize({ width: 1280, height: 900 });
 
     const pair = await loadPrivateKeyFile(join(downloads, `signet-${enrolledKid}.pem`));
     const answer = await h.send({ method: 'GET', path: '/v1/whoami', pair, kid: enrolledKid });
@@ -337,8 +371,8 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
   it('never sends a private key: no request either page made carries one, in any encoding', async () => {
     const requests = await Promise.all(captured);
     expect(requests.length).toBeGreaterThan(20);
-    // Every key in play: the admin's file, the enrolled key, the rotated key.
-    expect(secrets.map((s) => s.name)).toEqual(['admin key file', `signet-${enrolledKid}.pem`, `signet-${rotatedKid}.pem`]);
+    // Every key in play: the admin's file, the enrolled key, the added key, the rotated key.
+    expect(secrets.map((s) => s.name)).toEqual(['admin key file', `signet-${enrolledKid}.pem`, `signet-${addedKid}.pem`, `signet-${rotatedKid}.pem`]);
     // The search can find what it looks for: the enrolled public key is in the enroll request's body.
     const enroll = requests.find((r) => r.method === 'POST' && r.url.endsWith('/v1/enroll') && r.body.includes(secrets[1]!.x));
     expect(enroll, 'the enrollment request carrying the public key').toBeDefined();

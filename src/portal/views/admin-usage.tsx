@@ -54,9 +54,9 @@ export function AdminUsageView({ api }: ViewProps) {
                 <thead>
                   <tr>
                     <th scope="col">{groupBy === 'consumer' ? 'Consumer' : 'Key'}</th>
-                    <th scope="col">Requests</th>
-                    <th scope="col">Average latency</th>
-                    <th scope="col">Bytes out</th>
+                    <th scope="col" class="num">Requests</th>
+                    <th scope="col" class="num">Average latency</th>
+                    <th scope="col" class="num">Bytes out</th>
                   </tr>
                 </thead>
                 <tbody>
