@@ -66,6 +66,14 @@ describe('the HMAC CLI', () => {
     kid = issued.stdout.split(' ')[0]!;
   });
 
+  it('refuses an existing --secret-out file before asking the server for a key', async () => {
+    const before = (await h.stores.credentials.listKeys(consumerId)).length;
+    const refused = await run('admin', 'keys', 'create-hmac', consumerId, '--secret-out', secretFile);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('already exists');
+    expect(await h.stores.credentials.listKeys(consumerId)).toHaveLength(before);
+  });
+
   it('prints the secret once on stdout without --secret-out, and in the JSON with --json', async () => {
     const printed = await run('admin', 'keys', 'create-hmac', consumerId);
     expect(printed.stdout.trim().split('\n')[1]).toMatch(/^sgnt_hs_[0-9A-Za-z]{49}$/);

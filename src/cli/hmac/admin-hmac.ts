@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { saveHmacSecret } from '../../client/key-file.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
 import { UsageError, type CliIo, type Command } from '../command.js';
@@ -41,6 +42,13 @@ export function hmacKeyBody(values: Record<string, unknown>, nowMs: number): Rec
   };
 }
 
+/** The secret is shown once: refuse an existing --secret-out before the server makes the key. */
+export function secretOutFlag(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (existsSync(value)) throw new UsageError(`${value} already exists; --secret-out must name a new file (a secret file is never overwritten).`);
+  return value;
+}
+
 /** Shows a new key and its secret: on stdout, or only in --secret-out FILE (mode 0600). */
 export async function showIssued(answer: ApiAnswer, values: Record<string, unknown>, io: CliIo, secretOut: string | undefined): Promise<number> {
   if (answer.status !== 201) return reportFailure(answer, io);
@@ -80,10 +88,11 @@ ${CLIENT_OPTIONS_HELP}`,
   async run({ values, positionals, io }) {
     const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
     const body = hmacKeyBody(values, Date.now());
+    const secretOut = secretOutFlag(values['secret-out']);
     const session = await signedSession(values);
     return withServer(io, async () => {
       const answer = await session.api.call('POST', `/admin/v1/consumers/${segment(id!)}/keys/hmac`, { json: body });
-      return showIssued(answer, values, io, typeof values['secret-out'] === 'string' ? values['secret-out'] : undefined);
+      return showIssued(answer, values, io, secretOut);
     });
   },
 };

@@ -6,7 +6,7 @@ import { saveProfile } from '../profiles.js';
 import { withServer } from '../lifecycle/api-client.js';
 import { JSON_HELP } from '../lifecycle/flags.js';
 import { signedSession } from '../lifecycle/session.js';
-import { hmacKeyBody, showIssued } from './admin-hmac.js';
+import { hmacKeyBody, secretOutFlag, showIssued } from './admin-hmac.js';
 
 export const keysAddHmacCommand: Command = {
   path: ['keys', 'add-hmac'],
@@ -36,12 +36,13 @@ ${CLIENT_OPTIONS_HELP}`,
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
     const body = hmacKeyBody(values, Date.now());
+    const secretOut = secretOutFlag(values['secret-out']);
     const session = await signedSession(values);
     const saveAs = typeof values['save-profile'] === 'string' ? values['save-profile'] : undefined;
     return withServer(io, async () => {
       const answer = await session.api.call('POST', '/v1/keys/hmac', { json: body });
       const kid = answer.status === 201 ? (answer.body.key.id as string) : '';
-      const file = typeof values['secret-out'] === 'string' ? values['secret-out'] : join(dirname(session.env.configFile), 'keys', `${saveAs ?? session.profile.name ?? 'key'}-${kid}.secret`);
+      const file = secretOut ?? join(dirname(session.env.configFile), 'keys', `${saveAs ?? session.profile.name ?? 'key'}-${kid}.secret`);
       if (answer.status === 201) await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       const code = await showIssued(answer, values, io, file);
       if (code === 0 && saveAs !== undefined) {
