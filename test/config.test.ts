@@ -36,3 +36,36 @@ describe('loadConfig', () => {
     expect(loadConfig({ port: 4000 }, { SIGNET_PORT: '5000' }).port).toBe(4000);
   });
 });
+
+describe('loadConfig: scale-out settings', () => {
+  const KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
+
+  it('defaults to SQLite, memory state and one worker', () => {
+    expect(loadConfig({}, {})).toMatchObject({ databaseUrl: undefined, redisUrl: undefined, redisPrefix: 'signet:', workers: 1, databasePoolMax: 10, redisTimeoutMs: 1000 });
+  });
+
+  it('accepts PostgreSQL and Redis URLs and a worker count', () => {
+    const config = loadConfig({}, { SIGNET_DATABASE_URL: 'postgresql://u:p@db:5432/signet', SIGNET_REDIS_URL: 'rediss://:p@cache:6380/2', SIGNET_WORKERS: '4', SIGNET_MASTER_KEY: KEY });
+    expect(config).toMatchObject({ databaseUrl: 'postgresql://u:p@db:5432/signet', redisUrl: 'rediss://:p@cache:6380/2', workers: 4 });
+  });
+
+  it('refuses an unknown database or Redis scheme with a sentence naming the variable', () => {
+    expect(() => loadConfig({}, { SIGNET_DATABASE_URL: 'mysql://u@db/signet', SIGNET_MASTER_KEY: KEY })).toThrow(/SIGNET_DATABASE_URL: unsupported database "mysql:"/);
+    expect(() => loadConfig({}, { SIGNET_DATABASE_URL: 'not a url', SIGNET_MASTER_KEY: KEY })).toThrow(/SIGNET_DATABASE_URL: unsupported database "not a URL"/);
+    expect(() => loadConfig({}, { SIGNET_REDIS_URL: 'memcached://cache:11211' })).toThrow(/SIGNET_REDIS_URL: unsupported scheme "memcached:"/);
+  });
+
+  it('refuses several workers without Redis, and several workers on an in-memory database', () => {
+    expect(() => loadConfig({ workers: 2 }, {})).toThrow(/2 workers need SIGNET_REDIS_URL/);
+    expect(() => loadConfig({ workers: 2, db: ':memory:' }, { SIGNET_REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/cannot share an in-memory SQLite database/);
+    expect(loadConfig({ workers: 2 }, { SIGNET_REDIS_URL: 'redis://127.0.0.1:6379' }).workers).toBe(2);
+  });
+
+  it('counts the cores for SIGNET_WORKERS=auto', () => {
+    expect(loadConfig({}, { SIGNET_WORKERS: 'auto', SIGNET_REDIS_URL: 'redis://127.0.0.1:6379' }).workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses PostgreSQL without a configured master key (the development key file is per machine)', () => {
+    expect(() => loadConfig({}, { SIGNET_DATABASE_URL: 'postgres://u@db/signet' })).toThrow(/SIGNET_DATABASE_URL needs SIGNET_MASTER_KEY or SIGNET_MASTER_KEY_FILE/);
+  });
+});
