@@ -6,6 +6,12 @@
 /** SIGNET_FUZZ_RUNS: fast-check runs per property (default 1000; CI sets 10000). */
 export const FUZZ_RUNS = Number(process.env.SIGNET_FUZZ_RUNS ?? 1000);
 
+/**
+ * Timeout of a property that sends every run over HTTP (or signs per run): CI's 10,000 runs take
+ * a minute or more on a loaded 2-core machine, beyond vitest's default 30 s.
+ */
+export const FUZZ_TIMEOUT_MS = 30_000 + FUZZ_RUNS * 25;
+
 /** SIGNET_TEST_PG_URL: a throwaway PostgreSQL database for the store contract suite; unset skips it. */
 export const PG_URL: string | undefined = process.env.SIGNET_TEST_PG_URL || undefined;
 

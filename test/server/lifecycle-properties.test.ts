@@ -7,6 +7,7 @@ import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { BODY_SCHEMAS } from '../../src/server/api-schemas.js';
 import { parseBodyBytes } from '../../src/server/validation.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { FUZZ_TIMEOUT_MS } from '../helpers/test-env.js';
 
 const RUNS = Number(process.env.SIGNET_FUZZ_RUNS ?? 1000);
 const encoder = new TextEncoder();
@@ -98,8 +99,8 @@ describe('lifecycle routes under random JSON bodies over HTTP', () => {
           for (const item of problem.errors) expect(typeof item.path).toBe('string');
         }
       }),
-      { numRuns: Math.max(40, Math.floor(RUNS / 10)) },
+      { numRuns: RUNS },
     );
     expect((await h.send({ method: 'GET', path: '/v1/whoami', ...admin })).status).toBe(200);
-  });
+  }, FUZZ_TIMEOUT_MS);
 });
