@@ -55,10 +55,21 @@ export function App({ settings }: { settings: PortalSettings }) {
   const [download, setDownload] = useState<PendingDownload | undefined>(undefined);
   const route = useHashRoute();
 
-  async function signIn(next: Identity): Promise<void> {
-    await storeIfKept(next);
-    setApi((current) => current.withKey({ kid: next.kid, privateKey: next.key.privateKey }));
-    setIdentity(next);
+  /**
+   * Signs as `next`. A key that cannot be kept (IndexedDB unavailable, as in some private windows)
+   * still signs for this tab: it is registered already, and its download is on offer.
+   */
+  async function signIn(next: Identity): Promise<boolean> {
+    let kept = next;
+    try {
+      await storeIfKept(next);
+    } catch (error) {
+      kept = { ...next, stored: false };
+      setNotice({ kind: 'warn', text: `This browser could not keep the key (${(error as Error).message}); it signs for this tab only. Save the private key file to use it again.` });
+    }
+    setApi((current) => current.withKey({ kid: kept.kid, privateKey: kept.key.privateKey }));
+    setIdentity(kept);
+    return kept.stored === next.stored;
   }
 
   async function signOut(message?: string): Promise<void> {
@@ -180,14 +191,14 @@ export function App({ settings }: { settings: PortalSettings }) {
             api={api}
             route={route}
             onEnrolled={async (next, pending) => {
-              await signIn(next);
+              // The download first: the key is registered now, and this is its only chance.
               setDownload(pending);
-              setNotice({ kind: 'ok', text: `Enrolled as ${next.consumerName}: this browser now signs with ${next.kid}.` });
+              if (await signIn(next)) setNotice({ kind: 'ok', text: `Enrolled as ${next.consumerName}: this browser now signs with ${next.kid}.` });
               go('/keys');
             }}
             onSignedIn={async (next) => {
-              await signIn(next);
               setNotice(undefined);
+              await signIn(next);
               go(isAdmin(next) ? '/admin/consumers' : '/keys');
             }}
           />

@@ -46,6 +46,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
   let enrolledKid = '';
   let rotatedKid = '';
   let addedKid = '';
+  let provider: Awaited<ReturnType<Harness['addAdmin']>>;
   /** The server's ManualClock follows the real time, this far behind. */
   let serverBehindMs = 0;
   let tick: ReturnType<typeof setInterval> | undefined;
@@ -103,7 +104,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     serverBehindMs = 5 * 60_000;
     tick = setInterval(() => h.clock.set(Date.now() - serverBehindMs), 20);
     h.clock.set(Date.now() - serverBehindMs);
-    const provider = await h.addAdmin('provider');
+    provider = await h.addAdmin('provider');
     adminKeyFile = join(downloads, `signet-${provider.kid}.pem`);
     const adminPem = await exportPrivateKey(provider.pair, 'pem');
     writeFileSync(adminKeyFile, adminPem, { mode: 0o600 });
@@ -368,11 +369,34 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await expect.poll(async () => dev.getByTestId('try-result').textContent()).toContain('403 consumer_disabled');
   });
 
+  it('still offers the download and signs for the tab when the browser cannot keep keys (no IndexedDB)', async () => {
+    const consumer = await (await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name: 'Globex' }, pair: provider.pair, kid: provider.kid })).json();
+    const answer = await h.send({ method: 'POST', path: `/admin/v1/consumers/${consumer.id}/enrollment-codes`, json: {}, pair: provider.pair, kid: provider.kid });
+    const context = await newContext();
+    await context.addInitScript(() => {
+      IDBFactory.prototype.open = () => {
+        throw new DOMException('IndexedDB is switched off here.', 'InvalidStateError');
+      };
+    });
+    const page = watch(await context.newPage());
+    await page.goto(`${h.baseUrl}/portal/#/enroll?code=${(await answer.json()).code}`);
+    await page.getByTestId('enroll-form').getByRole('button', { name: /enroll/ }).click();
+    await page.getByTestId('download-panel').waitFor();
+    expect(await page.getByRole('status').first().textContent()).toContain('could not keep the key');
+    expect(await page.getByTestId('whoami').textContent()).toContain('Globex');
+    const saved = await download(page);
+    const kid = /signet-(key_[A-Za-z0-9]+)\.pem/.exec(saved.name)![1]!;
+    // The tab signs with it: its own key list loaded through a signed call.
+    await page.locator(`tr[data-kid="${kid}"]`).waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+    await context.close();
+  });
+
   it('never sends a private key: no request either page made carries one, in any encoding', async () => {
     const requests = await Promise.all(captured);
     expect(requests.length).toBeGreaterThan(20);
-    // Every key in play: the admin's file, the enrolled key, the added key, the rotated key.
-    expect(secrets.map((s) => s.name)).toEqual(['admin key file', `signet-${enrolledKid}.pem`, `signet-${addedKid}.pem`, `signet-${rotatedKid}.pem`]);
+    // Every key in play: the admin's file, the enrolled key, the added key, the rotated key, the key of the tab without storage.
+    expect(secrets.map((s) => s.name)).toEqual(['admin key file', `signet-${enrolledKid}.pem`, `signet-${addedKid}.pem`, `signet-${rotatedKid}.pem`, expect.stringMatching(/^signet-key_/)]);
     // The search can find what it looks for: the enrolled public key is in the enroll request's body.
     const enroll = requests.find((r) => r.method === 'POST' && r.url.endsWith('/v1/enroll') && r.body.includes(secrets[1]!.x));
     expect(enroll, 'the enrollment request carrying the public key').toBeDefined();

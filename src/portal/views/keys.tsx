@@ -169,9 +169,9 @@ function RotateForm({ item, own, props, done, cancel }: PanelProps) {
         json: { public_key: publicKeyToJwk(key.signing.publicKey), overlap_seconds: overlap },
         proof: key.signing,
       });
+      props.offerDownload({ kid: answer.key.id, pem: key.pem, reason: 'rotated' });
       // The portal's own key was rotated: sign with the new one from now on (the old one may stop at once).
       if (own) await props.replaceOwnKey(answer.key.id, key.signing);
-      props.offerDownload({ kid: answer.key.id, pem: key.pem, reason: 'rotated' });
       done();
     } catch (error) {
       setErrors(formErrors(error, { fields: ['overlap_seconds'] }));
