@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- SCENARIO...] [--quick] [--connections N] [--duration S]`
+ * `npm run bench [-- SCENARIO...] [--quick] [--connections N] [--duration S] [--redis URL]`
  *
  * Starts each server variant in its own process on 127.0.0.1, drives GET /v1/whoami with
  * autocannon using distinct pre-signed tokens, and prints requests/s, p50, p99, server CPU per
@@ -19,6 +19,7 @@ import { generateKeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
 import { signRequest } from '../src/protocol/sign.js';
 import type { VariantName } from './variants.js';
+import { isServeVariant } from './serve-variants.js';
 
 const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantName[]; description: string }> = {
   core: {
@@ -33,6 +34,11 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
     description: 'Signet full pipeline vs a hand-written jose middleware (key read from the database per request) and RFC 9421 signatures (http-message-signatures)',
   },
   threadpool: { variants: ['floor', 'floor-async'], baselines: ['floor'], description: 'crypto.verify on the main thread vs on the libuv thread pool' },
+  workers: {
+    variants: ['serve-memory', 'serve-redis', 'serve-workers-2'],
+    baselines: ['serve-memory', 'serve-redis'],
+    description: 'issue 7: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
+  },
   pipeline: {
     variants: ['verifier', 'pipeline'],
     baselines: ['verifier'],
@@ -46,12 +52,15 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string' },
     duration: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    redis: { type: 'string' },
   },
   allowPositionals: true,
 });
 const quick = values.quick === true;
 const connections = Number(values.connections ?? 50);
 const durationSeconds = Number(values.duration ?? (quick ? 3 : 10));
+/** The Redis the `workers` scenario uses (each variant under a key prefix of its own, deleted after). */
+const redisUrl = values.redis ?? 'redis://127.0.0.1:6379';
 const scenarios = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
 for (const name of scenarios) {
   if (SCENARIOS[name] === undefined) {
@@ -89,7 +98,9 @@ function request(child: ChildProcess, message: { type: string }, reply?: string)
 }
 
 async function startVariant(variant: VariantName, publicKey: string, dir: string): Promise<{ child: ChildProcess; port: number; kid: string }> {
-  const child = fork(new URL('./server-process.ts', import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}.sqlite`)], {
+  // `signet serve` variants run the real command (and its workers) under a supervisor with the same IPC.
+  const script = isServeVariant(variant) ? './serve-process.ts' : './server-process.ts';
+  const child = fork(new URL(script, import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}.sqlite`), redisUrl], {
     // --cpu-prof DIR: write a V8 CPU profile of each server variant there (open in Chrome DevTools).
     execArgv: ['--import', 'tsx', ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}/${variant}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -4,9 +4,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { VARIANTS, type VariantName } from './variants.js';
+import { VARIANTS, type InProcessVariantName } from './variants.js';
 
-const [variant, publicKey, dbFile] = process.argv.slice(2) as [VariantName, string, string];
+const [variant, publicKey, dbFile] = process.argv.slice(2) as [InProcessVariantName, string, string];
 const http = createServer();
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
 const port = (http.address() as AddressInfo).port;

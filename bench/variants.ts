@@ -10,6 +10,7 @@ import { createApp } from '../src/server/app.js';
 import { silentLogger } from '../src/server/logger.js';
 import { createStores } from '../src/store/factory.js';
 import { joseDb, rfc9421 } from './peers.js';
+import type { ServeVariantName } from './serve-variants.js';
 
 export interface VariantSetup {
   publicKey: string;
@@ -140,5 +141,8 @@ async function pipeline(setup: VariantSetup): Promise<BuiltVariant> {
 }
 
 export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet, verifier, pipeline, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
-export type VariantName = keyof typeof VARIANTS;
+/** Variants built inside bench/server-process.ts. */
+export type InProcessVariantName = keyof typeof VARIANTS;
+/** In-process variants and `signet serve` variants (bench/serve-process.ts). */
+export type VariantName = InProcessVariantName | ServeVariantName;
 void ManualClock;

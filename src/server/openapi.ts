@@ -79,7 +79,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
     paths: {
       '/healthz': { get: operation({ summary: 'Liveness', operationId: 'healthz', tag: 'core', responses: { '200': json('Alive', { type: 'object' }) } }) },
       '/readyz': {
-        get: operation({ summary: 'Readiness (database reachable)', operationId: 'readyz', tag: 'core', responses: { '200': json('Ready', { type: 'object' }), '503': json('Not ready', { type: 'object' }) } }),
+        get: operation({ summary: 'Readiness (database, and Redis when configured, reachable)', operationId: 'readyz', tag: 'core', responses: { '200': json('Ready', { type: 'object' }), '503': json('Not ready', { type: 'object' }) } }),
       },
       '/openapi.json': { get: operation({ summary: 'This document', operationId: 'openapi', tag: 'core', responses: { '200': json('OpenAPI 3.1 document', { type: 'object' }) } }) },
       '/v1/whoami': { get: operation({ summary: 'The verified consumer and key', operationId: 'whoami', tag: 'core', scopes: [], responses: { '200': json('Identity', ref('Whoami')) } }) },

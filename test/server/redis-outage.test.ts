@@ -28,7 +28,8 @@ describe.skipIf(!ready)('two instances through a Redis restart', () => {
     redis = await ThrowawayRedis.start(binary!);
     await seedReplayEpoch(redis.url, 'outage:');
     // A small clock skew keeps the wait after Redis comes back empty short (it is SIGNET_CLOCK_SKEW seconds).
-    const env = deploymentEnv(pg, redis.url, 'outage:', { SIGNET_CLOCK_SKEW: '1', SIGNET_REDIS_TIMEOUT_MS: '300' });
+    // The failed-authentication gate is on: its counters are in Redis too.
+    const env = deploymentEnv(pg, redis.url, 'outage:', { SIGNET_CLOCK_SKEW: '1', SIGNET_REDIS_TIMEOUT_MS: '300', SIGNET_AUTH_FAILURE_LIMIT: '1000' });
     [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
     caller = await addCaller(pg);
   }, 120_000);
@@ -57,6 +58,12 @@ describe.skipIf(!ready)('two instances through a Redis restart', () => {
       const readiness = await fetch(server.url + '/readyz');
       expect(readiness.status).toBe(503);
       expect(await readiness.json()).toMatchObject({ status: 'not_ready', database: 'ok', redis: 'unreachable' });
+      expect((await fetch(server.url + '/healthz')).status).toBe(200);
+      // The failure gate steps aside: unsigned routes keep working, an unsigned call is still a plain 401.
+      expect((await fetch(server.url + '/openapi.json')).status).toBe(200);
+      const unsigned = await fetch(server.url + '/v1/whoami');
+      expect(unsigned.status).toBe(401);
+      expect((await unsigned.json()).code).toBe('missing_token');
     }
 
     // Redis comes back empty: the instances reconnect by themselves; tokens that may have been used

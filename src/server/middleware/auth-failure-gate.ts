@@ -18,8 +18,8 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
   return async function authFailureGateMiddleware(ctx, next) {
     if (EXEMPT_PATHS.has(ctx.path)) return next();
     const address = ctx.ip;
-    const state = await limiter.check(address);
-    if (state.blocked) {
+    const state = await checkOrSkip(limiter, address);
+    if (state?.blocked === true) {
       metrics?.authFailureRefusals.inc();
       ctx.set('Retry-After', String(state.resetSeconds));
       setRateLimitHeaders(ctx, [
@@ -34,8 +34,27 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
     try {
       await next();
     } catch (error) {
-      if (error instanceof SignetError && error.status === 401) await limiter.fail(address);
+      if (error instanceof SignetError && error.status === 401) await limiter.fail(address).catch(ignoreOutage);
       throw error;
     }
   };
+}
+
+/**
+ * The counters live in Redis when several instances share them. While it is unreachable the gate
+ * steps aside instead of turning every request away: nothing can authenticate then anyway (the
+ * replay check needs Redis too and fails closed), and unsigned routes such as /openapi.json keep
+ * working. A 401 stays a 401 even if it cannot be counted.
+ */
+async function checkOrSkip(limiter: AuthFailureLimiter, address: string) {
+  try {
+    return await limiter.check(address);
+  } catch (error) {
+    ignoreOutage(error);
+    return undefined;
+  }
+}
+
+function ignoreOutage(error: unknown): void {
+  if (!(error instanceof SignetError && error.code === 'service_unavailable')) throw error;
 }
