@@ -28,7 +28,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function replayBytesPerEntry(): Promise<Record<string, number>> {
+async function replayBytesPerEntry(): Promise<{ entries: number; tableBytesPerEntry: number; processBytesPerEntry: number }> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   global.gc?.();
   const before = process.memoryUsage();
@@ -69,7 +69,7 @@ async function seed(dbFile: string): Promise<string[]> {
   return sample;
 }
 
-async function coldLookups(dbFile: string, sample: string[]): Promise<Record<string, number>> {
+async function coldLookups(dbFile: string, sample: string[]): Promise<{ lookups: number; p50Ms: number; p99Ms: number; maxMs: number }> {
   const db = openSqlite(dbFile);
   const store = new KnexCredentialStore(db);
   const times: number[] = [];
@@ -84,7 +84,7 @@ async function coldLookups(dbFile: string, sample: string[]): Promise<Record<str
   return { lookups: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: times[times.length - 1]! };
 }
 
-async function startTime(dbFile: string): Promise<Record<string, number>> {
+async function startTime(dbFile: string): Promise<{ startMs: number }> {
   const config = loadConfig({ db: dbFile, port: 0, logLevel: 'silent' }, {});
   const started = performance.now();
   const running = await startServer(config, { logger: silentLogger() });
@@ -100,9 +100,9 @@ try {
   const dbFile = join(dir, 'scale.sqlite');
   const sample = await seed(dbFile);
   const lookups = await coldLookups(dbFile, sample);
-  console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms!.toFixed(3)} ms, p99 ${lookups.p99Ms!.toFixed(3)} ms, max ${lookups.maxMs!.toFixed(3)} ms over ${lookups.lookups} lookups`);
+  console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms.toFixed(3)} ms, p99 ${lookups.p99Ms.toFixed(3)} ms, max ${lookups.maxMs.toFixed(3)} ms over ${lookups.lookups} lookups`);
   const start = await startTime(dbFile);
-  console.log(`server start with ${keyCount} keys: ${start.startMs!.toFixed(0)} ms`);
+  console.log(`server start with ${keyCount} keys: ${start.startMs.toFixed(0)} ms`);
   console.log(JSON.stringify({ keyCount, replay, lookups, start }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
