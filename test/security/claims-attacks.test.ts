@@ -25,7 +25,7 @@ describe('attacks on the claims', () => {
   const signed = (payload: string | object) => craftToken(headerFor(alice.kid), payload, ed25519Signer(alice.pair.privateKey));
   const refused = (token: string, code = 'invalid_token') => expectRefused(h, getWith(h, `Signet ${token}`), code);
 
-  it('refuses time claims written as strings, floats, 1e308, exponents, unsafe integers, negatives, null, or missing', async () => {
+  it('refuses time claims written as strings, floats, 1e308, unsafe integers, negatives, null, or missing', async () => {
     const iat = Math.floor(h.clock.now() / 1000);
     const variants: Array<[string, Record<string, unknown>]> = [
       ['iat as string', { iat: String(iat) }],
