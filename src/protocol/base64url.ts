@@ -5,6 +5,9 @@ const STRICT = /^[A-Za-z0-9_-]*$/;
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
+/** Node's Buffer where present (the protocol also runs in browsers, where it is absent). */
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64url'): Uint8Array } }).Buffer;
+
 export function encodeBase64url(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
@@ -30,6 +33,21 @@ export function encodeBase64url(bytes: Uint8Array): string {
  */
 export function decodeBase64url(text: string): Uint8Array {
   if (!STRICT.test(text) || text.length % 4 === 1) throw invalidToken('non-canonical base64url');
+  // The last character of a 2- or 3-character group carries 4 or 2 unused low bits: they must be 0.
+  const unusedBits = [0, 0, 4, 2][text.length % 4]!;
+  if (unusedBits > 0 && (DECODE[text.charCodeAt(text.length - 1)]! & ((1 << unusedBits) - 1)) !== 0) {
+    throw invalidToken('non-canonical base64url: trailing bits set');
+  }
+  // Node's native decoder is several times faster; the checks above already made the input strict.
+  if (NodeBuffer !== undefined) {
+    const decoded = NodeBuffer.from(text, 'base64url');
+    return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
+  }
+  return decodeCheckedBase64urlPortably(text);
+}
+
+/** The decoder browsers use: `text` must already have passed decodeBase64url's checks. */
+export function decodeCheckedBase64urlPortably(text: string): Uint8Array {
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
   let bits = 0;
   let value = 0;
@@ -42,7 +60,6 @@ export function decodeBase64url(text: string): Uint8Array {
       out[o++] = (value >>> bits) & 0xff;
     }
   }
-  if ((value & ((1 << bits) - 1)) !== 0) throw invalidToken('non-canonical base64url: trailing bits set');
   return out;
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, decodeBase64url, encodeBase64, encodeBase64url } from '../../src/protocol/base64url.js';
+import { decodeBase64, decodeBase64url, decodeCheckedBase64urlPortably, encodeBase64, encodeBase64url } from '../../src/protocol/base64url.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { FUZZ_RUNS } from '../helpers/test-env.js';
 
@@ -111,5 +111,18 @@ describe('standard base64 (PEM and OpenSSH bodies)', () => {
     ['stray low bits', 'Zh=='],
   ])('returns undefined for %s', (_, text) => {
     expect(decodeBase64(text)).toBeUndefined();
+  });
+});
+
+describe('the portable decoder browsers use', () => {
+  it('decodes every canonical string to the same bytes as the native path', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => {
+        const text = encodeBase64url(bytes);
+        expect(decodeCheckedBase64urlPortably(text)).toEqual(decodeBase64url(text));
+        expect(Array.from(decodeCheckedBase64urlPortably(text))).toEqual(Array.from(bytes));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
   });
 });
