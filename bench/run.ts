@@ -28,6 +28,7 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
     description: 'Signet full verifier vs bare Koa and the verify floor (crypto.verify alone, synchronous and on the thread pool)',
   },
   'pipeline-only': { variants: ['pipeline'], baselines: ['pipeline'], description: 'the full pipeline alone (for profiling)' },
+  hmac: { variants: ['bare', 'signet', 'hmac'], baselines: ['bare', 'signet'], description: 'Signet in HMAC mode (HS256) vs bare Koa and Signet Ed25519' },
   peers: {
     variants: ['floor', 'jose-peer', 'rfc9421-peer', 'pipeline'],
     baselines: ['floor', 'jose-peer', 'rfc9421-peer'],
@@ -97,7 +98,7 @@ function request(child: ChildProcess, message: { type: string }, reply?: string)
   });
 }
 
-async function startVariant(variant: VariantName, publicKey: string, dir: string): Promise<{ child: ChildProcess; port: number; kid: string }> {
+async function startVariant(variant: VariantName, publicKey: string, dir: string): Promise<{ child: ChildProcess; port: number; kid: string; secret?: string }> {
   // `signet serve` variants run the real command (and its workers) under a supervisor with the same IPC.
   const script = isServeVariant(variant) ? './serve-process.ts' : './server-process.ts';
   const child = fork(new URL(script, import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}.sqlite`), redisUrl], {
@@ -109,14 +110,14 @@ async function startVariant(variant: VariantName, publicKey: string, dir: string
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
   });
-  return { child, port: ready.port, kid: ready.kid };
+  return { child, port: ready.port, kid: ready.kid, secret: ready.secret };
 }
 
 /** Variants whose clients send something other than a Signet Authorization header. */
 const RFC9421_VARIANTS: ReadonlySet<VariantName> = new Set(['rfc9421-peer']);
 
 /** Distinct signed credentials, one per request, as the headers to send. */
-async function presign(variant: VariantName, count: number, port: number, kid: string, privateKey: CryptoKey): Promise<Record<string, string>[]> {
+async function presign(variant: VariantName, count: number, port: number, kid: string, privateKey: CryptoKey, secret?: string): Promise<Record<string, string>[]> {
   const url = `http://127.0.0.1:${port}/v1/whoami`;
   const credentials: Record<string, string>[] = [];
   const batch = 256;
@@ -128,7 +129,15 @@ async function presign(variant: VariantName, count: number, port: number, kid: s
       continue;
     }
     const signed = await Promise.all(
-      Array.from({ length: size }, () => signRequest({ method: 'GET', url, key: { type: 'ed25519', privateKey }, kid, lifetimeSeconds: 300 })),
+      Array.from({ length: size }, () =>
+        signRequest({
+          method: 'GET',
+          url,
+          key: secret === undefined ? { type: 'ed25519', privateKey } : { type: 'hmac', secret: new TextEncoder().encode(secret) },
+          kid,
+          lifetimeSeconds: 300,
+        }),
+      ),
     );
     for (const s of signed) credentials.push({ authorization: s.authorization });
   }
@@ -152,15 +161,15 @@ async function drive(port: number, tokens: Record<string, string>[], amount: num
 }
 
 async function measure(variant: VariantName, publicKey: string, privateKey: CryptoKey, dir: string): Promise<Omit<Row, 'ratios'>> {
-  const { child, port, kid } = await startVariant(variant, publicKey, dir);
+  const { child, port, kid, secret } = await startVariant(variant, publicKey, dir);
   try {
     // Warm-up: JIT, caches, and an estimate of the rate to size the token supply.
-    const warmTokens = await presign(variant, 3000, port, kid, privateKey);
+    const warmTokens = await presign(variant, 3000, port, kid, privateKey, secret);
     const warmStarted = performance.now();
     await drive(port, warmTokens, 3000);
     const estimate = Math.max(1000, 3000 / ((performance.now() - warmStarted) / 1000));
     const amount = Math.ceil(estimate * durationSeconds * 1.1);
-    const tokens = await presign(variant, amount, port, kid, privateKey);
+    const tokens = await presign(variant, amount, port, kid, privateKey, secret);
     await request(child, { type: 'mark' });
     const started = performance.now();
     const result = await drive(port, tokens, amount);

@@ -13,7 +13,7 @@ const port = (http.address() as AddressInfo).port;
 const built = await VARIANTS[variant]({ publicKey, port, dbFile });
 http.on('request', built.callback);
 let cpuAtMark = process.cpuUsage();
-process.send!({ type: 'ready', port, kid: built.kid });
+process.send!({ type: 'ready', port, kid: built.kid, secret: built.secret });
 
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'mark') {

@@ -19,6 +19,8 @@ export interface VariantSetup {
 }
 
 export interface BuiltVariant {
+  /** For an HMAC variant: the secret the bench client signs with (bench only; never do this). */
+  secret?: string;
   callback: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
   kid: string;
   close(): Promise<void>;
@@ -140,7 +142,38 @@ async function pipeline(setup: VariantSetup): Promise<BuiltVariant> {
   return signetWith(setup, { plans, usageEnabled: true, metricsEnabled: true, authFailureLimit: 100 }, 'bench');
 }
 
-export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet, verifier, pipeline, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
+/** 8. Signet in HMAC mode (HS256, secret decrypted once into the key cache), default pipeline. */
+async function hmac(setup: VariantSetup): Promise<BuiltVariant> {
+  const config = loadConfig(
+    { db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent' },
+    {},
+  );
+  const stores = await createStores(config, systemClock);
+  const publicKey = decodeBase64url(setup.publicKey);
+  const created = await stores.credentials.createConsumerWithKey(
+    { id: newConsumerId(), name: 'bench', allowedModes: ['ed25519', 'hmac'] },
+    { id: newKeyId(), consumerId: '', type: 'ed25519', publicKey, thumbprint: await jwkThumbprint(publicKey) },
+    Date.now(),
+  );
+  const { app, close, server } = createApp({ config, stores, clock: systemClock, logger: silentLogger() });
+  const issued = await server.hmacKeys.issue(
+    created.consumer,
+    { label: 'bench', scopes: [], notBefore: null, expiresAt: null },
+    Date.now(),
+    { actor: 'local-operator', requestId: null, sourceIp: null },
+  );
+  return {
+    callback: app.callback(),
+    kid: issued.key.id,
+    secret: issued.secret,
+    close: async () => {
+      await close();
+      await stores.close();
+    },
+  };
+}
+
+export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet, verifier, pipeline, hmac, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
 /** Variants built inside bench/server-process.ts. */
 export type InProcessVariantName = keyof typeof VARIANTS;
 /** In-process variants and `signet serve` variants (bench/serve-process.ts). */
