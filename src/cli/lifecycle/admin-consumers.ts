@@ -2,7 +2,7 @@ import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../clie
 import { EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { printAnswer, reportFailure, withServer } from './api-client.js';
 import { JSON_HELP, parseMetadata } from './flags.js';
-import { segment, signedSession } from './session.js';
+import { oneIdCommand, segment, signedSession } from './session.js';
 
 interface ConsumerJson {
   id: string;
@@ -71,26 +71,17 @@ ${CLIENT_OPTIONS_HELP}`,
   },
 };
 
-export const adminConsumersShowCommand: Command = {
+export const adminConsumersShowCommand = oneIdCommand({
   path: ['admin', 'consumers', 'show'],
   summary: 'Show one consumer (admin API)',
-  usage: `signet admin consumers show CONSUMER_ID [--json] [--profile NAME]
-
-${JSON_HELP}
-${CLIENT_OPTIONS_HELP}`,
-  options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
-  async run({ values, positionals, io }) {
-    const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', `/admin/v1/consumers/${segment(id!)}`);
-      return printAnswer(answer, 200, values, io, (c: ConsumerJson) => {
-        printConsumer(c, io);
-        io.stdout.write(`created ${c.created_at}\nmetadata ${JSON.stringify(c.metadata)}\n`);
-      });
-    });
+  idName: 'CONSUMER_ID',
+  method: 'GET',
+  url: (id) => `/admin/v1/consumers/${id}`,
+  print: (c: ConsumerJson, io) => {
+    printConsumer(c, io);
+    io.stdout.write(`created ${c.created_at}\nmetadata ${JSON.stringify(c.metadata)}\n`);
   },
-};
+});
 
 export const adminConsumersUpdateCommand: Command = {
   path: ['admin', 'consumers', 'update'],
@@ -121,23 +112,14 @@ ${CLIENT_OPTIONS_HELP}`,
 };
 
 function statusCommand(action: 'disable' | 'enable'): Command {
-  return {
+  return oneIdCommand({
     path: ['admin', 'consumers', action],
     summary: action === 'disable' ? 'Disable a consumer: its keys are refused from the next request on' : 'Enable a disabled consumer again',
-    usage: `signet admin consumers ${action} CONSUMER_ID [--json] [--profile NAME]
-
-${JSON_HELP}
-${CLIENT_OPTIONS_HELP}`,
-    options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
-    async run({ values, positionals, io }) {
-      const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
-      const session = await signedSession(values);
-      return withServer(io, async () => {
-        const answer = await session.api.call('POST', `/admin/v1/consumers/${segment(id!)}/${action}`);
-        return printAnswer(answer, 200, values, io, (c) => printConsumer(c, io));
-      });
-    },
-  };
+    idName: 'CONSUMER_ID',
+    method: 'POST',
+    url: (id) => `/admin/v1/consumers/${id}/${action}`,
+    print: printConsumer,
+  });
 }
 
 export const adminConsumersDisableCommand = statusCommand('disable');

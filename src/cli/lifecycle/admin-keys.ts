@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { printAnswer, withServer } from './api-client.js';
 import { JSON_HELP, parseDuration, parseScopes } from './flags.js';
 import { printKey, type KeyJson } from './key-lines.js';
-import { segment, signedSession } from './session.js';
+import { oneIdCommand, segment, signedSession } from './session.js';
 
 export const adminEnrollCodeCommand: Command = {
   path: ['admin', 'enroll-code'],
@@ -35,25 +35,16 @@ ${CLIENT_OPTIONS_HELP}`,
   },
 };
 
-export const adminKeysListCommand: Command = {
+export const adminKeysListCommand = oneIdCommand({
   path: ['admin', 'keys', 'list'],
   summary: "List a consumer's keys (admin API)",
-  usage: `signet admin keys list CONSUMER_ID [--json] [--profile NAME]
-
-${JSON_HELP}
-${CLIENT_OPTIONS_HELP}`,
-  options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
-  async run({ values, positionals, io }) {
-    const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', `/admin/v1/consumers/${segment(id!)}/keys`);
-      return printAnswer(answer, 200, values, io, (list) => {
-        for (const key of list.items as KeyJson[]) printKey(key, io);
-      });
-    });
+  idName: 'CONSUMER_ID',
+  method: 'GET',
+  url: (id) => `/admin/v1/consumers/${id}/keys`,
+  print: (list, io) => {
+    for (const key of list.items as KeyJson[]) printKey(key, io);
   },
-};
+});
 
 export const adminKeysRevokeCommand: Command = {
   path: ['admin', 'keys', 'revoke'],

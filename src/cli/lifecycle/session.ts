@@ -1,6 +1,7 @@
-import { UsageError } from '../command.js';
-import { clientSetup, type ClientSetup } from '../client-setup.js';
-import { createApiClient, type ApiClient } from './api-client.js';
+import { UsageError, type CliIo, type Command } from '../command.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, requirePositionals, type ClientSetup } from '../client-setup.js';
+import { createApiClient, printAnswer, withServer, type ApiClient } from './api-client.js';
+import { JSON_HELP } from './flags.js';
 
 export interface Session extends ClientSetup {
   server: string;
@@ -16,3 +17,35 @@ export async function signedSession(values: Record<string, unknown>): Promise<Se
 }
 
 export const segment = (id: string): string => encodeURIComponent(id);
+
+/**
+ * A command whose only argument is one id: it signs one request about that id and prints the
+ * 200 answer (as JSON with --json, else with `print`).
+ */
+export function oneIdCommand(spec: {
+  path: string[];
+  summary: string;
+  /** The positional's name in the usage line, e.g. CONSUMER_ID. */
+  idName: string;
+  method: string;
+  url: (id: string) => string;
+  print: (body: any, io: CliIo) => void;
+}): Command {
+  return {
+    path: spec.path,
+    summary: spec.summary,
+    usage: `signet ${spec.path.join(' ')} ${spec.idName} [--json] [--profile NAME]
+
+${JSON_HELP}
+${CLIENT_OPTIONS_HELP}`,
+    options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
+    async run({ values, positionals, io }) {
+      const [id] = requirePositionals(positionals, [spec.idName]);
+      const session = await signedSession(values);
+      return withServer(io, async () => {
+        const answer = await session.api.call(spec.method, spec.url(segment(id!)));
+        return printAnswer(answer, 200, values, io, (body) => spec.print(body, io));
+      });
+    },
+  };
+}

@@ -4,7 +4,9 @@ import { ApiError, type PortalApi } from '../api.js';
 import { formatTime } from '../format.js';
 import type { ViewProps } from '../session.js';
 import { CopyBlock, Field, FormError, formErrors, LoadError, noErrors, Notice, useLoad, type FormErrors } from '../ui.js';
-import { StatusBadge, type KeyView } from './keys.js';
+import { FormActions, SelectField } from './form-parts.js';
+import type { KeyView } from './keys.js';
+import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
 
 export interface ConsumerView {
   id: string;
@@ -26,10 +28,11 @@ interface PlansAnswer {
 
 type Panel = 'code' | 'keys' | 'status';
 
-const CODE_TTLS: Array<[string, number]> = [
-  ['1 hour', 3600],
-  ['24 hours', 86_400],
-  ['7 days', 7 * 86_400],
+/** [text, seconds] choices for how long an enrollment code works. */
+const CODE_TTLS: Array<[string, string]> = [
+  ['1 hour', '3600'],
+  ['24 hours', '86400'],
+  ['7 days', String(7 * 86_400)],
 ];
 
 /** Admin: every consumer, a form to create one, and per consumer its enrollment codes, keys and status. */
@@ -81,18 +84,7 @@ export function AdminConsumersView({ api, identity, settings }: ViewProps) {
         <LoadError error={first.error} />
         <div class="table-wrap">
           <table data-testid="consumers-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Consumer id</th>
-                <th scope="col">Status</th>
-                <th scope="col">Plan</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Consumer id', 'Status', 'Plan', 'Created']} />
             <tbody>
               {consumers.map((c) => {
                 const panel = open?.id === c.id ? open.panel : undefined;
@@ -104,12 +96,8 @@ export function AdminConsumersView({ api, identity, settings }: ViewProps) {
                         {c.name}
                         {c.id === identity.consumerId && <span class="badge badge-own">you</span>}
                       </td>
-                      <td>
-                        <code>{c.id}</code>
-                      </td>
-                      <td>
-                        <StatusBadge status={c.status} />
-                      </td>
+                      <IdCell id={c.id} />
+                      <StatusCell status={c.status} />
                       <td>{c.plan ?? <span class="muted">default ({plans.data?.default_plan ?? '…'})</span>}</td>
                       <td>{formatTime(c.created_at)}</td>
                       <td class="row-actions">
@@ -195,12 +183,7 @@ function CreateConsumerForm({ api, plans, created }: { api: PortalApi; plans: Pl
             </select>
           )}
         </Field>
-        <div class="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Creating…' : 'Create consumer'}
-          </button>
-          <FormError message={errors.form} />
-        </div>
+        <FormActions label="Create consumer" busyLabel="Creating…" busy={busy} error={errors.form} />
       </form>
       {done !== undefined && (
         <Notice kind="ok">
@@ -254,23 +237,15 @@ function EnrollmentCodeForm({ api, consumer, origin }: { api: PortalApi; consume
   }
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Enrollment code for ${consumer.name}`}>
-      <Field label="Code valid for" name="ttl_seconds" error={errors.fields.ttl_seconds}>
-        {(a) => (
-          <select {...a} value={String(ttl)} onChange={(e) => setTtl(Number(e.currentTarget.value))}>
-            {CODE_TTLS.map(([text, seconds]) => (
-              <option key={seconds} value={String(seconds)}>
-                {text}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <div class="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Creating…' : 'Create enrollment code'}
-        </button>
-        <FormError message={errors.form} />
-      </div>
+      <SelectField
+        label="Code valid for"
+        name="ttl_seconds"
+        error={errors.fields.ttl_seconds}
+        choices={CODE_TTLS}
+        value={String(ttl)}
+        onChange={(value) => setTtl(Number(value))}
+      />
+      <FormActions label="Create enrollment code" busyLabel="Creating…" busy={busy} error={errors.form} />
     </form>
   );
 }
@@ -294,15 +269,7 @@ function StatusForm({ api, consumer, done, cancel }: { api: PortalApi; consumer:
           ? `Disable ${consumer.name}? Every one of its keys is refused from the next request (403 consumer_disabled) until you enable it again.`
           : `Enable ${consumer.name}? Its active keys work again from the next request.`}
       </p>
-      <div class="form-actions">
-        <button type="submit" class={disabling ? 'danger' : undefined}>
-          {disabling ? 'Disable consumer' : 'Enable consumer'}
-        </button>
-        <button type="button" class="secondary" onClick={cancel}>
-          Cancel
-        </button>
-        <FormError message={error} />
-      </div>
+      <FormActions label={disabling ? 'Disable consumer' : 'Enable consumer'} danger={disabling} cancel={cancel} error={error} />
     </form>
   );
 }
@@ -325,27 +292,15 @@ function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: ConsumerVie
       {keys.data !== undefined && keys.data.items.length === 0 && <p class="muted">No keys yet: {consumer.name} has not enrolled.</p>}
       {keys.data !== undefined && keys.data.items.length > 0 && (
         <table class="compact">
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Key id</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Label', 'Key id', 'Status', 'Last used']} />
           <tbody>
             {keys.data.items.map((k) => (
               <tr key={k.id}>
-                <td>{k.label ?? <span class="muted">no label</span>}</td>
                 <td>
-                  <code>{k.id}</code>
+                  <KeyLabel label={k.label} />
                 </td>
-                <td>
-                  <StatusBadge status={k.status} />
-                </td>
+                <IdCell id={k.id} />
+                <StatusCell status={k.status} />
                 <td>{formatTime(k.last_used_at)}</td>
                 <td>
                   {k.status !== 'revoked' && (

@@ -4,7 +4,9 @@ import { formatTime } from '../format.js';
 import { newKeyPair } from '../new-key.js';
 import type { ViewProps } from '../session.js';
 import { publicKeyToJwk } from '../../protocol/public-key.js';
-import { Field, FormError, formErrors, LoadError, noErrors, useLoad, type FormErrors } from '../ui.js';
+import { Field, formErrors, LoadError, noErrors, useLoad, type FormErrors } from '../ui.js';
+import { FormActions, SelectField } from './form-parts.js';
+import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
 
 export interface KeyView {
   id: string;
@@ -19,11 +21,12 @@ export interface KeyView {
   created_at: string;
 }
 
-const OVERLAPS: Array<[string, number]> = [
-  ['1 hour', 3600],
-  ['24 hours', 86_400],
-  ['7 days', 7 * 86_400],
-  ['at once (the old key stops working now)', 0],
+/** [text, seconds] choices for how long a rotated key keeps working. */
+const OVERLAPS: Array<[string, string]> = [
+  ['1 hour', '3600'],
+  ['24 hours', '86400'],
+  ['7 days', String(7 * 86_400)],
+  ['at once (the old key stops working now)', '0'],
 ];
 
 const EXPIRIES: Array<[string, number | undefined]> = [
@@ -33,9 +36,8 @@ const EXPIRIES: Array<[string, number | undefined]> = [
   ['in 1 year', 365],
 ];
 
-export function StatusBadge({ status }: { status: string }) {
-  return <span class={`badge status-${status}`}>{status.replace(/_/g, ' ')}</span>;
-}
+/** The expiry choices are told apart by their text (never has no number of days). */
+const EXPIRY_CHOICES = EXPIRIES.map(([text]) => [text, text] as const);
 
 /** Your consumer's keys: list, add, rotate, revoke. Every new key is made in this browser. */
 export function KeysView(props: ViewProps) {
@@ -59,19 +61,7 @@ export function KeysView(props: ViewProps) {
         {keys.data !== undefined && (
           <div class="table-wrap">
             <table data-testid="keys-table">
-              <thead>
-                <tr>
-                  <th scope="col">Label</th>
-                  <th scope="col">Key id</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Label', 'Key id', 'Status', 'Created', 'Last used', 'Expires']} />
               <tbody>
                 {keys.data.items.map((key) => (
                   <KeyRow key={key.id} item={key} props={props} open={open?.kid === key.id ? open.action : undefined} setOpen={setOpen} reload={keys.reload} />
@@ -105,16 +95,11 @@ function KeyRow({
     <>
       <tr data-kid={item.id} class={own ? 'own' : undefined}>
         <td>
-          {item.label ?? <span class="muted">no label</span>}
+          <KeyLabel label={item.label} />
           {item.type !== 'ed25519' && <span class="badge">{item.type}</span>}
         </td>
-        <td>
-          <code>{item.id}</code>
-          {own && <span class="badge badge-own">this browser</span>}
-        </td>
-        <td>
-          <StatusBadge status={item.status} />
-        </td>
+        <IdCell id={item.id}>{own && <span class="badge badge-own">this browser</span>}</IdCell>
+        <StatusCell status={item.status} />
         <td>{formatTime(item.created_at)}</td>
         <td>{item.last_used_at === null ? <span class="muted">never</span> : formatTime(item.last_used_at)}</td>
         <td>{item.revoked_at !== null ? `revoked ${formatTime(item.revoked_at)}` : item.expires_at === null ? <span class="muted">never</span> : formatTime(item.expires_at)}</td>
@@ -186,26 +171,15 @@ function RotateForm({ item, own, props, done, cancel }: PanelProps) {
         A new key pair is made in this browser and uploaded with a proof that it holds the private key; <code>{item.id}</code> keeps working for
         the overlap you choose, then expires.{own ? ' This browser switches to the new key.' : ''}
       </p>
-      <Field label="Old key keeps working" name="overlap_seconds" error={errors.fields.overlap_seconds}>
-        {(a) => (
-          <select {...a} value={String(overlap)} onChange={(e) => setOverlap(Number(e.currentTarget.value))}>
-            {OVERLAPS.map(([text, seconds]) => (
-              <option key={seconds} value={String(seconds)}>
-                {text}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <div class="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Rotating…' : 'Rotate key'}
-        </button>
-        <button type="button" class="secondary" onClick={cancel}>
-          Cancel
-        </button>
-        <FormError message={errors.form} />
-      </div>
+      <SelectField
+        label="Old key keeps working"
+        name="overlap_seconds"
+        error={errors.fields.overlap_seconds}
+        choices={OVERLAPS}
+        value={String(overlap)}
+        onChange={(value) => setOverlap(Number(value))}
+      />
+      <FormActions label="Rotate key" busyLabel="Rotating…" busy={busy} cancel={cancel} error={errors.form} />
     </form>
   );
 }
@@ -245,15 +219,7 @@ function RevokeForm({ item, own, props, done, cancel }: PanelProps) {
         {item.label !== null ? ` (${item.label})` : ''}? Every program signing with it is refused from the next request. This cannot be undone.
         {own ? ' It is the key this browser signs with: the portal will forget it.' : ''}
       </p>
-      <div class="form-actions">
-        <button type="submit" class="danger" disabled={busy}>
-          {busy ? 'Revoking…' : lastKey ? 'Revoke my last key anyway' : 'Revoke key'}
-        </button>
-        <button type="button" class="secondary" onClick={cancel}>
-          Cancel
-        </button>
-        <FormError message={error} />
-      </div>
+      <FormActions label={lastKey ? 'Revoke my last key anyway' : 'Revoke key'} busyLabel="Revoking…" busy={busy} danger cancel={cancel} error={error} />
     </form>
   );
 }
@@ -297,23 +263,8 @@ function AddKeyForm(props: ViewProps & { reload: () => void }) {
         <Field label="Label" name="label" error={errors.fields.label}>
           {(a) => <input {...a} type="text" value={label} maxLength={100} placeholder="e.g. ci-server" onInput={(e) => setLabel(e.currentTarget.value)} />}
         </Field>
-        <Field label="Expires" name="expires_at" error={errors.fields.expires_at}>
-          {(a) => (
-            <select {...a} value={expiry} onChange={(e) => setExpiry(e.currentTarget.value)}>
-              {EXPIRIES.map(([text]) => (
-                <option key={text} value={text}>
-                  {text}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <div class="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Adding…' : 'Add key'}
-          </button>
-          <FormError message={errors.form} />
-        </div>
+        <SelectField label="Expires" name="expires_at" error={errors.fields.expires_at} choices={EXPIRY_CHOICES} value={expiry} onChange={setExpiry} />
+        <FormActions label="Add key" busyLabel="Adding…" busy={busy} error={errors.form} />
       </form>
     </section>
   );

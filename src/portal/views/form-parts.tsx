@@ -1,0 +1,63 @@
+import { Field, FormError } from '../ui.js';
+
+/** A labelled <select> over [text, value] choices, with its error below it. */
+export function SelectField({
+  label,
+  name,
+  error,
+  choices,
+  value,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  error: string | undefined;
+  choices: ReadonlyArray<readonly [text: string, value: string]>;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} name={name} error={error}>
+      {(a) => (
+        <select {...a} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+          {choices.map(([text, choice]) => (
+            <option key={choice} value={choice}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** A form's submit button (showing `busyLabel` while it works), an optional Cancel, and the form-wide error. */
+export function FormActions({
+  label,
+  busyLabel,
+  busy = false,
+  danger = false,
+  cancel,
+  error,
+}: {
+  label: string;
+  busyLabel?: string;
+  busy?: boolean;
+  danger?: boolean;
+  cancel?: () => void;
+  error: string | undefined;
+}) {
+  return (
+    <div class="form-actions">
+      <button type="submit" class={danger ? 'danger' : undefined} disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+      {cancel !== undefined && (
+        <button type="button" class="secondary" onClick={cancel}>
+          Cancel
+        </button>
+      )}
+      <FormError message={error} />
+    </div>
+  );
+}
