@@ -3,8 +3,8 @@ import { useState } from 'preact/hooks';
 import { ApiError, type PortalApi } from '../api.js';
 import { formatTime } from '../format.js';
 import type { ViewProps } from '../session.js';
-import { CopyBlock, Field, FormError, formErrors, LoadError, noErrors, Notice, useLoad, type FormErrors } from '../ui.js';
-import { FormActions, SelectField } from './form-parts.js';
+import { CopyBlock, Field, FormError, LoadError, Notice, useLoad } from '../ui.js';
+import { FormActions, SelectField, useFormSubmit } from './form-parts.js';
 import type { KeyView } from './keys.js';
 import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
 
@@ -142,26 +142,14 @@ export function AdminConsumersView({ api, identity, settings }: ViewProps) {
 function CreateConsumerForm({ api, plans, created }: { api: PortalApi; plans: PlansAnswer | undefined; created: () => void }) {
   const [name, setName] = useState('');
   const [plan, setPlan] = useState('');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
   const [done, setDone] = useState<ConsumerView | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
+  const { busy, errors, submit } = useFormSubmit(['name', 'plan'], async () => {
     setDone(undefined);
-    try {
-      const consumer = await api.call<ConsumerView>('POST', '/admin/v1/consumers', { json: { name: name.trim(), ...(plan !== '' ? { plan } : {}) } });
-      setDone(consumer);
-      setName('');
-      created();
-    } catch (error) {
-      setErrors(formErrors(error, { fields: ['name', 'plan'] }));
-    } finally {
-      setBusy(false);
-    }
-  }
+    const consumer = await api.call<ConsumerView>('POST', '/admin/v1/consumers', { json: { name: name.trim(), ...(plan !== '' ? { plan } : {}) } });
+    setDone(consumer);
+    setName('');
+    created();
+  });
 
   return (
     <section class="card" aria-labelledby="create-consumer-heading">
@@ -204,21 +192,9 @@ interface CodeAnswer {
 function EnrollmentCodeForm({ api, consumer, origin }: { api: PortalApi; consumer: ConsumerView; origin: string }) {
   const [ttl, setTtl] = useState(86_400);
   const [answer, setAnswer] = useState<CodeAnswer | undefined>(undefined);
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      setAnswer(await api.call<CodeAnswer>('POST', `/admin/v1/consumers/${consumer.id}/enrollment-codes`, { json: { ttl_seconds: ttl } }));
-    } catch (error) {
-      setErrors(formErrors(error, { fields: ['ttl_seconds'] }));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, errors, submit } = useFormSubmit(['ttl_seconds'], async () => {
+    setAnswer(await api.call<CodeAnswer>('POST', `/admin/v1/consumers/${consumer.id}/enrollment-codes`, { json: { ttl_seconds: ttl } }));
+  });
 
   if (answer !== undefined) {
     return (

@@ -1,4 +1,27 @@
-import { Field, FormError } from '../ui.js';
+import { useState } from 'preact/hooks';
+import { Field, FormError, formErrors, noErrors, type FormErrors } from '../ui.js';
+
+/**
+ * A form's submit handler with its busy flag and errors: runs `action`, and puts what the server
+ * refused next to the named `fields` (the rest beside the submit button).
+ */
+export function useFormSubmit(fields: string[], action: () => Promise<void>): { busy: boolean; errors: FormErrors; submit: (event: Event) => Promise<void> } {
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      await action();
+    } catch (error) {
+      setErrors(formErrors(error, { fields }));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, errors, submit };
+}
 
 /** A labelled <select> over [text, value] choices, with its error below it. */
 export function SelectField({

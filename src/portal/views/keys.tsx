@@ -4,8 +4,8 @@ import { formatTime } from '../format.js';
 import { newKeyPair } from '../new-key.js';
 import type { ViewProps } from '../session.js';
 import { publicKeyToJwk } from '../../protocol/public-key.js';
-import { Field, formErrors, LoadError, noErrors, useLoad, type FormErrors } from '../ui.js';
-import { FormActions, SelectField } from './form-parts.js';
+import { Field, LoadError, useLoad } from '../ui.js';
+import { FormActions, SelectField, useFormSubmit } from './form-parts.js';
 import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
 
 export interface KeyView {
@@ -141,29 +141,17 @@ interface PanelProps {
 
 function RotateForm({ item, own, props, done, cancel }: PanelProps) {
   const [overlap, setOverlap] = useState(86_400);
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      const key = await newKeyPair();
-      const answer = await props.api.call<{ key: KeyView; previous: KeyView }>('POST', `/v1/keys/${item.id}/rotate`, {
-        json: { public_key: publicKeyToJwk(key.signing.publicKey), overlap_seconds: overlap },
-        proof: key.signing,
-      });
-      props.offerDownload({ kid: answer.key.id, pem: key.pem, reason: 'rotated' });
-      // The portal's own key was rotated: sign with the new one from now on (the old one may stop at once).
-      if (own) await props.replaceOwnKey(answer.key.id, key.signing);
-      done();
-    } catch (error) {
-      setErrors(formErrors(error, { fields: ['overlap_seconds'] }));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, errors, submit } = useFormSubmit(['overlap_seconds'], async () => {
+    const key = await newKeyPair();
+    const answer = await props.api.call<{ key: KeyView; previous: KeyView }>('POST', `/v1/keys/${item.id}/rotate`, {
+      json: { public_key: publicKeyToJwk(key.signing.publicKey), overlap_seconds: overlap },
+      proof: key.signing,
+    });
+    props.offerDownload({ kid: answer.key.id, pem: key.pem, reason: 'rotated' });
+    // The portal's own key was rotated: sign with the new one from now on (the old one may stop at once).
+    if (own) await props.replaceOwnKey(answer.key.id, key.signing);
+    done();
+  });
 
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Rotate ${item.id}`}>
@@ -227,33 +215,21 @@ function RevokeForm({ item, own, props, done, cancel }: PanelProps) {
 function AddKeyForm(props: ViewProps & { reload: () => void }) {
   const [label, setLabel] = useState('');
   const [expiry, setExpiry] = useState<string>('never');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      const days = EXPIRIES.find(([text]) => text === expiry)?.[1];
-      const key = await newKeyPair();
-      const created = await props.api.call<KeyView>('POST', '/v1/keys', {
-        json: {
-          public_key: publicKeyToJwk(key.signing.publicKey),
-          ...(label.trim() !== '' ? { label: label.trim() } : {}),
-          ...(days !== undefined ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
-        },
-        proof: key.signing,
-      });
-      props.offerDownload({ kid: created.id, pem: key.pem, reason: 'added' });
-      setLabel('');
-      props.reload();
-    } catch (error) {
-      setErrors(formErrors(error, { fields: ['label', 'expires_at'] }));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, errors, submit } = useFormSubmit(['label', 'expires_at'], async () => {
+    const days = EXPIRIES.find(([text]) => text === expiry)?.[1];
+    const key = await newKeyPair();
+    const created = await props.api.call<KeyView>('POST', '/v1/keys', {
+      json: {
+        public_key: publicKeyToJwk(key.signing.publicKey),
+        ...(label.trim() !== '' ? { label: label.trim() } : {}),
+        ...(days !== undefined ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
+      },
+      proof: key.signing,
+    });
+    props.offerDownload({ kid: created.id, pem: key.pem, reason: 'added' });
+    setLabel('');
+    props.reload();
+  });
 
   return (
     <section class="card" aria-labelledby="add-key-heading">
