@@ -27,7 +27,6 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
     baselines: ['bare', 'floor', 'floor-async'],
     description: 'Signet full verifier vs bare Koa and the verify floor (crypto.verify alone, synchronous and on the thread pool)',
   },
-  'pipeline-only': { variants: ['pipeline'], baselines: ['pipeline'], description: 'the full pipeline alone (for profiling)' },
   hmac: { variants: ['bare', 'signet', 'hmac'], baselines: ['bare', 'signet'], description: 'Signet in HMAC mode (HS256) vs bare Koa and Signet Ed25519' },
   peers: {
     variants: ['floor', 'jose-peer', 'rfc9421-peer', 'pipeline'],
@@ -98,10 +97,13 @@ function request(child: ChildProcess, message: { type: string }, reply?: string)
   });
 }
 
+/** A fresh database per started variant: a variant may run in several scenarios of one run. */
+let startedVariants = 0;
+
 async function startVariant(variant: VariantName, publicKey: string, dir: string): Promise<{ child: ChildProcess; port: number; kid: string; secret?: string }> {
   // `signet serve` variants run the real command (and its workers) under a supervisor with the same IPC.
   const script = isServeVariant(variant) ? './serve-process.ts' : './server-process.ts';
-  const child = fork(new URL(script, import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}.sqlite`), redisUrl], {
+  const child = fork(new URL(script, import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}-${++startedVariants}.sqlite`), redisUrl], {
     // --cpu-prof DIR: write a V8 CPU profile of each server variant there (open in Chrome DevTools).
     execArgv: ['--import', 'tsx', ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}/${variant}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

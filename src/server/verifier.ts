@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual, verify as verifySignature } fr
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { SignetError, invalidToken, type BindingMismatch } from '../protocol/errors.js';
-import { ALGORITHMS_BY_KEY_TYPE, AUTH_SCHEME, MAX_TOKEN_LIFETIME_SECONDS, PRESIGN_PARAM, type KeyType, type RequestClaims } from '../protocol/format.js';
+import { ALGORITHMS_BY_KEY_TYPE, AUTH_SCHEME, EMPTY_BODY_SHA256, MAX_TOKEN_LIFETIME_SECONDS, PRESIGN_PARAM, type KeyType, type RequestClaims } from '../protocol/format.js';
 import { canonicalizeUrl, expectedUrl, queryParamValues } from '../protocol/target.js';
 import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
 import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
@@ -186,7 +186,7 @@ function bindingMismatches(publicOrigin: string, request: IncomingRequest, claim
   // Most signers send the canonical form already: skip the second canonicalisation then.
   const received = claims.url === expected ? expected : (canonicalizeUrl(claims.url)?.href ?? claims.url);
   if (received !== expected) mismatches.push({ claim: 'url', expected, received: claims.url });
-  const bodyHash = createHash('sha256').update(request.body).digest('base64url');
+  const bodyHash = request.body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(request.body).digest('base64url');
   if (claims.body_sha256 !== bodyHash) mismatches.push({ claim: 'body_sha256', expected: bodyHash, received: claims.body_sha256 });
   return mismatches;
 }
