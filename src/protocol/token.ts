@@ -16,7 +16,8 @@ export interface ParsedToken {
   header: TokenHeader;
   /** The exact ASCII `header.payload` the signature covers. */
   signingInput: string;
-  payloadSegment: string;
+  /** The payload's bytes, decoded once here; decodeClaims parses them after the signature verified. */
+  payload: Uint8Array;
   signature: Uint8Array;
 }
 
@@ -46,12 +47,12 @@ export function parseToken(token: unknown): ParsedToken {
   if (typeof alg !== 'string') throw invalidToken('alg missing or not a string');
   if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw invalidToken('kid missing or malformed');
   if (typ !== TOKEN_TYPE) throw invalidToken('typ missing or not ' + TOKEN_TYPE);
-  // Decode the payload segment now so malformed base64url fails before the crypto step too.
-  decodeBase64url(payloadSegment);
+  // Decoded now so malformed base64url fails before the crypto step too, and kept for decodeClaims.
+  const payload = decodeBase64url(payloadSegment);
   return {
     header: { alg, kid, typ },
     signingInput: `${headerSegment}.${payloadSegment}`,
-    payloadSegment,
+    payload,
     signature: decodeBase64url(signatureSegment),
   };
 }
@@ -64,10 +65,10 @@ function claimError(detail: string): SignetError {
  * Decodes and shape-checks the claims. Call only after the signature verified: the signer wrote
  * these values, so the public detail may name the faulty claim.
  */
-export function decodeClaims(payloadSegment: string): RequestClaims {
+export function decodeClaims(payloadBytes: Uint8Array): RequestClaims {
   let payload: JsonValue;
   try {
-    payload = parseStrictJson(decodeBase64url(payloadSegment));
+    payload = parseStrictJson(payloadBytes);
   } catch {
     throw claimError('The token payload is not strict JSON (duplicate or __proto__ members, bad UTF-8, or too deep).');
   }

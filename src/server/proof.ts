@@ -61,7 +61,7 @@ export function createProofVerifier(deps: ProofVerifierDeps): ProofVerifier {
     const key = { type: 'ed25519' } as Pick<KeyRecord, 'type'> as KeyRecord;
     if (!(await checkSignature(parsed, { key, keyObject }, undefined))) throw invalidProof('proof signature does not verify with the uploaded key');
     try {
-      const claims = decodeClaims(parsed.payloadSegment);
+      const claims = decodeClaims(parsed.payload);
       checkClaims(config, { ...request, authorization: undefined }, claims, false, clock.now());
       const verdict = await replay.checkAndSet(uploaded.thumbprint, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds), claims.iat * 1000);
       if (verdict === 'replayed') {

@@ -116,7 +116,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (!(await checkSignature(parsed, resolved, secret))) throw invalidToken('signature does not verify');
 
     // From here on the signer is proven, so errors may say exactly what is wrong.
-    const claims = decodeClaims(parsed.payloadSegment);
+    const claims = decodeClaims(parsed.payload);
     const nowMs = clock.now();
     checkClaims(config, request, claims, presigned, nowMs);
     checkKeyState(resolved, nowMs);

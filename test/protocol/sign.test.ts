@@ -25,7 +25,7 @@ describe('signRequest', () => {
     expect(parsed.header).toEqual({ alg: 'EdDSA', kid: KID, typ: 'signet+jwt' });
     const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(pair.publicKey) }, format: 'jwk' });
     expect(verify(null, Buffer.from(parsed.signingInput), publicKey, parsed.signature)).toBe(true);
-    expect(decodeClaims(parsed.payloadSegment)).toEqual(signed.claims);
+    expect(decodeClaims(parsed.payload)).toEqual(signed.claims);
   });
 
   it('binds the upper-case method, the canonical URL, the body hash, the origin as audience and whole seconds', async () => {
