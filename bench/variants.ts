@@ -1,6 +1,6 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import Koa from 'koa';
-import { ManualClock, systemClock } from '../src/clock.js';
+import { systemClock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { buildPlans } from '../src/plans.js';
 import { decodeBase64url } from '../src/protocol/base64url.js';
@@ -37,67 +37,36 @@ async function bare(): Promise<BuiltVariant> {
   return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
 }
 
-/** 2. The verify floor: only crypto.verify with a cached KeyObject; no parsing, no checks. */
-async function floor(setup: VariantSetup): Promise<BuiltVariant> {
-  const key: KeyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: setup.publicKey }, format: 'jwk' });
-  const app = new Koa();
-  app.use((ctx) => {
-    const token = (ctx.get('Authorization') ?? '').slice(7);
-    const dot = token.lastIndexOf('.');
-    const ok = verifySignature(null, Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'));
-    if (!ok) {
-      ctx.status = 401;
-      return;
-    }
-    if (ctx.path === '/v1/whoami') ctx.body = whoami;
-  });
-  return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
-}
-
-/** The verify floor with the signature checked on libuv's thread pool (async crypto.verify). */
-async function floorAsync(setup: VariantSetup): Promise<BuiltVariant> {
-  const key: KeyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: setup.publicKey }, format: 'jwk' });
-  const app = new Koa();
-  app.use(async (ctx) => {
-    const token = (ctx.get('Authorization') ?? '').slice(7);
-    const dot = token.lastIndexOf('.');
-    const ok = await new Promise<boolean>((resolve, reject) =>
-      verifySignature(null, Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'), (error, result) =>
-        error ? reject(error) : resolve(result),
-      ),
-    );
-    if (!ok) {
-      ctx.status = 401;
-      return;
-    }
-    if (ctx.path === '/v1/whoami') ctx.body = whoami;
-  });
-  return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
-}
-
-/** 5. Signet's full app (strict parse, key cache, verify, claims, binding, replay store). */
-async function signet(setup: VariantSetup): Promise<BuiltVariant> {
-  const config = loadConfig(
-    { db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent' },
-    {},
-  );
-  const stores = await createStores(config, systemClock);
-  const kid = newKeyId();
-  const publicKey = decodeBase64url(setup.publicKey);
-  await stores.credentials.createConsumerWithKey(
-    { id: newConsumerId(), name: 'bench' },
-    { id: kid, consumerId: '', type: 'ed25519', publicKey, thumbprint: await jwkThumbprint(publicKey) },
-    Date.now(),
-  );
-  const { app, close } = createApp({ config, stores, clock: systemClock, logger: silentLogger() });
-  return {
-    callback: app.callback(),
-    kid,
-    close: async () => {
-      await close();
-      await stores.close();
-    },
+/**
+ * 2. The verify floor: only crypto.verify with a cached KeyObject; no parsing, no checks. With
+ * `threadPool`, the same verification runs on libuv's thread pool (crypto.verify with a callback).
+ */
+function floorVariant(threadPool: boolean) {
+  return async function floor(setup: VariantSetup): Promise<BuiltVariant> {
+    const key: KeyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: setup.publicKey }, format: 'jwk' });
+    const verifyToken = (input: Buffer, signature: Buffer): boolean | Promise<boolean> =>
+      threadPool
+        ? new Promise((resolve, reject) => verifySignature(null, input, key, signature, (error, ok) => (error ? reject(error) : resolve(ok))))
+        : verifySignature(null, input, key, signature);
+    const app = new Koa();
+    app.use(async (ctx) => {
+      const token = (ctx.get('Authorization') ?? '').slice(7);
+      const dot = token.lastIndexOf('.');
+      const verified = verifyToken(Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url'));
+      // No await for the synchronous floor: it must not pay for a promise hop it does not need.
+      if (!(typeof verified === 'boolean' ? verified : await verified)) {
+        ctx.status = 401;
+        return;
+      }
+      if (ctx.path === '/v1/whoami') ctx.body = whoami;
+    });
+    return { callback: app.callback(), kid: 'key_bench', close: async () => {} };
   };
+}
+
+/** 5. Signet's full app with its defaults (strict parse, key cache, verify, claims, binding, replay store, pipeline). */
+async function signet(setup: VariantSetup): Promise<BuiltVariant> {
+  return signetWith(setup, {}, null);
 }
 
 /**
@@ -173,9 +142,8 @@ async function hmac(setup: VariantSetup): Promise<BuiltVariant> {
   };
 }
 
-export const VARIANTS = { bare, floor, 'floor-async': floorAsync, signet, verifier, pipeline, hmac, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
+export const VARIANTS = { bare, floor: floorVariant(false), 'floor-async': floorVariant(true), signet, verifier, pipeline, hmac, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
 /** Variants built inside bench/server-process.ts. */
 export type InProcessVariantName = keyof typeof VARIANTS;
 /** In-process variants and `signet serve` variants (bench/serve-process.ts). */
 export type VariantName = InProcessVariantName | ServeVariantName;
-void ManualClock;
