@@ -1,13 +1,13 @@
 /**
- * `npm run bench [-- SCENARIO...] [--quick] [--connections N] [--duration S] [--redis URL]`
+ * `npm run bench [-- SCENARIO...] [--quick] [--pin] [--connections N] [--duration S] [--redis URL]`
  *
  * Starts each server variant in its own process on 127.0.0.1, drives GET /v1/whoami with
  * autocannon using distinct pre-signed tokens, and prints requests/s, p50, p99, server CPU per
  * request and peak RSS, with ratios against the baselines measured in the same run. Writes the
  * same figures as JSON to bench/results/. Never part of `npm test`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,6 +53,7 @@ const { values, positionals } = parseArgs({
     duration: { type: 'string' },
     'cpu-prof': { type: 'string' },
     redis: { type: 'string' },
+    pin: { type: 'boolean' },
   },
   allowPositionals: true,
 });
@@ -61,6 +62,11 @@ const connections = Number(values.connections ?? 50);
 const durationSeconds = Number(values.duration ?? (quick ? 3 : 10));
 /** The Redis the `workers` scenario uses (each variant under a key prefix of its own, deleted after). */
 const redisUrl = values.redis ?? 'redis://127.0.0.1:6379';
+/**
+ * --pin: the load generator on the last CPU, every server process (and its threads) on the others,
+ * so the two never take turns on a core and the server's figures are its own work (Linux, taskset).
+ */
+const pin = values.pin === true ? pinning() : undefined;
 const scenarios = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
 for (const name of scenarios) {
   if (SCENARIOS[name] === undefined) {
@@ -82,6 +88,24 @@ interface Row {
   non2xx: number;
   errors: number;
   ratios: Record<string, number>;
+}
+
+function pinning(): { server: string; generator: string } {
+  const count = cpus().length;
+  if (count < 2) throw new Error('--pin needs at least 2 CPUs');
+  const generator = String(count - 1);
+  const server = count === 2 ? '0' : `0-${count - 2}`;
+  execFileSync('taskset', ['-a', '-p', '-c', generator, String(process.pid)], { stdio: 'ignore' });
+  return { server, generator };
+}
+
+/** The process and every descendant, all threads, onto `cpuList`. */
+function pinTree(pid: number, cpuList: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    for (const child of children === '' ? [] : children.split(' ')) pinTree(Number(child), cpuList);
+  }
 }
 
 function request(child: ChildProcess, message: { type: string }, reply?: string): Promise<any> {
@@ -114,6 +138,7 @@ async function startVariant(variant: VariantName, publicKey: string, dir: string
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
   });
+  if (pin !== undefined) pinTree(child.pid!, pin.server);
   return { child, port: ready.port, kid: ready.kid, secret: ready.secret };
 }
 
@@ -245,7 +270,7 @@ const publicKey = encodeBase64url(pair.publicKey);
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
 const report: Record<string, unknown> = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-  settings: { connections, durationSeconds, quick },
+  settings: { connections, durationSeconds, quick, pinned: pin ?? null },
   scenarios: {},
 };
 try {
