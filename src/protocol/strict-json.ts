@@ -65,16 +65,15 @@ class Parser {
   object(depth: number): { [key: string]: JsonValue } {
     this.pos++;
     const out: { [key: string]: JsonValue } = {};
-    const seen = new Set<string>();
     this.whitespace();
     if (this.text[this.pos] === '}') return this.pos++, out;
     for (;;) {
       this.whitespace();
       if (this.text[this.pos] !== '"') this.fail('expected a member name');
       const key = this.string();
-      if (seen.has(key)) this.fail('duplicate member');
+      // `out` is the set of names seen so far; __proto__ is refused before it could be assigned.
       if (key === '__proto__') this.fail('__proto__ member');
-      seen.add(key);
+      if (Object.hasOwn(out, key)) this.fail('duplicate member');
       this.whitespace();
       if (this.text[this.pos] !== ':') this.fail('expected a colon');
       this.pos++;

@@ -93,7 +93,8 @@ export function createApp(deps: AppDeps): SignetApp {
   app.proxy = config.trustProxy;
   app.use(requestId());
   // Nothing to observe for (no usage, no metrics, no access log): leave the hop out of the hot path.
-  if (usage.enabled || metrics !== undefined || ACCESS_LOG_LEVELS.has(config.logLevel)) app.use(observe({ clock, usage, metrics, logger }));
+  const accessLog = ACCESS_LOG_LEVELS.has(config.logLevel);
+  if (usage.enabled || metrics !== undefined || accessLog) app.use(observe({ clock, usage, metrics, logger, accessLog }));
   app.use(errorHandler({ clock, logger }));
   if (stores.engines.shared === 'redis') {
     // A change is answered only once it has been handed to Redis: "revoked" means the other instances are being told.

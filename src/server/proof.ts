@@ -6,7 +6,7 @@ import { SignetError } from '../protocol/errors.js';
 import { ALGORITHMS_BY_KEY_TYPE, PROOF_HEADER } from '../protocol/format.js';
 import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
 import type { KeyRecord, ReplayStore } from '../store/types.js';
-import { checkClaims, checkSignature, replayExpiryMs, type IncomingRequest } from './verifier.js';
+import { checkClaims, checkSignature, claimRules, replayExpiryMs, type IncomingRequest } from './verifier.js';
 
 export interface ProofRequest extends Omit<IncomingRequest, 'authorization'> {
   /** The Signet-Proof header value (a bare compact JWS), if any. */
@@ -47,6 +47,7 @@ function aboutProof(error: unknown): unknown {
  */
 export function createProofVerifier(deps: ProofVerifierDeps): ProofVerifier {
   const { config, replay, clock } = deps;
+  const rules = claimRules(config);
   return async function verifyProof(request, uploaded) {
     if (request.proof === undefined || request.proof === '') throw invalidProof(`no ${PROOF_HEADER} header`);
     let parsed: ParsedToken;
@@ -62,7 +63,7 @@ export function createProofVerifier(deps: ProofVerifierDeps): ProofVerifier {
     if (!(await checkSignature(parsed, { key, keyObject }, undefined))) throw invalidProof('proof signature does not verify with the uploaded key');
     try {
       const claims = decodeClaims(parsed.payload);
-      checkClaims(config, { ...request, authorization: undefined }, claims, false, clock.now());
+      checkClaims(rules, { ...request, authorization: undefined }, claims, false, clock.now());
       const verdict = await replay.checkAndSet(uploaded.thumbprint, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds), claims.iat * 1000);
       if (verdict === 'replayed') {
         throw new SignetError('token_replayed', { detail: 'This proof was already used. Sign every upload afresh (new jti).' });

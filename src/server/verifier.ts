@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { SignetError, invalidToken, type BindingMismatch } from '../protocol/errors.js';
 import { ALGORITHMS_BY_KEY_TYPE, AUTH_SCHEME, EMPTY_BODY_SHA256, MAX_TOKEN_LIFETIME_SECONDS, PRESIGN_PARAM, type KeyType, type RequestClaims } from '../protocol/format.js';
-import { canonicalizeUrl, expectedUrl, queryParamValues } from '../protocol/target.js';
+import { canonicalizeUrl, expectedUrlFor, queryParamValues } from '../protocol/target.js';
 import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
 import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
@@ -103,6 +103,7 @@ export function replayExpiryMs(claims: Pick<RequestClaims, 'exp'>, clockSkewSeco
  */
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { config, keys, replay, clock } = deps;
+  const rules = claimRules(config);
 
   return async function verifyRequest(request: IncomingRequest): Promise<VerifiedRequest> {
     const { token, presigned } = extractToken(request);
@@ -118,7 +119,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     // From here on the signer is proven, so errors may say exactly what is wrong.
     const claims = decodeClaims(parsed.payload);
     const nowMs = clock.now();
-    checkClaims(config, request, claims, presigned, nowMs);
+    checkClaims(rules, request, claims, presigned, nowMs);
     checkKeyState(resolved, nowMs);
 
     const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds), claims.iat * 1000);
@@ -131,12 +132,23 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   };
 }
 
+/** What the claims are checked against, prepared once per verifier from the configuration. */
+export interface ClaimRules extends Pick<Config, 'audience' | 'maxTokenLifetimeSeconds' | 'clockSkewSeconds'> {
+  /** The `url` claim a request target must carry (public origin + target, canonical). */
+  expectedUrl(requestTarget: string, presigned: boolean): string | undefined;
+}
+
+export function claimRules(config: Pick<Config, 'publicOrigin' | 'audience' | 'maxTokenLifetimeSeconds' | 'clockSkewSeconds'>): ClaimRules {
+  const { audience, maxTokenLifetimeSeconds, clockSkewSeconds } = config;
+  return { audience, maxTokenLifetimeSeconds, clockSkewSeconds, expectedUrl: expectedUrlFor(config.publicOrigin) };
+}
+
 /**
  * The checks between a verified signature and the key state: time, lifetime, audience and the
  * request binding, each reported precisely. Shared with the proof-of-possession verifier.
  */
 export function checkClaims(
-  config: Pick<Config, 'publicOrigin' | 'audience' | 'maxTokenLifetimeSeconds' | 'clockSkewSeconds'>,
+  config: ClaimRules,
   request: IncomingRequest,
   claims: RequestClaims,
   presigned: boolean,
@@ -170,7 +182,7 @@ export function checkClaims(
       extra: { mismatches: [{ claim: 'aud', expected: config.audience, received: claims.aud }] },
     });
   }
-  const mismatches = bindingMismatches(config.publicOrigin, request, claims, presigned);
+  const mismatches = bindingMismatches(config, request, claims, presigned);
   if (mismatches.length > 0) {
     throw new SignetError('binding_mismatch', {
       detail: `The token was signed for a different request: ${mismatches.map((m) => m.claim).join(', ')} differ.`,
@@ -179,10 +191,10 @@ export function checkClaims(
   }
 }
 
-function bindingMismatches(publicOrigin: string, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {
+function bindingMismatches(rules: ClaimRules, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {
   const mismatches: BindingMismatch[] = [];
   if (claims.method !== request.method) mismatches.push({ claim: 'method', expected: request.method, received: claims.method });
-  const expected = expectedUrl(publicOrigin, request.target, presigned) ?? request.target;
+  const expected = rules.expectedUrl(request.target, presigned) ?? request.target;
   // Most signers send the canonical form already: skip the second canonicalisation then.
   const received = claims.url === expected ? expected : (canonicalizeUrl(claims.url)?.href ?? claims.url);
   if (received !== expected) mismatches.push({ claim: 'url', expected, received: claims.url });

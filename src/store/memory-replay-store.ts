@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { SignetError } from '../protocol/errors.js';
 import type { Clock } from '../clock.js';
 import { FingerprintSet } from './fingerprint-set.js';
@@ -20,7 +20,8 @@ export interface MemoryReplayStoreOptions {
  */
 export class MemoryReplayStore implements ReplayStore {
   private readonly buckets = new Map<number, FingerprintSet>();
-  private readonly salt = randomBytes(16);
+  /** Hex, so it is a fixed-length prefix of the hashed text (kid and jti are ASCII by their patterns). */
+  private readonly salt = randomBytes(16).toString('hex');
   private readonly bucketMs: number;
   private liveEntries = 0;
 
@@ -38,7 +39,8 @@ export class MemoryReplayStore implements ReplayStore {
 
   checkAndSetSync(kid: string, jti: string, expiresAtMs: number): ReplayVerdict {
     this.dropExpired();
-    const digest = createHash('sha256').update(this.salt).update(kid).update('\0').update(jti).digest();
+    // One-shot hash(): half the cost of a createHash() object fed in four updates.
+    const digest = hash('sha256', `${this.salt}${kid}\0${jti}`, 'buffer');
     const hi = digest.readUInt32LE(0);
     const lo = (digest.readUInt32LE(4) | 1) >>> 0; // never (0, 0), and unsigned like the table
     for (const bucket of this.buckets.values()) if (bucket.has(hi, lo)) return 'replayed';

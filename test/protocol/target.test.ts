@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalizeUrl, expectedUrl, queryParam, queryParamValues } from '../../src/protocol/target.js';
+import { canonicalizeUrl, expectedUrl, expectedUrlFor, queryParam, queryParamValues } from '../../src/protocol/target.js';
+import { FUZZ_RUNS } from '../helpers/test-env.js';
 
 const href = (url: string) => canonicalizeUrl(url)?.href;
 
@@ -122,5 +124,26 @@ describe('queryParam', () => {
     expect(queryParamValues('/x?t=1&a=2&t=&t', 't')).toEqual(['1', '', '']);
     expect(queryParamValues('/x?ta=1', 't')).toEqual([]);
     expect(queryParamValues('/x', 't')).toEqual([]);
+  });
+});
+
+describe('expectedUrlFor', () => {
+  const origins = ['https://API.example.com:443', 'http://h:8080/', 'https://h/Base%2f', 'http://[::1]:80', 'https://user@h', 'ftp://h', 'https://h:'];
+
+  it('gives what expectedUrl gives, for any origin and target, presigned or not', () => {
+    const targetChar = fc.constantFrom(...'/aZ09-._~%2f?#&= \t@:'.split(''), 'é');
+    fc.assert(
+      fc.property(fc.constantFrom(...origins), fc.string({ unit: targetChar, maxLength: 24 }), fc.boolean(), (origin, tail, presigned) => {
+        for (const target of ['/' + tail, tail]) {
+          expect(expectedUrlFor(origin)(target, presigned)).toBe(expectedUrl(origin, target, presigned));
+        }
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('appends a plain target to the canonical origin', () => {
+    expect(expectedUrlFor('https://API.example.com:443/')('/v1/whoami')).toBe('https://api.example.com/v1/whoami');
+    expect(expectedUrlFor('https://h/Base%2f')('/x')).toBe('https://h/Base%2F/x');
   });
 });

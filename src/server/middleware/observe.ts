@@ -13,6 +13,8 @@ export interface ObserveDeps {
   usage: UsageRecorder;
   metrics: SignetMetrics | undefined;
   logger: Logger;
+  /** Write the per-request access line (level info); when the level hides it, it is not even built. */
+  accessLog: boolean;
 }
 
 function problemCode(body: unknown): string | undefined {
@@ -38,7 +40,7 @@ function responseBytes(ctx: Context): number {
  * presigned token) and the headers (which hold the signature) are never logged.
  */
 export function observe(deps: ObserveDeps): Middleware<SignetState> {
-  const { clock, usage, metrics, logger } = deps;
+  const { clock, usage, metrics, logger, accessLog } = deps;
   return async function observeMiddleware(ctx, next) {
     const at = clock.now();
     const started = performance.now();
@@ -65,6 +67,7 @@ export function observe(deps: ObserveDeps): Middleware<SignetState> {
         bytesOut,
       });
     }
+    if (!accessLog) return;
     logger.info(
       {
         request_id: ctx.state.requestId,
