@@ -3,6 +3,7 @@ import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
 import { SignetError } from '../protocol/errors.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
 import { consumerRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { preparedSqliteRead } from './sqlite-prepared-read.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
   type AuditContext,
@@ -33,8 +34,21 @@ function decodeCursor(cursor: string): [number, string] {
   throw new SignetError('invalid_request', { detail: 'The cursor is not one this server returned.', extra: { errors: [{ path: 'cursor', message: 'Unreadable cursor.' }] } });
 }
 
+function findKeyQuery(db: Knex, id: string): Knex.QueryBuilder {
+  return db('keys').join('consumers', 'consumers.id', 'keys.consumer_id').where('keys.id', id).first(KEY_WITH_CONSUMER_COLUMNS);
+}
+
+function toKeyWithConsumer(row: Row): KeyWithConsumer {
+  return { key: toKey(row), consumer: toConsumer(row, 'c_') };
+}
+
 export class KnexCredentialStore implements CredentialStore {
-  constructor(private readonly db: Knex) {}
+  /** findKey on a SQLite connection, without knex's per-query cost (the verifier's cache-miss read). */
+  private readonly findKeyPrepared: ((id: string) => Promise<Row[]>) | undefined;
+
+  constructor(private readonly db: Knex) {
+    this.findKeyPrepared = preparedSqliteRead(db, (id) => findKeyQuery(db, id));
+  }
 
   async createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyWithConsumer> {
     return this.db.transaction(async (trx) => {
@@ -149,11 +163,8 @@ export class KnexCredentialStore implements CredentialStore {
   }
 
   async findKey(id: string): Promise<KeyWithConsumer | undefined> {
-    const row = await this.db('keys')
-      .join('consumers', 'consumers.id', 'keys.consumer_id')
-      .where('keys.id', id)
-      .first(KEY_WITH_CONSUMER_COLUMNS);
-    return row === undefined ? undefined : { key: toKey(row), consumer: toConsumer(row, 'c_') };
+    const row: Row | undefined = this.findKeyPrepared === undefined ? await findKeyQuery(this.db, id) : (await this.findKeyPrepared(id))[0];
+    return row === undefined ? undefined : toKeyWithConsumer(row);
   }
 
   async listKeys(consumerId: string): Promise<KeyRecord[]> {

@@ -129,6 +129,30 @@ export function credentialStoreContract(engine: string, open: () => Promise<Open
       expect((await store.findKey(other.id))?.key.lastUsedAt).toBe(T0 + 500);
     });
 
+    it('reads a key afresh after every change: revocation, rotation, consumer update, disabling and deletion', async () => {
+      const { consumerId, key } = await consumerWithKey({ expiresAt: T0 + 86_400_000 });
+      expect(await store.findKey(key.id)).toMatchObject({ key: { revokedAt: null, expiresAt: T0 + 86_400_000 }, consumer: { name: 'Ada', status: 'active' } });
+      const next = newKey(consumerId);
+      await store.rotateKey(key.id, next, T0 + 60_000, T0 + 1);
+      expect((await store.findKey(key.id))?.key.expiresAt).toBe(T0 + 60_000);
+      expect((await store.findKey(next.id))?.key).toMatchObject({ id: next.id, consumerId, createdAt: T0 + 1 });
+      await store.revokeKey(key.id, T0 + 2);
+      expect((await store.findKey(key.id))?.key.revokedAt).toBe(T0 + 2);
+      await store.updateConsumer(consumerId, { name: 'Grace', metadata: { team: 'core' } }, T0 + 3);
+      await store.setConsumerStatus(consumerId, 'disabled', T0 + 4);
+      expect((await store.findKey(next.id))?.consumer).toMatchObject({ name: 'Grace', metadata: { team: 'core' }, status: 'disabled', updatedAt: T0 + 4 });
+      await store.deleteConsumer(consumerId, T0 + 5);
+      expect(await store.findKey(key.id)).toBeUndefined();
+      expect(await store.findKey(next.id)).toBeUndefined();
+    });
+
+    it('serves concurrent lookups of different keys each with its own key', async () => {
+      const created = await Promise.all([1, 2, 3, 4, 5].map(() => consumerWithKey()));
+      const found = await Promise.all([...created, ...created].map(({ key }) => store.findKey(key.id)));
+      expect(found.map((f) => f?.key.id)).toEqual([...created, ...created].map(({ key }) => key.id));
+      expect(found.map((f) => f?.consumer.id)).toEqual([...created, ...created].map(({ consumerId }) => consumerId));
+    });
+
     it('answers ping while the database is reachable', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

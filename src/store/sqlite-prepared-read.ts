@@ -1,0 +1,91 @@
+import type { Knex } from 'knex';
+import type { Database, Statement } from 'sqlite3';
+import type { Row } from './knex-rows.js';
+
+/** Stands for the query's one parameter while knex compiles it; never a value a caller passes. */
+const PARAMETER = '\u0000signet-prepared-parameter\u0000';
+
+/** The part of knex's client this uses: its pool (tarn) and the connection hand-out around it. */
+interface PooledClient {
+  dialect?: string;
+  pool?: { on(event: 'destroyRequest', listener: (eventId: number, connection: Database) => void): void };
+  acquireConnection(): Promise<Database>;
+  releaseConnection(connection: Database): Promise<void>;
+}
+
+/**
+ * A read with one parameter, compiled by knex once and prepared once per raw SQLite connection,
+ * then run without knex's per-query building and runner: on a hot read that overhead was most of
+ * the tail (issue 9). It takes its connection from knex's pool like any knex query, so it waits
+ * behind a transaction holding the connection rather than reading beside it.
+ */
+class SqlitePreparedRead {
+  private readonly statements = new WeakMap<Database, Statement>();
+  private readonly hookedPools = new WeakSet<object>();
+  private readonly sql: string;
+  private readonly bindings: readonly unknown[];
+
+  constructor(
+    private readonly client: PooledClient,
+    query: Knex.QueryBuilder,
+  ) {
+    const compiled = query.toSQL().toNative();
+    if (compiled.bindings.filter((binding) => binding === PARAMETER).length !== 1) throw new Error('a prepared read takes exactly one parameter');
+    this.sql = compiled.sql;
+    this.bindings = compiled.bindings;
+  }
+
+  async rows(parameter: string): Promise<Row[]> {
+    this.finalizeWithConnections();
+    const connection = await this.client.acquireConnection();
+    try {
+      const statement = this.statements.get(connection) ?? (await this.prepare(connection));
+      const bindings = this.bindings.map((binding) => (binding === PARAMETER ? parameter : binding));
+      // all(), not get(): it steps to SQLITE_DONE, so the statement ends its read transaction
+      // instead of holding a WAL snapshot open until the next lookup.
+      return await new Promise<Row[]>((resolve, reject) => {
+        statement.all<Row>(bindings, (error, rows) => (error === null ? resolve(rows) : reject(error)));
+      });
+    } finally {
+      await this.client.releaseConnection(connection);
+    }
+  }
+
+  private prepare(connection: Database): Promise<Statement> {
+    // The callback form: without it a failed prepare is an 'error' event nobody listens to.
+    return new Promise((resolve, reject) => {
+      const statement = connection.prepare(this.sql, (error: Error | null) => {
+        if (error !== null) return reject(error);
+        this.statements.set(connection, statement);
+        resolve(statement);
+      });
+    });
+  }
+
+  /**
+   * SQLite refuses to close a connection with a statement still prepared on it, and the pool only
+   * logs that failure: the file would stay open. So each statement is finalized as the pool starts
+   * destroying its connection (it destroys idle connections only, so no statement is running).
+   */
+  private finalizeWithConnections(): void {
+    const pool = this.client.pool;
+    if (pool === undefined || this.hookedPools.has(pool)) return;
+    this.hookedPools.add(pool);
+    pool.on('destroyRequest', (_eventId, connection) => {
+      this.statements.get(connection)?.finalize();
+      this.statements.delete(connection);
+    });
+  }
+}
+
+/**
+ * `build(parameter)` run through a statement prepared per connection when `db` is SQLite outside a
+ * transaction; undefined otherwise (PostgreSQL; a transaction, whose few reads keep knex's path on
+ * the connection it holds).
+ */
+export function preparedSqliteRead(db: Knex, build: (parameter: string) => Knex.QueryBuilder): ((parameter: string) => Promise<Row[]>) | undefined {
+  const client = db.client as PooledClient;
+  if (client.dialect !== 'sqlite3' || (db as { isTransaction?: boolean }).isTransaction === true) return undefined;
+  const read = new SqlitePreparedRead(client, build(PARAMETER));
+  return (parameter) => read.rows(parameter);
+}
