@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- SCENARIO...] [--quick] [--pin] [--connections N] [--duration S] [--redis URL]`
+ * `npm run bench [-- SCENARIO...] [--quick] [--pin] [--no-half-load] [--connections N] [--duration S] [--redis URL]`
  *
  * Starts each server variant in its own process on 127.0.0.1, drives GET /v1/whoami with
  * autocannon using distinct pre-signed tokens, and prints requests/s, p50, p99, server CPU per
- * request and peak RSS, with ratios against the baselines measured in the same run. Writes the
- * same figures as JSON to bench/results/. Never part of `npm test`.
+ * request and peak RSS, with ratios against the baselines measured in the same run. Then drives
+ * every variant again at half the slowest one's saturation rate and prints the p99 each adds over
+ * the baselines. Writes the same figures as JSON to bench/results/. Never part of `npm test`.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KeyObject } from 'node:crypto';
-import autocannon from 'autocannon';
+import { drive, percentile } from './drive.js';
 import { newJti } from '../src/protocol/ids.js';
 import { signRfc9421 } from './peers.js';
 import { generateKeyPair } from '../src/client/keys.js';
@@ -54,6 +55,7 @@ const { values, positionals } = parseArgs({
     'cpu-prof': { type: 'string' },
     redis: { type: 'string' },
     pin: { type: 'boolean' },
+    'no-half-load': { type: 'boolean' },
   },
   allowPositionals: true,
 });
@@ -62,6 +64,9 @@ const connections = Number(values.connections ?? 50);
 const durationSeconds = Number(values.duration ?? (quick ? 3 : 10));
 /** The Redis the `workers` scenario uses (each variant under a key prefix of its own, deleted after). */
 const redisUrl = values.redis ?? 'redis://127.0.0.1:6379';
+/** Seconds of the second pass, at half the slowest variant's saturation rate (--no-half-load skips it). */
+const halfLoadSeconds = Math.max(3, Math.round(durationSeconds / 2));
+const skipHalfLoad = values['no-half-load'] === true;
 /**
  * --pin: the load generator on the last CPU, every server process (and its threads) on the others,
  * so the two never take turns on a core and the server's figures are its own work (Linux, taskset).
@@ -88,6 +93,15 @@ interface Row {
   non2xx: number;
   errors: number;
   ratios: Record<string, number>;
+  halfLoad?: HalfLoad;
+}
+
+/** Latency at half the saturation rate of the scenario's slowest variant, the same rate for every variant. */
+interface HalfLoad {
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
 }
 
 function pinning(): { server: string; generator: string } {
@@ -145,9 +159,17 @@ async function startVariant(variant: VariantName, publicKey: string, dir: string
 /** Variants whose clients send something other than a Signet Authorization header. */
 const RFC9421_VARIANTS: ReadonlySet<VariantName> = new Set(['rfc9421-peer']);
 
+/**
+ * Variants that remember no nonce accept a credential twice: they get at most this many, used in
+ * turn (the requests look the same), which spares signing a million tokens for bare Koa.
+ */
+const NO_REPLAY_CHECK: ReadonlySet<VariantName> = new Set(['bare', 'floor', 'floor-async', 'jose-peer', 'rfc9421-peer']);
+const REUSED_TOKENS = 20_000;
+
 /** Distinct signed credentials, one per request, as the headers to send. */
-async function presign(variant: VariantName, count: number, port: number, kid: string, privateKey: CryptoKey, secret?: string): Promise<Record<string, string>[]> {
+async function presign(variant: VariantName, wanted: number, port: number, kid: string, privateKey: CryptoKey, secret?: string): Promise<Record<string, string>[]> {
   const url = `http://127.0.0.1:${port}/v1/whoami`;
+  const count = NO_REPLAY_CHECK.has(variant) ? Math.min(wanted, REUSED_TOKENS) : wanted;
   const credentials: Record<string, string>[] = [];
   const batch = 256;
   const keyObject = KeyObject.from(privateKey);
@@ -173,64 +195,55 @@ async function presign(variant: VariantName, count: number, port: number, kid: s
   return credentials;
 }
 
-/**
- * Sends `amount` requests, one token each, and times them from the start to the last response:
- * autocannon resolves only on its next one-second tick, so its own end time rounds every run up
- * to whole seconds (a 0.3 s run of 9,700 requests would read as 9,700 req/s whatever the server).
- */
-async function drive(port: number, tokens: Record<string, string>[], amount: number): Promise<{ result: autocannon.Result; seconds: number }> {
-  let next = 0;
-  const started = performance.now();
-  let lastResponse = started;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `http://127.0.0.1:${port}`,
-        connections,
-        amount,
-        requests: [
-          {
-            method: 'GET',
-            path: '/v1/whoami',
-            setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...tokens[next++ % tokens.length]! } }),
-          },
-        ],
-      },
-      (error, finished) => (error ? reject(error) : resolve(finished)),
-    );
-    instance.on('response', () => {
-      lastResponse = performance.now();
-    });
-  });
-  return { result, seconds: (lastResponse - started) / 1000 };
-}
-
 /** Requests per second of a driven run, timed to its last response. */
 async function rateOf(port: number, tokens: Record<string, string>[]): Promise<number> {
-  const { result, seconds } = await drive(port, tokens, tokens.length);
+  const { result, seconds } = await drive({ port, connections, tokens, amount: tokens.length });
   return result.requests.total / Math.max(seconds, 1e-3);
 }
 
-async function measure(variant: VariantName, publicKey: string, privateKey: CryptoKey, dir: string): Promise<Omit<Row, 'ratios'>> {
-  const { child, port, kid, secret } = await startVariant(variant, publicKey, dir);
+interface Started {
+  child: ChildProcess;
+  port: number;
+  kid: string;
+  secret?: string;
+}
+
+/** Starts the variant, warms it up (JIT, caches) and returns its warm rate; stops it after `use`. */
+async function withVariant<T>(variant: VariantName, keys: BenchKeys, dir: string, use: (started: Started, warmRate: number) => Promise<T>): Promise<T> {
+  const started = await startVariant(variant, keys.publicKey, dir);
+  const sign = (count: number) => presign(variant, count, started.port, started.kid, keys.privateKey, started.secret);
   try {
-    // Warm-up: JIT and caches first, then about a second at the warm rate to size the token supply.
-    const coldRate = await rateOf(port, await presign(variant, 3000, port, kid, privateKey, secret));
-    const warmRate = await rateOf(port, await presign(variant, Math.ceil(Math.max(1000, coldRate)), port, kid, privateKey, secret));
+    // JIT and caches first, then about a second at the warm rate to size the token supply.
+    const coldRate = await rateOf(started.port, await sign(3000));
+    const warmRate = await rateOf(started.port, await sign(Math.ceil(Math.max(1000, coldRate))));
+    return await use(started, warmRate);
+  } finally {
+    await request(started.child, { type: 'stop' });
+    await new Promise((resolve) => started.child.once('exit', resolve));
+  }
+}
+
+interface BenchKeys {
+  publicKey: string;
+  privateKey: CryptoKey;
+}
+
+/** The variant at saturation: as many requests as it answers, from `connections` connections. */
+async function measure(variant: VariantName, keys: BenchKeys, dir: string): Promise<Omit<Row, 'ratios'>> {
+  return withVariant(variant, keys, dir, async ({ child, port, kid, secret }, warmRate) => {
     const amount = Math.ceil(Math.max(1000, warmRate) * durationSeconds * 1.1);
-    const tokens = await presign(variant, amount, port, kid, privateKey, secret);
+    const tokens = await presign(variant, amount, port, kid, keys.privateKey, secret);
     await request(child, { type: 'mark' });
     const clientCpuAtStart = process.cpuUsage();
-    const { result, seconds: elapsedSeconds } = await drive(port, tokens, amount);
+    const { result, seconds, latencies } = await drive({ port, connections, tokens, amount });
     const clientCpu = process.cpuUsage(clientCpuAtStart);
     const stats = await request(child, { type: 'stats' }, 'stats');
     const completed = result.requests.total;
     return {
       variant,
-      // autocannon's own duration is coarse; measure the window here.
-      requestsPerSecond: Math.round(completed / elapsedSeconds),
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
+      requestsPerSecond: Math.round(completed / seconds),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
       cpuMicrosPerRequest: Math.round(stats.cpuMicros / Math.max(1, completed)),
       clientCpuMicrosPerRequest: Math.round((clientCpu.user + clientCpu.system) / Math.max(1, completed)),
       peakRssMb: Math.round(stats.maxRssBytes / 1024 / 1024),
@@ -238,10 +251,17 @@ async function measure(variant: VariantName, publicKey: string, privateKey: Cryp
       non2xx: result.non2xx,
       errors: result.errors,
     };
-  } finally {
-    await request(child, { type: 'stop' });
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  });
+}
+
+/** The variant at a fixed rate it can sustain: the latency it adds when it is not the bottleneck. */
+async function measureAtRate(variant: VariantName, rate: number, keys: BenchKeys, dir: string): Promise<HalfLoad> {
+  return withVariant(variant, keys, dir, async ({ port, kid, secret }) => {
+    const amount = Math.ceil(rate * halfLoadSeconds);
+    const tokens = await presign(variant, amount, port, kid, keys.privateKey, secret);
+    const { result, latencies } = await drive({ port, connections, tokens, amount, rate });
+    return { rate, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), non2xx: result.non2xx + result.errors };
+  });
 }
 
 function printTable(name: string, rows: Row[], baselines: VariantName[]): void {
@@ -249,8 +269,8 @@ function printTable(name: string, rows: Row[], baselines: VariantName[]): void {
   const lines = rows.map((r) => [
     r.variant,
     String(r.requestsPerSecond),
-    String(r.p50Ms),
-    String(r.p99Ms),
+    r.p50Ms.toFixed(2),
+    r.p99Ms.toFixed(2),
     String(r.cpuMicrosPerRequest),
     String(r.clientCpuMicrosPerRequest),
     String(r.peakRssMb),
@@ -265,8 +285,22 @@ function printTable(name: string, rows: Row[], baselines: VariantName[]): void {
   for (const l of lines) console.log(fmt(l));
 }
 
+function printHalfLoadTable(rows: Row[], baselines: VariantName[]): void {
+  const rate = rows[0]?.halfLoad?.rate;
+  if (rate === undefined) return;
+  const p99Of = (variant: VariantName) => rows.find((r) => r.variant === variant)!.halfLoad!.p99Ms;
+  const header = ['variant', 'p50 ms', 'p99 ms', 'non-2xx', ...baselines.map((b) => `added p99 ms vs ${b}`)];
+  const lines = rows.map((r) => [r.variant, r.halfLoad!.p50Ms.toFixed(2), r.halfLoad!.p99Ms.toFixed(2), String(r.halfLoad!.non2xx), ...baselines.map((b) => (r.halfLoad!.p99Ms - p99Of(b)).toFixed(2))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log(`\nAt ${rate} req/s for every variant (half the saturation rate of the slowest):\n`);
+  console.log(fmt(header));
+  console.log('| ' + widths.map((w) => '-'.repeat(w)).join(' | ') + ' |');
+  for (const l of lines) console.log(fmt(l));
+}
+
 const pair = await generateKeyPair();
-const publicKey = encodeBase64url(pair.publicKey);
+const keys: BenchKeys = { publicKey: encodeBase64url(pair.publicKey), privateKey: pair.privateKey };
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
 const report: Record<string, unknown> = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
@@ -279,16 +313,26 @@ try {
     const measured: Omit<Row, 'ratios'>[] = [];
     for (const variant of scenario.variants) {
       process.stderr.write(`${name}: measuring ${variant}...\n`);
-      measured.push(await measure(variant, publicKey, pair.privateKey, dir));
+      measured.push(await measure(variant, keys, dir));
+    }
+    const halfRate = Math.max(1, Math.round(Math.min(...measured.map((m) => m.requestsPerSecond)) / 2));
+    const halfLoads = new Map<VariantName, HalfLoad>();
+    if (!skipHalfLoad) {
+      for (const variant of new Set(scenario.variants)) {
+        process.stderr.write(`${name}: ${variant} at ${halfRate} req/s...\n`);
+        halfLoads.set(variant, await measureAtRate(variant, halfRate, keys, dir));
+      }
     }
     const rows: Row[] = measured.map((m) => ({
       ...m,
+      ...(halfLoads.has(m.variant) ? { halfLoad: halfLoads.get(m.variant)! } : {}),
       ratios: Object.fromEntries(
         scenario.baselines.map((b) => [b, m.requestsPerSecond / measured.find((x) => x.variant === b)!.requestsPerSecond]),
       ),
     }));
     (report.scenarios as Record<string, unknown>)[name] = rows;
     printTable(name, rows, scenario.baselines);
+    printHalfLoadTable(rows, scenario.baselines);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
