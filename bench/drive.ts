@@ -7,8 +7,6 @@ export interface DriveOptions {
   /** One set of headers per request (a distinct signed credential each), used in turn. */
   tokens: Record<string, string>[];
   amount: number;
-  /** Requests per second over all connections; without it, as fast as the server answers. */
-  rate?: number;
 }
 
 export interface Driven {
@@ -37,7 +35,6 @@ export async function drive(options: DriveOptions): Promise<Driven> {
         url: `http://127.0.0.1:${options.port}`,
         connections: options.connections,
         amount: options.amount,
-        ...(options.rate !== undefined ? { overallRate: options.rate } : {}),
         requests: [
           {
             method: 'GET',

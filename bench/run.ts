@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KeyObject } from 'node:crypto';
 import { drive, percentile } from './drive.js';
+import { paced } from './paced.js';
 import { newJti } from '../src/protocol/ids.js';
 import { signRfc9421 } from './peers.js';
 import { generateKeyPair } from '../src/client/keys.js';
@@ -259,8 +260,8 @@ async function measureAtRate(variant: VariantName, rate: number, keys: BenchKeys
   return withVariant(variant, keys, dir, async ({ port, kid, secret }) => {
     const amount = Math.ceil(rate * halfLoadSeconds);
     const tokens = await presign(variant, amount, port, kid, keys.privateKey, secret);
-    const { result, latencies } = await drive({ port, connections, tokens, amount, rate });
-    return { rate, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), non2xx: result.non2xx + result.errors };
+    const { latencies, non2xx, errors } = await paced({ port, connections, tokens, amount, rate });
+    return { rate, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), non2xx: non2xx + errors };
   });
 }
 
