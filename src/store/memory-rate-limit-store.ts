@@ -1,55 +1,50 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
 import type { RateLimitStore } from './types.js';
 
-/** Node timers overflow past 2^31 - 1 ms (24.8 days): longer-lived counters are swept by hand. */
-const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+interface Counter {
+  value: number;
+  /** Epoch ms on the injected clock; the counter reads 0 from then on. */
+  expiresAt: number;
+}
+
+/** Expired counters are swept once the map holds this many, and then each time it has doubled. */
+const FIRST_SWEEP_AT = 1024;
 
 /**
- * Rate-limit counters in this process's memory, kept by rate-limiter-flexible's memory storage
- * (its `penalty` and `reward` are an atomic add with expiry; its Redis limiter has the same calls,
- * which is what the scale-out store will use). Its expiry runs on the real clock; callers put the
- * window in the key and pass an expiry a little after the window's end, so a counter that outlives
- * its window merely waits to be freed.
+ * Rate-limit counters in this process's memory: a map from key to value and expiry, read and
+ * written synchronously, so every add is atomic in one process. Expiry is on the injected clock
+ * and a counter's expiry is set when it is created, as in the Redis store. Expired counters read 0
+ * at once and are freed by an amortised sweep: no timer per counter, nothing to do per request
+ * beyond one map lookup (rate-limiter-flexible's memory storage, used before, made a timer, a
+ * result object and a promise per call).
  */
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly limiter = new RateLimiterMemory({ points: 1, duration: 1, keyPrefix: '' });
-  /** Counters too long-lived for a timer (monthly windows): key -> expiry on the injected clock. */
-  private readonly untimed = new Map<string, number>();
-  private sweepAt = 1024;
+  private readonly counters = new Map<string, Counter>();
+  private sweepAt = FIRST_SWEEP_AT;
 
   constructor(private readonly clock: Clock) {}
 
   async add(key: string, delta: number, expiresAtMs: number): Promise<number> {
-    const seconds = Math.max(1, Math.ceil((expiresAtMs - this.clock.now()) / 1000));
-    // customDuration 0 means "never expires" to rate-limiter-flexible; those are swept below.
-    const customDuration = seconds > MAX_TIMER_SECONDS ? 0 : seconds;
-    const result =
-      delta >= 0 ? await this.limiter.penalty(key, delta, { customDuration }) : await this.limiter.reward(key, -delta, { customDuration });
-    if (customDuration === 0 && !this.untimed.has(key)) this.trackUntimed(key, expiresAtMs);
-    return result.consumedPoints;
+    const now = this.clock.now();
+    const counter = this.counters.get(key);
+    if (counter !== undefined && counter.expiresAt > now) return (counter.value += delta);
+    this.counters.set(key, { value: delta, expiresAt: expiresAtMs });
+    if (this.counters.size >= this.sweepAt) this.sweep(now);
+    return delta;
   }
 
   async get(key: string): Promise<number> {
-    return (await this.limiter.get(key))?.consumedPoints ?? 0;
+    const counter = this.counters.get(key);
+    return counter !== undefined && counter.expiresAt > this.clock.now() ? counter.value : 0;
   }
 
-  /** Counters kept here now (for tests and metrics). */
+  /** Counters kept here now, expired ones not yet swept included (for tests and metrics). */
   size(): number {
-    return this.limiter.dump().storage.length;
+    return this.counters.size;
   }
 
-  private trackUntimed(key: string, expiresAtMs: number): void {
-    this.untimed.set(key, expiresAtMs);
-    if (this.untimed.size < this.sweepAt) return;
-    // Amortised: a sweep runs each time the map has doubled since the last one.
-    const now = this.clock.now();
-    for (const [name, expiry] of this.untimed) {
-      if (expiry <= now) {
-        this.untimed.delete(name);
-        void this.limiter.delete(name);
-      }
-    }
-    this.sweepAt = Math.max(1024, this.untimed.size * 2);
+  private sweep(now: number): void {
+    for (const [key, counter] of this.counters) if (counter.expiresAt <= now) this.counters.delete(key);
+    this.sweepAt = Math.max(FIRST_SWEEP_AT, this.counters.size * 2);
   }
 }

@@ -15,6 +15,23 @@ describe('the memory rate-limit store', () => {
     expect(await store.get('b')).toBe(0);
   });
 
+  it('lets a counter expire on the injected clock and starts it afresh, with a new expiry', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryRateLimitStore(clock);
+    await store.add('w', 3, T0 + 1000);
+    clock.advance(999);
+    expect(await store.get('w')).toBe(3);
+    // The expiry is set when the counter is created: adding does not extend it.
+    expect(await store.add('w', 1, T0 + 5000)).toBe(4);
+    clock.advance(1);
+    expect(await store.get('w')).toBe(0);
+    expect(await store.add('w', 2, T0 + 3000)).toBe(2);
+    clock.advance(1999);
+    expect(await store.get('w')).toBe(2);
+    clock.advance(1);
+    expect(await store.get('w')).toBe(0);
+  });
+
   it('counts concurrent additions exactly', async () => {
     const store = new MemoryRateLimitStore(new ManualClock(T0));
     const results = await Promise.all(Array.from({ length: 200 }, () => store.add('k', 1, T0 + 60_000)));
