@@ -1,0 +1,75 @@
+/**
+ * In-process cost of each step of the HMAC hot path, without sockets or Koa: parse, claims, replay
+ * fingerprint, the whole verifier, rate-limit admission, usage roll-up, RateLimit header strings,
+ * a metrics increment. Each step runs COUNT times in a loop, five rounds; the table gives the
+ * fastest round (the others show the spread). `node --import tsx bench/steps.ts [COUNT]`
+ */
+import { systemClock } from '../src/clock.js';
+import { buildPlans } from '../src/plans.js';
+import { parseStrictJson } from '../src/protocol/strict-json.js';
+import { signRequest } from '../src/protocol/sign.js';
+import { decodeClaims, parseToken } from '../src/protocol/token.js';
+import { KeyCache } from '../src/server/key-cache.js';
+import { silentLogger } from '../src/server/logger.js';
+import { createMetrics } from '../src/server/metrics.js';
+import { withRateLimit } from '../src/server/rate-limit/admission.js';
+import { setRateLimitHeaders } from '../src/server/rate-limit/headers.js';
+import { RateLimiter } from '../src/server/rate-limit/limiter.js';
+import { RollupBatch } from '../src/server/usage/rollup.js';
+import { createVerifier } from '../src/server/verifier.js';
+import { MemoryRateLimitStore } from '../src/store/memory-rate-limit-store.js';
+import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
+import type { ConsumerRecord, CredentialStore, KeyRecord } from '../src/store/types.js';
+
+const count = Number(process.argv[2] ?? 20000);
+const secret = new Uint8Array(32).fill(7);
+const kid = 'key_0123456789012345678901';
+const origin = 'http://127.0.0.1:3000';
+const tokens: string[] = [];
+for (let i = 0; i < count; i++) tokens.push((await signRequest({ method: 'GET', url: `${origin}/v1/whoami`, key: { type: 'hmac', secret }, kid, lifetimeSeconds: 300 })).token);
+const consumer = { id: 'con_x', name: 'x', status: 'active', createdAt: 0, updatedAt: 0, allowedModes: ['ed25519', 'hmac'], plan: 'bench', rateLimitOverrides: null } as unknown as ConsumerRecord;
+const key = { id: kid, consumerId: 'con_x', type: 'hmac', publicKey: null, thumbprint: null, label: '', scopes: [], notBefore: null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: 0 } as unknown as KeyRecord;
+const store = { findKey: async () => ({ key, consumer }) } as unknown as CredentialStore;
+const keys = new KeyCache({ store, clock: systemClock, size: 10, ttlMs: 3_600_000, negativeTtlMs: 1000, openHmacSecret: async () => secret });
+const config = { publicOrigin: origin, audience: origin, maxTokenLifetimeSeconds: 300, clockSkewSeconds: 60 };
+const newVerifier = () => createVerifier({ config, keys, replay: new MemoryReplayStore({ clock: systemClock, capacity: 10_000_000 }), clock: systemClock });
+const plans = buildPlans({ bench: { windows: [{ name: 'per_second', limit: 1e9, window: '1s' }, { name: 'per_day', limit: 1e12, window: '1d' }] } });
+const newLimiter = () => new RateLimiter({ plans, defaultPlan: 'bench', store: new MemoryRateLimitStore(systemClock), clock: systemClock, logger: silentLogger() });
+const metrics = createMetrics({ replayStoreSize: () => 0, usageBuffered: () => 0 });
+const body = new Uint8Array(0);
+const request = (i: number) => ({ method: 'GET', target: '/v1/whoami', authorization: `Signet ${tokens[i]}`, body });
+const parsed = tokens.map((token) => parseToken(token));
+const headerJson = Buffer.from(tokens[0]!.split('.')[0]!, 'base64url');
+
+const rounds: Record<string, number[]> = {};
+async function time(name: string, step: (i: number) => unknown): Promise<void> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const result = step(i);
+    if (result instanceof Promise) await result;
+  }
+  (rounds[name] ??= []).push(Number(process.hrtime.bigint() - started) / count / 1000);
+}
+
+for (let round = 0; round < 5; round++) {
+  await time('strict JSON, token header', () => parseStrictJson(headerJson));
+  await time('parseToken', (i) => parseToken(tokens[i]));
+  await time('decodeClaims', (i) => decodeClaims(parsed[i]!.payload));
+  const replay = new MemoryReplayStore({ clock: systemClock, capacity: 10_000_000 });
+  await time('replay check-and-set', (i) => replay.checkAndSetSync(kid, parsed[i]!.signingInput.slice(-40), Date.now() + 60_000));
+  const verify = newVerifier();
+  await time('verifier, HMAC (all of the above and more)', (i) => verify(request(i)));
+  const limiter = newLimiter();
+  await time('rate-limit admission, 2 windows', () => limiter.admit(consumer));
+  const admitted = withRateLimit(newVerifier(), newLimiter(), metrics);
+  await time('verifier + admission + histogram', (i) => admitted(request(i)));
+  const batch = new RollupBatch();
+  await time('usage roll-up of one record', () => batch.addRecord({ at: Date.now(), consumerId: 'con_x', keyId: kid, mode: 'hmac', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 0.5, bytesIn: 0, bytesOut: 100 }));
+  const decision = await limiter.admit(consumer);
+  const sink = { set: (_field: string, _value: string) => {} };
+  await time('RateLimit header strings, 2 windows', () => setRateLimitHeaders(sink, decision.windows));
+  await time('metrics counter increment', () => metrics.requests.inc({ outcome: 'ok', mode: 'hmac' }));
+}
+for (const [name, times] of Object.entries(rounds)) {
+  console.log(`${name.padEnd(44)} ${Math.min(...times).toFixed(2).padStart(6)} µs   (rounds: ${times.map((t) => t.toFixed(2)).join(' ')})`);
+}
