@@ -146,7 +146,15 @@ async function startVariant(variant: VariantName, publicKey: string, dir: string
   const script = isServeVariant(variant) ? './serve-process.ts' : './server-process.ts';
   const child = fork(new URL(script, import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}-${++startedVariants}.sqlite`), redisUrl], {
     // --cpu-prof DIR: write a V8 CPU profile of each server variant there (open in Chrome DevTools).
-    execArgv: ['--import', 'tsx', ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}/${variant}`] : [])],
+    execArgv: [
+      // Pinned from its first instruction, so what it sizes from the CPUs it may use (the thread
+      // pool choice, `--workers auto`) sees the pinned set.
+      ...(pin !== undefined ? ['-c', pin.server, process.execPath] : []),
+      '--import',
+      'tsx',
+      ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}/${variant}`] : []),
+    ],
+    ...(pin !== undefined ? { execPath: 'taskset' } : {}),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<any>((resolve, reject) => {

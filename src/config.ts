@@ -122,6 +122,12 @@ export interface ScaleOutConfig {
    * core). More than one needs SIGNET_REDIS_URL and a database file or PostgreSQL.
    */
   workers: number;
+  /**
+   * SIGNET_VERIFY_THREAD_POOL, default "auto": verify Ed25519 signatures on libuv's thread pool, so
+   * the main thread goes on meanwhile. "auto" means when this process may run on more than one CPU:
+   * on a single CPU the hand-off to a pool thread only adds two thread switches per request.
+   */
+  verifyOnThreadPool: boolean;
 }
 
 /** Longest enrollment-code lifetime and rotation overlap: 30 days. */
@@ -177,6 +183,7 @@ const ENV_SCHEMA = z.object({
   SIGNET_REDIS_PREFIX: z.string().min(1).max(100).default('signet:'),
   SIGNET_REDIS_TIMEOUT_MS: int(50, 60_000).default(1_000),
   SIGNET_WORKERS: z.union([z.literal('auto'), int(1, 1024)]).default(1),
+  SIGNET_VERIFY_THREAD_POOL: z.union([z.literal('auto'), bool]).default('auto'),
   SIGNET_MASTER_KEY: z.string().optional(),
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
   SIGNET_PORTAL: bool.default(true),
@@ -267,6 +274,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     redisPrefix: e.SIGNET_REDIS_PREFIX,
     redisTimeoutMs: e.SIGNET_REDIS_TIMEOUT_MS,
     workers: e.SIGNET_WORKERS === 'auto' ? availableParallelism() : e.SIGNET_WORKERS,
+    // availableParallelism() honours the CPU affinity mask (taskset, cpusets), not CPU quotas.
+    verifyOnThreadPool: e.SIGNET_VERIFY_THREAD_POOL === 'auto' ? availableParallelism() > 1 : e.SIGNET_VERIFY_THREAD_POOL,
     masterKey: e.SIGNET_MASTER_KEY,
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     portalEnabled: e.SIGNET_PORTAL,

@@ -61,6 +61,14 @@ describe('loadConfig: scale-out settings', () => {
     expect(loadConfig({ workers: 2 }, { SIGNET_REDIS_URL: 'redis://127.0.0.1:6379' }).workers).toBe(2);
   });
 
+  it('verifies on the thread pool when the process may use several CPUs, unless told', async () => {
+    const { availableParallelism } = await import('node:os');
+    expect(loadConfig({}, {}).verifyOnThreadPool).toBe(availableParallelism() > 1);
+    expect(loadConfig({}, { SIGNET_VERIFY_THREAD_POOL: 'false' }).verifyOnThreadPool).toBe(false);
+    expect(loadConfig({}, { SIGNET_VERIFY_THREAD_POOL: 'true' }).verifyOnThreadPool).toBe(true);
+    expect(() => loadConfig({}, { SIGNET_VERIFY_THREAD_POOL: 'sometimes' })).toThrow(/SIGNET_VERIFY_THREAD_POOL/);
+  });
+
   it('counts the cores for SIGNET_WORKERS=auto', () => {
     expect(loadConfig({}, { SIGNET_WORKERS: 'auto', SIGNET_REDIS_URL: 'redis://127.0.0.1:6379' }).workers).toBeGreaterThanOrEqual(1);
   });

@@ -80,6 +80,20 @@ describe('createVerifier', () => {
     expect(onVerified).toHaveBeenCalledWith(verified, T0);
   });
 
+  it('verifies Ed25519 alike on the main thread and on the thread pool', async () => {
+    for (const verifyOnThreadPool of [false, true]) {
+      const verify = verifier({ config: { ...config, verifyOnThreadPool } });
+      expect((await verify(await request())).key.id).toBe(kid);
+      const forged = await request();
+      const token = forged.authorization!;
+      // A character inside the signature, never its last (which must stay canonical base64url).
+      const at = token.length - 10;
+      const tampered = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+      const error = await refusal(verify({ ...forged, authorization: tampered }));
+      expect([error.code, error.privateDetail]).toEqual(['invalid_token', 'signature does not verify']);
+    }
+  });
+
   it('does not report a refused request', async () => {
     const onVerified = vi.fn();
     const req = await request();
