@@ -163,16 +163,16 @@ export function claimRules(config: Pick<Config, 'publicOrigin' | 'audience' | 'm
  * request binding, each reported precisely. Shared with the proof-of-possession verifier.
  */
 export function checkClaims(
-  config: ClaimRules,
+  rules: ClaimRules,
   request: IncomingRequest,
   claims: RequestClaims,
   presigned: boolean,
   nowMs: number,
 ): void {
-  const skew = config.clockSkewSeconds;
+  const skew = rules.clockSkewSeconds;
   const now = Math.floor(nowMs / 1000);
   const timing = { iat: claims.iat, exp: claims.exp };
-  const maxLifetime = presigned ? MAX_TOKEN_LIFETIME_SECONDS : config.maxTokenLifetimeSeconds;
+  const maxLifetime = presigned ? MAX_TOKEN_LIFETIME_SECONDS : rules.maxTokenLifetimeSeconds;
   if (claims.iat > now + skew) {
     throw new SignetError('token_issued_in_future', {
       detail: `The token was issued at ${claims.iat}, more than ${skew} s after the server's time ${now}. Check the client clock.`,
@@ -191,13 +191,13 @@ export function checkClaims(
       extra: timing,
     });
   }
-  if (claims.aud !== config.audience) {
+  if (claims.aud !== rules.audience) {
     throw new SignetError('audience_mismatch', {
-      detail: `The token is for audience "${claims.aud}" but this server is "${config.audience}".`,
-      extra: { mismatches: [{ claim: 'aud', expected: config.audience, received: claims.aud }] },
+      detail: `The token is for audience "${claims.aud}" but this server is "${rules.audience}".`,
+      extra: { mismatches: [{ claim: 'aud', expected: rules.audience, received: claims.aud }] },
     });
   }
-  const mismatches = bindingMismatches(config, request, claims, presigned);
+  const mismatches = bindingMismatches(rules, request, claims, presigned);
   if (mismatches.length > 0) {
     throw new SignetError('binding_mismatch', {
       detail: `The token was signed for a different request: ${mismatches.map((m) => m.claim).join(', ')} differ.`,
