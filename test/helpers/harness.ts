@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
@@ -139,4 +140,19 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { s
     },
   };
   return harness;
+}
+
+export type TestConsumer = Awaited<ReturnType<Harness['addConsumer']>>;
+
+/**
+ * For a describe block: starts a harness with one consumer, alice, before its tests and closes it
+ * after them. `use` receives both once they exist: `withAlice((s) => ({ h, alice } = s))`.
+ */
+export function withAlice(use: (started: { h: Harness; alice: TestConsumer }) => void, overrides: Partial<Config> = {}): void {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness(overrides);
+    use({ h: harness, alice: await harness.addConsumer('alice') });
+  });
+  afterAll(async () => harness?.close());
 }

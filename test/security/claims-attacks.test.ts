@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PRESIGN_PARAM } from '../../src/protocol/format.js';
 import { signRequest } from '../../src/protocol/sign.js';
-import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { T0, type Harness, type TestConsumer, withAlice } from '../helpers/harness.js';
 import { hmacConsumer, sendWith } from '../helpers/hmac.js';
 import { expectRefused, getWith } from '../helpers/security.js';
 import { claimsFor, craftToken, ed25519Signer, headerFor } from '../helpers/tokens.js';
@@ -14,12 +14,8 @@ import { claimsFor, craftToken, ed25519Signer, headerFor } from '../helpers/toke
 
 describe('attacks on the claims', () => {
   let h: Harness;
-  let alice: Awaited<ReturnType<Harness['addConsumer']>>;
-  beforeAll(async () => {
-    h = await startHarness();
-    alice = await h.addConsumer('alice');
-  });
-  afterAll(async () => h.close());
+  let alice: TestConsumer;
+  withAlice((started) => ({ h, alice } = started));
 
   const claims = (overrides: Record<string, unknown> = {}) => claimsFor(h.origin, h.clock.now(), overrides);
   const signed = (payload: string | object) => craftToken(headerFor(alice.kid), payload, ed25519Signer(alice.pair.privateKey));

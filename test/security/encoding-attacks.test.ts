@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBase64url } from '../../src/protocol/base64url.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { MAX_TOKEN_LENGTH } from '../../src/protocol/format.js';
 import { parseStrictJson } from '../../src/protocol/strict-json.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { type Harness, type TestConsumer, withAlice } from '../helpers/harness.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { expectRefused, getWith } from '../helpers/security.js';
 import { claimsFor, craftToken, ed25519Signer, headerFor, segment, type Signer } from '../helpers/tokens.js';
@@ -25,12 +25,8 @@ async function craftBytes(header: Uint8Array, payload: Uint8Array, sign: Signer)
 
 describe('attacks on the token encoding', () => {
   let h: Harness;
-  let alice: Awaited<ReturnType<Harness['addConsumer']>>;
-  beforeAll(async () => {
-    h = await startHarness();
-    alice = await h.addConsumer('alice');
-  });
-  afterAll(async () => h.close());
+  let alice: TestConsumer;
+  withAlice((started) => ({ h, alice } = started));
   afterEach(() => {
     // Whatever a test sent, nothing may have reached Object.prototype.
     expect(({} as Record<string, unknown>).admin).toBeUndefined();

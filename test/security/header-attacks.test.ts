@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64, encodeBase64url } from '../../src/protocol/base64url.js';
 import { publicKeyToJwk, publicKeyToOpenSsh, publicKeyToPem } from '../../src/protocol/public-key.js';
 import { generateKeyPair } from '../../src/client/keys.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { type Harness, type TestConsumer, withAlice } from '../helpers/harness.js';
 import { expectRefused, getWith, recordOutboundConnections, startBaitListener, type BaitListener } from '../helpers/security.js';
 import { claimsFor, craftToken, ed25519Signer, headerFor, hmacSigner, segment } from '../helpers/tokens.js';
 
@@ -17,12 +17,8 @@ const encoder = new TextEncoder();
 
 describe('attacks in the token header', () => {
   let h: Harness;
-  let alice: Awaited<ReturnType<Harness['addConsumer']>>;
-  beforeAll(async () => {
-    h = await startHarness();
-    alice = await h.addConsumer('alice');
-  });
-  afterAll(async () => h.close());
+  let alice: TestConsumer;
+  withAlice((started) => ({ h, alice } = started));
 
   const claims = (overrides: Record<string, unknown> = {}) => claimsFor(h.origin, h.clock.now(), overrides);
   const signed = (header: string | object, payload: string | object = claims()) => craftToken(header, payload, ed25519Signer(alice.pair.privateKey));

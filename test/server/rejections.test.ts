@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newJti, newKeyId } from '../../src/protocol/ids.js';
-import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { startHarness, T0, type Harness, type TestConsumer, withAlice } from '../helpers/harness.js';
 import { claimsFor, craftToken, ed25519Signer, headerFor } from '../helpers/tokens.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('base64url');
@@ -13,12 +13,8 @@ async function problem(response: Response): Promise<Record<string, unknown>> {
 
 describe('requests whose signed binding differs from the request received', () => {
   let h: Harness;
-  let alice: Awaited<ReturnType<Harness['addConsumer']>>;
-  beforeAll(async () => {
-    h = await startHarness();
-    alice = await h.addConsumer('alice');
-  });
-  afterAll(async () => h.close());
+  let alice: TestConsumer;
+  withAlice((started) => ({ h, alice } = started));
 
   it('accepts the untampered POST and echoes the exact body', async () => {
     const response = await h.send({ method: 'POST', path: '/v1/echo', body: '{"a":1}', pair: alice.pair, kid: alice.kid });
@@ -111,12 +107,8 @@ describe('requests whose signed binding differs from the request received', () =
 
 describe('time checks, with the default 60 s lifetime and 60 s skew', () => {
   let h: Harness;
-  let alice: Awaited<ReturnType<Harness['addConsumer']>>;
-  beforeAll(async () => {
-    h = await startHarness();
-    alice = await h.addConsumer('alice');
-  });
-  afterAll(async () => h.close());
+  let alice: TestConsumer;
+  withAlice((started) => ({ h, alice } = started));
   const at = (ms: number) => h.clock.set(ms);
 
   it('accepts a token up to exp + skew and refuses it one second later as expired', async () => {
@@ -172,12 +164,8 @@ describe('time checks, with the default 60 s lifetime and 60 s skew', () => {
 
 describe('replay', () => {
   let h: Harness;
-  let alice: Awaited<ReturnType<Harness['addConsumer']>>;
-  beforeAll(async () => {
-    h = await startHarness();
-    alice = await h.addConsumer('alice');
-  });
-  afterAll(async () => h.close());
+  let alice: TestConsumer;
+  withAlice((started) => ({ h, alice } = started));
 
   it('lets exactly one of 50 concurrent copies of one token through', async () => {
     const authorization = await h.sign({ method: 'GET', path: '/v1/whoami', pair: alice.pair, kid: alice.kid });
