@@ -57,6 +57,12 @@ export const EnrollmentCodeBody = z.strictObject({
   scopes: Scopes.optional(),
 });
 
+export const EnrollmentCodeListQuery = z.strictObject({
+  state: z.enum(['pending', 'used', 'expired', 'cancelled']).optional(),
+  cursor: Cursor.optional(),
+  limit: Limit,
+});
+
 export const AuditQuery = z.strictObject({
   since: Timestamp.optional(),
   until: Timestamp.optional(),

@@ -63,6 +63,7 @@ function operation(spec: OperationSpec): Json {
 
 const kidParam = pathParam('kid', 'Key id (key_...).');
 const idParam = pathParam('id', 'Consumer id (con_...).');
+const codeIdParam = pathParam('code_id', 'Enrollment code id (enc_...), never the code itself.');
 
 export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
   const admin = ['admin'];
@@ -291,7 +292,31 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           body: 'POST /admin/v1/consumers/{id}/enrollment-codes',
           bodyRequired: false,
           parameters: [idParam],
-          responses: { '201': json('The code', ref('EnrollmentCode')), '404': problem('not_found') },
+          responses: {
+            '201': json('The code', { allOf: [ref('EnrollmentCode'), { type: 'object', properties: { code: { type: 'string', description: 'Shown once; the server keeps only its SHA-256.' } } }] }),
+            '404': problem('not_found'),
+          },
+        }),
+        get: operation({
+          summary: "List a consumer's enrollment codes with their states (creation order; never the codes themselves)",
+          operationId: 'listEnrollmentCodes',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam, queryParam('state', { type: 'string', enum: ['pending', 'used', 'expired', 'cancelled'] }, 'Only codes in this state now.'), cursorParam, limitParam],
+          responses: {
+            '200': json('A page of codes', { type: 'object', properties: { items: { type: 'array', items: ref('EnrollmentCode') }, next_cursor: { type: ['string', 'null'] } } }),
+            '404': problem('not_found'),
+          },
+        }),
+      },
+      '/admin/v1/enrollment-codes/{code_id}/cancel': {
+        post: operation({
+          summary: 'Cancel an enrollment code that was not used, so it never enrolls (idempotent)',
+          operationId: 'cancelEnrollmentCode',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [codeIdParam],
+          responses: { '200': json('The cancelled code', ref('EnrollmentCode')), '404': problem('not_found'), '409': problem('conflict: the code was already used (state: used)') },
         }),
       },
       '/admin/v1/keys/{kid}/revoke': {
@@ -474,12 +499,16 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
         EnrollmentCode: {
           type: 'object',
           properties: {
-            code: { type: 'string', description: 'Shown once; the server keeps only its SHA-256.' },
             id: { type: 'string' },
             consumer_id: { type: 'string' },
-            scopes: { type: 'array', items: { type: 'string' } },
+            state: { type: 'string', enum: ['pending', 'used', 'expired', 'cancelled'], description: 'At the time of the answer.' },
+            scopes: { type: 'array', items: { type: 'string' }, description: 'Scopes of the key enrolled with it.' },
+            created_by: { type: 'string', description: 'The key id that created it, or local-operator.' },
             created_at: { type: 'string', format: 'date-time' },
             expires_at: { type: 'string', format: 'date-time' },
+            used_at: { type: ['string', 'null'], format: 'date-time' },
+            used_key_id: { type: ['string', 'null'], description: 'The key it enrolled.' },
+            cancelled_at: { type: ['string', 'null'], format: 'date-time' },
           },
         },
         AuditEntry: {

@@ -1,4 +1,5 @@
 import { publicKeyToJwk } from '../protocol/public-key.js';
+import { enrollmentCodeState } from '../store/enrollment-code-state.js';
 import type { AuditEntry, ConsumerRecord, EnrollmentCodeRecord, KeyRecord } from '../store/types.js';
 
 /** JSON shapes of the admin and self-service API (docs/api.md). Times are RFC 3339 strings. */
@@ -46,13 +47,19 @@ export function keyView(key: KeyRecord, nowMs: number) {
   };
 }
 
-export function enrollmentCodeView(code: EnrollmentCodeRecord) {
+/** Never the code itself: the store keeps only its hash. `state` is computed at `nowMs`. */
+export function enrollmentCodeView(code: EnrollmentCodeRecord, nowMs: number) {
   return {
     id: code.id,
     consumer_id: code.consumerId,
+    state: enrollmentCodeState(code, nowMs),
     scopes: code.scopes,
+    created_by: code.createdBy,
     created_at: iso(code.createdAt),
     expires_at: iso(code.expiresAt),
+    used_at: iso(code.usedAt),
+    used_key_id: code.usedKeyId,
+    cancelled_at: iso(code.cancelledAt),
   };
 }
 

@@ -174,7 +174,27 @@ export interface EnrollmentCodeRecord {
   expiresAt: number;
   usedAt: number | null;
   usedKeyId: string | null;
+  /** Set once by an admin's cancellation; a cancelled code never enrolls. */
+  cancelledAt: number | null;
 }
+
+/** Where a code stands at a given time (enrollmentCodeState): cancelled, used, expired, else pending. */
+export type EnrollmentCodeState = 'pending' | 'used' | 'expired' | 'cancelled';
+
+export interface EnrollmentCodeQuery {
+  consumerId: string;
+  /** Only the codes in this state at `now`. */
+  state?: EnrollmentCodeState;
+  now: number;
+  cursor?: string;
+  limit: number;
+}
+
+export type CancelOutcome =
+  /** `changed` is false when the code was already cancelled: nothing is written again. */
+  | { ok: true; code: EnrollmentCodeRecord; changed: boolean }
+  | { ok: false; reason: 'unknown' }
+  | { ok: false; reason: 'used'; code: EnrollmentCodeRecord };
 
 export type NewEnrollmentCode = Pick<EnrollmentCodeRecord, 'id' | 'consumerId' | 'scopes' | 'expiresAt'> & {
   /** SHA-256 of the code (base64url); the code itself is never stored. */
@@ -183,7 +203,7 @@ export type NewEnrollmentCode = Pick<EnrollmentCodeRecord, 'id' | 'consumerId' |
 
 export type EnrollmentOutcome =
   | { ok: true; enrolled: KeyWithConsumer; codeId: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'consumer_disabled'; at?: number };
+  | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'cancelled' | 'consumer_disabled'; at?: number };
 
 export interface EnrollmentStore {
   /** Undefined when the consumer does not exist. */
@@ -193,6 +213,13 @@ export interface EnrollmentStore {
    * with one code, at most one succeeds. The actor of the audit entry is the new key.
    */
   enroll(codeHash: string, key: Omit<NewKey, 'consumerId' | 'scopes'>, now: number, audit: Omit<AuditContext, 'actor'>): Promise<EnrollmentOutcome>;
+  /** A consumer's codes in creation order; an unreadable cursor is a SignetError invalid_request. */
+  listCodes(query: EnrollmentCodeQuery): Promise<Page<EnrollmentCodeRecord>>;
+  /**
+   * Cancels a code that is not used (pending or expired) and writes enrollment_code.cancel in the
+   * same transaction. Atomic against enroll: of a racing enrollment and cancellation one wins.
+   */
+  cancelCode(id: string, now: number, audit: AuditContext): Promise<CancelOutcome>;
 }
 
 /**

@@ -182,6 +182,27 @@ describe('the lifecycle CLI', () => {
     expect(local.items.map((e: { action: string }) => e.action).sort()).toEqual(['consumer.create', 'key.create']);
   });
 
+  it('admin enroll-codes list shows codes by state, and cancel withdraws one so it cannot enroll', async () => {
+    const other = json(await run('admin', 'consumers', 'add', 'initech', '--json'));
+    const issued = json(await run('admin', 'enroll-code', other.id, '--json'));
+    const listed = await run('admin', 'enroll-codes', 'list', other.id, '--state', 'pending');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${issued.id}  pending  +\\[keys\\]  expires `));
+    expect(listed.stdout).not.toContain(issued.code);
+    const cancelled = await run('admin', 'enroll-codes', 'cancel', issued.id);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toContain(`${issued.id}  cancelled  [keys]  cancelled `);
+    expect(json(await run('admin', 'enroll-codes', 'list', other.id, '--state', 'pending', '--json')).items).toEqual([]);
+    const refused = await run('enroll', '--server', h.baseUrl, '--code', issued.code, '--profile', 'initech');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('invalid_enrollment_code');
+    const [used] = json(await run('admin', 'enroll-codes', 'list', consumerId, '--state', 'used', '--json')).items;
+    const conflict = await run('admin', 'enroll-codes', 'cancel', used.id);
+    expect(conflict.code).toBe(5);
+    expect(conflict.stderr).toContain('error conflict');
+    expect((await run('admin', 'enroll-codes', 'list')).code).toBe(2);
+  });
+
   it('admin consumers rm deletes the consumer', async () => {
     expect((await run('admin', 'consumers', 'rm', consumerId)).code).toBe(0);
     const gone = await run('admin', 'consumers', 'show', consumerId);

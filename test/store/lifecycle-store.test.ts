@@ -3,17 +3,25 @@ import { openSqlite } from '../../src/store/factory.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { migrateToLatest, migrationConfig } from '../../src/store/migrations.js';
 import { createPgSchema, servicesAvailable } from '../helpers/services.js';
+import { enrollmentCodesContract } from './enrollment-codes.contract.js';
 import { lifecycleStoreContract } from './lifecycle-store.contract.js';
 
-lifecycleStoreContract('SQLite', async () => {
+async function openMigratedSqlite() {
   const db = openSqlite(':memory:');
   await migrateToLatest(db);
   return { db, close: () => db.destroy() };
-});
+}
+
+lifecycleStoreContract('SQLite', openMigratedSqlite);
+enrollmentCodesContract('SQLite', openMigratedSqlite);
 
 if (servicesAvailable('the PostgreSQL lifecycle store contract', { pg: true })) {
   lifecycleStoreContract('PostgreSQL', async () => {
     const pg = await createPgSchema('lifecycle');
+    return { db: pg.db, close: () => pg.drop() };
+  });
+  enrollmentCodesContract('PostgreSQL', async () => {
+    const pg = await createPgSchema('codes');
     return { db: pg.db, close: () => pg.drop() };
   });
 }

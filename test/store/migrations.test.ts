@@ -54,6 +54,21 @@ describe('migrations on SQLite', () => {
     expect(await db('consumers').count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 
+  it('add enrollment_codes.cancelled_at in 005, and drop it on the way down without losing a code', async () => {
+    db = openSqlite(':memory:');
+    await migrateToLatest(db);
+    expect(Object.keys(await db('enrollment_codes').columnInfo())).toContain('cancelled_at');
+    await db('consumers').insert({ id: 'con_1', name: 'x', status: 'active', created_at: 1, updated_at: 1 });
+    await db('enrollment_codes').insert({ id: 'enc_1', consumer_id: 'con_1', code_hash: 'h', scopes: '[]', created_by: 'a', created_at: 1, expires_at: 2, cancelled_at: 3 });
+    while (((await db.migrate.list(migrationConfig)) as [Array<{ name: string }>, unknown[]])[0].some((m) => m.name === '005_enrollment_code_cancellation')) {
+      await db.migrate.down(migrationConfig);
+    }
+    expect(Object.keys(await db('enrollment_codes').columnInfo())).not.toContain('cancelled_at');
+    expect(await db('enrollment_codes').pluck('id')).toEqual(['enc_1']);
+    await migrateToLatest(db);
+    expect(await db('enrollment_codes').first('cancelled_at')).toEqual({ cancelled_at: null });
+  });
+
   it('enforce the key-to-consumer foreign key', async () => {
     db = openSqlite(':memory:');
     await migrateToLatest(db);

@@ -1,39 +1,9 @@
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
 import type { Command } from '../command.js';
 import { printAnswer, withServer } from './api-client.js';
-import { JSON_HELP, parseDuration, parseScopes } from './flags.js';
+import { JSON_HELP } from './flags.js';
 import { printKey, type KeyJson } from './key-lines.js';
 import { oneIdCommand, segment, signedSession } from './session.js';
-
-export const adminEnrollCodeCommand: Command = {
-  path: ['admin', 'enroll-code'],
-  summary: 'Create a one-time enrollment code for a consumer (shown once)',
-  usage: `signet admin enroll-code CONSUMER_ID [--ttl 24h] [--scopes keys,...] [--json] [--profile NAME]
-
-Creates a single-use code the consumer passes to "signet enroll" to register its first key. The
-server keeps only the code's SHA-256, so this is the only time it is shown.
-
-  --ttl DURATION   how long the code works: 60s to 30d (default 24h), e.g. 90m, 2d
-  --scopes a,b     scopes of the key enrolled with it (default: keys)
-${JSON_HELP}
-${CLIENT_OPTIONS_HELP}`,
-  options: { ...CLIENT_OPTIONS, ttl: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' } },
-  async run({ values, positionals, io }) {
-    const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
-    const ttl = typeof values.ttl === 'string' ? parseDuration(values.ttl, '--ttl') : undefined;
-    const scopes = parseScopes(values.scopes);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('POST', `/admin/v1/consumers/${segment(id!)}/enrollment-codes`, {
-        json: { ...(ttl !== undefined ? { ttl_seconds: ttl } : {}), ...(scopes !== undefined ? { scopes } : {}) },
-      });
-      return printAnswer(answer, 201, values, io, (code) => {
-        io.stdout.write(`${code.code}\n`);
-        io.stderr.write(`single use, expires ${code.expires_at}; the consumer runs:\n  signet enroll --server ${session.server} --code ${code.code}\n`);
-      });
-    });
-  },
-};
 
 export const adminKeysListCommand = oneIdCommand({
   path: ['admin', 'keys', 'list'],

@@ -10,7 +10,8 @@ import {
   adminConsumersUpdateCommand,
 } from './admin-consumers.js';
 import { adminInitCommand } from './admin-init.js';
-import { adminEnrollCodeCommand, adminKeysListCommand, adminKeysRevokeCommand } from './admin-keys.js';
+import { adminEnrollCodeCommand, adminEnrollCodesCancelCommand, adminEnrollCodesListCommand } from './admin-enrollment.js';
+import { adminKeysListCommand, adminKeysRevokeCommand } from './admin-keys.js';
 import { enrollCommand } from './enroll.js';
 import { keysAddCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
 
@@ -25,6 +26,8 @@ export const LIFECYCLE_COMMANDS: readonly Command[] = [
   adminConsumersEnableCommand,
   adminConsumersRmCommand,
   adminEnrollCodeCommand,
+  adminEnrollCodesListCommand,
+  adminEnrollCodesCancelCommand,
   adminKeysListCommand,
   adminKeysRevokeCommand,
   adminAuditCommand,

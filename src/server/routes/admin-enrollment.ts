@@ -2,12 +2,12 @@ import Router from '@koa/router';
 import { createHash } from 'node:crypto';
 import { SignetError } from '../../protocol/errors.js';
 import { randomBase62 } from '../../protocol/ids.js';
-import { EnrollmentCodeBody } from '../api-schemas.js';
+import { EnrollmentCodeBody, EnrollmentCodeListQuery } from '../api-schemas.js';
 import type { ServerContext } from '../context.js';
 import { auditContext } from '../key-upload.js';
 import { authenticate } from '../middleware/authenticate.js';
 import type { SignetState } from '../state.js';
-import { parseBody } from '../validation.js';
+import { parseBody, parseQuery } from '../validation.js';
 import { enrollmentCodeView } from '../views.js';
 import { ADMIN_SCOPE } from './admin-consumers.js';
 import { assertModeAllowed } from '../modes.js';
@@ -20,7 +20,10 @@ export function hashEnrollmentCode(code: string): string {
   return createHash('sha256').update(code, 'utf8').digest('base64url');
 }
 
-/** Admin API: one-time enrollment codes. The code is shown in this response only; the store keeps its hash. */
+/**
+ * Admin API: one-time enrollment codes, created, listed and cancelled. The code is shown in the
+ * creation answer only; the store keeps its hash.
+ */
 export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState> {
   const router = new Router<SignetState>({ prefix: '/admin/v1' });
   const admin = authenticate(server.verify, { scopes: [ADMIN_SCOPE] });
@@ -46,7 +49,32 @@ export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState
     if (record === undefined) throw new SignetError('not_found', { detail: `No consumer ${ctx.params.id}.` });
     ctx.status = 201;
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { code, ...enrollmentCodeView(record) };
+    ctx.body = { code, ...enrollmentCodeView(record, now) };
+  });
+
+  router.get('/consumers/:id/enrollment-codes', admin, async function listEnrollmentCodes(ctx) {
+    const query = parseQuery(ctx, EnrollmentCodeListQuery);
+    const id = ctx.params.id!;
+    if ((await server.stores.credentials.getConsumer(id)) === undefined) throw new SignetError('not_found', { detail: `No consumer ${id}.` });
+    const now = server.clock.now();
+    const page = await server.stores.enrollment.listCodes({ consumerId: id, now, ...query });
+    ctx.body = { items: page.items.map((code) => enrollmentCodeView(code, now)), next_cursor: page.nextCursor };
+  });
+
+  // Idempotent like key revocation: cancelling a cancelled code answers it unchanged.
+  router.post('/enrollment-codes/:code_id/cancel', admin, async function cancelEnrollmentCode(ctx) {
+    const id = ctx.params.code_id!;
+    const now = server.clock.now();
+    const outcome = await server.stores.enrollment.cancelCode(id, now, auditContext(ctx));
+    if (!outcome.ok && outcome.reason === 'unknown') throw new SignetError('not_found', { detail: `No enrollment code ${id}.` });
+    if (!outcome.ok) {
+      const { usedAt, usedKeyId } = outcome.code;
+      throw new SignetError('conflict', {
+        detail: `Enrollment code ${id} was already used at ${new Date(usedAt!).toISOString()} to enroll ${usedKeyId}: revoke that key instead.`,
+        extra: { state: 'used' },
+      });
+    }
+    ctx.body = enrollmentCodeView(outcome.code, now);
   });
 
   return router;

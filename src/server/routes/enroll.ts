@@ -32,12 +32,15 @@ export function enrollRoutes(server: ServerContext): Router<SignetState> {
     );
     if (!outcome.ok) {
       if (outcome.reason === 'consumer_disabled') throw new SignetError('consumer_disabled', { detail: 'The consumer this code enrolls is disabled.' });
+      // A cancelled code answers as an unknown one: whoever holds a leaked code learns nothing.
+      const reason = outcome.reason === 'cancelled' ? 'unknown' : outcome.reason;
       const detail = {
         unknown: 'This enrollment code is not known. Check for a typo, or ask the admin for a new one.',
         expired: `This enrollment code expired at ${iso(outcome.at)}. Ask the admin for a new one.`,
         used: `This enrollment code was already used at ${iso(outcome.at)}. Codes work once; if it was not you, tell the admin.`,
-      }[outcome.reason];
-      throw new SignetError('invalid_enrollment_code', { detail, extra: { reason: outcome.reason } });
+      }[reason];
+      const privateDetail = outcome.reason === 'cancelled' ? 'The enrollment code was cancelled by an admin.' : undefined;
+      throw new SignetError('invalid_enrollment_code', { detail, privateDetail, extra: { reason } });
     }
     ctx.status = 201;
     ctx.body = { consumer_id: outcome.enrolled.consumer.id, consumer_name: outcome.enrolled.consumer.name, key: keyView(outcome.enrolled.key, now) };
