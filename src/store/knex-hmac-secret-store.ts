@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
 import { SignetError } from '../protocol/errors.js';
-import { appendAudit, keySummary } from './knex-audit.js';
+import { appendAudit, keySummary, type NewAuditEntry } from './knex-audit.js';
 import { KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
@@ -10,10 +10,12 @@ import {
   type KeyRecord,
   type KeyTypeQuery,
   type KeyWithConsumer,
+  type MasterKeyAddition,
   type NewKey,
   type Page,
   type SealedSecret,
   type SealedSecretRecord,
+  type SecretReplacement,
 } from './types.js';
 
 function toSealed(row: Row): SealedSecretRecord {
@@ -51,6 +53,28 @@ function decodeCursor(cursor: string): [number, string] {
   throw new SignetError('invalid_request', { detail: 'The cursor is not one this server returned.', extra: { errors: [{ path: 'cursor', message: 'Unreadable cursor.' }] } });
 }
 
+function countByVersion(versions: readonly number[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const version of versions) counts[String(version)] = (counts[String(version)] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * What the audit log keeps of a re-encryption: master key versions, counts and key ids, all
+ * public; never a secret, a sealed secret (IV or ciphertext) or a master key.
+ */
+function reencryptEntry(replaced: readonly SecretReplacement[]): NewAuditEntry {
+  const to = replaced.map((r) => r.sealed.masterKeyVersion);
+  return {
+    action: 'master_key.reencrypt',
+    targetType: 'master_key',
+    targetId: String(Math.max(...to)),
+    consumerId: null,
+    before: { master_key_versions: countByVersion(replaced.map((r) => r.fromMasterKeyVersion)) },
+    after: { master_key_versions: countByVersion(to), reencrypted: replaced.length, key_ids: replaced.map((r) => r.keyId) },
+  };
+}
+
 /** The consumer id comes from the key's row: a secret moved to another key or consumer must not decrypt. */
 const SEALED_COLUMNS = ['hmac_secrets.*', 'keys.consumer_id as consumer_id'];
 
@@ -80,9 +104,28 @@ export class KnexHmacSecretStore implements HmacSecretStore {
     return ((await q) as Row[]).map(toSealed);
   }
 
-  async replace(keyId: string, expectedRecordVersion: number, sealed: SealedSecret, now: number): Promise<boolean> {
-    const changed = await this.db('hmac_secrets').where({ key_id: keyId, record_version: expectedRecordVersion }).update(sealedColumns(sealed, now));
-    return changed === 1;
+  async reencrypt(replacements: readonly SecretReplacement[], now: number, audit: AuditContext): Promise<string[]> {
+    if (replacements.length === 0) return [];
+    return this.db.transaction(async (trx) => {
+      const replaced: SecretReplacement[] = [];
+      for (const r of replacements) {
+        const changed = await trx('hmac_secrets').where({ key_id: r.keyId, record_version: r.expectedRecordVersion }).update(sealedColumns(r.sealed, now));
+        if (changed === 1) replaced.push(r);
+      }
+      if (replaced.length > 0) await appendAudit(trx, audit, now, [reencryptEntry(replaced)]);
+      return replaced.map((r) => r.keyId);
+    });
+  }
+
+  async recordMasterKeyAdded(added: MasterKeyAddition, persist: () => void, now: number, audit: AuditContext): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      // The entry first: a database that refuses it stops the key from being persisted at all.
+      // Only a failed COMMIT after `persist` could leave the key without its entry.
+      await appendAudit(trx, audit, now, [
+        { action: 'master_key.add', targetType: 'master_key', targetId: String(added.version), consumerId: null, after: { master_key_version: added.version, keyring_versions: added.keyringVersions } },
+      ]);
+      persist();
+    });
   }
 
   async countByMasterKeyVersion(): Promise<Map<number, number>> {

@@ -130,7 +130,8 @@ export interface ReplayStore {
   size(): number;
 }
 
-export type AuditTargetType = 'consumer' | 'key' | 'enrollment_code';
+/** `master_key`: a version of the master keyring that encrypts HMAC secrets; its id is the version number. */
+export type AuditTargetType = 'consumer' | 'key' | 'enrollment_code' | 'master_key';
 
 export interface AuditEntry {
   /** Increasing sequence number. */
@@ -320,6 +321,23 @@ export interface KeyTypeQuery {
   limit: number;
 }
 
+/** One secret sealed anew, for HmacSecretStore.reencrypt. */
+export interface SecretReplacement {
+  keyId: string;
+  /** The record version read: the row is replaced only if it still has it. */
+  expectedRecordVersion: number;
+  /** The master key version that sealed the row read (for the audit entry). */
+  fromMasterKeyVersion: number;
+  sealed: SealedSecret;
+}
+
+/** A master key version added to a keyring: numbers only, never the key. */
+export interface MasterKeyAddition {
+  version: number;
+  /** Every version in the keyring afterwards. */
+  keyringVersions: number[];
+}
+
 /** The encrypted secrets of HMAC keys (knex: SQLite or PostgreSQL). */
 export interface HmacSecretStore {
   /** Inserts the HMAC key and its sealed secret, with the key.create audit entry, in one transaction. */
@@ -328,10 +346,17 @@ export interface HmacSecretStore {
   /** Secrets in key id order after `afterKeyId`, for re-encryption in batches. */
   list(afterKeyId: string | null, limit: number): Promise<SealedSecretRecord[]>;
   /**
-   * Replaces one sealed secret if its record version is still `expectedRecordVersion` (one
-   * statement, so a reader sees the old row or the new one); false when it changed or vanished.
+   * Replaces each sealed secret whose record version is still the expected one (one statement a
+   * row, so a reader sees the old row or the new one) and writes one master_key.reencrypt audit
+   * entry naming the rows replaced, all in one transaction: rows and entry commit or roll back
+   * together. Returns the key ids replaced; when none is, nothing is written.
    */
-  replace(keyId: string, expectedRecordVersion: number, sealed: SealedSecret, now: number): Promise<boolean>;
+  reencrypt(replacements: readonly SecretReplacement[], now: number, audit: AuditContext): Promise<string[]>;
+  /**
+   * Writes the master_key.add audit entry in a transaction around `persist`, which stores the new
+   * master key where the servers read it: the entry commits only if `persist` returned.
+   */
+  recordMasterKeyAdded(added: MasterKeyAddition, persist: () => void, now: number, audit: AuditContext): Promise<void>;
   /** How many secrets each master key version encrypts. */
   countByMasterKeyVersion(): Promise<Map<number, number>>;
   /** Keys of one type across all consumers, in creation order (the admin's HMAC report). */

@@ -161,4 +161,24 @@ describe('the HMAC CLI', () => {
     const generated = await run('admin', 'rotate-master-key', '--db', join(dir, 'signet.sqlite'), '--generate');
     expect(generated.stdout).toMatch(/^3:[A-Za-z0-9_-]{43}\n$/);
   });
+
+  it('admin audit shows the rotation as local-operator: the version added, then the secrets re-encrypted, never a secret or key', async () => {
+    const moved = json(await run('admin', 'audit', '--action', 'master_key.reencrypt', '--json')).items;
+    const secrets = (await h.stores.db('hmac_secrets').pluck('key_id')).map(String);
+    expect(secrets).toContain(kid);
+    // Fewer than 100 secrets: one batch, one entry.
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toMatchObject({ actor: 'local-operator', target: { type: 'master_key', id: '2' }, consumer_id: null, before: { master_key_versions: { '1': secrets.length } } });
+    expect(moved[0].after).toEqual({ master_key_versions: { '2': secrets.length }, reencrypted: secrets.length, key_ids: expect.any(Array) });
+    expect([...moved[0].after.key_ids].sort()).toEqual([...secrets].sort());
+    const added = json(await run('admin', 'audit', '--action', 'master_key.add', '--json')).items;
+    expect(added).toEqual([expect.objectContaining({ actor: 'local-operator', target: { type: 'master_key', id: '2' }, after: { master_key_version: 2, keyring_versions: [1, 2] } })]);
+    // --generate only prints: it adds nothing to the log.
+    expect(added).toHaveLength(1);
+    const text = JSON.stringify([...moved, ...added]);
+    expect(text).not.toContain(readFileSync(secretFile, 'utf8').trim().slice(8));
+    for (const line of readFileSync(join(dir, 'master.key'), 'utf8').split('\n').filter((l) => /^\d+:/.test(l))) expect(text).not.toContain(line.split(':')[1]);
+    const listed = await run('admin', 'audit', '--action', 'master_key.reencrypt');
+    expect(listed.stdout).toMatch(/master_key\.reencrypt\s+master_key 2\s+by local-operator\n/);
+  });
 });

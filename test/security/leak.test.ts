@@ -2,8 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
+import { decodeBase64url } from '../../src/protocol/base64url.js';
 import { publicKeyToJwk, publicKeyToPem } from '../../src/protocol/public-key.js';
+import { parseKeyring } from '../../src/server/secrets/keyring-text.js';
+import { developmentKeyFile } from '../../src/server/secrets/master-keyring.js';
 import { openSqlite } from '../../src/store/factory.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sendWith } from '../helpers/hmac.js';
@@ -11,9 +15,10 @@ import { sendWith } from '../helpers/hmac.js';
 /**
  * The leak test: after a full scenario (admin, enrollment, self-service Ed25519 keys with rotation
  * and revocation, HMAC keys issued by the admin and by the consumer, signed traffic that fills
- * usage, last-use times and the audit log), every table and every file under the data directory
- * is read, and no private key (in any encoding) and no plaintext HMAC secret or enrollment code
- * may appear anywhere.
+ * usage, last-use times and the audit log, then a master key rotation that re-encrypts the HMAC
+ * secrets and audits it), every table and every file under the data directory is read, and no
+ * private key (in any encoding) and no plaintext HMAC secret or enrollment code may appear
+ * anywhere; no master key anywhere but its own file, and no sealed secret outside hmac_secrets.
  */
 
 /**
@@ -75,6 +80,9 @@ describe('what the data directory holds after a full scenario', () => {
   const publicKeys: Uint8Array[] = [];
   let tables: Map<string, Array<Record<string, unknown>>>;
   let files: Map<string, Buffer>;
+  /** The sealed secrets (IV and ciphertext, base64url as stored) before and after the rotation. */
+  const sealedForms: string[] = [];
+  let rotation: { code: number; stderr: string };
 
   beforeAll(async () => {
     // No SIGNET_MASTER_KEY: the development key file is written beside the database, in the directory scanned.
@@ -123,6 +131,21 @@ describe('what the data directory holds after a full scenario', () => {
     expect((await h.send({ method: 'GET', path: '/admin/v1/usage?granularity=minute', ...asAdmin })).status).toBe(200);
     // Closing flushes usage and last-use times, so the files hold everything the scenario produced.
     await h.close();
+
+    // Rotate the master key on the closed database: it re-encrypts both secrets and audits it.
+    const readSealed = async () => {
+      const knex = openSqlite(db);
+      try {
+        for (const row of await knex('hmac_secrets').select('iv', 'ciphertext')) sealedForms.push(String(row.iv), String(row.ciphertext));
+      } finally {
+        await knex.destroy();
+      }
+    };
+    await readSealed();
+    let stderr = '';
+    const exitCode = await main(['admin', 'rotate-master-key', '--db', db], { stdout: { write: () => undefined }, stderr: { write: (t: string) => (stderr += t) } });
+    rotation = { code: exitCode, stderr };
+    await readSealed();
 
     const knex = openSqlite(db);
     try {
@@ -173,6 +196,34 @@ describe('what the data directory holds after a full scenario', () => {
     ]);
     expect(found(needles)).toEqual([]);
     expect(tables.get('hmac_secrets')).toHaveLength(2);
+  });
+
+  it('holds no master key anywhere but its own file, and no sealed secret outside hmac_secrets, the audit entries of the master key rotation included', () => {
+    expect(rotation.code, rotation.stderr).toBe(0);
+    const audit = tables.get('audit_log')!;
+    expect(audit.filter((row) => row.action === 'master_key.add')).toHaveLength(1);
+    expect(audit.filter((row) => row.action === 'master_key.reencrypt')).toHaveLength(1);
+    const keyFile = developmentKeyFile(db);
+    const masterKeys = parseKeyring(readFileSync(keyFile, 'utf8'), keyFile);
+    expect(masterKeys.map((k) => k.version)).toEqual([1, 2]);
+    const hits = found(masterKeys.flatMap((k) => forms(`master key ${k.version}`, Buffer.from(k.key))));
+    expect(hits.filter((hit) => !hit.endsWith(` in ${keyFile.slice(dir.length)}`))).toEqual([]);
+    // The scanner does see the keys where they are meant to be.
+    expect(hits.length).toBeGreaterThan(0);
+
+    // Four sealed forms per secret (IV and ciphertext, before and after): each as stored, and as bytes.
+    expect(sealedForms).toHaveLength(8);
+    const sealedNeedles = sealedForms.flatMap((text, i) => [{ name: `sealed ${i}`, needle: Buffer.from(text) }, ...forms(`sealed ${i} bytes`, Buffer.from(decodeBase64url(text)))]);
+    const outside = new Map([...tables].filter(([table]) => table !== 'hmac_secrets'));
+    const hitsOutside: string[] = [];
+    for (const [table, rows] of outside) {
+      for (const row of rows) {
+        for (const [column, value] of Object.entries(row)) {
+          for (const text of cellTexts(value)) for (const { name, needle } of sealedNeedles) if (text.includes(needle)) hitsOutside.push(`${name} in ${table}.${column}`);
+        }
+      }
+    }
+    expect(hitsOutside).toEqual([]);
   });
 
   it('holds no plaintext enrollment code', () => {

@@ -58,14 +58,61 @@ function hmacSecretStoreSuite(engine: string, open: () => Promise<{ db: Knex; cl
       expect((await store.find(key.id))?.consumerId).toBe(b.id);
     });
 
-    it('replaces a secret only while its record version is unchanged', async () => {
+    const operator = { actor: 'local-operator' };
+    const replacement = (keyId: string, expectedRecordVersion: number, fromMasterKeyVersion: number, next: SealedSecret) => ({ keyId, expectedRecordVersion, fromMasterKeyVersion, sealed: next });
+    const reencryptEntries = async (keyId: string) => (await db('audit_log').where({ action: 'master_key.reencrypt' }).orderBy('id')).filter((row) => String(row.after).includes(keyId));
+
+    it('re-encrypts a secret only while its record version is unchanged, with a master_key.reencrypt entry naming what changed', async () => {
       const c = await consumer();
-      const key = await store.createHmacKey(newHmacKey(c.id), sealed(1, 1), T0);
+      const a = await store.createHmacKey(newHmacKey(c.id, 1), sealed(1, 1), T0);
+      const b = await store.createHmacKey(newHmacKey(c.id, 2), sealed(1, 2), T0);
       const next = { ...sealed(2, 9), recordVersion: 2 };
-      expect(await store.replace(key.id, 1, next, T0 + 1)).toBe(true);
-      expect(await store.replace(key.id, 1, { ...sealed(3, 7), recordVersion: 2 }, T0 + 2)).toBe(false);
-      expect(await store.find(key.id)).toMatchObject({ masterKeyVersion: 2, recordVersion: 2, iv: next.iv });
-      expect(await store.replace(newKeyId(), 1, next, T0)).toBe(false);
+      // b's expected record version is stale: only a is replaced, and only a is in the entry.
+      expect(await store.reencrypt([replacement(a.id, 1, 1, next), replacement(b.id, 5, 1, next)], T0 + 1, operator)).toEqual([a.id]);
+      expect(await store.find(a.id)).toMatchObject({ masterKeyVersion: 2, recordVersion: 2, iv: next.iv });
+      expect(await store.find(b.id)).toMatchObject({ masterKeyVersion: 1, recordVersion: 1 });
+      const entries = await reencryptEntries(a.id);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ actor: 'local-operator', target_type: 'master_key', target_id: '2', consumer_id: null });
+      expect(Number(entries[0].at)).toBe(T0 + 1);
+      expect(JSON.parse(String(entries[0].before))).toEqual({ master_key_versions: { '1': 1 } });
+      expect(JSON.parse(String(entries[0].after))).toEqual({ master_key_versions: { '2': 1 }, reencrypted: 1, key_ids: [a.id] });
+      expect(await reencryptEntries(b.id)).toEqual([]);
+      // The same stale write again changes nothing and writes nothing.
+      const before = await db('audit_log').count({ n: '*' });
+      expect(await store.reencrypt([replacement(a.id, 1, 1, { ...sealed(3, 7), recordVersion: 2 })], T0 + 2, operator)).toEqual([]);
+      expect(await store.reencrypt([replacement(newKeyId(), 1, 1, next)], T0 + 2, operator)).toEqual([]);
+      expect(await store.reencrypt([], T0 + 2, operator)).toEqual([]);
+      expect(await db('audit_log').count({ n: '*' })).toEqual(before);
+      expect(await store.find(a.id)).toMatchObject({ masterKeyVersion: 2, iv: next.iv });
+    });
+
+    it('rolls back every row of a batch and its entry together when the batch fails midway', async () => {
+      const c = await consumer();
+      const a = await store.createHmacKey(newHmacKey(c.id, 1), sealed(1, 1), T0);
+      const b = await store.createHmacKey(newHmacKey(c.id, 2), sealed(1, 2), T0);
+      const next = { ...sealed(2, 9), recordVersion: 2 };
+      // The second row's sealed form cannot be written: the statement for a has already run by then.
+      const broken = { ...next, ciphertext: undefined as unknown as Uint8Array };
+      await expect(store.reencrypt([replacement(a.id, 1, 1, next), replacement(b.id, 1, 1, broken)], T0 + 1, operator)).rejects.toThrow();
+      expect(await store.find(a.id)).toEqual({ keyId: a.id, consumerId: c.id, ...sealed(1, 1) });
+      expect(await store.find(b.id)).toEqual({ keyId: b.id, consumerId: c.id, ...sealed(1, 2) });
+      expect(await reencryptEntries(a.id)).toEqual([]);
+    });
+
+    it('writes master_key.add with version numbers only, and nothing when the key could not be persisted', async () => {
+      let persisted = 0;
+      await store.recordMasterKeyAdded({ version: 7, keyringVersions: [6, 7] }, () => void persisted++, T0 + 3, operator);
+      expect(persisted).toBe(1);
+      const added = await db('audit_log').where({ action: 'master_key.add', target_id: '7' });
+      expect(added).toHaveLength(1);
+      expect(added[0]).toMatchObject({ actor: 'local-operator', target_type: 'master_key', consumer_id: null, before: null });
+      expect(JSON.parse(String(added[0].after))).toEqual({ master_key_version: 7, keyring_versions: [6, 7] });
+      const failing = () => {
+        throw new Error('disk full');
+      };
+      await expect(store.recordMasterKeyAdded({ version: 8, keyringVersions: [7, 8] }, failing, T0 + 4, operator)).rejects.toThrow('disk full');
+      expect(await db('audit_log').where({ action: 'master_key.add', target_id: '8' })).toEqual([]);
     });
 
     it('lists secrets in key id order after a given id, and counts them per master key version', async () => {

@@ -6,6 +6,7 @@ import { reencryptSecrets } from '../../server/secrets/reencrypt.js';
 import { openDatabase } from '../../store/factory.js';
 import { KnexHmacSecretStore } from '../../store/knex-hmac-secret-store.js';
 import { migrateToLatest } from '../../store/migrations.js';
+import { LOCAL_OPERATOR_CONTEXT } from '../../store/types.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 
 export const adminRotateMasterKeyCommand: Command = {
@@ -23,6 +24,10 @@ first give every instance the new version ("2:NEW,1:OLD", restart them one by on
 command with the same SIGNET_MASTER_KEY; it re-encrypts under the highest version. --generate
 prints a fresh key line for that. Remove the old version only after this command reports no
 secret left under it. The whole procedure: docs/modes.md.
+
+The audit log records the run as local-operator: master_key.add for a version added to the file,
+and one master_key.reencrypt per batch of secrets re-encrypted (versions, count and key ids; never
+a secret or a key).
 
   --db FILE               SQLite database file (SIGNET_DB, default ./data/signet.sqlite)
   --master-key-file FILE  the key file (SIGNET_MASTER_KEY_FILE)
@@ -48,20 +53,24 @@ secret left under it. The whole procedure: docs/modes.md.
       io.stderr.write(`Add this entry to SIGNET_MASTER_KEY on every instance, keeping the old ones, e.g. SIGNET_MASTER_KEY="<new>,${keyring.versions().map((v) => `${v}:...`).join(',')}".\n`);
       return EXIT.ok;
     }
-    if (source.kind === 'file' && values['no-new-key'] !== true) {
-      // Append: every version already in the file stays, so servers and this run can decrypt all rows.
-      const keys = keyring.versions().map((version) => keyring.get(version)!);
-      writeKeyFile(source.path, [...keys, newMasterKey(highest + 1)]);
-      io.stderr.write(`added master key version ${highest + 1} to ${source.path}\n`);
-    }
-
     const db = openDatabase(config);
     try {
       await migrateToLatest(db);
+      const store = new KnexHmacSecretStore(db);
+      if (source.kind === 'file' && values['no-new-key'] !== true) {
+        // Append: every version already in the file stays, so servers and this run can decrypt all rows.
+        const keys = keyring.versions().map((version) => keyring.get(version)!);
+        const added = newMasterKey(highest + 1);
+        const keyringVersions = [...keys, added].map((key) => key.version);
+        // The database is open first so that the new key and its master_key.add entry go together.
+        await store.recordMasterKeyAdded({ version: added.version, keyringVersions }, () => writeKeyFile(source.path, [...keys, added]), systemClock.now(), LOCAL_OPERATOR_CONTEXT);
+        io.stderr.write(`added master key version ${added.version} to ${source.path}\n`);
+      }
       const report = await reencryptSecrets({
-        store: new KnexHmacSecretStore(db),
+        store,
         keyring,
         now: () => systemClock.now(),
+        audit: LOCAL_OPERATOR_CONTEXT,
         onProgress: (done) => io.stderr.write(`\rre-encrypted ${done}`),
       });
       io.stderr.write('\n');

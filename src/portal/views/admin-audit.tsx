@@ -33,6 +33,8 @@ const ACTIONS = [
   'key.rotate',
   'key.revoke',
   'enrollment_code.create',
+  'master_key.add',
+  'master_key.reencrypt',
 ];
 
 /** Admin: the append-only audit log, newest first, filtered by action and consumer. */

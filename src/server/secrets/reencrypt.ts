@@ -1,4 +1,4 @@
-import type { HmacSecretStore, SealedSecretRecord } from '../../store/types.js';
+import type { AuditContext, HmacSecretStore, SealedSecretRecord, SecretReplacement } from '../../store/types.js';
 import type { MasterKeyring } from './master-keyring.js';
 import { openSecret, sealSecret, SecretUnavailableError } from './secret-box.js';
 
@@ -6,7 +6,9 @@ export interface ReencryptOptions {
   store: HmacSecretStore;
   keyring: MasterKeyring;
   now: () => number;
-  /** Rows read per query (default 100). */
+  /** Who the master_key.reencrypt audit entries name (the CLI: local-operator). */
+  audit: AuditContext;
+  /** Rows read per query, and re-encrypted per transaction with one audit entry (default 100). */
   batchSize?: number;
   /** Called after every batch. */
   onProgress?: (done: number) => void;
@@ -25,25 +27,61 @@ export interface ReencryptReport {
 /** Passes over the table until one finds nothing left to do; a secret issued meanwhile under the old version is caught by the next pass. */
 const MAX_PASSES = 5;
 
-async function reencryptOne(options: ReencryptOptions, row: SealedSecretRecord, version: number): Promise<boolean> {
-  let current: SealedSecretRecord | undefined = row;
-  // Another writer (a second rotation run) may have replaced the row meanwhile: re-read and retry.
-  for (let attempt = 0; attempt < 3 && current !== undefined && current.masterKeyVersion !== version; attempt++) {
-    const owner = { consumerId: current.consumerId, keyId: current.keyId };
-    const plaintext = openSecret(options.keyring, owner, current);
-    const sealed = sealSecret(options.keyring, owner, current.recordVersion + 1, plaintext);
-    plaintext.fill(0);
-    if (await options.store.replace(current.keyId, current.recordVersion, sealed, options.now())) return true;
-    current = await options.store.find(current.keyId);
+/** Attempts per row: another writer (a second rotation run) may replace a row between our read and our write. */
+const ATTEMPTS = 3;
+
+/** Seals each row under the current master key; a row that does not open goes to `failed`. */
+function reseal(options: ReencryptOptions, rows: readonly SealedSecretRecord[], failed: Set<string>): SecretReplacement[] {
+  const replacements: SecretReplacement[] = [];
+  for (const row of rows) {
+    const owner = { consumerId: row.consumerId, keyId: row.keyId };
+    let plaintext: Uint8Array;
+    try {
+      plaintext = openSecret(options.keyring, owner, row);
+    } catch (error) {
+      if (!(error instanceof SecretUnavailableError)) throw error;
+      failed.add(row.keyId);
+      continue;
+    }
+    try {
+      replacements.push({ keyId: row.keyId, expectedRecordVersion: row.recordVersion, fromMasterKeyVersion: row.masterKeyVersion, sealed: sealSecret(options.keyring, owner, row.recordVersion + 1, plaintext) });
+    } finally {
+      plaintext.fill(0);
+    }
   }
-  return false;
+  return replacements;
 }
 
 /**
- * Re-encrypts every HMAC secret under the keyring's current master key, one row at a time: each
- * row is replaced in a single statement that also checks its record version, so a server reading
+ * Re-encrypts one batch: one transaction replaces its rows and writes their audit entry. A row
+ * another writer changed meanwhile is re-read and retried in a transaction of its own.
+ */
+async function reencryptBatch(options: ReencryptOptions, rows: readonly SealedSecretRecord[], version: number, failed: Set<string>): Promise<number> {
+  let pending = rows;
+  let changed = 0;
+  for (let attempt = 0; attempt < ATTEMPTS && pending.length > 0; attempt++) {
+    const replacements = reseal(options, pending, failed);
+    const replaced = new Set(await options.store.reencrypt(replacements, options.now(), options.audit));
+    changed += replaced.size;
+    const lost = replacements.filter((r) => !replaced.has(r.keyId));
+    const reread = await Promise.all(lost.map((r) => options.store.find(r.keyId)));
+    pending = reread.filter((row): row is SealedSecretRecord => row !== undefined && row.masterKeyVersion !== version);
+  }
+  return changed;
+}
+
+/**
+ * Re-encrypts every HMAC secret under the keyring's current master key, batch by batch: each row
+ * is replaced in a single statement that also checks its record version, so a server reading
  * concurrently sees either the old row or the new one, and can decrypt both while its keyring
  * holds both versions. Safe to run again after an interruption.
+ *
+ * Audit: one master_key.reencrypt entry per batch, in the batch's transaction, rather than one
+ * summary at the end. A summary would need its own transaction after the last batch, so a run
+ * interrupted (crash, killed, database gone) after committing some batches would leave secrets
+ * re-encrypted with no entry; and one transaction for the whole table would hold the write lock
+ * for the whole run while servers keep serving. Per batch, every committed re-encryption has its
+ * entry and a rolled-back batch leaves none; batches that change nothing write nothing.
  */
 export async function reencryptSecrets(options: ReencryptOptions): Promise<ReencryptReport> {
   const batchSize = options.batchSize ?? 100;
@@ -56,15 +94,8 @@ export async function reencryptSecrets(options: ReencryptOptions): Promise<Reenc
     for (;;) {
       const rows = await options.store.list(after, batchSize);
       if (rows.length === 0) break;
-      for (const row of rows) {
-        if (row.masterKeyVersion === version || failed.has(row.keyId)) continue;
-        try {
-          if (await reencryptOne(options, row, version)) changedThisPass++;
-        } catch (error) {
-          if (!(error instanceof SecretUnavailableError)) throw error;
-          failed.add(row.keyId);
-        }
-      }
+      const pending = rows.filter((row) => row.masterKeyVersion !== version && !failed.has(row.keyId));
+      changedThisPass += await reencryptBatch(options, pending, version, failed);
       after = rows[rows.length - 1]!.keyId;
       options.onProgress?.(reencrypted + changedThisPass);
     }
