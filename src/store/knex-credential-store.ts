@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
-import { SignetError } from '../protocol/errors.js';
+import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
 import { consumerRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
@@ -19,20 +18,6 @@ import {
   type NewKey,
   type Page,
 } from './types.js';
-
-function encodeCursor(consumer: ConsumerRecord): string {
-  return encodeBase64url(new TextEncoder().encode(JSON.stringify([consumer.createdAt, consumer.id])));
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(decodeBase64url(cursor)));
-    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return value as [number, string];
-  } catch {
-    // fall through to the refusal below
-  }
-  throw new SignetError('invalid_request', { detail: 'The cursor is not one this server returned.', extra: { errors: [{ path: 'cursor', message: 'Unreadable cursor.' }] } });
-}
 
 function findKeyQuery(db: Knex, id: string): Knex.QueryBuilder {
   return db('keys').join('consumers', 'consumers.id', 'keys.consumer_id').where('keys.id', id).first(KEY_WITH_CONSUMER_COLUMNS);
@@ -87,12 +72,12 @@ export class KnexCredentialStore implements CredentialStore {
     if (query.status !== undefined) q.where('status', query.status);
     if (query.plan !== undefined) q.where('plan', query.plan);
     if (query.cursor !== undefined) {
-      const [createdAt, id] = decodeCursor(query.cursor);
+      const [createdAt, id] = decodeCreationCursor(query.cursor);
       q.where((w) => w.where('created_at', '>', createdAt).orWhere((x) => x.where('created_at', createdAt).andWhere('id', '>', id)));
     }
     const rows = (await q) as Row[];
     const items = rows.slice(0, query.limit).map((row) => toConsumer(row));
-    return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!) : null };
+    return { items, nextCursor: rows.length > query.limit ? encodeCreationCursor(items[items.length - 1]!) : null };
   }
 
   async updateConsumer(id: string, patch: ConsumerPatch, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<ConsumerRecord | undefined> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
-import { SignetError } from '../protocol/errors.js';
+import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, keySummary, type NewAuditEntry } from './knex-audit.js';
 import { KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import {
@@ -37,20 +37,6 @@ function sealedColumns(sealed: SealedSecret, now: number): Row {
     ciphertext: encodeBase64url(sealed.ciphertext),
     updated_at: now,
   };
-}
-
-function encodeCursor(key: KeyRecord): string {
-  return encodeBase64url(new TextEncoder().encode(JSON.stringify([key.createdAt, key.id])));
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(decodeBase64url(cursor)));
-    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return value as [number, string];
-  } catch {
-    // fall through to the refusal below
-  }
-  throw new SignetError('invalid_request', { detail: 'The cursor is not one this server returned.', extra: { errors: [{ path: 'cursor', message: 'Unreadable cursor.' }] } });
 }
 
 function countByVersion(versions: readonly number[]): Record<string, number> {
@@ -143,11 +129,11 @@ export class KnexHmacSecretStore implements HmacSecretStore {
       .select(KEY_WITH_CONSUMER_COLUMNS);
     if (query.unrevoked === true) q.whereNull('keys.revoked_at');
     if (query.cursor !== undefined) {
-      const [createdAt, id] = decodeCursor(query.cursor);
+      const [createdAt, id] = decodeCreationCursor(query.cursor);
       q.where((w) => w.where('keys.created_at', '>', createdAt).orWhere((x) => x.where('keys.created_at', createdAt).andWhere('keys.id', '>', id)));
     }
     const rows = (await q) as Row[];
     const items = rows.slice(0, query.limit).map((row) => ({ key: toKey(row), consumer: toConsumer(row, 'c_') }));
-    return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!.key) : null };
+    return { items, nextCursor: rows.length > query.limit ? encodeCreationCursor(items[items.length - 1]!.key) : null };
   }
 }
