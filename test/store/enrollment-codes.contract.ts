@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId, randomBase62 } from '../../src/protocol/ids.js';
 import { enrollmentCodeState } from '../../src/store/enrollment-code-state.js';
 import { KnexAuditStore } from '../../src/store/knex-audit.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
 import type { EnrollmentCodeState } from '../../src/store/types.js';
-import type { OpenedDb } from './lifecycle-store.contract.js';
+import { withLifecycleStores, type OpenedDb } from './lifecycle-stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3600_000;
@@ -24,17 +24,10 @@ function enrollingKey() {
  */
 export function enrollmentCodesContract(engine: string, open: () => Promise<OpenedDb>): void {
   describe(`enrollment code listing and cancellation on ${engine}`, () => {
-    let opened: OpenedDb;
     let credentials: KnexCredentialStore;
     let audit: KnexAuditStore;
     let enrollment: KnexEnrollmentStore;
-    beforeAll(async () => {
-      opened = await open();
-      credentials = new KnexCredentialStore(opened.db);
-      audit = new KnexAuditStore(opened.db);
-      enrollment = new KnexEnrollmentStore(opened.db);
-    });
-    afterAll(async () => opened?.close());
+    withLifecycleStores(open, (stores) => ({ credentials, audit, enrollment } = stores));
 
     const consumer = async () => (await credentials.createConsumer({ id: newConsumerId(), name: 'Grace' }, T0, ctx('key_admin'))).id;
     async function code(consumerId: string, options: { createdAt?: number; expiresAt?: number } = {}) {

@@ -1,16 +1,11 @@
-import type { Knex } from 'knex';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { KnexAuditStore } from '../../src/store/knex-audit.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
 import { isUniqueViolation } from '../../src/store/knex-rows.js';
 import type { NewKey } from '../../src/store/types.js';
-
-export interface OpenedDb {
-  db: Knex;
-  close(): Promise<void>;
-}
+import { withLifecycleStores, type OpenedDb } from './lifecycle-stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const ctx = (actor: string) => ({ actor, requestId: `req-${actor}`, sourceIp: '192.0.2.1' });
@@ -28,17 +23,10 @@ function newKey(consumerId: string, overrides: Partial<NewKey> = {}): NewKey {
  */
 export function lifecycleStoreContract(engine: string, open: () => Promise<OpenedDb>): void {
   describe(`lifecycle stores on ${engine}`, () => {
-    let opened: OpenedDb;
     let credentials: KnexCredentialStore;
     let audit: KnexAuditStore;
     let enrollment: KnexEnrollmentStore;
-    beforeAll(async () => {
-      opened = await open();
-      credentials = new KnexCredentialStore(opened.db);
-      audit = new KnexAuditStore(opened.db);
-      enrollment = new KnexEnrollmentStore(opened.db);
-    });
-    afterAll(async () => opened?.close());
+    withLifecycleStores(open, (stores) => ({ credentials, audit, enrollment } = stores));
 
     async function consumer(name = 'Ada') {
       return credentials.createConsumer({ id: newConsumerId(), name, plan: 'internal', metadata: { tier: 2 }, allowedModes: ['ed25519'] }, T0, ctx('key_admin'));
