@@ -1,8 +1,7 @@
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
 import type { Command } from '../command.js';
-import { printAnswer, withServer } from './api-client.js';
 import { JSON_HELP, parseSince } from './flags.js';
-import { signedSession } from './session.js';
+import { printPage } from './session.js';
 
 interface AuditJson {
   at: string;
@@ -44,16 +43,8 @@ ${CLIENT_OPTIONS_HELP}`,
     const now = Date.now();
     if (typeof values.since === 'string') query.set('since', parseSince(values.since, '--since', now));
     if (typeof values.until === 'string') query.set('until', parseSince(values.until, '--until', now));
-    for (const name of ['consumer', 'action', 'actor', 'limit', 'cursor']) if (typeof values[name] === 'string') query.set(name, values[name] as string);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', `/admin/v1/audit${query.size > 0 ? `?${query}` : ''}`);
-      return printAnswer(answer, 200, values, io, (page) => {
-        for (const e of page.items as AuditJson[]) {
-          io.stdout.write(`${e.at}  ${e.action.padEnd(22)}  ${e.target.type} ${e.target.id}  by ${e.actor}${e.source_ip === null ? '' : ` from ${e.source_ip}`}\n`);
-        }
-        if (page.next_cursor !== null) io.stderr.write(`more: --cursor ${page.next_cursor}\n`);
-      });
+    return printPage(values, io, '/admin/v1/audit', query, ['consumer', 'action', 'actor', 'limit', 'cursor'], (e: AuditJson) => {
+      io.stdout.write(`${e.at}  ${e.action.padEnd(22)}  ${e.target.type} ${e.target.id}  by ${e.actor}${e.source_ip === null ? '' : ` from ${e.source_ip}`}\n`);
     });
   },
 };

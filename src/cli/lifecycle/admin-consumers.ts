@@ -2,7 +2,7 @@ import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../clie
 import { EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { printAnswer, reportFailure, withServer } from './api-client.js';
 import { JSON_HELP, parseMetadata } from './flags.js';
-import { oneIdCommand, segment, signedSession } from './session.js';
+import { oneIdCommand, printPage, segment, signedSession } from './session.js';
 
 interface ConsumerJson {
   id: string;
@@ -58,16 +58,7 @@ ${CLIENT_OPTIONS_HELP}`,
   options: { ...CLIENT_OPTIONS, status: { type: 'string' }, plan: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
-    const query = new URLSearchParams();
-    for (const name of ['status', 'plan', 'limit', 'cursor']) if (typeof values[name] === 'string') query.set(name, values[name] as string);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', `/admin/v1/consumers${query.size > 0 ? `?${query}` : ''}`);
-      return printAnswer(answer, 200, values, io, (page) => {
-        for (const c of page.items as ConsumerJson[]) printConsumer(c, io);
-        if (page.next_cursor !== null) io.stderr.write(`more: --cursor ${page.next_cursor}\n`);
-      });
-    });
+    return printPage(values, io, '/admin/v1/consumers', new URLSearchParams(), ['status', 'plan', 'limit', 'cursor'], (c: ConsumerJson) => printConsumer(c, io));
   },
 };
 

@@ -2,7 +2,7 @@ import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../clie
 import type { CliIo, Command } from '../command.js';
 import { printAnswer, withServer } from './api-client.js';
 import { JSON_HELP, parseDuration, parseScopes } from './flags.js';
-import { oneIdCommand, segment, signedSession } from './session.js';
+import { oneIdCommand, printPage, segment, signedSession } from './session.js';
 
 interface EnrollmentCodeJson {
   id: string;
@@ -73,16 +73,7 @@ ${CLIENT_OPTIONS_HELP}`,
   options: { ...CLIENT_OPTIONS, state: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
-    const query = new URLSearchParams();
-    for (const name of ['state', 'limit', 'cursor']) if (typeof values[name] === 'string') query.set(name, values[name] as string);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', `/admin/v1/consumers/${segment(id!)}/enrollment-codes${query.size > 0 ? `?${query}` : ''}`);
-      return printAnswer(answer, 200, values, io, (page) => {
-        for (const code of page.items as EnrollmentCodeJson[]) printCode(code, io);
-        if (page.next_cursor !== null) io.stderr.write(`more: --cursor ${page.next_cursor}\n`);
-      });
-    });
+    return printPage(values, io, `/admin/v1/consumers/${segment(id!)}/enrollment-codes`, new URLSearchParams(), ['state', 'limit', 'cursor'], (code: EnrollmentCodeJson) => printCode(code, io));
   },
 };
 

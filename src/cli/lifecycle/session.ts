@@ -49,3 +49,27 @@ ${CLIENT_OPTIONS_HELP}`,
     },
   };
 }
+
+/**
+ * Signs one GET of a paged admin list, with each of `queryNames` that was given as a flag copied to
+ * the query, and prints the items (as JSON with --json, else with `printItem`) and the next page's
+ * cursor last.
+ */
+export async function printPage<Item>(
+  values: Record<string, unknown>,
+  io: CliIo,
+  path: string,
+  query: URLSearchParams,
+  queryNames: readonly string[],
+  printItem: (item: Item) => void,
+): Promise<number> {
+  for (const name of queryNames) if (typeof values[name] === 'string') query.set(name, values[name] as string);
+  const session = await signedSession(values);
+  return withServer(io, async () => {
+    const answer = await session.api.call('GET', `${path}${query.size > 0 ? `?${query}` : ''}`);
+    return printAnswer(answer, 200, values, io, (page) => {
+      for (const item of page.items as Item[]) printItem(item);
+      if (page.next_cursor !== null) io.stderr.write(`more: --cursor ${page.next_cursor}\n`);
+    });
+  });
+}
