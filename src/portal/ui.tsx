@@ -130,8 +130,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
   return { ...state, reload: () => setTick((t) => t + 1) };
 }
 
+/** A refusal as the user reads it: the server's problem detail and its code. */
+export function problemText(error: unknown): string {
+  return error instanceof ApiError ? `${error.detail} (${error.code})` : String(error);
+}
+
 export function LoadError({ error }: { error: unknown }) {
   if (error === undefined) return null;
-  const message = error instanceof ApiError ? `${error.detail} (${error.code})` : String(error);
-  return <Notice kind="error">{message}</Notice>;
+  return <Notice kind="error">{problemText(error)}</Notice>;
 }

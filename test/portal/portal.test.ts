@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildPortal } from '../../scripts/build-portal.js';
-import { exportPrivateKey, importPrivateKey } from '../../src/client/keys.js';
+import { exportPrivateKey, generateKeyPair, importPrivateKey } from '../../src/client/keys.js';
 import { loadPrivateKeyFile } from '../../src/client/key-file.js';
+import { publicKeyToJwk } from '../../src/protocol/public-key.js';
 import { disposeCli } from '../helpers/cli-process.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { available, runNodeSnippet, runPythonSnippet, runShellSnippet } from './run-snippets.js';
@@ -163,6 +164,10 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     code = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
     expect(code).toMatch(/^signet_enroll_[A-Za-z0-9]{32}$/);
     expect(await result.getByLabel('Enrollment link', { exact: true }).textContent()).toBe(`${h.origin}/portal/#/enroll?code=${code}`);
+    // The consumer's code list below the form catches up at once: the new code, pending, created by this admin.
+    const listed = admin.getByTestId('enrollment-codes-table').locator(`tr[data-code-id="${await result.getAttribute('data-code-id')}"]`);
+    await expect.poll(() => listed.getAttribute('data-state')).toBe('pending');
+    expect(await listed.textContent()).toContain(provider.kid);
     await shot(admin, 'admin-enrollment-code');
   });
 
@@ -342,6 +347,82 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     expect((await answer.json()).code).toBe('key_revoked');
   });
 
+  it('lists a consumer’s enrollment codes for the admin and cancels a pending one after asking; enrolling with it is then refused', async () => {
+    const row = admin.locator('tr[data-consumer="Acme Corp"]');
+    const consumerId = (await row.locator('code').first().textContent())!;
+    const toggle = row.getByRole('button', { name: 'Enrollment codes' });
+    // Still open from the first test, showing that code: close it and open it afresh.
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.click();
+    await expect.poll(() => admin.getByTestId('enrollment-codes').count()).toBe(0);
+    await toggle.click();
+    const table = admin.getByTestId('enrollment-codes-table');
+    // The developer's code: used, with the time and the key it enrolled, and nothing to cancel.
+    const used = table.locator('tr[data-state="used"]');
+    await used.waitFor();
+    expect(await used.textContent()).toMatch(new RegExp(`used \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC.*${enrolledKid}`));
+    expect(await used.getByRole('button', { name: 'Cancel', exact: true }).count()).toBe(0);
+
+    await admin.getByRole('button', { name: 'Create enrollment code' }).click();
+    const result = admin.getByTestId('enrollment-code');
+    const leaked = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
+    const leakedId = (await result.getAttribute('data-code-id'))!;
+    const listed = table.locator(`tr[data-code-id="${leakedId}"]`);
+    await expect.poll(() => listed.getAttribute('data-state')).toBe('pending');
+
+    // Cancel asks first: keeping the code leaves it pending on the server.
+    await listed.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const confirm = admin.getByRole('form', { name: `Cancel ${leakedId}` });
+    expect(await confirm.textContent()).toContain('cannot be undone');
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    const asAdmin = { pair: provider.pair, kid: provider.kid };
+    const pending = await (await h.send({ method: 'GET', path: `/admin/v1/consumers/${consumerId}/enrollment-codes?state=pending`, ...asAdmin })).json();
+    expect(pending.items.map((c: { id: string }) => c.id)).toEqual([leakedId]);
+
+    await listed.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await confirm.getByRole('button', { name: 'Cancel code' }).click();
+    await expect.poll(() => listed.getAttribute('data-state')).toBe('cancelled');
+    expect(await listed.textContent()).toMatch(/cancelled \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(await listed.getByRole('button', { name: 'Cancel', exact: true }).count()).toBe(0);
+    await shot(admin, 'admin-enrollment-codes');
+
+    // Whoever holds the cancelled code is refused as if they had mistyped it.
+    const key = await generateKeyPair();
+    const refused = await h.send({ method: 'POST', path: '/v1/enroll', json: { code: leaked, public_key: publicKeyToJwk(key.publicKey) }, proof: key });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ code: 'invalid_enrollment_code', reason: 'unknown' });
+  });
+
+  it('shows the server’s refusal when a code was used before the admin confirmed its cancellation, and the list then shows it used', async () => {
+    const table = admin.getByTestId('enrollment-codes-table');
+    const result = admin.getByTestId('enrollment-code');
+    const before = await result.getAttribute('data-code-id');
+    await admin.getByRole('button', { name: 'Create another code' }).click();
+    await admin.getByRole('button', { name: 'Create enrollment code' }).click();
+    await expect.poll(() => result.getAttribute('data-code-id')).not.toBe(before);
+    const raced = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
+    const racedId = (await result.getAttribute('data-code-id'))!;
+    const listed = table.locator(`tr[data-code-id="${racedId}"]`);
+    await expect.poll(() => listed.getAttribute('data-state')).toBe('pending');
+
+    await listed.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const confirm = admin.getByRole('form', { name: `Cancel ${racedId}` });
+    await confirm.waitFor();
+    // Meanwhile the code is used.
+    const key = await generateKeyPair();
+    const enrolled = await h.send({ method: 'POST', path: '/v1/enroll', json: { code: raced, public_key: publicKeyToJwk(key.publicKey) }, proof: key });
+    expect(enrolled.status).toBe(201);
+    const racedKid = (await enrolled.json()).key.id as string;
+
+    await confirm.getByRole('button', { name: 'Cancel code' }).click();
+    const refusal = confirm.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(new RegExp(`already used .*${racedKid}.*revoke that key instead.*\\(conflict\\)`));
+    await expect.poll(() => listed.getAttribute('data-state')).toBe('used');
+    expect(await listed.textContent()).toContain(racedKid);
+  });
+
   it('shows the admin everyone’s usage and the audit log of all this, and disables the consumer', async () => {
     await admin.getByRole('link', { name: 'All usage' }).click();
     const groups = admin.getByTestId('usage-groups');
@@ -353,7 +434,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await admin.getByRole('link', { name: 'Audit log' }).click();
     const audit = admin.getByTestId('audit-table');
     await audit.locator('tr[data-action="key.revoke"]').waitFor();
-    for (const action of ['consumer.create', 'enrollment_code.create', 'key.enroll', 'key.rotate', 'key.revoke']) {
+    for (const action of ['consumer.create', 'enrollment_code.create', 'enrollment_code.cancel', 'key.enroll', 'key.rotate', 'key.revoke']) {
       expect(await audit.locator(`tr[data-action="${action}"]`).count(), action).toBeGreaterThan(0);
     }
     await shot(admin, 'admin-audit');

@@ -1,10 +1,11 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, type PortalApi } from '../api.js';
+import type { PortalApi } from '../api.js';
 import { formatTime } from '../format.js';
 import type { ViewProps } from '../session.js';
-import { CopyBlock, Field, FormError, LoadError, Notice, useLoad } from '../ui.js';
-import { FormActions, SelectField, useFormSubmit } from './form-parts.js';
+import { Field, FormError, LoadError, Notice, problemText, useLoad } from '../ui.js';
+import { EnrollmentCodesPanel } from './admin-enrollment-codes.js';
+import { FormActions, useFormSubmit } from './form-parts.js';
 import type { KeyView } from './keys.js';
 import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
 
@@ -27,13 +28,6 @@ interface PlansAnswer {
 }
 
 type Panel = 'code' | 'keys' | 'status';
-
-/** [text, seconds] choices for how long an enrollment code works. */
-const CODE_TTLS: Array<[string, string]> = [
-  ['1 hour', '3600'],
-  ['24 hours', '86400'],
-  ['7 days', String(7 * 86_400)],
-];
 
 /** Admin: every consumer, a form to create one, and per consumer its enrollment codes, keys and status. */
 export function AdminConsumersView({ api, identity, settings }: ViewProps) {
@@ -102,7 +96,7 @@ export function AdminConsumersView({ api, identity, settings }: ViewProps) {
                       <td>{formatTime(c.created_at)}</td>
                       <td class="row-actions">
                         <button type="button" class="small" aria-expanded={panel === 'code'} onClick={() => toggle('code')}>
-                          Enrollment code
+                          Enrollment codes
                         </button>
                         <button type="button" class="secondary small" aria-expanded={panel === 'keys'} onClick={() => toggle('keys')}>
                           Keys
@@ -115,7 +109,7 @@ export function AdminConsumersView({ api, identity, settings }: ViewProps) {
                     {panel !== undefined && (
                       <tr class="row-panel">
                         <td colSpan={6}>
-                          {panel === 'code' && <EnrollmentCodeForm api={api} consumer={c} origin={settings.publicOrigin} />}
+                          {panel === 'code' && <EnrollmentCodesPanel api={api} consumer={c} origin={settings.publicOrigin} />}
                           {panel === 'keys' && <ConsumerKeys api={api} consumer={c} />}
                           {panel === 'status' && <StatusForm api={api} consumer={c} done={() => (setOpen(undefined), first.reload())} cancel={() => setOpen(undefined)} />}
                         </td>
@@ -182,50 +176,6 @@ function CreateConsumerForm({ api, plans, created }: { api: PortalApi; plans: Pl
   );
 }
 
-interface CodeAnswer {
-  code: string;
-  id: string;
-  expires_at: string;
-  scopes: string[];
-}
-
-function EnrollmentCodeForm({ api, consumer, origin }: { api: PortalApi; consumer: ConsumerView; origin: string }) {
-  const [ttl, setTtl] = useState(86_400);
-  const [answer, setAnswer] = useState<CodeAnswer | undefined>(undefined);
-  const { busy, errors, submit } = useFormSubmit(['ttl_seconds'], async () => {
-    setAnswer(await api.call<CodeAnswer>('POST', `/admin/v1/consumers/${consumer.id}/enrollment-codes`, { json: { ttl_seconds: ttl } }));
-  });
-
-  if (answer !== undefined) {
-    return (
-      <div class="code-result" data-testid="enrollment-code">
-        <p>
-          One-time enrollment code for <strong>{consumer.name}</strong>, valid until {formatTime(answer.expires_at)}. It is shown only now (the
-          server keeps its hash). Hand it over on a channel you trust.
-        </p>
-        <CopyBlock label="Enrollment code" text={answer.code} />
-        <p>Or send the portal link with the code filled in (the part after # never reaches a server):</p>
-        <CopyBlock label="Enrollment link" text={`${origin}/portal/#/enroll?code=${answer.code}`} />
-        <p>Or, on their machine: </p>
-        <CopyBlock label="CLI enrollment" text={`signet enroll --server ${origin} --code ${answer.code}`} />
-      </div>
-    );
-  }
-  return (
-    <form class="inline-form" onSubmit={submit} aria-label={`Enrollment code for ${consumer.name}`}>
-      <SelectField
-        label="Code valid for"
-        name="ttl_seconds"
-        error={errors.fields.ttl_seconds}
-        choices={CODE_TTLS}
-        value={String(ttl)}
-        onChange={(value) => setTtl(Number(value))}
-      />
-      <FormActions label="Create enrollment code" busyLabel="Creating…" busy={busy} error={errors.form} />
-    </form>
-  );
-}
-
 function StatusForm({ api, consumer, done, cancel }: { api: PortalApi; consumer: ConsumerView; done: () => void; cancel: () => void }) {
   const [error, setError] = useState<string | undefined>(undefined);
   const disabling = consumer.status === 'active';
@@ -235,7 +185,7 @@ function StatusForm({ api, consumer, done, cancel }: { api: PortalApi; consumer:
       await api.call('POST', `/admin/v1/consumers/${consumer.id}/${disabling ? 'disable' : 'enable'}`);
       done();
     } catch (caught) {
-      setError(caught instanceof ApiError ? `${caught.detail} (${caught.code})` : String(caught));
+      setError(problemText(caught));
     }
   }
   return (
@@ -259,7 +209,7 @@ function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: ConsumerVie
       await api.call('POST', `/admin/v1/keys/${kid}/revoke`, { json: {} });
       keys.reload();
     } catch (caught) {
-      setError(caught instanceof ApiError ? `${kid}: ${caught.detail} (${caught.code})` : String(caught));
+      setError(`${kid}: ${problemText(caught)}`);
     }
   }
   return (

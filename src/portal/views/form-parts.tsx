@@ -54,13 +54,17 @@ export function SelectField({
   );
 }
 
-/** A form's submit button (showing `busyLabel` while it works), an optional Cancel, and the form-wide error. */
+/**
+ * A form's submit button (showing `busyLabel` while it works), an optional Cancel (`cancelLabel`
+ * where "Cancel" would be ambiguous, as when the action is itself a cancellation), and the form-wide error.
+ */
 export function FormActions({
   label,
   busyLabel,
   busy = false,
   danger = false,
   cancel,
+  cancelLabel = 'Cancel',
   error,
 }: {
   label: string;
@@ -68,6 +72,7 @@ export function FormActions({
   busy?: boolean;
   danger?: boolean;
   cancel?: () => void;
+  cancelLabel?: string;
   error: string | undefined;
 }) {
   return (
@@ -77,7 +82,7 @@ export function FormActions({
       </button>
       {cancel !== undefined && (
         <button type="button" class="secondary" onClick={cancel}>
-          Cancel
+          {cancelLabel}
         </button>
       )}
       <FormError message={error} />
