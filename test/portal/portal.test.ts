@@ -450,6 +450,35 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await expect.poll(async () => dev.getByTestId('try-result').textContent()).toContain('403 consumer_disabled');
   });
 
+  it('pages a long code list with More instead of dropping codes, and keeps a later page in view after a cancel', async () => {
+    // After the audit test: these 52 entries would push the ones it looks for off the audit log's first page.
+    const asAdmin = { pair: provider.pair, kid: provider.kid };
+    const consumer = await (await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name: 'Initech' }, ...asAdmin })).json();
+    const ids: string[] = [];
+    for (let n = 0; n < 51; n++) {
+      const created = await h.send({ method: 'POST', path: `/admin/v1/consumers/${consumer.id}/enrollment-codes`, json: {}, ...asAdmin });
+      ids.push((await created.json()).id);
+    }
+    // The consumers card's own Refresh comes before any in a code panel inside its table.
+    await admin.getByRole('region', { name: 'Consumers', exact: true }).getByRole('button', { name: 'Refresh', exact: true }).first().click();
+    const row = admin.locator('tr[data-consumer="Initech"]');
+    await row.getByRole('button', { name: 'Enrollment codes' }).click();
+    const codes = admin.getByTestId('enrollment-codes');
+    const rows = codes.locator('tr[data-code-id]');
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await codes.textContent()).toContain('Showing the 50 oldest codes; there are more.');
+    await codes.getByRole('button', { name: 'More', exact: true }).click();
+    await expect.poll(() => rows.count()).toBe(51);
+    expect(await codes.getByRole('button', { name: 'More', exact: true }).count()).toBe(0);
+
+    const last = codes.locator(`tr[data-code-id="${ids[50]}"]`);
+    await last.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await admin.getByRole('form', { name: `Cancel ${ids[50]}` }).getByRole('button', { name: 'Cancel code' }).click();
+    await expect.poll(() => last.getAttribute('data-state')).toBe('cancelled');
+    expect(await rows.count()).toBe(51);
+    await row.getByRole('button', { name: 'Enrollment codes' }).click();
+  });
+
   it('still offers the download and signs for the tab when the browser cannot keep keys (no IndexedDB)', async () => {
     const consumer = await (await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name: 'Globex' }, pair: provider.pair, kid: provider.kid })).json();
     const answer = await h.send({ method: 'POST', path: `/admin/v1/consumers/${consumer.id}/enrollment-codes`, json: {}, pair: provider.pair, kid: provider.kid });
