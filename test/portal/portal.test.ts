@@ -158,7 +158,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await expect.poll(() => create.locator('[data-field="name"]').count()).toBe(0);
     await shot(admin, 'admin-consumers');
 
-    await row.getByRole('button', { name: 'Enrollment code' }).click();
+    await row.getByRole('button', { name: 'Enrollment codes' }).click();
     await admin.getByRole('button', { name: 'Create enrollment code' }).click();
     const result = admin.getByTestId('enrollment-code');
     code = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
