@@ -423,6 +423,30 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     expect(await listed.textContent()).toContain(racedKid);
   });
 
+  it('lets the admin revoke a consumer’s key only after confirming: kept on "Keep it", refused from the next request once revoked', async () => {
+    const consumerRow = admin.locator('tr[data-consumer="Acme Corp"]');
+    await consumerRow.getByRole('button', { name: 'Keys' }).click();
+    const keyRow = admin.locator(`tr[data-kid="${addedKid}"]`);
+    const revoke = keyRow.getByRole('button', { name: `Revoke ${addedKid}` });
+    const confirm = admin.getByRole('form', { name: `Revoke ${addedKid}` });
+    const pair = await loadPrivateKeyFile(join(downloads, `signet-${addedKid}.pem`));
+    const call = () => h.send({ method: 'GET', path: '/v1/whoami', pair, kid: addedKid });
+
+    await revoke.click();
+    expect(await confirm.textContent()).toContain('cannot be undone');
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await keyRow.textContent()).toContain('active');
+    expect((await call()).status).toBe(200);
+
+    await revoke.click();
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(async () => keyRow.textContent()).toContain('revoked');
+    const answer = await call();
+    expect(answer.status).toBe(401);
+    expect((await answer.json()).code).toBe('key_revoked');
+  });
+
   it('shows the admin everyone’s usage and the audit log of all this, and disables the consumer', async () => {
     await admin.getByRole('link', { name: 'All usage' }).click();
     const groups = admin.getByTestId('usage-groups');
@@ -433,7 +457,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
 
     await admin.getByRole('link', { name: 'Audit log' }).click();
     const audit = admin.getByTestId('audit-table');
-    await audit.locator('tr[data-action="key.revoke"]').waitFor();
+    await audit.locator('tr[data-action="key.revoke"]').first().waitFor();
     for (const action of ['consumer.create', 'enrollment_code.create', 'enrollment_code.cancel', 'key.enroll', 'key.rotate', 'key.revoke']) {
       expect(await audit.locator(`tr[data-action="${action}"]`).count(), action).toBeGreaterThan(0);
     }

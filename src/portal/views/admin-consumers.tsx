@@ -3,11 +3,11 @@ import { useState } from 'preact/hooks';
 import type { PortalApi } from '../api.js';
 import { formatTime } from '../format.js';
 import type { ViewProps } from '../session.js';
-import { Field, FormError, LoadError, Notice, problemText, useLoad } from '../ui.js';
+import { Field, LoadError, Notice, problemText, useLoad } from '../ui.js';
+import { ConsumerKeys } from './admin-consumer-keys.js';
 import { EnrollmentCodesPanel } from './admin-enrollment-codes.js';
 import { FormActions, useFormSubmit } from './form-parts.js';
-import type { KeyView } from './keys.js';
-import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
+import { IdCell, StatusCell, TableHead } from './table-parts.js';
 
 export interface ConsumerView {
   id: string;
@@ -200,47 +200,3 @@ function StatusForm({ api, consumer, done, cancel }: { api: PortalApi; consumer:
   );
 }
 
-function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: ConsumerView }) {
-  const keys = useLoad(() => api.call<{ items: KeyView[] }>('GET', `/admin/v1/consumers/${consumer.id}/keys`), [api, consumer.id]);
-  const [error, setError] = useState<string | undefined>(undefined);
-  async function revoke(kid: string) {
-    setError(undefined);
-    try {
-      await api.call('POST', `/admin/v1/keys/${kid}/revoke`, { json: {} });
-      keys.reload();
-    } catch (caught) {
-      setError(`${kid}: ${problemText(caught)}`);
-    }
-  }
-  return (
-    <div>
-      <LoadError error={keys.error} />
-      {keys.data !== undefined && keys.data.items.length === 0 && <p class="muted">No keys yet: {consumer.name} has not enrolled.</p>}
-      {keys.data !== undefined && keys.data.items.length > 0 && (
-        <table class="compact">
-          <TableHead columns={['Label', 'Key id', 'Status', 'Last used']} />
-          <tbody>
-            {keys.data.items.map((k) => (
-              <tr key={k.id}>
-                <td>
-                  <KeyLabel label={k.label} />
-                </td>
-                <IdCell id={k.id} />
-                <StatusCell status={k.status} />
-                <td>{formatTime(k.last_used_at)}</td>
-                <td>
-                  {k.status !== 'revoked' && (
-                    <button type="button" class="danger small" onClick={() => revoke(k.id)} aria-label={`Revoke ${k.id}`}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <FormError message={error} />
-    </div>
-  );
-}
