@@ -9,6 +9,7 @@ import { loadPrivateKeyFile } from '../../src/client/key-file.js';
 import { publicKeyToJwk } from '../../src/protocol/public-key.js';
 import { disposeCli } from '../helpers/cli-process.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { sendWith, setModes } from '../helpers/hmac.js';
 import { available, runNodeSnippet, runPythonSnippet, runShellSnippet } from './run-snippets.js';
 import { secretMarkers, type SecretKey } from './secret-markers.js';
 
@@ -47,6 +48,9 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
   let enrolledKid = '';
   let rotatedKid = '';
   let addedKid = '';
+  let hmacKid = '';
+  /** The server-made HMAC secret: the browser receives it once and must never send it. */
+  let hmacSecret = '';
   let provider: Awaited<ReturnType<Harness['addAdmin']>>;
   /** The server's ManualClock follows the real time, this far behind. */
   let serverBehindMs = 0;
@@ -308,6 +312,54 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await expect.poll(() => panel.count()).toBe(0);
   });
 
+  it('adds an HMAC key only once the consumer allows hmac: the server-made secret is shown once, signs, and is gone from the page after', async () => {
+    await dev.getByRole('link', { name: 'Keys' }).click();
+    const form = dev.getByTestId('add-hmac-key-form');
+    await form.getByLabel('Label').fill('legacy-device');
+    // Acme Corp allows only ed25519 so far: the server's refusal is shown under the form.
+    await form.getByRole('button', { name: 'Add HMAC key' }).click();
+    const refusal = form.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/does not allow .*allowed_modes: ed25519\)\. An admin must add "hmac"/);
+    expect(await dev.getByTestId('hmac-secret-panel').count()).toBe(0);
+
+    const consumerId = (await admin.locator('tr[data-consumer="Acme Corp"]').locator('code').first().textContent())!;
+    await setModes(h, { pair: provider.pair, kid: provider.kid }, consumerId, ['ed25519', 'hmac']);
+    await form.getByLabel('Expires').selectOption({ label: 'in 90 days' });
+    await form.getByRole('button', { name: 'Add HMAC key' }).click();
+    const panel = dev.getByTestId('hmac-secret-panel');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain('the server holds this secret');
+    expect(await panel.textContent()).toContain('docs/modes.md');
+    const shown = (await panel.getByLabel('HMAC secret', { exact: true }).textContent())!.trim();
+    expect(shown).toMatch(/^sgnt_hs_/);
+    hmacSecret = shown;
+    await shot(dev, 'hmac-secret');
+
+    const [event] = await Promise.all([dev.waitForEvent('download'), panel.getByRole('link', { name: /^Download / }).click()]);
+    hmacKid = /^signet-(key_[A-Za-z0-9]+)\.secret$/.exec(event.suggestedFilename())![1]!;
+    const path = join(downloads, event.suggestedFilename());
+    await event.saveAs(path);
+    const secret = readFileSync(path, 'utf8');
+    expect(secret).toBe(`${shown}\n`);
+    const answer = await sendWith(h, { method: 'GET', path: '/v1/whoami', key: secret.trim(), kid: hmacKid });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ key_id: hmacKid, mode: 'hmac', consumer_name: 'Acme Corp' });
+
+    const row = dev.locator(`tr[data-kid="${hmacKid}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/legacy-device.*hmac.*active/);
+    expect(await row.getByRole('button', { name: 'Rotate' }).count()).toBe(0);
+
+    await panel.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => panel.count()).toBe(0);
+    expect(await dev.content()).not.toContain(shown);
+    expect(await dev.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toContain(shown);
+    // The form is back for the next key; the browser keeps signing with its own Ed25519 key.
+    await dev.getByTestId('add-hmac-key-form').waitFor();
+    expect(await dev.locator('tr.own').getAttribute('data-kid')).toBe(enrolledKid);
+  });
+
   it('rotates the browser key: the page signs with the new key, which downloads once and survives a reload', async () => {
     await dev.getByRole('link', { name: 'Keys' }).click();
     const row = dev.locator(`tr[data-kid="${enrolledKid}"]`);
@@ -541,6 +593,12 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
         for (const marker of markers.text) expect(text.includes(marker), `${secret.name} in ${request.method} ${request.url}`).toBe(false);
         for (const bytes of markers.bytes) expect(request.body.includes(bytes), `${secret.name} bytes in ${request.method} ${request.url}`).toBe(false);
       }
+    }
+    // The HMAC secret came from the server in a response; no request sends it back or anywhere else.
+    expect(hmacSecret).toMatch(/^sgnt_hs_/);
+    for (const request of requests) {
+      const text = [request.url, ...Object.values(request.headers), request.body.toString('latin1')].join('\n');
+      expect(text.includes(hmacSecret), `the HMAC secret in ${request.method} ${request.url}`).toBe(false);
     }
     // No cookies either way: every call stands on its own signature.
     expect(requests.filter((r) => 'cookie' in r.headers)).toEqual([]);

@@ -89,3 +89,19 @@ export function FormActions({
     </div>
   );
 }
+
+const EXPIRIES: Array<[string, number | undefined]> = [
+  ['never', undefined],
+  ['in 30 days', 30],
+  ['in 90 days', 90],
+  ['in 1 year', 365],
+];
+
+/** The expiry choices of a new key, told apart by their text (never has no number of days). */
+export const EXPIRY_CHOICES = EXPIRIES.map(([text]) => [text, text] as const);
+
+/** The `expires_at` of a request body for one of EXPIRY_CHOICES: none for never. */
+export function expiresAtField(choice: string): { expires_at?: string } {
+  const days = EXPIRIES.find(([text]) => text === choice)?.[1];
+  return days === undefined ? {} : { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() };
+}

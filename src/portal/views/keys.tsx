@@ -5,7 +5,8 @@ import { newKeyPair } from '../new-key.js';
 import type { ViewProps } from '../session.js';
 import { publicKeyToJwk } from '../../protocol/public-key.js';
 import { Field, LoadError, useLoad } from '../ui.js';
-import { FormActions, SelectField, useFormSubmit } from './form-parts.js';
+import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useFormSubmit } from './form-parts.js';
+import { HmacKeySection } from './hmac-key.js';
 import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
 
 export interface KeyView {
@@ -28,16 +29,6 @@ const OVERLAPS: Array<[string, string]> = [
   ['7 days', String(7 * 86_400)],
   ['at once (the old key stops working now)', '0'],
 ];
-
-const EXPIRIES: Array<[string, number | undefined]> = [
-  ['never', undefined],
-  ['in 30 days', 30],
-  ['in 90 days', 90],
-  ['in 1 year', 365],
-];
-
-/** The expiry choices are told apart by their text (never has no number of days). */
-const EXPIRY_CHOICES = EXPIRIES.map(([text]) => [text, text] as const);
 
 /** Your consumer's keys: list, add, rotate, revoke. Every new key is made in this browser. */
 export function KeysView(props: ViewProps) {
@@ -72,6 +63,7 @@ export function KeysView(props: ViewProps) {
         )}
       </section>
       <AddKeyForm {...props} reload={keys.reload} />
+      <HmacKeySection {...props} reload={keys.reload} />
     </div>
   );
 }
@@ -216,13 +208,12 @@ function AddKeyForm(props: ViewProps & { reload: () => void }) {
   const [label, setLabel] = useState('');
   const [expiry, setExpiry] = useState<string>('never');
   const { busy, errors, submit } = useFormSubmit(['label', 'expires_at'], async () => {
-    const days = EXPIRIES.find(([text]) => text === expiry)?.[1];
     const key = await newKeyPair();
     const created = await props.api.call<KeyView>('POST', '/v1/keys', {
       json: {
         public_key: publicKeyToJwk(key.signing.publicKey),
         ...(label.trim() !== '' ? { label: label.trim() } : {}),
-        ...(days !== undefined ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
+        ...expiresAtField(expiry),
       },
       proof: key.signing,
     });
