@@ -5,6 +5,8 @@ import { keyFileName, kidFromFileName, newKeyPair } from '../../src/portal/new-k
 import { parseHash } from '../../src/portal/route.js';
 import { curlSnippet, nodeSnippet, profileName, pythonSnippet } from '../../src/portal/snippets.js';
 import { formErrors } from '../../src/portal/ui.js';
+import { expiresAtField } from '../../src/portal/views/form-parts.js';
+import { hmacSecretFileName } from '../../src/portal/views/hmac-key.js';
 import { importPrivateKey } from '../../src/client/keys.js';
 import { signRequest } from '../../src/protocol/sign.js';
 
@@ -26,6 +28,15 @@ describe('the portal’s browser-made keys', () => {
     expect(keyFileName('key_7Qx3mJtZ1pUe9LcWbR4sNa')).toBe('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa.pem');
     expect(kidFromFileName('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa (1).pem')).toBe('key_7Qx3mJtZ1pUe9LcWbR4sNa');
     expect(kidFromFileName('admin.pem')).toBeUndefined();
+  });
+});
+
+describe('the portal’s HMAC keys (compatibility mode)', () => {
+  it('are saved as signet-<kid>.secret, and a never-expiring one sends no expiry', () => {
+    expect(hmacSecretFileName('key_7Qx3mJtZ1pUe9LcWbR4sNa')).toBe('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa.secret');
+    expect(expiresAtField('never')).toEqual({});
+    const in30 = Date.parse(expiresAtField('in 30 days').expires_at!);
+    expect(Math.round((in30 - Date.now()) / 86_400_000)).toBe(30);
   });
 });
 

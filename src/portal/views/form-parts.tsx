@@ -63,6 +63,7 @@ export function FormActions({
   busyLabel,
   busy = false,
   danger = false,
+  secondary = false,
   cancel,
   cancelLabel = 'Cancel',
   error,
@@ -71,13 +72,15 @@ export function FormActions({
   busyLabel?: string;
   busy?: boolean;
   danger?: boolean;
+  /** A submit of lesser weight than the page's main one (the compatibility mode's). */
+  secondary?: boolean;
   cancel?: () => void;
   cancelLabel?: string;
   error: string | undefined;
 }) {
   return (
     <div class="form-actions">
-      <button type="submit" class={danger ? 'danger' : undefined} disabled={busy}>
+      <button type="submit" class={danger ? 'danger' : secondary ? 'secondary' : undefined} disabled={busy}>
         {busy ? busyLabel : label}
       </button>
       {cancel !== undefined && (

@@ -49,7 +49,7 @@ export function HmacKeySection(props: ViewProps & { reload: () => void }) {
           {(a) => <input {...a} type="text" value={label} maxLength={100} placeholder="e.g. legacy-device" onInput={(e) => setLabel(e.currentTarget.value)} />}
         </Field>
         <SelectField label="Expires" name="expires_at" error={errors.fields.expires_at} choices={EXPIRY_CHOICES} value={expiry} onChange={setExpiry} />
-        <FormActions label="Add HMAC key" busyLabel="Adding…" busy={busy} error={errors.form} />
+        <FormActions label="Add HMAC key" busyLabel="Adding…" busy={busy} secondary error={errors.form} />
       </form>
     </section>
   );
