@@ -62,6 +62,17 @@ function operation(spec: OperationSpec): Json {
 }
 
 const kidParam = pathParam('kid', 'Key id (key_...).');
+/** The filters GET /v1/usage and GET /admin/v1/usage share. */
+const usageQueryParams: Json[] = [
+  queryParam('from', { type: 'string', format: 'date-time' }, 'Buckets from this time (default: one span before to).'),
+  queryParam('to', { type: 'string', format: 'date-time' }, 'Buckets before this time (default: now).'),
+  queryParam('granularity', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }, 'Bucket size; at most 1500 buckets per query.'),
+  queryParam('key', { type: 'string' }, 'Only this key.'),
+  queryParam('route', { type: 'string' }, 'Only this route template, e.g. /v1/keys/:kid.'),
+  queryParam('status_class', { type: 'string', enum: ['1xx', '2xx', '3xx', '4xx', '5xx'] }, 'Only these statuses.'),
+];
+/** A page of a cursor-paged list. */
+const pageOf = (description: string, item: Json): Json => json(description, { type: 'object', properties: { items: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] } } });
 const idParam = pathParam('id', 'Consumer id (con_...).');
 const codeIdParam = pathParam('code_id', 'Enrollment code id (enc_...), never the code itself.');
 
@@ -101,12 +112,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           tag: 'usage',
           scopes: [],
           parameters: [
-            queryParam('from', { type: 'string', format: 'date-time' }, 'Buckets from this time (default: one span before to).'),
-            queryParam('to', { type: 'string', format: 'date-time' }, 'Buckets before this time (default: now).'),
-            queryParam('granularity', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }, 'Bucket size; at most 1500 buckets per query.'),
-            queryParam('key', { type: 'string' }, 'Only this key.'),
-            queryParam('route', { type: 'string' }, 'Only this route template, e.g. /v1/keys/:kid.'),
-            queryParam('status_class', { type: 'string', enum: ['1xx', '2xx', '3xx', '4xx', '5xx'] }, 'Only these statuses.'),
+            ...usageQueryParams,
             queryParam('group_by', { type: 'string', enum: ['key', 'route', 'status_class'] }, 'Also total the span per value of this dimension.'),
           ],
           responses: { '200': json('Usage series with limits', { allOf: [ref('Usage'), { type: 'object', properties: { consumer_id: { type: 'string' }, limits: ref('Limits') } }] }) },
@@ -208,7 +214,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           tag: 'admin',
           scopes: admin,
           parameters: [queryParam('status', { type: 'string', enum: ['active', 'disabled'] }, 'Filter by status.'), queryParam('plan', { type: 'string' }, 'Filter by plan.'), cursorParam, limitParam],
-          responses: { '200': json('A page of consumers', { type: 'object', properties: { items: { type: 'array', items: ref('Consumer') }, next_cursor: { type: ['string', 'null'] } } }) },
+          responses: { '200': pageOf('A page of consumers', ref('Consumer')) },
         }),
         post: operation({ summary: 'Create a consumer', operationId: 'createConsumer', tag: 'admin', scopes: admin, body: 'POST /admin/v1/consumers', responses: { '201': json('The consumer', ref('Consumer')) } }),
       },
@@ -273,12 +279,8 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             limitParam,
           ],
           responses: {
-            '200': json('A page of keys, in creation order', {
-              type: 'object',
-              properties: {
-                items: { type: 'array', items: { allOf: [ref('Key'), { type: 'object', properties: { consumer: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, allowed_modes: { type: 'array', items: { type: 'string' } } } } } }] } },
-                next_cursor: { type: ['string', 'null'] },
-              },
+            '200': pageOf('A page of keys, in creation order', {
+              allOf: [ref('Key'), { type: 'object', properties: { consumer: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, allowed_modes: { type: 'array', items: { type: 'string' } } } } } }],
             }),
           },
         }),
@@ -304,7 +306,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           scopes: admin,
           parameters: [idParam, queryParam('state', { type: 'string', enum: ['pending', 'used', 'expired', 'cancelled'] }, 'Only codes in this state now.'), cursorParam, limitParam],
           responses: {
-            '200': json('A page of codes', { type: 'object', properties: { items: { type: 'array', items: ref('EnrollmentCode') }, next_cursor: { type: ['string', 'null'] } } }),
+            '200': pageOf('A page of codes', ref('EnrollmentCode')),
             '404': problem('not_found'),
           },
         }),
@@ -338,12 +340,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           tag: 'usage',
           scopes: admin,
           parameters: [
-            queryParam('from', { type: 'string', format: 'date-time' }, 'Buckets from this time (default: one span before to).'),
-            queryParam('to', { type: 'string', format: 'date-time' }, 'Buckets before this time (default: now).'),
-            queryParam('granularity', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }, 'Bucket size; at most 1500 buckets per query.'),
-            queryParam('key', { type: 'string' }, 'Only this key.'),
-            queryParam('route', { type: 'string' }, 'Only this route template, e.g. /v1/keys/:kid.'),
-            queryParam('status_class', { type: 'string', enum: ['1xx', '2xx', '3xx', '4xx', '5xx'] }, 'Only these statuses.'),
+            ...usageQueryParams,
             queryParam('consumer', { type: 'string' }, 'Only this consumer.'),
             queryParam('group_by', { type: 'string', enum: ['consumer', 'key', 'route', 'status_class'] }, 'Also total the span per value of this dimension (top 100).'),
           ],
@@ -369,7 +366,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             cursorParam,
             limitParam,
           ],
-          responses: { '200': json('A page of entries', { type: 'object', properties: { items: { type: 'array', items: ref('AuditEntry') }, next_cursor: { type: ['string', 'null'] } } }) },
+          responses: { '200': pageOf('A page of entries', ref('AuditEntry')) },
         }),
       },
     },
