@@ -4,14 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCompareEnvironment, type CompareEnvironment } from '../../src/cli/compare/environment.js';
 import { simulateLeak, type LeakReport } from '../../src/cli/compare/leak.js';
-import { main } from '../../src/cli/main.js';
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
-}
+import { runInProcess as run } from '../helpers/cli-process.js';
 
 describe('the leak simulation', () => {
   let env: CompareEnvironment;

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, COMMANDS } from '../../src/cli/main.js';
+import { COMMANDS } from '../../src/cli/main.js';
 import { saveKeyPair } from '../../src/client/key-file.js';
 import { generateKeyPair } from '../../src/client/keys.js';
 import { importEd25519PublicKey, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { disposeCli, runCli, type CliResult } from '../helpers/cli-process.js';
+import { disposeCli, runCli, runInProcess, type CliResult } from '../helpers/cli-process.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
 const STACK_TRACE = /\n\s+at .+:\d+/;
@@ -20,14 +20,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 function expectClean(result: CliResult): void {
   expect(result.stderr).not.toMatch(STACK_TRACE);
   expect(result.stdout).not.toMatch(STACK_TRACE);
-}
-
-/** Runs main() in this process with captured output: for checks that need no real process. */
-async function inProcess(argv: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
 }
 
 describe('operator commands (keygen, consumers add, migrate, request) as a user runs them', () => {
@@ -125,10 +117,10 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
   });
 
   it('consumers add without NAME or --public-key is a usage error (exit 2)', async () => {
-    const noKey = await inProcess(['consumers', 'add', 'x', '--db', server.config.db]);
+    const noKey = await runInProcess('consumers', 'add', 'x', '--db', server.config.db);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('--public-key is required');
-    const noName = await inProcess(['consumers', 'add', '--public-key', 'x.pub']);
+    const noName = await runInProcess('consumers', 'add', '--public-key', 'x.pub');
     expect(noName.code).toBe(2);
     expect(noName.stderr).toContain('NAME is required');
   });
@@ -145,7 +137,7 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     expect(up.code).toBe(0);
     expect(up.stdout).toContain('up to date (0 pending)');
     expect(existsSync(db)).toBe(true);
-    expect((await inProcess(['migrate', '--db', db])).code).toBe(0);
+    expect((await runInProcess('migrate', '--db', db)).code).toBe(0);
     const down = await runCli(['migrate', '--db', db, '--down'], env);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain('rolled back');
@@ -172,21 +164,21 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
 
 describe('help', () => {
   it.each(COMMANDS.map((c) => [c.path.join(' '), c.path] as const))('signet %s --help prints its usage and exits 0', async (_, path) => {
-    const result = await inProcess([...path, '--help']);
+    const result = await runInProcess(...path, '--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`signet ${path.join(' ')}`);
     expect(result.stderr).toBe('');
   });
 
   it('signet --help lists every command; signet alone prints it and exits 2', async () => {
-    const help = await inProcess(['--help']);
+    const help = await runInProcess('--help');
     expect(help.code).toBe(0);
     for (const command of COMMANDS) expect(help.stdout).toContain(command.path.join(' '));
-    expect((await inProcess([])).code).toBe(2);
+    expect((await runInProcess()).code).toBe(2);
   });
 
   it('an unknown flag is a usage error with the usage line', async () => {
-    const result = await inProcess(['migrate', '--frob']);
+    const result = await runInProcess('migrate', '--frob');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Usage: signet migrate');
     expect(result.stderr).not.toMatch(STACK_TRACE);

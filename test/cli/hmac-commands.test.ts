@@ -1,16 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseHmacSecret } from '../../src/protocol/hmac-secret.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { printedJson as json, runInProcess as run, withCliHarness } from '../helpers/cli-process.js';
+import type { Harness } from '../helpers/harness.js';
 
 /** The HMAC commands in process against a real server on a SQLite file shared with `admin init`. */
 describe('the HMAC CLI', () => {
@@ -20,29 +13,10 @@ describe('the HMAC CLI', () => {
   let kid: string;
   let secretFile: string;
 
-  async function run(...argv: string[]): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-    return { code, stdout, stderr };
-  }
-  const json = (result: Run) => {
-    expect(result.code, result.stderr).toBe(0);
-    return JSON.parse(result.stdout);
-  };
-
+  withCliHarness('signet-hmac-cli-', (s) => ({ h, dir } = s));
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'signet-hmac-cli-'));
-    vi.stubEnv('HOME', dir);
-    vi.stubEnv('SIGNET_CONFIG', join(dir, 'config', 'config.json'));
-    for (const name of ['SIGNET_PROFILE', 'SIGNET_SERVER', 'SIGNET_KID', 'SIGNET_KEY_FILE', 'SIGNET_DB', 'SIGNET_PUBLIC_ORIGIN', 'SIGNET_MASTER_KEY', 'SIGNET_MASTER_KEY_FILE']) vi.stubEnv(name, '');
-    h = await startHarness({ db: join(dir, 'signet.sqlite') }, { socketOrigin: true });
     json(await run('admin', 'init', '--db', join(dir, 'signet.sqlite'), '--server', h.baseUrl, '--json'));
     consumerId = json(await run('admin', 'consumers', 'add', 'legacy', '--json')).id;
-  });
-  afterAll(async () => {
-    await h?.close();
-    vi.unstubAllEnvs();
   });
 
   it('refuses an HMAC key for a consumer that allows only ed25519, saying how to allow it', async () => {

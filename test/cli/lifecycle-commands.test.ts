@@ -1,15 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { describe, expect, it } from 'vitest';
+import { printedJson as json, runInProcess as run, withCliHarness } from '../helpers/cli-process.js';
+import type { Harness } from '../helpers/harness.js';
 
 /**
  * The lifecycle CLI in process against a real server (ManualClock, SQLite file shared with
@@ -23,30 +16,9 @@ describe('the lifecycle CLI', () => {
   let consumerId: string;
   let code: string;
 
-  async function run(...argv: string[]): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-    return { code, stdout, stderr };
-  }
-  const json = (result: Run) => {
-    expect(result.code, result.stderr).toBe(0);
-    return JSON.parse(result.stdout);
-  };
   const profiles = () => JSON.parse(readFileSync(configFile, 'utf8')) as { default_profile: string; profiles: Record<string, { kid: string; key_file: string; server: string }> };
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'signet-lifecycle-cli-'));
-    configFile = join(dir, 'config', 'config.json');
-    vi.stubEnv('HOME', dir);
-    vi.stubEnv('SIGNET_CONFIG', configFile);
-    for (const name of ['SIGNET_PROFILE', 'SIGNET_SERVER', 'SIGNET_KID', 'SIGNET_KEY_FILE', 'SIGNET_DB', 'SIGNET_PUBLIC_ORIGIN']) vi.stubEnv(name, '');
-    h = await startHarness({ db: join(dir, 'signet.sqlite') }, { socketOrigin: true });
-  });
-  afterAll(async () => {
-    await h?.close();
-    vi.unstubAllEnvs();
-  });
+  withCliHarness('signet-lifecycle-cli-', (s) => ({ h, dir, configFile } = s));
 
   it('admin init creates a local admin key (mode 0600), registers it in the database and saves the default profile', async () => {
     const result = json(await run('admin', 'init', '--db', join(dir, 'signet.sqlite'), '--server', h.baseUrl, '--json'));

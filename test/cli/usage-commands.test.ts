@@ -1,44 +1,20 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bar, renderUsage, type UsageJson } from '../../src/cli/usage/render.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
-}
+import { runInProcess as run, withCliHarness } from '../helpers/cli-process.js';
+import type { Harness } from '../helpers/harness.js';
 
 describe('the usage and plan CLI', () => {
   let h: Harness;
-  let dir: string;
+  let db: string;
   let consumerId: string;
 
+  withCliHarness('signet-usage-cli-', (s) => ({ h, db } = s));
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'signet-usage-cli-'));
-    vi.stubEnv('HOME', dir);
-    vi.stubEnv('SIGNET_CONFIG', join(dir, 'config', 'config.json'));
-    for (const name of ['SIGNET_PROFILE', 'SIGNET_SERVER', 'SIGNET_KID', 'SIGNET_KEY_FILE', 'SIGNET_DB', 'SIGNET_PUBLIC_ORIGIN']) vi.stubEnv(name, '');
-    h = await startHarness({ db: join(dir, 'signet.sqlite') }, { socketOrigin: true });
     // The CLI signs with the real clock and the default spans end at the server's now.
     h.clock.set(Date.now());
-    expect((await run('admin', 'init', '--db', join(dir, 'signet.sqlite'), '--server', h.baseUrl)).code).toBe(0);
+    expect((await run('admin', 'init', '--db', db, '--server', h.baseUrl)).code).toBe(0);
     const added = await run('admin', 'consumers', 'add', 'customer', '--json');
     consumerId = JSON.parse(added.stdout).id;
-  });
-  afterAll(async () => {
-    await h.close();
-    vi.unstubAllEnvs();
   });
 
   it('admin plans lists the configured plans and marks the default', async () => {

@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startHarness, type Harness } from './harness.js';
 
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,4 +64,59 @@ export async function runCli(args: string[], env: Record<string, string> = {}, o
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** What main() returned and wrote, when run in this process (it always returns a code). */
+export interface InProcessResult extends CliResult {
+  code: number;
+}
+
+/** Runs main() in this process with captured output: for checks that need no real process. */
+export async function runInProcess(...argv: string[]): Promise<InProcessResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { code, stdout, stderr };
+}
+
+/** The settings the CLI would otherwise take from the shell running the tests. */
+const CLI_SETTINGS = ['SIGNET_PROFILE', 'SIGNET_SERVER', 'SIGNET_KID', 'SIGNET_KEY_FILE', 'SIGNET_DB', 'SIGNET_PUBLIC_ORIGIN', 'SIGNET_MASTER_KEY', 'SIGNET_MASTER_KEY_FILE'];
+
+export interface CliHarness {
+  h: Harness;
+  /** A fresh temporary folder: HOME of the CLI. */
+  dir: string;
+  /** The server's SQLite file in `dir`, for `admin init --db`. */
+  db: string;
+  /** The CLI's config file (SIGNET_CONFIG), not yet written. */
+  configFile: string;
+}
+
+/**
+ * For a describe block: a real server (socket origin, SQLite file) for the in-process CLI, with
+ * HOME and SIGNET_CONFIG in a fresh folder and the other CLI settings blanked; closed and the
+ * environment restored after its tests. `use` receives them: `withCliHarness('signet-x-', (s) => ({ h, dir } = s))`.
+ */
+export function withCliHarness(prefix: string, use: (started: CliHarness) => void): void {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const db = join(dir, 'signet.sqlite');
+    const configFile = join(dir, 'config', 'config.json');
+    vi.stubEnv('HOME', dir);
+    vi.stubEnv('SIGNET_CONFIG', configFile);
+    for (const name of CLI_SETTINGS) vi.stubEnv(name, '');
+    harness = await startHarness({ db }, { socketOrigin: true });
+    use({ h: harness, dir, db, configFile });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    vi.unstubAllEnvs();
+  });
+}
+
+/** What a command printed as JSON, once it is seen to have succeeded (else its stderr is the failure message). */
+export function printedJson(result: CliResult): any {
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
 }

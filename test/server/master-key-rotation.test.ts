@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { newConsumerId } from '../../src/protocol/ids.js';
 import { HmacKeys } from '../../src/server/secrets/hmac-keys.js';
 import { parseKeyring, type MasterKey } from '../../src/server/secrets/keyring-text.js';
@@ -14,15 +13,9 @@ import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { KnexHmacSecretStore } from '../../src/store/knex-hmac-secret-store.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { LOCAL_OPERATOR_CONTEXT } from '../../src/store/types.js';
+import { runInProcess as cli } from '../helpers/cli-process.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { sendWith, type Admin } from '../helpers/hmac.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
-}
 
 /**
  * `signet admin rotate-master-key` against a live server: the CLI opens the same SQLite file on
