@@ -1,5 +1,4 @@
-import knexFactory, { type Knex } from 'knex';
-import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { openSqlite } from '../../src/store/factory.js';
@@ -7,7 +6,7 @@ import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { KnexHmacSecretStore } from '../../src/store/knex-hmac-secret-store.js';
 import { migrateToLatest, rollbackAll } from '../../src/store/migrations.js';
 import type { SealedSecret } from '../../src/store/types.js';
-import { PG_URL } from '../helpers/test-env.js';
+import { createPgSchema, servicesAvailable } from '../helpers/services.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const sealed = (version: number, fill: number): SealedSecret => ({ masterKeyVersion: version, recordVersion: 1, iv: new Uint8Array(12).fill(fill), ciphertext: new Uint8Array(73).fill(fill) });
@@ -167,28 +166,15 @@ hmacSecretStoreSuite('SQLite', async () => {
   return { db, close: () => db.destroy() };
 });
 
-const pgDriverInstalled = async (): Promise<boolean> => {
-  const name = 'pg';
-  return import(name).then(
-    () => true,
-    () => false,
-  );
-};
-if (PG_URL !== undefined && (await pgDriverInstalled())) {
+if (servicesAvailable('the PostgreSQL HMAC secret store suite', { pg: true })) {
   hmacSecretStoreSuite('PostgreSQL', async () => {
-    const schema = `signet_hmac_${randomBytes(6).toString('hex')}`;
-    const db = knexFactory({ client: 'pg', connection: PG_URL, searchPath: [schema], pool: { min: 0, max: 4 } });
-    await db.raw('create schema ??', [schema]);
-    await migrateToLatest(db);
+    const pg = await createPgSchema('hmac');
     return {
-      db,
+      db: pg.db,
       close: async () => {
-        await rollbackAll(db);
-        await db.raw('drop schema ?? cascade', [schema]);
-        await db.destroy();
+        await rollbackAll(pg.db);
+        await pg.drop();
       },
     };
   });
-} else {
-  console.log('skipping the PostgreSQL HMAC secret store suite: SIGNET_TEST_PG_URL is not set or the "pg" driver is not installed');
 }

@@ -1,11 +1,10 @@
-import knexFactory, { type Knex } from 'knex';
-import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/factory.js';
 import { KnexUsageStore } from '../../src/store/knex-usage-store.js';
 import { migrateToLatest, rollbackAll } from '../../src/store/migrations.js';
 import type { UsageRollup } from '../../src/store/types.js';
-import { PG_URL } from '../helpers/test-env.js';
+import { createPgSchema, servicesAvailable } from '../helpers/services.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -102,32 +101,15 @@ usageStoreContract('SQLite', async () => {
   return { db, close: () => db.destroy() };
 });
 
-/** The pg driver is optional: a dynamic import so this file loads where it is not installed. */
-async function pgDriverInstalled(): Promise<boolean> {
-  const name = 'pg';
-  return import(name).then(
-    () => true,
-    () => false,
-  );
-}
-
-const pgReady = PG_URL !== undefined && (await pgDriverInstalled());
-if (PG_URL === undefined) console.log('skipping the PostgreSQL usage store tests: SIGNET_TEST_PG_URL is not set');
-else if (!pgReady) console.log('skipping the PostgreSQL usage store tests: the "pg" driver is not installed');
-
-if (pgReady) {
+if (servicesAvailable('the PostgreSQL usage store tests', { pg: true })) {
   usageStoreContract('PostgreSQL', async () => {
     // A schema of its own, so this suite neither sees nor disturbs other suites on the same database.
-    const schema = `signet_usage_${randomBytes(6).toString('hex')}`;
-    const db = knexFactory({ client: 'pg', connection: PG_URL, searchPath: [schema], pool: { min: 0, max: 4 } });
-    await db.raw('create schema ??', [schema]);
-    await migrateToLatest(db);
+    const pg = await createPgSchema('usage');
     return {
-      db,
+      db: pg.db,
       close: async () => {
-        await rollbackAll(db);
-        await db.raw('drop schema ?? cascade', [schema]);
-        await db.destroy();
+        await rollbackAll(pg.db);
+        await pg.drop();
       },
     };
   });
