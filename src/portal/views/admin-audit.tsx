@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { formatTime } from '../format.js';
 import type { ViewProps } from '../session.js';
 import { LoadError, useLoad } from '../ui.js';
+import { LoadMore } from './table-parts.js';
 
 interface AuditEntry {
   id: number;
@@ -131,12 +132,7 @@ export function AdminAuditView({ api }: ViewProps) {
         </table>
       </div>
       {entries.length === 0 && first.data !== undefined && <p class="muted">No entries match.</p>}
-      {cursor !== null && (
-        <button type="button" class="secondary" onClick={more}>
-          Load more
-        </button>
-      )}
-      <LoadError error={moreError} />
+      <LoadMore hasMore={cursor !== null} more={more} error={moreError} />
     </section>
   );
 }

@@ -2,11 +2,11 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import type { PortalApi } from '../api.js';
 import { formatTime } from '../format.js';
-import { LoadError, problemText, useLoad } from '../ui.js';
+import { LoadError, useLoad } from '../ui.js';
 import type { ConsumerView } from './admin-consumers.js';
-import { FormActions } from './form-parts.js';
+import { FormActions, useConfirmSubmit } from './form-parts.js';
 import type { KeyView } from './keys.js';
-import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
+import { IdCell, KeyLabel, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 /** Admin: one consumer's keys, each revocable after a confirmation, as on the developer's own page. */
 export function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: ConsumerView }) {
@@ -38,11 +38,9 @@ export function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: Cons
                   </td>
                 </tr>
                 {confirming === k.id && (
-                  <tr class="row-panel">
-                    <td colSpan={5}>
-                      <RevokeKeyForm api={api} consumer={consumer} kid={k.id} done={() => (setConfirming(undefined), keys.reload())} cancel={() => setConfirming(undefined)} />
-                    </td>
-                  </tr>
+                  <PanelRow columns={5}>
+                    <RevokeKeyForm api={api} consumer={consumer} kid={k.id} done={() => (setConfirming(undefined), keys.reload())} cancel={() => setConfirming(undefined)} />
+                  </PanelRow>
                 )}
               </Fragment>
             ))}
@@ -54,21 +52,10 @@ export function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: Cons
 }
 
 function RevokeKeyForm({ api, consumer, kid, done, cancel }: { api: PortalApi; consumer: ConsumerView; kid: string; done: () => void; cancel: () => void }) {
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.call('POST', `/admin/v1/keys/${kid}/revoke`, { json: {} });
-      done();
-    } catch (caught) {
-      setError(problemText(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useConfirmSubmit(async () => {
+    await api.call('POST', `/admin/v1/keys/${kid}/revoke`, { json: {} });
+    done();
+  });
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Revoke ${kid}`}>
       <p>

@@ -7,7 +7,7 @@ import { Field, LoadError, Notice, problemText, useLoad } from '../ui.js';
 import { ConsumerKeys } from './admin-consumer-keys.js';
 import { EnrollmentCodesPanel } from './admin-enrollment-codes.js';
 import { FormActions, useFormSubmit } from './form-parts.js';
-import { IdCell, StatusCell, TableHead } from './table-parts.js';
+import { IdCell, LoadMore, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 export interface ConsumerView {
   id: string;
@@ -107,13 +107,11 @@ export function AdminConsumersView({ api, identity, settings }: ViewProps) {
                       </td>
                     </tr>
                     {panel !== undefined && (
-                      <tr class="row-panel">
-                        <td colSpan={6}>
-                          {panel === 'code' && <EnrollmentCodesPanel api={api} consumer={c} origin={settings.publicOrigin} />}
-                          {panel === 'keys' && <ConsumerKeys api={api} consumer={c} />}
-                          {panel === 'status' && <StatusForm api={api} consumer={c} done={() => (setOpen(undefined), first.reload())} cancel={() => setOpen(undefined)} />}
-                        </td>
-                      </tr>
+                      <PanelRow columns={6}>
+                        {panel === 'code' && <EnrollmentCodesPanel api={api} consumer={c} origin={settings.publicOrigin} />}
+                        {panel === 'keys' && <ConsumerKeys api={api} consumer={c} />}
+                        {panel === 'status' && <StatusForm api={api} consumer={c} done={() => (setOpen(undefined), first.reload())} cancel={() => setOpen(undefined)} />}
+                      </PanelRow>
                     )}
                   </Fragment>
                 );
@@ -122,12 +120,7 @@ export function AdminConsumersView({ api, identity, settings }: ViewProps) {
           </table>
         </div>
         {consumers.length === 0 && first.data !== undefined && <p class="muted">No consumers yet: create one above.</p>}
-        {cursor !== null && (
-          <button type="button" class="secondary" onClick={more}>
-            Load more
-          </button>
-        )}
-        <LoadError error={moreError} />
+        <LoadMore hasMore={cursor !== null} more={more} error={moreError} />
       </section>
     </div>
   );

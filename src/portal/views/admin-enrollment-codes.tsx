@@ -2,10 +2,10 @@ import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type PortalApi } from '../api.js';
 import { formatTime } from '../format.js';
-import { CopyBlock, LoadError, problemText } from '../ui.js';
+import { CopyBlock, LoadError } from '../ui.js';
 import type { ConsumerView } from './admin-consumers.js';
-import { FormActions, SelectField, useFormSubmit } from './form-parts.js';
-import { IdCell, StatusCell, TableHead } from './table-parts.js';
+import { FormActions, SelectField, useConfirmSubmit, useFormSubmit } from './form-parts.js';
+import { IdCell, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 /** An enrollment code as the admin API lists it: never the code itself, which only its creation answer shows. */
 export interface EnrollmentCodeView {
@@ -93,11 +93,9 @@ export function EnrollmentCodesPanel({ api, consumer, origin }: { api: PortalApi
                   <Fragment key={code.id}>
                     <CodeRow code={code} confirming={confirming === code.id} toggle={() => setConfirming(confirming === code.id ? undefined : code.id)} />
                     {confirming === code.id && (
-                      <tr class="row-panel">
-                        <td colSpan={8}>
-                          <CancelCodeForm api={api} code={code} done={() => (setConfirming(undefined), list.reload())} refresh={list.reload} close={() => setConfirming(undefined)} />
-                        </td>
-                      </tr>
+                      <PanelRow columns={8}>
+                        <CancelCodeForm api={api} code={code} done={() => (setConfirming(undefined), list.reload())} refresh={list.reload} close={() => setConfirming(undefined)} />
+                      </PanelRow>
                     )}
                   </Fragment>
                 ))}
@@ -145,23 +143,17 @@ function CodeRow({ code, confirming, toggle }: { code: EnrollmentCodeView; confi
 
 /** Asks before cancelling, as key revocation does; shows the server's refusal (a code used meanwhile) and refreshes the list then. */
 function CancelCodeForm({ api, code, done, refresh, close }: { api: PortalApi; code: EnrollmentCodeView; done: () => void; refresh: () => void; close: () => void }) {
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, submit } = useConfirmSubmit(
+    async () => {
       await api.call('POST', `/admin/v1/enrollment-codes/${code.id}/cancel`);
       done();
-    } catch (caught) {
-      setError(problemText(caught));
+    },
+    (caught) => {
       // A refusal means the list is out of date (used or gone meanwhile): show what the server has now.
       if (caught instanceof ApiError && (caught.status === 409 || caught.status === 404)) refresh();
-    } finally {
-      setBusy(false);
-    }
-  }
+      return undefined;
+    },
+  );
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Cancel ${code.id}`}>
       <p>

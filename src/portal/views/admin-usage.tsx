@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { formatCount } from '../format.js';
 import type { ViewProps } from '../session.js';
-import { LoadError, useLoad } from '../ui.js';
+import { useLoad } from '../ui.js';
 import type { ConsumerView } from './admin-consumers.js';
-import { GranularitySelect, SeriesChart, type UsageSeries } from './usage-parts.js';
+import { UsageCard, type UsageSeries } from './usage-parts.js';
 
 /** Admin: everyone's requests over time, and the busiest consumers of the span. */
 export function AdminUsageView({ api }: ViewProps) {
@@ -19,30 +19,26 @@ export function AdminUsageView({ api }: ViewProps) {
 
   return (
     <div class="stack">
-      <section class="card" aria-labelledby="admin-usage-heading">
-        <div class="card-head">
-          <h1 id="admin-usage-heading">All usage</h1>
-          <div class="toolbar">
-            <label class="inline-label">
-              Consumer{' '}
-              <select value={consumer} onChange={(e) => setConsumer(e.currentTarget.value)}>
-                <option value="">everyone</option>
-                {(consumers.data?.items ?? []).map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <GranularitySelect value={granularity} onChange={setGranularity} />
-            <button type="button" class="secondary small" onClick={usage.reload}>
-              Refresh
-            </button>
-          </div>
-        </div>
-        <LoadError error={usage.error} />
-        {usage.data !== undefined && <SeriesChart series={usage.data} />}
-      </section>
+      <UsageCard
+        headingId="admin-usage-heading"
+        heading="All usage"
+        filters={
+          <label class="inline-label">
+            Consumer{' '}
+            <select value={consumer} onChange={(e) => setConsumer(e.currentTarget.value)}>
+              <option value="">everyone</option>
+              {(consumers.data?.items ?? []).map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        }
+        granularity={granularity}
+        onGranularity={setGranularity}
+        usage={usage}
+      />
       {usage.data?.groups !== undefined && (
         <section class="card" aria-labelledby="groups-heading">
           <h2 id="groups-heading">{groupBy === 'consumer' ? 'By consumer' : 'By key'}</h2>

@@ -1,26 +1,47 @@
 import { useState } from 'preact/hooks';
-import { Field, FormError, formErrors, noErrors, type FormErrors } from '../ui.js';
+import { Field, FormError, formErrors, noErrors, problemText, type FormErrors } from '../ui.js';
+
+/**
+ * A submit handler with its busy flag and its error: runs `action`, and on a throw shows
+ * `errorOf` what was thrown (`none` until then and while a retry runs).
+ */
+function useSubmit<E>(action: () => Promise<void>, errorOf: (caught: unknown) => E, none: E): { busy: boolean; error: E; submit: (event: Event) => Promise<void> } {
+  const [error, setError] = useState<E>(none);
+  const [busy, setBusy] = useState(false);
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(none);
+    try {
+      await action();
+    } catch (caught) {
+      setError(errorOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, submit };
+}
 
 /**
  * A form's submit handler with its busy flag and errors: runs `action`, and puts what the server
  * refused next to the named `fields` (the rest beside the submit button).
  */
 export function useFormSubmit(fields: string[], action: () => Promise<void>): { busy: boolean; errors: FormErrors; submit: (event: Event) => Promise<void> } {
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      await action();
-    } catch (error) {
-      setErrors(formErrors(error, { fields }));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, errors, submit };
+  const { busy, error, submit } = useSubmit(action, (caught) => formErrors(caught, { fields }), noErrors);
+  return { busy, errors: error, submit };
+}
+
+/**
+ * A confirmation form's submit handler (revoke, cancel) with its busy flag and one error: runs
+ * `action`; on a refusal, `onRefusal` may act on it and give the text to show instead of the
+ * server's problem (detail and code).
+ */
+export function useConfirmSubmit(
+  action: () => Promise<void>,
+  onRefusal?: (caught: unknown) => string | undefined,
+): { busy: boolean; error: string | undefined; submit: (event: Event) => Promise<void> } {
+  return useSubmit<string | undefined>(action, (caught) => onRefusal?.(caught) ?? problemText(caught), undefined);
 }
 
 /** A labelled <select> over [text, value] choices, with its error below it. */

@@ -1,4 +1,5 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
+import { OneTimeDownloadActions } from '../download.js';
 import type { ViewProps } from '../session.js';
 import { CopyBlock, Field, Notice } from '../ui.js';
 import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useFormSubmit } from './form-parts.js';
@@ -58,13 +59,6 @@ export function HmacKeySection(props: ViewProps & { reload: () => void }) {
 /** The one chance to save an HMAC secret: a download of the CLI's secret-file format (the secret on one line), and a copy block. */
 function HmacSecretPanel({ issued, onClose }: { issued: IssuedHmacKey; onClose: () => void }) {
   const headingId = useId();
-  const [saved, setSaved] = useState(false);
-  const [url, setUrl] = useState<string | undefined>(undefined);
-  useEffect(() => {
-    const blobUrl = URL.createObjectURL(new Blob([issued.secret + '\n'], { type: 'text/plain' }));
-    setUrl(blobUrl);
-    return () => URL.revokeObjectURL(blobUrl);
-  }, [issued]);
   const kid = issued.key.id;
   const file = hmacSecretFileName(kid);
   return (
@@ -78,16 +72,7 @@ function HmacSecretPanel({ issued, onClose }: { issued: IssuedHmacKey; onClose: 
         would let someone sign as this consumer. The comparison of the two modes is in <code>docs/modes.md</code> of the Signet docs.
       </Notice>
       <CopyBlock label="HMAC secret" text={issued.secret} />
-      <p class="actions">
-        {url !== undefined && (
-          <a class="button" href={url} download={file} onClick={() => setSaved(true)}>
-            Download {file}
-          </a>
-        )}
-        <button type="button" class="secondary" onClick={onClose}>
-          {saved ? 'Done' : 'Close without saving'}
-        </button>
-      </p>
+      <OneTimeDownloadActions text={issued.secret + '\n'} type="text/plain" file={file} onClose={onClose} />
       <p class="hint">
         The file holds the secret on one line, as <code>signet keys add-hmac --secret-out</code> writes it: the <code>signet</code> CLI loads it as a
         key file (<code>chmod 600 {file}</code>).

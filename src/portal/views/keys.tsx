@@ -5,9 +5,9 @@ import { newKeyPair } from '../new-key.js';
 import type { ViewProps } from '../session.js';
 import { publicKeyToJwk } from '../../protocol/public-key.js';
 import { Field, LoadError, useLoad } from '../ui.js';
-import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useFormSubmit } from './form-parts.js';
+import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useConfirmSubmit, useFormSubmit } from './form-parts.js';
 import { HmacKeySection } from './hmac-key.js';
-import { IdCell, KeyLabel, StatusCell, TableHead } from './table-parts.js';
+import { IdCell, KeyLabel, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 export interface KeyView {
   id: string;
@@ -109,15 +109,13 @@ function KeyRow({
         </td>
       </tr>
       {open !== undefined && (
-        <tr class="row-panel">
-          <td colSpan={7}>
-            {open === 'rotate' ? (
-              <RotateForm item={item} own={own} props={props} done={() => (setOpen(undefined), reload())} cancel={() => setOpen(undefined)} />
-            ) : (
-              <RevokeForm item={item} own={own} props={props} done={() => (setOpen(undefined), reload())} cancel={() => setOpen(undefined)} />
-            )}
-          </td>
-        </tr>
+        <PanelRow columns={7}>
+          {open === 'rotate' ? (
+            <RotateForm item={item} own={own} props={props} done={() => (setOpen(undefined), reload())} cancel={() => setOpen(undefined)} />
+          ) : (
+            <RevokeForm item={item} own={own} props={props} done={() => (setOpen(undefined), reload())} cancel={() => setOpen(undefined)} />
+          )}
+        </PanelRow>
       )}
     </>
   );
@@ -166,31 +164,21 @@ function RotateForm({ item, own, props, done, cancel }: PanelProps) {
 
 function RevokeForm({ item, own, props, done, cancel }: PanelProps) {
   const [lastKey, setLastKey] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, submit } = useConfirmSubmit(
+    async () => {
       await props.api.call('POST', `/v1/keys/${item.id}/revoke`, { json: lastKey ? { force: true } : {} });
       if (own) {
         await props.lostOwnKey(`You revoked ${item.id}, the key this browser signed with; this browser has forgotten it.`);
         return;
       }
       done();
-    } catch (caught) {
-      if (caught instanceof ApiError && caught.status === 409 && caught.problem.last_active_key === true) {
-        setLastKey(true);
-        setError(`${caught.detail} Revoking it anyway locks this consumer out until an admin issues a new enrollment code.`);
-      } else {
-        setError(caught instanceof ApiError ? `${caught.detail} (${caught.code})` : String(caught));
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    (caught) => {
+      if (!(caught instanceof ApiError && caught.status === 409 && caught.problem.last_active_key === true)) return undefined;
+      setLastKey(true);
+      return `${caught.detail} Revoking it anyway locks this consumer out until an admin issues a new enrollment code.`;
+    },
+  );
 
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Revoke ${item.id}`}>

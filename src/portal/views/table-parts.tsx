@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { LoadError } from '../ui.js';
 
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{status.replace(/_/g, ' ')}</span>;
@@ -42,4 +43,27 @@ export function StatusCell({ status }: { status: string }) {
 
 export function KeyLabel({ label }: { label: string | null }) {
   return <>{label ?? <span class="muted">no label</span>}</>;
+}
+
+/** The row under a table row that holds its open panel (a confirmation, a sub-list), across all `columns`. */
+export function PanelRow({ columns, children }: { columns: number; children: ComponentChildren }) {
+  return (
+    <tr class="row-panel">
+      <td colSpan={columns}>{children}</td>
+    </tr>
+  );
+}
+
+/** Under a paged table: Load more while the server has a next page, and why the last one failed to load. */
+export function LoadMore({ hasMore, more, error }: { hasMore: boolean; more: () => void; error: unknown }) {
+  return (
+    <>
+      {hasMore && (
+        <button type="button" class="secondary" onClick={more}>
+          Load more
+        </button>
+      )}
+      <LoadError error={error} />
+    </>
+  );
 }

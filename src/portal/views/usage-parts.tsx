@@ -1,6 +1,7 @@
+import type { ComponentChildren } from 'preact';
 import { UsageChart, type UsageBucket } from '../chart.js';
 import { formatCount, formatSeconds } from '../format.js';
-import { Notice } from '../ui.js';
+import { LoadError, Notice } from '../ui.js';
 
 export interface UsageTotals {
   requests: number;
@@ -85,6 +86,43 @@ export function SeriesChart({ series }: { series: UsageSeries }) {
       <Totals series={series} />
       <UsageChart buckets={series.buckets} granularity={series.granularity} />
     </>
+  );
+}
+
+/**
+ * A usage page's first card: its heading, a toolbar of any `filters` then the span and Refresh,
+ * and the loaded series as totals and a chart.
+ */
+export function UsageCard({
+  headingId,
+  heading,
+  filters,
+  granularity,
+  onGranularity,
+  usage,
+}: {
+  headingId: string;
+  heading: string;
+  filters?: ComponentChildren;
+  granularity: string;
+  onGranularity: (value: string) => void;
+  usage: { data: UsageSeries | undefined; error: unknown; reload: () => void };
+}) {
+  return (
+    <section class="card" aria-labelledby={headingId}>
+      <div class="card-head">
+        <h1 id={headingId}>{heading}</h1>
+        <div class="toolbar">
+          {filters}
+          <GranularitySelect value={granularity} onChange={onGranularity} />
+          <button type="button" class="secondary small" onClick={usage.reload}>
+            Refresh
+          </button>
+        </div>
+      </div>
+      <LoadError error={usage.error} />
+      {usage.data !== undefined && <SeriesChart series={usage.data} />}
+    </section>
   );
 }
 

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import type { ViewProps, WhoAmI } from '../session.js';
-import { LoadError, Notice, useLoad } from '../ui.js';
-import { GranularitySelect, LimitsTable, SeriesChart, type LimitsView, type UsageSeries } from './usage-parts.js';
+import { Notice, useLoad } from '../ui.js';
+import { LimitsTable, UsageCard, type LimitsView, type UsageSeries } from './usage-parts.js';
 
 /** Your requests over time by status class, and where you stand against your rate limits. */
 export function UsageView({ api }: ViewProps) {
@@ -22,19 +22,7 @@ export function UsageView({ api }: ViewProps) {
 
   return (
     <div class="stack">
-      <section class="card" aria-labelledby="usage-heading">
-        <div class="card-head">
-          <h1 id="usage-heading">Usage</h1>
-          <div class="toolbar">
-            <GranularitySelect value={granularity} onChange={setGranularity} />
-            <button type="button" class="secondary small" onClick={usage.reload}>
-              Refresh
-            </button>
-          </div>
-        </div>
-        <LoadError error={usage.error} />
-        {usage.data !== undefined && <SeriesChart series={usage.data} />}
-      </section>
+      <UsageCard headingId="usage-heading" heading="Usage" granularity={granularity} onGranularity={setGranularity} usage={usage} />
       <section class="card" aria-labelledby="try-heading">
         <h2 id="try-heading">Try a signed request</h2>
         <p class="muted">
