@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { saveHmacSecret } from '../../client/key-file.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
 import { UsageError, type CliIo, type Command } from '../command.js';
-import { printAnswer, reportFailure, withServer, type ApiAnswer } from '../lifecycle/api-client.js';
+import { reportFailure, withServer, type ApiAnswer } from '../lifecycle/api-client.js';
 import { JSON_HELP, parseDuration, parseScopes } from '../lifecycle/flags.js';
 import { printKey, type KeyJson } from '../lifecycle/key-lines.js';
-import { segment, signedSession } from '../lifecycle/session.js';
+import { segment, signedCall, signedSession } from '../lifecycle/session.js';
 
 const MODES = new Set(['ed25519', 'hmac']);
 
@@ -24,11 +24,7 @@ ${CLIENT_OPTIONS_HELP}`,
     const [id, list] = requirePositionals(positionals, ['CONSUMER_ID', 'MODES']);
     const modes = list!.split(',').map((m) => m.trim()).filter(Boolean);
     if (modes.length === 0 || modes.some((m) => !MODES.has(m))) throw new UsageError(`MODES is a comma-separated list of ed25519 and hmac, not "${list}".`);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('PATCH', `/admin/v1/consumers/${segment(id!)}`, { json: { allowed_modes: modes } });
-      return printAnswer(answer, 200, values, io, (c) => io.stdout.write(`${c.id}  allowed_modes=${(c.allowed_modes as string[]).join(',')}\n`));
-    });
+    return signedCall(values, io, ['PATCH', `/admin/v1/consumers/${segment(id!)}`, { json: { allowed_modes: modes } }], (c) => io.stdout.write(`${c.id}  allowed_modes=${(c.allowed_modes as string[]).join(',')}\n`));
   },
 };
 

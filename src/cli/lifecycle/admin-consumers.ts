@@ -2,7 +2,7 @@ import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../clie
 import { EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { printAnswer, reportFailure, withServer } from './api-client.js';
 import { JSON_HELP, parseMetadata } from './flags.js';
-import { oneIdCommand, printPage, segment, signedSession } from './session.js';
+import { oneIdCommand, printPage, segment, signedCall, signedSession } from './session.js';
 
 interface ConsumerJson {
   id: string;
@@ -94,11 +94,7 @@ ${CLIENT_OPTIONS_HELP}`,
       ...(metadata !== undefined ? { metadata } : {}),
     };
     if (Object.keys(patch).length === 0) throw new UsageError('Name something to change: --name, --plan or --metadata.');
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('PATCH', `/admin/v1/consumers/${segment(id!)}`, { json: patch });
-      return printAnswer(answer, 200, values, io, (c) => printConsumer(c, io));
-    });
+    return signedCall(values, io, ['PATCH', `/admin/v1/consumers/${segment(id!)}`, { json: patch }], (c) => printConsumer(c, io));
   },
 };
 

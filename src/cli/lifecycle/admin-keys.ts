@@ -1,9 +1,8 @@
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
 import type { Command } from '../command.js';
-import { printAnswer, withServer } from './api-client.js';
 import { JSON_HELP } from './flags.js';
 import { printKey, type KeyJson } from './key-lines.js';
-import { oneIdCommand, segment, signedSession } from './session.js';
+import { oneIdCommand, segment, signedCall } from './session.js';
 
 export const adminKeysListCommand = oneIdCommand({
   path: ['admin', 'keys', 'list'],
@@ -30,10 +29,6 @@ ${CLIENT_OPTIONS_HELP}`,
   options: { ...CLIENT_OPTIONS, force: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     const [kid] = requirePositionals(positionals, ['KID']);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('POST', `/admin/v1/keys/${segment(kid!)}/revoke`, values.force === true ? { json: { force: true } } : {});
-      return printAnswer(answer, 200, values, io, (key) => printKey(key, io));
-    });
+    return signedCall(values, io, ['POST', `/admin/v1/keys/${segment(kid!)}/revoke`, values.force === true ? { json: { force: true } } : {}], (key) => printKey(key, io));
   },
 };

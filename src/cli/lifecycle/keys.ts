@@ -7,7 +7,7 @@ import { printAnswer, reportFailure, withServer, type ApiAnswer } from './api-cl
 import { discardKey } from './enroll.js';
 import { JSON_HELP, newLocalKey, parseDuration, parseScopes } from './flags.js';
 import { printKey, type KeyJson } from './key-lines.js';
-import { segment, signedSession } from './session.js';
+import { segment, signedCall, signedSession } from './session.js';
 
 export const keysListCommand: Command = {
   path: ['keys', 'list'],
@@ -19,13 +19,9 @@ ${CLIENT_OPTIONS_HELP}`,
   options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', '/v1/keys');
-      return printAnswer(answer, 200, values, io, (list) => {
+    return signedCall(values, io, ['GET', '/v1/keys'], (list, session) => {
         for (const key of list.items as KeyJson[]) printKey(key, io, session.kid);
       });
-    });
   },
 };
 

@@ -19,6 +19,23 @@ export async function signedSession(values: Record<string, unknown>): Promise<Se
 export const segment = (id: string): string => encodeURIComponent(id);
 
 /**
+ * Signs one request (the arguments of ApiClient.call) with the profile's key and prints a 200
+ * answer (as JSON with --json, else with `print`); any other answer is reported as a failure.
+ */
+export async function signedCall<Body = any>(
+  values: Record<string, unknown>,
+  io: CliIo,
+  request: Parameters<ApiClient['call']>,
+  print: (body: Body, session: Session) => void,
+): Promise<number> {
+  const session = await signedSession(values);
+  return withServer(io, async () => printAnswer(await session.api.call(...request), 200, values, io, (body) => print(body as Body, session)));
+}
+
+/** A path with its query string, if the query has anything. */
+export const withQuery = (path: string, query: URLSearchParams): string => (query.size > 0 ? `${path}?${query}` : path);
+
+/**
  * A command whose only argument is one id: it signs one request about that id and prints the
  * 200 answer (as JSON with --json, else with `print`).
  */
@@ -41,11 +58,7 @@ ${CLIENT_OPTIONS_HELP}`,
     options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
     async run({ values, positionals, io }) {
       const [id] = requirePositionals(positionals, [spec.idName]);
-      const session = await signedSession(values);
-      return withServer(io, async () => {
-        const answer = await session.api.call(spec.method, spec.url(segment(id!)));
-        return printAnswer(answer, 200, values, io, (body) => spec.print(body, io));
-      });
+      return signedCall(values, io, [spec.method, spec.url(segment(id!))], (body) => spec.print(body, io));
     },
   };
 }
@@ -64,12 +77,8 @@ export async function printPage<Item>(
   printItem: (item: Item) => void,
 ): Promise<number> {
   for (const name of queryNames) if (typeof values[name] === 'string') query.set(name, values[name] as string);
-  const session = await signedSession(values);
-  return withServer(io, async () => {
-    const answer = await session.api.call('GET', `${path}${query.size > 0 ? `?${query}` : ''}`);
-    return printAnswer(answer, 200, values, io, (page) => {
-      for (const item of page.items as Item[]) printItem(item);
-      if (page.next_cursor !== null) io.stderr.write(`more: --cursor ${page.next_cursor}\n`);
-    });
+  return signedCall(values, io, ['GET', withQuery(path, query)], (page: { items: Item[]; next_cursor: string | null }) => {
+    for (const item of page.items) printItem(item);
+    if (page.next_cursor !== null) io.stderr.write(`more: --cursor ${page.next_cursor}\n`);
   });
 }

@@ -1,8 +1,7 @@
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
 import { UsageError, type CliIo, type Command } from '../command.js';
-import { printAnswer, withServer } from '../lifecycle/api-client.js';
 import { JSON_HELP, parseSince } from '../lifecycle/flags.js';
-import { segment, signedSession } from '../lifecycle/session.js';
+import { segment, signedCall, withQuery } from '../lifecycle/session.js';
 import { renderUsage, type UsageJson } from './render.js';
 
 const QUERY_OPTIONS = {
@@ -53,11 +52,7 @@ ${CLIENT_OPTIONS_HELP}`,
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
     const query = usageQuery(values);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', `/v1/usage${query.size > 0 ? `?${query}` : ''}`);
-      return printAnswer(answer, 200, values, io, (usage: UsageJson) => io.stdout.write(renderUsage(usage, columns(io))));
-    });
+    return signedCall(values, io, ['GET', withQuery('/v1/usage', query)], (usage: UsageJson) => io.stdout.write(renderUsage(usage, columns(io))));
   },
 };
 
@@ -75,11 +70,7 @@ ${CLIENT_OPTIONS_HELP}`,
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
     const query = usageQuery(values, ['consumer']);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', `/admin/v1/usage${query.size > 0 ? `?${query}` : ''}`);
-      return printAnswer(answer, 200, values, io, (usage: UsageJson) => io.stdout.write(renderUsage(usage, columns(io))));
-    });
+    return signedCall(values, io, ['GET', withQuery('/admin/v1/usage', query)], (usage: UsageJson) => io.stdout.write(renderUsage(usage, columns(io))));
   },
 };
 
@@ -95,16 +86,12 @@ ${CLIENT_OPTIONS_HELP}`,
   options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('GET', '/admin/v1/plans');
-      return printAnswer(answer, 200, values, io, (list: { default_plan: string; plans: Array<{ name: string; description: string; windows: Array<{ name: string; limit: number; window: string }> }> }) => {
+    return signedCall(values, io, ['GET', '/admin/v1/plans'], (list: { default_plan: string; plans: Array<{ name: string; description: string; windows: Array<{ name: string; limit: number; window: string }> }> }) => {
         for (const plan of list.plans) {
           const windows = plan.windows.length === 0 ? 'unlimited' : plan.windows.map((w) => `${w.name} ${w.limit}/${w.window}`).join(', ');
           io.stdout.write(`${plan.name}${plan.name === list.default_plan ? ' (default)' : ''}  ${windows}${plan.description === '' ? '' : `  — ${plan.description}`}\n`);
         }
       });
-    });
   },
 };
 
@@ -144,16 +131,12 @@ ${CLIENT_OPTIONS_HELP}`,
     if (limits.length > 0) body.rate_limits = limits;
     if (values['clear-limits'] === true) body.rate_limits = null;
     if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give PLAN, --default, --limit or --clear-limits.');
-    const session = await signedSession(values);
-    return withServer(io, async () => {
-      const answer = await session.api.call('PATCH', `/admin/v1/consumers/${segment(id)}`, { json: body });
-      return printAnswer(answer, 200, values, io, (c: { id: string; plan: string | null; rate_limits: Array<{ name: string; limit: number | null; window: string }> | null }) => {
+    return signedCall(values, io, ['PATCH', `/admin/v1/consumers/${segment(id)}`, { json: body }], (c: { id: string; plan: string | null; rate_limits: Array<{ name: string; limit: number | null; window: string }> | null }) => {
         io.stdout.write(`${c.id}  plan=${c.plan ?? '(default)'}\n`);
         for (const o of c.rate_limits ?? []) {
           io.stdout.write(`  ${o.name} ${o.limit === null ? 'removed' : `${o.limit}/${o.window}`}\n`);
         }
       });
-    });
   },
 };
 
