@@ -7,32 +7,7 @@ import { silentLogger } from '../../src/server/logger.js';
 import { MemoryEventBus } from '../../src/store/memory-event-bus.js';
 import type { BusMember, CredentialStore, EventBus, EventSubscriber, InvalidationEvent, KeyWithConsumer } from '../../src/store/types.js';
 import { startHarness, T0 } from '../helpers/harness.js';
-
-const PUBLIC_KEY = Uint8Array.from(Buffer.from('11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', 'base64url'));
-
-function record(kid: string, revokedAt: number | null = null, consumerId = 'con_1'): KeyWithConsumer {
-  return {
-    key: { id: kid, consumerId, type: 'ed25519', publicKey: PUBLIC_KEY, thumbprint: null, label: '', scopes: [], notBefore: null, expiresAt: null, revokedAt, lastUsedAt: null, createdAt: T0 },
-    consumer: { id: consumerId, name: 'c', status: 'active', createdAt: T0, updatedAt: T0 },
-  } as unknown as KeyWithConsumer;
-}
-
-/** A database shared by "instances": reads can be held open to stage a race. */
-function sharedDatabase(rows: Map<string, KeyWithConsumer>) {
-  const reads: string[] = [];
-  const gates: Array<() => void> = [];
-  let hold = false;
-  const store = {
-    async findKey(kid: string) {
-      reads.push(kid);
-      // What the row holds when the read reaches the database, not when the read returns.
-      const row = rows.get(kid);
-      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-      return row;
-    },
-  } as unknown as CredentialStore;
-  return { store, reads, holdReads: (on: boolean) => void (hold = on), releaseAll: () => gates.splice(0).forEach((open) => open()) };
-}
+import { fakeKeyStore, keyRecord } from '../helpers/key-store-fake.js';
 
 function instance(store: CredentialStore, bus: EventBus, clock = new ManualClock(T0)) {
   const keys = new KeyCache({ store, clock, size: 100, ttlMs: 30_000, negativeTtlMs: 5_000 });
@@ -40,18 +15,22 @@ function instance(store: CredentialStore, bus: EventBus, clock = new ManualClock
   return { keys, shared, clock };
 }
 
+/** Instances A and B sharing one database (`rows`) and one memory event bus. */
+function twoInstances(rows: Map<string, KeyWithConsumer>) {
+  const db = fakeKeyStore(rows);
+  const bus = new MemoryEventBus();
+  return { db, a: instance(db.store, bus), b: instance(db.store, bus) };
+}
+
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('key caches joined by an event bus', () => {
   it('a revocation invalidated on instance A is dropped from instance B at once', async () => {
     const kid = newKeyId();
-    const rows = new Map([[kid, record(kid)]]);
-    const db = sharedDatabase(rows);
-    const bus = new MemoryEventBus();
-    const a = instance(db.store, bus);
-    const b = instance(db.store, bus);
+    const rows = new Map([[kid, keyRecord(kid)]]);
+    const { a, b } = twoInstances(rows);
     expect((await b.keys.resolve(kid))?.key.revokedAt).toBeNull();
-    rows.set(kid, record(kid, T0));
+    rows.set(kid, keyRecord(kid, { revokedAt: T0 }));
     a.keys.invalidate(kid);
     await a.shared.settled();
     expect((await b.keys.resolve(kid))?.key.revokedAt).toBe(T0);
@@ -59,11 +38,8 @@ describe('key caches joined by an event bus', () => {
 
   it('disabling a consumer on A drops every key of that consumer on B, and only those', async () => {
     const [k1, k2, other] = [newKeyId(), newKeyId(), newKeyId()];
-    const rows = new Map([[k1, record(k1, null, 'con_x')], [k2, record(k2, null, 'con_x')], [other, record(other, null, 'con_y')]]);
-    const db = sharedDatabase(rows);
-    const bus = new MemoryEventBus();
-    const a = instance(db.store, bus);
-    const b = instance(db.store, bus);
+    const rows = new Map([[k1, keyRecord(k1, { consumerId: 'con_x' })], [k2, keyRecord(k2, { consumerId: 'con_x' })], [other, keyRecord(other, { consumerId: 'con_y' })]]);
+    const { db, a, b } = twoInstances(rows);
     for (const kid of [k1, k2, other]) await b.keys.resolve(kid);
     db.reads.length = 0;
     a.keys.invalidateConsumer('con_x');
@@ -73,17 +49,14 @@ describe('key caches joined by an event bus', () => {
 
   it('a remote invalidation that arrives while a read is in flight keeps that stale read out of the cache', async () => {
     const kid = newKeyId();
-    const rows = new Map([[kid, record(kid)]]);
-    const db = sharedDatabase(rows);
-    const bus = new MemoryEventBus();
-    const a = instance(db.store, bus);
-    const b = instance(db.store, bus);
+    const rows = new Map([[kid, keyRecord(kid)]]);
+    const { db, a, b } = twoInstances(rows);
     // B starts a fill and reads the row before the revocation commits...
     db.holdReads(true);
     const staleFill = b.keys.resolve(kid);
     await tick();
     // ...A revokes, commits and publishes while B's read is still on its way back.
-    rows.set(kid, record(kid, T0));
+    rows.set(kid, keyRecord(kid, { revokedAt: T0 }));
     a.keys.invalidate(kid);
     db.holdReads(false);
     db.releaseAll();
@@ -95,7 +68,7 @@ describe('key caches joined by an event bus', () => {
 
   it('while the bus is deaf, entries live at most a second; both edges drop everything', async () => {
     const kid = newKeyId();
-    const db = sharedDatabase(new Map([[kid, record(kid)]]));
+    const db = fakeKeyStore(new Map([[kid, keyRecord(kid)]]));
     let subscriber: EventSubscriber | undefined;
     const member: BusMember = { deaf: false, publish: async () => undefined, leave: () => undefined };
     const bus: EventBus = { join: (s) => ((subscriber = s), member) };
@@ -118,7 +91,7 @@ describe('key caches joined by an event bus', () => {
 
   it('a cache that joins a deaf bus starts with short-lived entries', async () => {
     const kid = newKeyId();
-    const db = sharedDatabase(new Map([[kid, record(kid)]]));
+    const db = fakeKeyStore(new Map([[kid, keyRecord(kid)]]));
     const bus: EventBus = { join: () => ({ deaf: true, publish: async () => undefined, leave: () => undefined }) };
     const b = instance(db.store, bus);
     await b.keys.resolve(kid);
@@ -130,7 +103,7 @@ describe('key caches joined by an event bus', () => {
   it('publishes what it invalidates, but not what it was told by others', async () => {
     const published: InvalidationEvent[] = [];
     const bus: EventBus = { join: () => ({ deaf: false, publish: async (e) => void published.push(e), leave: () => undefined }) };
-    const db = sharedDatabase(new Map());
+    const db = fakeKeyStore(new Map());
     const b = instance(db.store, bus);
     b.keys.invalidate('key_a');
     b.keys.invalidateConsumer('con_a');
@@ -142,7 +115,7 @@ describe('key caches joined by an event bus', () => {
 
   it('a failed publish is logged, not thrown at the change that caused it', async () => {
     const bus: EventBus = { join: () => ({ deaf: false, publish: async () => Promise.reject(new Error('redis down')), leave: () => undefined }) };
-    const b = instance(sharedDatabase(new Map()).store, bus);
+    const b = instance(fakeKeyStore(new Map()).store, bus);
     expect(() => b.keys.invalidate('key_a')).not.toThrow();
     expect(b.shared.publishing).toBe(true);
     await b.shared.settled();

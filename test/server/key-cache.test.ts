@@ -2,44 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { newKeyId } from '../../src/protocol/ids.js';
 import { KeyCache } from '../../src/server/key-cache.js';
-import type { CredentialStore, KeyWithConsumer } from '../../src/store/types.js';
-
-const T0 = Date.UTC(2026, 0, 1);
-const PUBLIC_KEY = Uint8Array.from(Buffer.from('11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', 'base64url'));
-
-function record(kid: string, consumerId = 'con_1', revokedAt: number | null = null): KeyWithConsumer {
-  return {
-    key: {
-      id: kid, consumerId, type: 'ed25519', publicKey: PUBLIC_KEY, thumbprint: null, label: '', scopes: [],
-      notBefore: null, expiresAt: null, revokedAt, lastUsedAt: null, createdAt: T0,
-    },
-    consumer: { id: consumerId, name: 'c', status: 'active', createdAt: T0, updatedAt: T0 },
-  } as unknown as KeyWithConsumer; // the cache reads only ids and the key material
-}
-
-/** A store whose reads can be held open, counting every read. */
-function fakeStore(rows: Map<string, KeyWithConsumer>) {
-  const reads: string[] = [];
-  const gates: Array<() => void> = [];
-  let hold = false;
-  const store = {
-    async findKey(kid: string) {
-      reads.push(kid);
-      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-      return rows.get(kid);
-    },
-  } as unknown as CredentialStore;
-  return {
-    store,
-    reads,
-    holdReads: (on: boolean) => void (hold = on),
-    releaseOne: () => gates.shift()?.(),
-  };
-}
+import type { KeyWithConsumer } from '../../src/store/types.js';
+import { T0 } from '../helpers/harness.js';
+import { fakeKeyStore, keyRecord } from '../helpers/key-store-fake.js';
 
 function cache(rows: Map<string, KeyWithConsumer>, options: { size?: number } = {}) {
   const clock = new ManualClock(T0);
-  const fake = fakeStore(rows);
+  const fake = fakeKeyStore(rows);
   const keys = new KeyCache({ store: fake.store, clock, size: options.size ?? 100, ttlMs: 30_000, negativeTtlMs: 5_000 });
   return { clock, keys, ...fake };
 }
@@ -57,7 +26,7 @@ describe('KeyCache', () => {
 
   it('returns a ready-to-use key object and serves it from memory until the TTL passes', async () => {
     const kid = newKeyId();
-    const { keys, reads, clock } = cache(new Map([[kid, record(kid)]]));
+    const { keys, reads, clock } = cache(new Map([[kid, keyRecord(kid)]]));
     const first = await keys.resolve(kid);
     expect(first?.keyObject?.asymmetricKeyType).toBe('ed25519');
     clock.advance(29_999);
@@ -74,7 +43,7 @@ describe('KeyCache', () => {
     const { keys, reads, clock } = cache(rows);
     for (let i = 0; i < 10; i++) expect(await keys.resolve(kid)).toBeUndefined();
     expect(reads).toHaveLength(1);
-    rows.set(kid, record(kid));
+    rows.set(kid, keyRecord(kid));
     clock.advance(5_000);
     expect((await keys.resolve(kid))?.key.id).toBe(kid);
     expect(reads).toHaveLength(2);
@@ -82,7 +51,7 @@ describe('KeyCache', () => {
 
   it('shares one read among concurrent misses for one id', async () => {
     const kid = newKeyId();
-    const { keys, reads, holdReads, releaseOne } = cache(new Map([[kid, record(kid)]]));
+    const { keys, reads, holdReads, releaseOne } = cache(new Map([[kid, keyRecord(kid)]]));
     holdReads(true);
     const all = Array.from({ length: 20 }, () => keys.resolve(kid));
     await tick();
@@ -94,22 +63,22 @@ describe('KeyCache', () => {
 
   it('reads afresh right after invalidate (revocation takes effect at once)', async () => {
     const kid = newKeyId();
-    const rows = new Map([[kid, record(kid)]]);
+    const rows = new Map([[kid, keyRecord(kid)]]);
     const { keys } = cache(rows);
     expect((await keys.resolve(kid))?.key.revokedAt).toBeNull();
-    rows.set(kid, record(kid, 'con_1', T0));
+    rows.set(kid, keyRecord(kid, { revokedAt: T0 }));
     keys.invalidate(kid);
     expect((await keys.resolve(kid))?.key.revokedAt).toBe(T0);
   });
 
   it('does not cache a read that started before an invalidation', async () => {
     const kid = newKeyId();
-    const rows = new Map([[kid, record(kid)]]);
+    const rows = new Map([[kid, keyRecord(kid)]]);
     const { keys, reads, holdReads, releaseOne } = cache(rows);
     holdReads(true);
     const stale = keys.resolve(kid);
     await tick();
-    rows.set(kid, record(kid, 'con_1', T0));
+    rows.set(kid, keyRecord(kid, { revokedAt: T0 }));
     keys.invalidate(kid);
     releaseOne();
     await stale;
@@ -120,7 +89,7 @@ describe('KeyCache', () => {
 
   it('still shares one read among misses that arrive after an invalidation, while an older read finishes', async () => {
     const kid = newKeyId();
-    const { keys, reads, holdReads, releaseOne } = cache(new Map([[kid, record(kid)]]));
+    const { keys, reads, holdReads, releaseOne } = cache(new Map([[kid, keyRecord(kid)]]));
     holdReads(true);
     const before = keys.resolve(kid);
     await tick();
@@ -139,7 +108,7 @@ describe('KeyCache', () => {
 
   it('drops every cached key of a consumer on invalidateConsumer', async () => {
     const [a, b, other] = [newKeyId(), newKeyId(), newKeyId()];
-    const { keys, reads } = cache(new Map([[a, record(a, 'con_x')], [b, record(b, 'con_x')], [other, record(other, 'con_y')]]));
+    const { keys, reads } = cache(new Map([[a, keyRecord(a, { consumerId: 'con_x' })], [b, keyRecord(b, { consumerId: 'con_x' })], [other, keyRecord(other, { consumerId: 'con_y' })]]));
     await Promise.all([keys.resolve(a), keys.resolve(b), keys.resolve(other)]);
     keys.invalidateConsumer('con_x');
     await Promise.all([keys.resolve(a), keys.resolve(b), keys.resolve(other)]);
@@ -149,7 +118,7 @@ describe('KeyCache', () => {
 
   it('holds at most `size` entries, evicting the oldest fill', async () => {
     const ids = [newKeyId(), newKeyId(), newKeyId()];
-    const { keys, reads } = cache(new Map(ids.map((id) => [id, record(id)])), { size: 2 });
+    const { keys, reads } = cache(new Map(ids.map((id) => [id, keyRecord(id)])), { size: 2 });
     for (const id of ids) await keys.resolve(id);
     await keys.resolve(ids[2]!);
     await keys.resolve(ids[1]!);
@@ -160,7 +129,7 @@ describe('KeyCache', () => {
 
   it('refreshing an expired entry at capacity does not evict another live key', async () => {
     const [known, unknown] = [newKeyId(), newKeyId()];
-    const { keys, reads, clock } = cache(new Map([[known, record(known)]]), { size: 2 });
+    const { keys, reads, clock } = cache(new Map([[known, keyRecord(known)]]), { size: 2 });
     await keys.resolve(known);
     await keys.resolve(unknown);
     clock.advance(6_000);
