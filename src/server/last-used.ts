@@ -1,5 +1,6 @@
 import type { CredentialStore } from '../store/types.js';
 import type { Logger } from './logger.js';
+import { SerialFlusher } from './serial-flusher.js';
 
 /**
  * Coalesces `last_used_at` in memory and writes it in one batch per interval, so a busy key costs
@@ -7,15 +8,15 @@ import type { Logger } from './logger.js';
  */
 export class LastUsedRecorder {
   private pending = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  /** The write in progress: flushes run one after another, so stop() also waits for a timer's flush. */
-  private writing: Promise<void> = Promise.resolve();
+  private readonly flusher: SerialFlusher;
 
   constructor(
     private readonly store: CredentialStore,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.flusher = new SerialFlusher(() => this.writeBatch(), intervalMs);
+  }
 
   touch(kid: string, at: number): void {
     const previous = this.pending.get(kid);
@@ -23,19 +24,15 @@ export class LastUsedRecorder {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
+    this.flusher.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  stop(): Promise<void> {
+    return this.flusher.stop();
   }
 
   flush(): Promise<void> {
-    this.writing = this.writing.then(() => this.writeBatch());
-    return this.writing;
+    return this.flusher.flush();
   }
 
   private async writeBatch(): Promise<void> {

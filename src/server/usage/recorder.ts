@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { UsageGranularity, UsageStore } from '../../store/types.js';
 import type { Logger } from '../logger.js';
+import { SerialFlusher } from '../serial-flusher.js';
 import { GRANULARITY_MS, RollupBatch, type UsageRecord } from './rollup.js';
 
 export type DropReason = 'buffer_full' | 'write_failed';
@@ -38,14 +39,13 @@ const DAY_MS = 86_400_000;
 export class UsageRecorder {
   private buffer: UsageRecord[] = [];
   private carried: RollupBatch | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  /** Flushes run one after another; stop() waits for the last. */
-  private writing: Promise<void> = Promise.resolve();
-  private flushPending = false;
+  private readonly flusher: SerialFlusher;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
   private readonly dropped: Record<DropReason, number> = { buffer_full: 0, write_failed: 0 };
 
-  constructor(private readonly options: UsageRecorderOptions) {}
+  constructor(private readonly options: UsageRecorderOptions) {
+    this.flusher = new SerialFlusher(() => this.writeBatch(), options.flushMs);
+  }
 
   get enabled(): boolean {
     return this.options.enabled;
@@ -58,7 +58,7 @@ export class UsageRecorder {
       return;
     }
     this.buffer.push(record);
-    if (this.buffer.length >= this.options.batchSize && !this.flushPending) void this.flush();
+    if (this.buffer.length >= this.options.batchSize && !this.flusher.queued) void this.flush();
   }
 
   health(): UsageHealth {
@@ -66,27 +66,20 @@ export class UsageRecorder {
   }
 
   start(): void {
-    if (!this.options.enabled) return;
-    this.timer ??= setInterval(() => void this.flush(), this.options.flushMs);
-    this.timer.unref();
+    if (this.options.enabled) this.flusher.start();
   }
 
   /** Stops the timer and writes what is buffered. */
-  async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  stop(): Promise<void> {
+    return this.flusher.stop();
   }
 
   /** Writes everything recorded before this call; resolves when it is written (or dropped). */
   flush(): Promise<void> {
-    this.flushPending = true;
-    this.writing = this.writing.then(() => this.writeBatch());
-    return this.writing;
+    return this.flusher.flush();
   }
 
   private async writeBatch(): Promise<void> {
-    this.flushPending = false;
     const records = this.buffer;
     this.buffer = [];
     const batch = this.carried ?? new RollupBatch();

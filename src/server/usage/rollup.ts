@@ -1,18 +1,10 @@
 import type { UsageGranularity, UsageRollup } from '../../store/types.js';
 
-/** One authenticated request, as the usage middleware saw it. */
-export interface UsageRecord {
+/** One authenticated request, as the usage middleware saw it: a roll-up row's dimensions and one request's figures. */
+export interface UsageRecord extends Pick<UsageRollup, 'consumerId' | 'keyId' | 'mode' | 'method' | 'route' | 'status' | 'bytesIn' | 'bytesOut'> {
   /** Epoch ms (injected clock) when the request arrived. */
   at: number;
-  consumerId: string;
-  keyId: string;
-  mode: string;
-  method: string;
-  route: string;
-  status: number;
   latencyMs: number;
-  bytesIn: number;
-  bytesOut: number;
 }
 
 export const GRANULARITY_MS: Readonly<Record<UsageGranularity, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
