@@ -1,6 +1,7 @@
 import { createServer, Socket, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
+import { SignetError } from '../../src/protocol/errors.js';
 import type { Harness } from './harness.js';
 
 /**
@@ -95,4 +96,20 @@ export function recordOutboundConnections(): { targets: string[]; stop(): void }
       Socket.prototype.connect = original;
     },
   };
+}
+
+/**
+ * For a schema fed random input: the error is a SignetError invalid_request listing at least one
+ * field error, each with a string path and message (never an exception of another kind).
+ */
+export function expectFieldErrors(error: unknown): void {
+  expect(error).toBeInstanceOf(SignetError);
+  const e = error as SignetError;
+  expect(e.code).toBe('invalid_request');
+  const errors = e.extra.errors as Array<{ path: unknown; message: unknown }>;
+  expect(errors.length).toBeGreaterThan(0);
+  for (const item of errors) {
+    expect(typeof item.path).toBe('string');
+    expect(typeof item.message).toBe('string');
+  }
 }

@@ -18,6 +18,7 @@ import { parseQuery } from '../../src/server/validation.js';
 import { createVerifier, type Verifier } from '../../src/server/verifier.js';
 import { createStores, type Stores } from '../../src/store/factory.js';
 import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { expectFieldErrors } from '../helpers/security.js';
 import { FUZZ_RUNS, FUZZ_TIMEOUT_MS } from '../helpers/test-env.js';
 import { segment } from '../helpers/tokens.js';
 
@@ -34,17 +35,6 @@ const ORIGIN = 'https://api.example.test';
 function expectInvalidToken(error: unknown): void {
   if (!(error instanceof SignetError)) throw new Error(`expected a SignetError, got ${String(error)}`);
   expect(error.code).toBe('invalid_token');
-}
-
-function expectFieldErrors(error: unknown): void {
-  if (!(error instanceof SignetError)) throw new Error(`expected a SignetError, got ${String(error)}`);
-  expect(error.code).toBe('invalid_request');
-  const errors = error.extra.errors as Array<{ path: unknown; message: unknown }>;
-  expect(errors.length).toBeGreaterThan(0);
-  for (const item of errors) {
-    expect(typeof item.path).toBe('string');
-    expect(typeof item.message).toBe('string');
-  }
 }
 
 const b64Segment = fc.string({ unit: fc.constantFrom(...BASE64URL.split('')), maxLength: 80 });

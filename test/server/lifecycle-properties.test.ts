@@ -1,15 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
-import { SignetError } from '../../src/protocol/errors.js';
 import { newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { BODY_SCHEMAS } from '../../src/server/api-schemas.js';
 import { parseBodyBytes } from '../../src/server/validation.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { FUZZ_TIMEOUT_MS } from '../helpers/test-env.js';
+import { expectFieldErrors } from '../helpers/security.js';
+import { FUZZ_RUNS, FUZZ_TIMEOUT_MS } from '../helpers/test-env.js';
 
-const RUNS = Number(process.env.SIGNET_FUZZ_RUNS ?? 1000);
 const encoder = new TextEncoder();
 
 /** Field names the schemas know, so random bodies often reach nested checks and not only "unknown field". */
@@ -24,18 +23,6 @@ const bodies: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ maxLength: 64 }),
 );
 
-function expectFieldErrors(error: unknown): void {
-  expect(error).toBeInstanceOf(SignetError);
-  const e = error as SignetError;
-  expect(e.code).toBe('invalid_request');
-  const errors = e.extra.errors as Array<{ path: unknown; message: unknown }>;
-  expect(errors.length).toBeGreaterThan(0);
-  for (const item of errors) {
-    expect(typeof item.path).toBe('string');
-    expect(typeof item.message).toBe('string');
-  }
-}
-
 describe('lifecycle body schemas under random input', () => {
   for (const [route, schema] of Object.entries(BODY_SCHEMAS)) {
     it(`${route}: any body either validates or is refused as invalid_request with field paths`, () => {
@@ -47,7 +34,7 @@ describe('lifecycle body schemas under random input', () => {
             expectFieldErrors(error);
           }
         }),
-        { numRuns: RUNS },
+        { numRuns: FUZZ_RUNS },
       );
     });
   }
@@ -99,7 +86,7 @@ describe('lifecycle routes under random JSON bodies over HTTP', () => {
           for (const item of problem.errors) expect(typeof item.path).toBe('string');
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: FUZZ_RUNS },
     );
     expect((await h.send({ method: 'GET', path: '/v1/whoami', ...admin })).status).toBe(200);
   }, FUZZ_TIMEOUT_MS);
