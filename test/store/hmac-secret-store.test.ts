@@ -1,17 +1,16 @@
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
-import { openSqlite } from '../../src/store/factory.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { KnexHmacSecretStore } from '../../src/store/knex-hmac-secret-store.js';
-import { migrateToLatest, rollbackAll } from '../../src/store/migrations.js';
 import type { SealedSecret } from '../../src/store/types.js';
-import { createPgSchema, servicesAvailable } from '../helpers/services.js';
+import { servicesAvailable } from '../helpers/services.js';
+import { openMigratedSqlite, openRolledBackPgSchema, type OpenedDb } from './lifecycle-stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const sealed = (version: number, fill: number): SealedSecret => ({ masterKeyVersion: version, recordVersion: 1, iv: new Uint8Array(12).fill(fill), ciphertext: new Uint8Array(73).fill(fill) });
 
-function hmacSecretStoreSuite(engine: string, open: () => Promise<{ db: Knex; close(): Promise<void> }>): void {
+function hmacSecretStoreSuite(engine: string, open: () => Promise<OpenedDb>): void {
   describe(`HmacSecretStore on ${engine}`, () => {
     let db: Knex;
     let close: () => Promise<void>;
@@ -160,21 +159,8 @@ function hmacSecretStoreSuite(engine: string, open: () => Promise<{ db: Knex; cl
   });
 }
 
-hmacSecretStoreSuite('SQLite', async () => {
-  const db = openSqlite(':memory:');
-  await migrateToLatest(db);
-  return { db, close: () => db.destroy() };
-});
+hmacSecretStoreSuite('SQLite', openMigratedSqlite);
 
 if (servicesAvailable('the PostgreSQL HMAC secret store suite', { pg: true })) {
-  hmacSecretStoreSuite('PostgreSQL', async () => {
-    const pg = await createPgSchema('hmac');
-    return {
-      db: pg.db,
-      close: async () => {
-        await rollbackAll(pg.db);
-        await pg.drop();
-      },
-    };
-  });
+  hmacSecretStoreSuite('PostgreSQL', () => openRolledBackPgSchema('hmac'));
 }

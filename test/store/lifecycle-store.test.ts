@@ -5,12 +5,7 @@ import { migrateToLatest, migrationConfig } from '../../src/store/migrations.js'
 import { createPgSchema, servicesAvailable } from '../helpers/services.js';
 import { enrollmentCodesContract } from './enrollment-codes.contract.js';
 import { lifecycleStoreContract } from './lifecycle-store.contract.js';
-
-async function openMigratedSqlite() {
-  const db = openSqlite(':memory:');
-  await migrateToLatest(db);
-  return { db, close: () => db.destroy() };
-}
+import { openMigratedSqlite } from './lifecycle-stores.js';
 
 lifecycleStoreContract('SQLite', openMigratedSqlite);
 enrollmentCodesContract('SQLite', openMigratedSqlite);

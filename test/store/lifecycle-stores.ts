@@ -3,10 +3,36 @@ import { afterAll, beforeAll } from 'vitest';
 import { KnexAuditStore } from '../../src/store/knex-audit.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
+import { openSqlite } from '../../src/store/factory.js';
+import { migrateToLatest, rollbackAll } from '../../src/store/migrations.js';
+import { createPgSchema } from '../helpers/services.js';
 
 export interface OpenedDb {
   db: Knex;
   close(): Promise<void>;
+}
+
+/** A migrated in-memory SQLite database: what the store suites run on first. */
+export async function openMigratedSqlite(): Promise<OpenedDb> {
+  const db = openSqlite(':memory:');
+  await migrateToLatest(db);
+  return { db, close: () => db.destroy() };
+}
+
+/**
+ * A migrated PostgreSQL schema of its own (createPgSchema), so a suite neither sees nor disturbs
+ * others on the same database; on close every migration is rolled back over the suite's rows,
+ * then the schema is dropped.
+ */
+export async function openRolledBackPgSchema(label: string): Promise<OpenedDb> {
+  const pg = await createPgSchema(label);
+  return {
+    db: pg.db,
+    close: async () => {
+      await rollbackAll(pg.db);
+      await pg.drop();
+    },
+  };
 }
 
 export interface LifecycleStores {

@@ -1,10 +1,8 @@
-import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite } from '../../src/store/factory.js';
 import { KnexUsageStore } from '../../src/store/knex-usage-store.js';
-import { migrateToLatest, rollbackAll } from '../../src/store/migrations.js';
 import type { UsageRollup } from '../../src/store/types.js';
-import { createPgSchema, servicesAvailable } from '../helpers/services.js';
+import { servicesAvailable } from '../helpers/services.js';
+import { openMigratedSqlite, openRolledBackPgSchema, type OpenedDb } from './lifecycle-stores.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -28,15 +26,10 @@ function rollup(overrides: Partial<UsageRollup> = {}): UsageRollup {
   };
 }
 
-interface Opened {
-  db: Knex;
-  close(): Promise<void>;
-}
-
 /** The same tests on every database the usage store runs on: the upsert and the status-class arithmetic are SQL. */
-function usageStoreContract(name: string, open: () => Promise<Opened>): void {
+function usageStoreContract(name: string, open: () => Promise<OpenedDb>): void {
   describe(`the knex usage store on ${name}`, () => {
-    let opened: Opened;
+    let opened: OpenedDb;
     let store: KnexUsageStore;
     beforeEach(async () => {
       opened = await open();
@@ -95,22 +88,8 @@ function usageStoreContract(name: string, open: () => Promise<Opened>): void {
   });
 }
 
-usageStoreContract('SQLite', async () => {
-  const db = openSqlite(':memory:');
-  await migrateToLatest(db);
-  return { db, close: () => db.destroy() };
-});
+usageStoreContract('SQLite', openMigratedSqlite);
 
 if (servicesAvailable('the PostgreSQL usage store tests', { pg: true })) {
-  usageStoreContract('PostgreSQL', async () => {
-    // A schema of its own, so this suite neither sees nor disturbs other suites on the same database.
-    const pg = await createPgSchema('usage');
-    return {
-      db: pg.db,
-      close: async () => {
-        await rollbackAll(pg.db);
-        await pg.drop();
-      },
-    };
-  });
+  usageStoreContract('PostgreSQL', () => openRolledBackPgSchema('usage'));
 }
