@@ -142,6 +142,18 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { s
   return harness;
 }
 
+/** A server's answer read whole: status, JSON body (undefined when empty) and Request-Id. */
+export interface Answer {
+  status: number;
+  body: any;
+  requestId: string | null;
+}
+
+export async function readAnswer(response: Response): Promise<Answer> {
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text), requestId: response.headers.get('request-id') };
+}
+
 export type TestConsumer = Awaited<ReturnType<Harness['addConsumer']>>;
 
 /**

@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { publicKeyToJwk } from '../../src/protocol/public-key.js';
-import { startHarness, T0, type Harness, type SignedCall } from '../helpers/harness.js';
-
-interface Answer {
-  status: number;
-  body: any;
-  requestId: string | null;
-}
+import { readAnswer, startHarness, T0, type Answer, type Harness, type SignedCall } from '../helpers/harness.js';
 
 describe('listing and cancelling enrollment codes over HTTP', () => {
   let h: Harness;
   let admin: { pair: Ed25519KeyPair; kid: string };
   let consumerId: string;
 
-  async function call(request: SignedCall): Promise<Answer> {
-    const response = await h.send(request);
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : JSON.parse(text), requestId: response.headers.get('request-id') };
-  }
+  const call = async (request: SignedCall) => readAnswer(await h.send(request));
   const asAdmin = (method: string, path: string, json?: unknown) => call({ method, path, json, ...admin });
   const issue = async (json: unknown = {}) => (await asAdmin('POST', `/admin/v1/consumers/${consumerId}/enrollment-codes`, json)).body as { code: string; id: string };
   async function enroll(code: string): Promise<Answer> {

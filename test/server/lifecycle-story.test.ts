@@ -2,13 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { encodeBase64url } from '../../src/protocol/base64url.js';
 import { publicKeyToJwk, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { startHarness, T0, type Harness, type SignedCall } from '../helpers/harness.js';
-
-interface Answer {
-  status: number;
-  body: any;
-  requestId: string | null;
-}
+import { readAnswer, startHarness, T0, type Harness, type SignedCall } from '../helpers/harness.js';
 
 describe('the consumer and key lifecycle over HTTP', () => {
   let h: Harness;
@@ -19,11 +13,7 @@ describe('the consumer and key lifecycle over HTTP', () => {
   const key2 = { pair: undefined as unknown as Ed25519KeyPair, kid: '' };
   const key3 = { pair: undefined as unknown as Ed25519KeyPair, kid: '' };
 
-  async function call(request: SignedCall): Promise<Answer> {
-    const response = await h.send(request);
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : JSON.parse(text), requestId: response.headers.get('request-id') };
-  }
+  const call = async (request: SignedCall) => readAnswer(await h.send(request));
   const asAdmin = (method: string, path: string, json?: unknown) => call({ method, path, json, ...admin });
   const whoami = (key: { pair: Ed25519KeyPair; kid: string }) => call({ method: 'GET', path: '/v1/whoami', ...key });
 

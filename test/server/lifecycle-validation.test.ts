@@ -3,17 +3,13 @@ import { exportPrivateKey, generateKeyPair, type Ed25519KeyPair } from '../../sr
 import { PROOF_HEADER } from '../../src/protocol/format.js';
 import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
 import { signRequest } from '../../src/protocol/sign.js';
-import { startHarness, type Harness, type SignedCall } from '../helpers/harness.js';
+import { readAnswer, startHarness, type Harness, type SignedCall } from '../helpers/harness.js';
 
 describe('lifecycle API input checking', () => {
   let h: Harness;
   let admin: { pair: Ed25519KeyPair; kid: string };
 
-  async function call(request: SignedCall): Promise<{ status: number; body: any }> {
-    const response = await h.send(request);
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-  }
+  const call = async (request: SignedCall) => readAnswer(await h.send(request));
   const asAdmin = (method: string, path: string, json?: unknown, body?: string) => call({ method, path, json, body, ...admin });
   const paths = (answer: { body: { errors?: Array<{ path: string }> } }) => answer.body.errors?.map((e) => e.path).sort();
 
