@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importEd25519PublicKey } from '../../src/protocol/public-key.js';
-import { disposeCli, runCli, type CliResult } from '../helpers/cli-process.js';
+import { disposeCli, expectNoStackTrace, runCli } from '../helpers/cli-process.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
 const ANSI = /\u001b\[/;
-const STACK_TRACE = /\n\s+at .+:\d+/;
-
-function expectNoStackTrace(result: CliResult): void {
-  expect(result.stderr).not.toMatch(STACK_TRACE);
-  expect(result.stdout).not.toMatch(STACK_TRACE);
-}
 
 describe('consumer CLI commands against a running server', () => {
   let server: LiveServer;

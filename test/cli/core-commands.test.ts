@@ -11,16 +11,10 @@ import { COMMANDS } from '../../src/cli/main.js';
 import { saveKeyPair } from '../../src/client/key-file.js';
 import { generateKeyPair } from '../../src/client/keys.js';
 import { importEd25519PublicKey, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { disposeCli, runCli, runInProcess, type CliResult } from '../helpers/cli-process.js';
+import { disposeCli, expectNoStackTrace, runCli, runInProcess, STACK_TRACE } from '../helpers/cli-process.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
-const STACK_TRACE = /\n\s+at .+:\d+/;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function expectClean(result: CliResult): void {
-  expect(result.stderr).not.toMatch(STACK_TRACE);
-  expect(result.stdout).not.toMatch(STACK_TRACE);
-}
 
 describe('operator commands (keygen, consumers add, migrate, request) as a user runs them', () => {
   let server: LiveServer;
@@ -40,7 +34,7 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     const out = join(dir, 'walk.pem');
     const result = await runCli(['keygen', '--out', out], env);
     expect(result.code).toBe(0);
-    expectClean(result);
+    expectNoStackTrace(result);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(readFileSync(out, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     const pub = readFileSync(`${out}.pub`, 'utf8');
@@ -63,7 +57,7 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
     const add = await runCli(['consumers', 'add', 'readme-user', '--public-key', `${key}.pub`, '--db', server.config.db, '--json'], env);
     expect(add.code).toBe(0);
-    expectClean(add);
+    expectNoStackTrace(add);
     const ids = JSON.parse(add.stdout) as { consumer_id: string; key_id: string; thumbprint: string };
     expect(ids.consumer_id).toMatch(/^con_[0-9A-Za-z]{22}$/);
     expect(ids.key_id).toMatch(/^key_[0-9A-Za-z]{22}$/);
@@ -99,7 +93,7 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     const again = await runCli(['consumers', 'add', 'second', '--public-key', `${key}.pub`, '--db', server.config.db], env);
     expect(again.code).toBe(8);
     expect(again.stderr).toMatch(/already registered\./);
-    expectClean(again);
+    expectNoStackTrace(again);
   });
 
   it('consumers add refuses private-key material and small-order keys with exit 8, saying why', async () => {
@@ -107,13 +101,13 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     const privateUpload = await runCli(['consumers', 'add', 'oops', '--public-key', key, '--db', server.config.db], env);
     expect(privateUpload.code).toBe(8);
     expect(privateUpload.stderr).toMatch(/private/i);
-    expectClean(privateUpload);
+    expectNoStackTrace(privateUpload);
     const identity = join(dir, 'identity.pub');
     writeFileSync(identity, publicKeyToPem(Uint8Array.from([1, ...new Array<number>(31).fill(0)])));
     const smallOrder = await runCli(['consumers', 'add', 'evil', '--public-key', identity, '--db', server.config.db], env);
     expect(smallOrder.code).toBe(8);
     expect(smallOrder.stderr).toMatch(/small-order/);
-    expectClean(smallOrder);
+    expectNoStackTrace(smallOrder);
   });
 
   it('consumers add without NAME or --public-key is a usage error (exit 2)', async () => {
@@ -150,7 +144,7 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     const result = await runCli(['migrate'], { ...env, SIGNET_DB: join(dir, 'x.sqlite'), SIGNET_CLOCK_SKEW: 'soon' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('SIGNET_CLOCK_SKEW');
-    expectClean(result);
+    expectNoStackTrace(result);
   });
 
   it('an unknown command exits 2 and prints the overview', async () => {
@@ -158,7 +152,7 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown command "frobnicate"');
     expect(result.stderr).toContain('Usage: signet COMMAND');
-    expectClean(result);
+    expectNoStackTrace(result);
   });
 });
 

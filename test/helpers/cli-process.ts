@@ -120,3 +120,11 @@ export function printedJson(result: CliResult): any {
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout);
 }
+
+/** A line of a Node stack trace: what a user must never see from the CLI, even when it fails. */
+export const STACK_TRACE = /\n\s+at .+:\d+/;
+
+export function expectNoStackTrace(result: CliResult): void {
+  expect(result.stderr).not.toMatch(STACK_TRACE);
+  expect(result.stdout).not.toMatch(STACK_TRACE);
+}
