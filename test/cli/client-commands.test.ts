@@ -1,10 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { importEd25519PublicKey } from '../../src/protocol/public-key.js';
-import { disposeCli, expectNoStackTrace, runCli } from '../helpers/cli-process.js';
-import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+import { expectNoStackTrace, runCli, withCliUser } from '../helpers/cli-process.js';
+import type { LiveServer } from '../helpers/live-server.js';
 
 const ANSI = /\u001b\[/;
 
@@ -16,10 +15,8 @@ describe('consumer CLI commands against a running server', () => {
   /** The environment of a user with a "dev" profile pointing at the server. */
   let env: Record<string, string>;
 
+  withCliUser('signet-cli-', (s) => ({ server, dir, env } = s));
   beforeAll(async () => {
-    server = await startLiveServer();
-    dir = mkdtempSync(join(tmpdir(), 'signet-cli-'));
-    env = { HOME: dir, SIGNET_CONFIG: join(dir, 'config.json') };
     keyFile = join(dir, 'dev.openssh');
     const keygen = await runCli(['keygen', '--format', 'openssh', '--out', keyFile, '--comment', 'dev@test', '--json'], env);
     expect(keygen.code).toBe(0);
@@ -28,10 +25,6 @@ describe('consumer CLI commands against a running server', () => {
     kid = await server.register(importEd25519PublicKey(readFileSync(made.public_key_file, 'utf8')));
     const add = await runCli(['profile', 'add', 'dev', '--server', server.url, '--kid', kid, '--key', keyFile], env);
     expect(add.code).toBe(0);
-  });
-  afterAll(async () => {
-    disposeCli();
-    await server.close();
   });
 
   it('keygen writes the private key with mode 0600 and refuses to overwrite it (exit 8)', async () => {

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/main.js';
 import { saveKeyPair } from '../../src/client/key-file.js';
 import { generateKeyPair } from '../../src/client/keys.js';
 import { importEd25519PublicKey, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { disposeCli, expectNoStackTrace, runCli, runInProcess, STACK_TRACE } from '../helpers/cli-process.js';
-import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+import { expectNoStackTrace, runCli, runInProcess, STACK_TRACE, withCliUser } from '../helpers/cli-process.js';
+import type { LiveServer } from '../helpers/live-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -20,15 +20,7 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
   let server: LiveServer;
   let dir: string;
   let env: Record<string, string>;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    dir = mkdtempSync(join(tmpdir(), 'signet-core-cli-'));
-    env = { HOME: dir, SIGNET_CONFIG: join(dir, 'config.json') };
-  });
-  afterAll(async () => {
-    disposeCli();
-    await server.close();
-  });
+  withCliUser('signet-core-cli-', (s) => ({ server, dir, env } = s));
 
   it('keygen writes a 0600 private key and a .pub file, and prints the public key', async () => {
     const out = join(dir, 'walk.pem');

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startHarness, type Harness } from './harness.js';
+import { startLiveServer, type LiveServer } from './live-server.js';
 
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -127,4 +128,30 @@ export const STACK_TRACE = /\n\s+at .+:\d+/;
 export function expectNoStackTrace(result: CliResult): void {
   expect(result.stderr).not.toMatch(STACK_TRACE);
   expect(result.stdout).not.toMatch(STACK_TRACE);
+}
+
+export interface CliUser {
+  server: LiveServer;
+  /** A fresh temporary folder: the user's HOME. */
+  dir: string;
+  /** The child's environment: HOME and SIGNET_CONFIG (config.json) in `dir`. */
+  env: Record<string, string>;
+}
+
+/**
+ * For a describe block that runs `signet` as child processes: a live server and a user's fresh
+ * HOME; after its tests the server is closed and the compiled CLI removed. `use` receives them:
+ * `withCliUser('signet-x-', (s) => ({ server, dir, env } = s))`.
+ */
+export function withCliUser(prefix: string, use: (started: CliUser) => void): void {
+  let server: LiveServer | undefined;
+  beforeAll(async () => {
+    server = await startLiveServer();
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    use({ server, dir, env: { HOME: dir, SIGNET_CONFIG: join(dir, 'config.json') } });
+  });
+  afterAll(async () => {
+    disposeCli();
+    await server?.close();
+  });
 }
