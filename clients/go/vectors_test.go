@@ -52,7 +52,7 @@ type vectorFile struct {
 	} `json:"presigned"`
 }
 
-func loadVectors(t *testing.T) vectorFile {
+func loadVectors(t testing.TB) vectorFile {
 	t.Helper()
 	text, err := os.ReadFile("../vectors.json")
 	if err != nil {
@@ -65,7 +65,7 @@ func loadVectors(t *testing.T) vectorFile {
 	return v
 }
 
-func mustKey(t *testing.T, text string) SigningKey {
+func mustKey(t testing.TB, text string) SigningKey {
 	t.Helper()
 	key, err := ParseSigningKey(text)
 	if err != nil {
