@@ -108,3 +108,14 @@ def test_a_rate_limited_consumer_gets_rate_limited_with_retry_after(live):
             send(live["server"] + "/v1/whoami", auth=auth_for(live, "limited"), timeout=10)
         assert (caught.value.code, caught.value.status) == ("rate_limited", 429)
         assert caught.value.retry_after is not None and caught.value.retry_after > 0
+
+
+def test_a_streamed_answer_is_left_unread(live):
+    auth = auth_for(live)
+    with httpx.Client(auth=auth, timeout=10) as client:
+        with client.stream("POST", live["server"] + "/v1/echo", content=b"streamed") as answer:
+            assert answer.status_code == 200 and not answer.is_stream_consumed
+            assert json.loads(answer.read())["body"] == "streamed"
+    answer = requests.post(live["server"] + "/v1/echo", data=b"streamed", auth=auth, stream=True, timeout=10)
+    assert answer.status_code == 200 and not answer._content_consumed
+    assert answer.json()["body"] == "streamed"

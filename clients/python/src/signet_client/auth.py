@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Generator
+from typing import Any, AsyncGenerator, Callable, Generator
 from urllib.parse import urlsplit
 
-from .errors import SignetError, bad_input, problem_from_response
+from .errors import bad_input, may_be_refusal, problem_from_response
 from .keys import SigningKey, load_signing_key
 from .profiles import load_profile
 from .signing import DEFAULT_LIFETIME, Signer
@@ -42,7 +42,6 @@ class SignetAuth(_AuthBase):  # type: ignore[misc,valid-type]
     """
 
     requires_request_body = True
-    requires_response_body = True  # a refusal's problem body decides whether to retry
 
     def __init__(
         self,
@@ -90,14 +89,14 @@ class SignetAuth(_AuthBase):  # type: ignore[misc,valid-type]
     def _on_requests_response(self, response: Any, **kwargs: Any) -> Any:
         if response.is_redirect:
             return response
-        error = problem_from_response(response.status_code, response.headers, response.content)
+        error = problem_from_response(response.status_code, response.headers, lambda: response.content)
         if self.signer.should_retry(error):
             again = response.request.copy()
             self._sign_prepared(again)
             retried = response.connection.send(again, **kwargs)
             retried.history.append(response)
             retried.request = again
-            response, error = retried, problem_from_response(retried.status_code, retried.headers, retried.content)
+            response, error = retried, problem_from_response(retried.status_code, retried.headers, lambda: retried.content)
         if error is not None:
             raise error
         return response
@@ -111,10 +110,38 @@ class SignetAuth(_AuthBase):  # type: ignore[misc,valid-type]
     def auth_flow(self, request: Any) -> Generator[Any, Any, None]:
         self._sign_httpx(request)
         response = yield request
-        error = problem_from_response(response.status_code, response.headers, response.content)
+        error = problem_from_response(response.status_code, response.headers, lambda: response.content)
         if self.signer.should_retry(error):
             self._sign_httpx(request)
             response = yield request
-            error = problem_from_response(response.status_code, response.headers, response.content)
+            error = problem_from_response(response.status_code, response.headers, lambda: response.content)
         if error is not None:
             raise error
+
+    # httpx's own drivers of auth_flow read every response body when the flow needs any; these
+    # read only a refusal's problem body, so streamed answers stay streamed.
+    def sync_auth_flow(self, request: Any) -> Generator[Any, Any, None]:
+        request.read()
+        flow = self.auth_flow(request)
+        outgoing = next(flow)
+        while True:
+            response = yield outgoing
+            if may_be_refusal(response.status_code, response.headers):
+                response.read()
+            try:
+                outgoing = flow.send(response)
+            except StopIteration:
+                return
+
+    async def async_auth_flow(self, request: Any) -> AsyncGenerator[Any, Any]:
+        await request.aread()
+        flow = self.auth_flow(request)
+        outgoing = next(flow)
+        while True:
+            response = yield outgoing
+            if may_be_refusal(response.status_code, response.headers):
+                await response.aread()
+            try:
+                outgoing = flow.send(response)
+            except StopIteration:
+                return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 # The refusals a signing client raises instead of returning: authentication (401), authorisation
 # (403) and rate limiting (429). Other answers (404, 400 ...) are returned as they are.
@@ -48,14 +48,18 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def problem_from_response(status: int, headers: Mapping[str, str], body: bytes) -> SignetError | None:
-    """The SignetError of a refusal (401, 403 or 429 with a Signet problem body), else None."""
-    if status not in REFUSAL_STATUSES:
-        return None
-    if not headers.get("content-type", "").lower().startswith("application/problem+json"):
+def may_be_refusal(status: int, headers: Mapping[str, str]) -> bool:
+    """A 401, 403 or 429 answer with a problem body: the only answers whose body the kit reads."""
+    return status in REFUSAL_STATUSES and headers.get("content-type", "").lower().startswith("application/problem+json")
+
+
+def problem_from_response(status: int, headers: Mapping[str, str], read_body: Callable[[], bytes]) -> SignetError | None:
+    """The SignetError of a refusal (401, 403 or 429 with a Signet problem body), else None. The
+    body is read only for such a refusal, so other (streamed) answers are left untouched."""
+    if not may_be_refusal(status, headers):
         return None
     try:
-        problem = json.loads(body)
+        problem = json.loads(read_body())
     except ValueError:
         return None
     if not isinstance(problem, dict) or not isinstance(problem.get("code"), str):
