@@ -93,8 +93,10 @@ func TestAURLThatCannotBeCanonicalisedIsRefusedBeforeSending(t *testing.T) {
 	for _, url := range []string{"https://api.example.com/x#fragment", "https://user:pw@api.example.com/", "ftp://api.example.com/", "/v1/whoami"} {
 		_, err := SignRequest(Request{Method: "GET", URL: url, Key: key, Kid: testKid})
 		signetError(t, err, "invalid_request")
-		_, err = PresignURL(url, key, testKid, nil)
-		signetError(t, err, "invalid_request")
+		if !strings.Contains(url, "#") { // a link drops its fragment, as the Node kit's presignUrl does
+			_, err = PresignURL(url, key, testKid, nil)
+			signetError(t, err, "invalid_request")
+		}
 	}
 	for _, bad := range []Request{{Method: "GET", URL: "http://a/", Key: key, Kid: "bad kid!"}, {Method: "GET", URL: "http://a/", Key: key, Kid: testKid, Lifetime: 301}, {Method: "GE T", URL: "http://a/", Key: key, Kid: testKid}} {
 		_, err := SignRequest(bad)

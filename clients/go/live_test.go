@@ -131,7 +131,7 @@ func TestLiveConcurrentRequestsShareOneTransport(t *testing.T) {
 func TestLiveAPresignedLinkWorksOnce(t *testing.T) {
 	f := live(t)
 	key, _ := LoadSigningKey(f.Keys["ed25519"].KeyFile, nil)
-	link, err := PresignURL(f.Server+"/v1/whoami?format=json", key, f.Keys["ed25519"].Kid, &PresignOptions{TTL: 120})
+	link, err := PresignURL(f.Server+"/v1/whoami?format=json&q=grüße", key, f.Keys["ed25519"].Kid, &PresignOptions{TTL: 120})
 	if err != nil {
 		t.Fatal(err)
 	}

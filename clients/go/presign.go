@@ -22,10 +22,33 @@ type Presigned struct {
 	Claims    Claims
 }
 
-// PresignURL makes a single-use, short-lived GET link: the canonical URL plus
-// signet_token=<a token signed for that URL without the parameter>.
+// linkSafe are the bytes left as they are in a link; every other byte is percent-encoded, as
+// browsers and HTTP libraries would before sending (encoding a few more than they do is harmless:
+// none decodes them).
+const linkSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&()*+,/:;=?@[]%"
+
+// asSent is the URL a client sends for a link: no fragment, non-ASCII and unsafe bytes encoded.
+func asSent(rawURL string) string {
+	if i := strings.IndexByte(rawURL, '#'); i >= 0 {
+		rawURL = rawURL[:i]
+	}
+	var b strings.Builder
+	for i := 0; i < len(rawURL); i++ {
+		if c := rawURL[i]; strings.IndexByte(linkSafe, c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte("0123456789ABCDEF"[c>>4])
+			b.WriteByte("0123456789ABCDEF"[c&15])
+		}
+	}
+	return b.String()
+}
+
+// PresignURL makes a single-use, short-lived GET link: the URL as it will be sent (canonical,
+// non-ASCII percent-encoded, no fragment) plus signet_token=<a token signed for it>.
 func PresignURL(rawURL string, key SigningKey, kid string, options *PresignOptions) (Presigned, error) {
-	canonical, ok := CanonicalizeURL(rawURL)
+	canonical, ok := CanonicalizeURL(asSent(rawURL))
 	if !ok {
 		return Presigned{}, badInput("Cannot presign %q: expected an absolute http(s) URL without a fragment or user info.", rawURL)
 	}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importPrivateKey } from '../../src/client/keys.js';
+import { presignUrl } from '../../src/client/presign.js';
 import { signRequest } from '../../src/client/sign.js';
 import { decodeBase64url } from '../../src/protocol/base64url.js';
 import { parseHmacSecret } from '../../src/protocol/hmac-secret.js';
@@ -13,6 +14,7 @@ interface Vectors {
   hmac_secrets: { secret: string; valid: boolean }[];
   canonical_urls: { input: string; canonical: string | null }[];
   body_hashes: { body_base64url: string; sha256: string }[];
+  presigned: { key: string; kid: string; url: string; iat: number; ttl: number; jti: string; link: string }[];
   tokens: { key: string; alg: string; kid: string; method: string; url: string; body_base64url: string; iat: number; lifetime: number; audience: string | null; jti: string; token: string }[];
 }
 
@@ -69,6 +71,14 @@ describe('the TypeScript kit reproduces every vector', () => {
         });
         expect(signed.token, `${v.url} (${format})`).toBe(v.token);
       }
+    }
+  });
+
+  it('makes every presigned link byte for byte', async () => {
+    for (const v of vectors.presigned) {
+      const pair = await importPrivateKey(vectors.keys[v.key]!.private.pem);
+      const link = await presignUrl({ url: v.url, key: pair, kid: v.kid, ttl: v.ttl, now: v.iat * 1000, jti: v.jti });
+      expect(link.url, v.url).toBe(v.link);
     }
   });
 });

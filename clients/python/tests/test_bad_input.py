@@ -77,8 +77,9 @@ def test_a_url_that_cannot_be_canonicalised_is_refused_before_sending(key_file):
     for url in ["https://api.example.com/x#fragment", "https://user:pw@api.example.com/", "ftp://api.example.com/", "/v1/whoami"]:
         with pytest.raises(SignetError):
             sign_request("GET", url, key=auth.signer.key, kid=KID)
-        with pytest.raises(SignetError):
-            presign_url(url, key=auth.signer.key, kid=KID)
+        if "#" not in url:  # a link drops its fragment, as the Node kit's presignUrl does
+            with pytest.raises(SignetError):
+                presign_url(url, key=auth.signer.key, kid=KID)
 
 
 def test_a_streaming_body_is_refused_before_sending(key_file):

@@ -51,7 +51,7 @@ def test_httpx_sync_and_async_clients_sign_every_request(live):
 
 def test_a_presigned_link_works_once(live):
     key = load_signing_key(live["ed25519"]["key_file"])
-    link = presign_url(live["server"] + "/v1/whoami?format=json", key=key, kid=live["ed25519"]["kid"], ttl=120)
+    link = presign_url(live["server"] + "/v1/whoami?format=json&q=grüße", key=key, kid=live["ed25519"]["kid"], ttl=120)
     assert requests.get(link.url, timeout=10).status_code == 200
     again = requests.get(link.url, timeout=10)
     assert again.status_code == 401 and again.json()["code"] == "token_replayed"

@@ -129,9 +129,20 @@ class PresignedLink:
     claims: dict[str, Any]
 
 
+# Left as they are in a link; every other byte is percent-encoded, as browsers and HTTP libraries
+# would encode it before sending (encoding a few more than they do is harmless: none decodes them).
+_LINK_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&()*+,/:;=?@[]%")
+
+
+def _as_sent(url: str) -> str:
+    """The URL a client sends for this link: no fragment, non-ASCII and unsafe bytes percent-encoded."""
+    return "".join(chr(b) if b in _LINK_SAFE else f"%{b:02X}" for b in url.split("#", 1)[0].encode("utf-8"))
+
+
 def presign_url(url: str, *, key: SigningKey, kid: str, ttl: int = DEFAULT_LIFETIME, now: float | None = None, audience: str | None = None, jti: str | None = None) -> PresignedLink:
-    """A single-use GET link: the canonical URL plus ``signet_token=<token signed for it>``."""
-    canonical = canonicalize_url(url)
+    """A single-use GET link: the URL as it will be sent (canonical, non-ASCII percent-encoded, no
+    fragment) plus ``signet_token=<token signed for it>``."""
+    canonical = canonicalize_url(_as_sent(url))
     if canonical is None:
         raise bad_input(f'Cannot presign "{url}": expected an absolute http(s) URL without a fragment or user info.')
     if "?" in canonical.target and any(p.split("=", 1)[0] == PRESIGN_PARAM for p in canonical.target.split("?", 1)[1].split("&")):
