@@ -41,12 +41,16 @@ def two_origins():
         server.server_close()
 
 
-@pytest.mark.parametrize("client", ["requests", "httpx"])
+@pytest.mark.parametrize("client", ["requests", "requests-session", "httpx"])
 def test_a_redirect_to_another_origin_carries_no_token(tmp_path, two_origins, client):
     auth = SignetAuth(key=generate_key_pair(tmp_path / "k").key, kid="key_7Qx3mJtZ1pUe9LcWbR4sNa")
     start = f"http://127.0.0.1:{two_origins[0].server_port}/start"
     if client == "requests":
         assert requests.get(start, auth=auth, timeout=10).status_code == 200
+    elif client == "requests-session":
+        with requests.Session() as session:
+            session.auth = auth
+            assert session.get(start, timeout=10).status_code == 200
     else:
         assert httpx.get(start, auth=auth, timeout=10, follow_redirects=True).status_code == 200
     (first_port, first_auth), (second_port, second_auth) = Recorder.seen
