@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineAvailable } from '../helpers/optional-engine.js';
+import { GO_CACHE } from '../helpers/test-env.js';
 import { startKitServer, type KitServer } from './kit-server.js';
 
 const KIT = fileURLToPath(new URL('../../clients/go/', import.meta.url));
@@ -24,7 +25,7 @@ function goTest(env: Record<string, string>, cache: string): Promise<Run> {
       ['test', '-count=1', '-v', './...'],
       {
         cwd: KIT,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', GOPROXY: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOCACHE: cache, GOPATH: join(cache, 'gopath'), ...env },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), GOPROXY: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOCACHE: cache, GOPATH: join(cache, 'gopath'), ...env },
         timeout: 300_000,
         maxBuffer: 8 << 20,
       },
@@ -39,13 +40,12 @@ describe.skipIf(!ready)('the Go client kit (go test in clients/go, against a liv
   let run: Run;
   beforeAll(async () => {
     kit = await startKitServer();
-    // GOCACHE from the environment when set (CI may keep one), else a fresh one removed after.
-    cache = process.env.GOCACHE ?? mkdtempSync(join(tmpdir(), 'signet-gocache-'));
+    cache = GO_CACHE ?? mkdtempSync(join(tmpdir(), 'signet-gocache-'));
     run = await goTest({ SIGNET_KIT_FIXTURE: kit.fixturePath }, cache);
   }, 360_000);
   afterAll(async () => {
     await kit?.close();
-    if (process.env.GOCACHE === undefined && cache !== undefined) rmSync(cache, { recursive: true, force: true });
+    if (GO_CACHE === undefined && cache !== undefined) rmSync(cache, { recursive: true, force: true });
   });
 
   it('passes every go test, none skipped', () => {

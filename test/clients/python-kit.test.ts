@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineAvailable } from '../helpers/optional-engine.js';
@@ -24,7 +25,7 @@ function pytest(env: Record<string, string>): Promise<Run> {
     execFile(
       PYTHON,
       ['-m', 'pytest', '-p', 'no:cacheprovider', '-rA', '--tb=short'],
-      { cwd: KIT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PYTHONDONTWRITEBYTECODE: '1', ...env }, timeout: 240_000, maxBuffer: 8 << 20 },
+      { cwd: KIT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), PYTHONDONTWRITEBYTECODE: '1', ...env }, timeout: 240_000, maxBuffer: 8 << 20 },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, output: stdout + stderr }),
     );
   });

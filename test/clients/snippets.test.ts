@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFileName } from '../../src/portal/new-key.js';
 import { goSnippet, pythonSnippet } from '../../src/portal/snippets.js';
 import { engineAvailable } from '../helpers/optional-engine.js';
+import { GO_CACHE } from '../helpers/test-env.js';
 import { startKitServer, type KitServer } from './kit-server.js';
 
 const run = promisify(execFile);
@@ -50,7 +51,7 @@ describe.skipIf(!pythonReady && !goReady)('the portal\'s Python and Go snippets,
     spawnSync('mkdir', ['-p', module]);
     writeFileSync(join(module, 'main.go'), goSnippet(input()).replaceAll(keyFileName(kid), join(dir, keyFileName(kid))));
     writeFileSync(join(module, 'go.mod'), `module snippet\n\ngo 1.19\n\nrequire signet.dev/client v0.0.0\n\nreplace signet.dev/client => ${join(ROOT, 'clients/go')}\n`);
-    const cache = process.env.GOCACHE ?? join(dir, 'gocache');
+    const cache = GO_CACHE ?? join(dir, 'gocache');
     const { stdout } = await run('go', ['run', '.'], {
       cwd: module,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, GOPROXY: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOCACHE: cache, GOPATH: join(dir, 'gopath') },

@@ -1,14 +1,9 @@
-/**
- * Suites that need an optional engine (python, go, Chromium ...) skip with one printed line when it
- * is absent, except under SIGNET_TEST_REQUIRE_ALL=1 (CI sets it), where its absence fails the run.
- */
-
-/** SIGNET_TEST_REQUIRE_ALL=1: an optional engine that is missing fails the run instead of skipping. */
-export const REQUIRE_ALL = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
+import { REQUIRE_ALL } from './test-env.js';
 
 /**
- * Whether a suite needing `engine` runs. When `missing` names what is absent, prints why the
- * suite is skipped, or throws under SIGNET_TEST_REQUIRE_ALL=1 (at collection, so the file fails).
+ * Whether a suite needing an optional engine (python, go, Chromium ...) runs. When `missing` names
+ * what is absent, prints one line saying why the suite is skipped, or, under
+ * SIGNET_TEST_REQUIRE_ALL=1 (CI sets it), throws at collection so the file fails instead.
  */
 export function engineAvailable(suite: string, missing: string | undefined): boolean {
   if (missing === undefined) return true;
