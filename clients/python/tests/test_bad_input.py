@@ -102,4 +102,5 @@ def test_profiles_are_read_as_the_cli_writes_them_and_variables_override_them(tm
     assert load_profile(environ={**env, "SIGNET_KID": "key_other"}).kid == "key_other"
     with pytest.raises(SignetError, match='No profile named "prod"'):
         load_profile("prod", environ=env)
-    assert SignetAuth(profile="dev", config_file=str(config)).signer.kid == KID
+    auth = SignetAuth(profile="dev", config_file=str(config))
+    assert (auth.signer.kid, auth.server) == (KID, "http://127.0.0.1:1")

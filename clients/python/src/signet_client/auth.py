@@ -57,6 +57,7 @@ class SignetAuth(_AuthBase):  # type: ignore[misc,valid-type]
         retry_on_clock_skew: bool = True,
         allow_insecure_permissions: bool = False,
     ) -> None:
+        chosen = None
         if key is None or kid is None:
             chosen = load_profile(profile, config_file=config_file) if key_file is None or kid is None else None
             kid = kid or (chosen.kid if chosen else None)
@@ -68,6 +69,8 @@ class SignetAuth(_AuthBase):  # type: ignore[misc,valid-type]
                     raise bad_input("No private key: pass key_file= or key=, set SIGNET_KEY_FILE, or use a profile with a key file.")
                 key = load_signing_key(key_file, allow_insecure_permissions=allow_insecure_permissions)
         self.signer = Signer(key, kid, now=now, lifetime=lifetime, audience=audience, retry_on_clock_skew=retry_on_clock_skew)
+        self.server = chosen.server if chosen else None
+        """The profile's server (or SIGNET_SERVER) when a profile was read: the origin to call."""
 
     @property
     def clock_offset(self) -> float:
