@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,7 @@ describe.skipIf(!pythonReady && !goReady)('the portal\'s Python and Go snippets,
 
   it.skipIf(!goReady)('runs the Go snippet in a module that requires the kit through a replace directive', async () => {
     const module = join(dir, 'go-snippet');
-    spawnSync('mkdir', ['-p', module]);
+    mkdirSync(module, { recursive: true });
     writeFileSync(join(module, 'main.go'), goSnippet(input()).replaceAll(keyFileName(kid), join(dir, keyFileName(kid))));
     writeFileSync(join(module, 'go.mod'), `module snippet\n\ngo 1.19\n\nrequire signet.dev/client v0.0.0\n\nreplace signet.dev/client => ${join(ROOT, 'clients/go')}\n`);
     const cache = GO_CACHE ?? join(dir, 'gocache');
