@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, keySummary, type NewAuditEntry } from './knex-audit.js';
-import { KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
   type AuditContext,
@@ -71,7 +71,7 @@ export class KnexHmacSecretStore implements HmacSecretStore {
     if (key.type !== 'hmac') throw new Error('createHmacKey takes HMAC keys only');
     return this.db.transaction(async (trx) => {
       const row = keyRow(key, now);
-      await trx('keys').insert(row);
+      await insertKeyRow(trx, row);
       await trx('hmac_secrets').insert({ key_id: key.id, ...sealedColumns(sealed, now) });
       const created = toKey(row);
       await appendAudit(trx, audit, now, [{ action: 'key.create', targetType: 'key', targetId: key.id, consumerId: key.consumerId, after: keySummary(created) }]);

@@ -53,7 +53,7 @@ describe('HMAC secrets at rest', () => {
     const columns = (r: typeof ra) => ({ iv: r.iv, ciphertext: r.ciphertext, master_key_version: r.master_key_version, record_version: r.record_version });
     await h.stores.db('hmac_secrets').where({ key_id: a.kid }).update(columns(rb));
     await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update(columns(ra));
-    h.signet.server.keyCache.clear();
+    h.signet.keyCache.clear();
     for (const who of [a, b]) {
       const response = await whoami(who);
       expect(response.status).toBe(503);
@@ -63,32 +63,32 @@ describe('HMAC secrets at rest', () => {
     expect((await whoami({ kid: a.kid, secret: b.secret })).status).toBe(503);
     await h.stores.db('hmac_secrets').where({ key_id: a.kid }).update(columns(ra));
     await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update(columns(rb));
-    h.signet.server.keyCache.clear();
+    h.signet.keyCache.clear();
     expect((await whoami(a)).status).toBe(200);
     expect((await whoami(b)).status).toBe(200);
   });
 
   it('refuses to decrypt a secret whose key was moved to another consumer', async () => {
     await h.stores.db('keys').where({ id: a.kid }).update({ consumer_id: b.consumerId });
-    h.signet.server.keyCache.clear();
+    h.signet.keyCache.clear();
     expect((await whoami(a)).status).toBe(503);
     await h.stores.db('keys').where({ id: a.kid }).update({ consumer_id: a.consumerId });
-    h.signet.server.keyCache.clear();
+    h.signet.keyCache.clear();
     expect((await whoami(a)).status).toBe(200);
   });
 
   it('refuses (503) a record naming a master key version the server does not have, and a flipped ciphertext bit', async () => {
     const row = await h.stores.db('hmac_secrets').where({ key_id: b.kid }).first();
     await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: 7 });
-    h.signet.server.keyCache.clear();
+    h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(503);
     const flipped = Buffer.from(row.ciphertext, 'base64url');
     flipped[3]! ^= 0x10;
     await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: row.master_key_version, ciphertext: flipped.toString('base64url') });
-    h.signet.server.keyCache.clear();
+    h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(503);
     await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update({ ciphertext: row.ciphertext });
-    h.signet.server.keyCache.clear();
+    h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(200);
   });
 });

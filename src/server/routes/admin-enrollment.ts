@@ -35,7 +35,7 @@ export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState
     if (consumer !== undefined) assertModeAllowed(consumer, 'ed25519');
     const now = server.clock.now();
     const code = ENROLLMENT_CODE_PREFIX + randomBase62(32);
-    const record = await server.stores.enrollment.createCode(
+    const record = await server.credentials.createEnrollmentCode(
       {
         id: `enc_${randomBase62(22)}`,
         consumerId: ctx.params.id!,
@@ -43,7 +43,6 @@ export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState
         expiresAt: now + (body.ttl_seconds ?? server.config.enrollmentCodeTtlSeconds) * 1000,
         codeHash: hashEnrollmentCode(code),
       },
-      now,
       auditContext(ctx),
     );
     if (record === undefined) throw new SignetError('not_found', { detail: `No consumer ${ctx.params.id}.` });
@@ -65,7 +64,7 @@ export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState
   router.post('/enrollment-codes/:code_id/cancel', admin, async function cancelEnrollmentCode(ctx) {
     const id = ctx.params.code_id!;
     const now = server.clock.now();
-    const outcome = await server.stores.enrollment.cancelCode(id, now, auditContext(ctx));
+    const outcome = await server.credentials.cancelEnrollmentCode(id, auditContext(ctx));
     if (!outcome.ok && outcome.reason === 'unknown') throw new SignetError('not_found', { detail: `No enrollment code ${id}.` });
     if (!outcome.ok) {
       const { usedAt, usedKeyId } = outcome.code;

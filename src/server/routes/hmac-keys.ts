@@ -25,7 +25,7 @@ async function issue(server: ServerContext, ctx: Ctx, consumer: ConsumerRecord, 
   if (expiresAt !== null && expiresAt <= Math.max(now, notBefore ?? now)) {
     throw invalidFields('request body', [{ path: 'expires_at', message: 'Must be later than now and than not_before.' }]);
   }
-  const issued: IssuedHmacKey = await server.hmacKeys.issue(consumer, { label: body.label ?? '', scopes: body.scopes ?? scopes, notBefore, expiresAt }, now, auditContext(ctx));
+  const issued: IssuedHmacKey = await server.credentials.issueHmacKey(consumer, { label: body.label ?? '', scopes: body.scopes ?? scopes, notBefore, expiresAt }, auditContext(ctx));
   ctx.status = 201;
   // The body holds a secret: no cache anywhere may keep it.
   ctx.set('Cache-Control', 'no-store');
