@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadClientEnv, loadConfig } from '../../config.js';
 import { newConsumerId, newKeyId } from '../../protocol/ids.js';
 import { jwkThumbprint } from '../../protocol/public-key.js';
+import { FIRST_ADMIN_SCOPES } from '../../protocol/scopes.js';
 import { LOCAL_OPERATOR_CONTEXT } from '../../store/types.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { assertDatabaseExists, openLocalStores } from '../local-stores.js';
@@ -55,7 +56,7 @@ Run it on the server machine (it needs the database); the audit log records it a
     try {
       created = await local.credentials.createConsumerWithKey(
         { id: newConsumerId(), name: typeof values.name === 'string' ? values.name : 'admin' },
-        { id: newKeyId(), consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey), label: 'admin init', scopes: ['admin', 'keys'] },
+        { id: newKeyId(), consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey), label: 'admin init', scopes: [...FIRST_ADMIN_SCOPES] },
         LOCAL_OPERATOR_CONTEXT,
       );
     } finally {

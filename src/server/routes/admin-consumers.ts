@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { SignetError } from '../../protocol/errors.js';
 import { newConsumerId } from '../../protocol/ids.js';
+import { ADMIN_SCOPE } from '../../protocol/scopes.js';
 import { ConsumerListQuery, CreateConsumerBody, UpdateConsumerBody } from '../api-schemas.js';
 import type { ServerContext } from '../context.js';
 import { auditContext } from '../key-upload.js';
@@ -9,8 +10,6 @@ import type { SignetState } from '../state.js';
 import { parseBody, parseQuery } from '../validation.js';
 import { assertKnownPlan } from '../rate-limit/known-plan.js';
 import { consumerView } from '../views.js';
-
-export const ADMIN_SCOPE = 'admin';
 
 function unknownConsumer(id: string): SignetError {
   return new SignetError('not_found', { detail: `No consumer ${id}.` });

@@ -7,7 +7,7 @@ import { acceptUploadedKey } from '../key-upload.js';
 import type { SignetState } from '../state.js';
 import { parseBody } from '../validation.js';
 import { keyView } from '../views.js';
-import { hashEnrollmentCode } from './admin-enrollment.js';
+import { hashEnrollmentCode } from '../enrollment-code.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? 'an unknown time' : new Date(ms).toISOString());
 

@@ -10,9 +10,8 @@ import type { IssuedHmacKey } from '../secrets/hmac-keys.js';
 import type { SignetState } from '../state.js';
 import { invalidFields, parseBody, parseQuery } from '../validation.js';
 import { consumerView, keyView } from '../views.js';
-import { ADMIN_SCOPE } from './admin-consumers.js';
-import { SELF_SERVICE_SCOPE } from './admin-enrollment.js';
-import { requireScopesHeld } from './self-keys.js';
+import { ADMIN_SCOPE, SELF_SERVICE_SCOPE } from '../../protocol/scopes.js';
+import { requireScopesHeld } from '../scopes.js';
 
 type Ctx = Context & { state: SignetState; params: Record<string, string> };
 

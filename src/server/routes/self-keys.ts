@@ -12,21 +12,10 @@ import { revokeKey } from '../revocation.js';
 import type { SignetState } from '../state.js';
 import { invalidFields, parseBody, parseQuery } from '../validation.js';
 import { keyStatus, keyView } from '../views.js';
-import { SELF_SERVICE_SCOPE } from './admin-enrollment.js';
+import { SELF_SERVICE_SCOPE } from '../../protocol/scopes.js';
+import { requireScopesHeld } from '../scopes.js';
 
 type Ctx = Context & { state: SignetState; params: Record<string, string> };
-
-/** A key may hand on only scopes it holds itself: no key can mint a more powerful one. */
-export function requireScopesHeld(ctx: Ctx, wanted: readonly string[]): void {
-  const held = ctx.state.auth.key.scopes;
-  const missing = wanted.filter((scope) => !held.includes(scope));
-  if (missing.length > 0) {
-    throw new SignetError('insufficient_scope', {
-      detail: `The signing key cannot grant scope(s) it does not hold: ${missing.join(', ')}.`,
-      extra: { required_scopes: [...wanted] },
-    });
-  }
-}
 
 /**
  * Self-service key management under /v1/keys, for keys with the `keys` scope. Uploads (add,
