@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { encodeBase64url } from '../protocol/base64url.js';
+import { SignetError } from '../protocol/errors.js';
 import { ISSUED_KEY_ID_PATTERN } from '../protocol/ids.js';
 import type { ConsumerRecord, CredentialStore, InvalidationEvent, KeyRecord, KeyWithConsumer } from '../store/types.js';
 
@@ -176,5 +177,10 @@ export class KeyCache {
 
 function importKeyObject(key: KeyRecord): KeyObject | null {
   if (key.type !== 'ed25519' || key.publicKey === null) return null;
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(key.publicKey) }, format: 'jwk' });
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(key.publicKey) }, format: 'jwk' });
+  } catch (error) {
+    // Only acceptable keys are ever stored: one that does not import is damaged data, the server's fault.
+    throw new SignetError('internal_error', { privateDetail: `stored public key of ${key.id} does not import: ${(error as Error).message}`, cause: error });
+  }
 }

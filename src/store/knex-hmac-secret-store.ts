@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
+import { encodeBase64url } from '../protocol/base64url.js';
+import { storedBytes } from './stored-data.js';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, keySummary, type NewAuditEntry } from './knex-audit.js';
 import { insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
@@ -24,8 +25,8 @@ function toSealed(row: Row): SealedSecretRecord {
     consumerId: String(row.consumer_id),
     masterKeyVersion: Number(row.master_key_version),
     recordVersion: Number(row.record_version),
-    iv: decodeBase64url(String(row.iv)),
-    ciphertext: decodeBase64url(String(row.ciphertext)),
+    iv: storedBytes(String(row.iv), `HMAC secret IV of ${String(row.key_id)}`),
+    ciphertext: storedBytes(String(row.ciphertext), `HMAC secret of ${String(row.key_id)}`),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
+import { encodeBase64url } from '../protocol/base64url.js';
+import { storedBytes } from './stored-data.js';
 import type { RateLimitOverride } from '../plans.js';
 import type { KeyType } from '../protocol/format.js';
 import { StoreError } from './store-error.js';
@@ -51,7 +52,7 @@ export function toKey(row: Row): KeyRecord {
     id: String(row.id),
     consumerId: String(row.consumer_id),
     type: row.type as KeyType,
-    publicKey: row.public_key === null ? null : decodeBase64url(String(row.public_key)),
+    publicKey: row.public_key === null ? null : storedBytes(String(row.public_key), `public key of ${String(row.id)}`),
     thumbprint: row.thumbprint === null ? null : String(row.thumbprint),
     label: String(row.label),
     scopes: JSON.parse(String(row.scopes)) as string[],
