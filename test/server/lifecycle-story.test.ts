@@ -42,7 +42,7 @@ describe('the consumer and key lifecycle over HTTP', () => {
     expect(code).toMatch(/^sgnt_enroll_[0-9A-Za-z]{32}$/);
     expect(issued.body.expires_at).toBe(new Date(T0 + 24 * 3600 * 1000).toISOString());
     expect(issued.body.scopes).toEqual(['keys']);
-    const rows = await h.stores.db('enrollment_codes').select();
+    const rows = await h.db('enrollment_codes').select();
     expect(JSON.stringify(rows)).not.toContain(code);
     expect(JSON.stringify(rows)).not.toContain(code.slice('sgnt_enroll_'.length));
   });
@@ -51,7 +51,7 @@ describe('the consumer and key lifecycle over HTTP', () => {
     const refused = await call({ method: 'POST', path: '/v1/enroll', json: { code, public_key: publicKeyToJwk(key1.pair.publicKey) } });
     expect(refused.status).toBe(401);
     expect(refused.body.code).toBe('invalid_proof');
-    const row = await h.stores.db('enrollment_codes').first();
+    const row = await h.db('enrollment_codes').first();
     expect(row.used_at).toBeNull();
   });
 

@@ -12,7 +12,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const rows = (harness: Harness, granularity = 'minute') => harness.stores.db('usage_rollups').where({ granularity }).orderBy(['route', 'status']);
+const rows = (harness: Harness, granularity = 'minute') => harness.db('usage_rollups').where({ granularity }).orderBy(['route', 'status']);
 
 describe('usage recording over HTTP', () => {
   it('records every authenticated request, concurrent ones included, by route template, status and key', async () => {
