@@ -1,9 +1,6 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clockSkewServerTime, createCorrectedClock, retryOnceOnClockSkew } from '../../src/client/clock-offset.js';
-import { createSignedFetch } from '../../src/client/signed-fetch.js';
-import { startHarness, T0, type Harness } from '../helpers/harness.js';
-import { harnessFetch } from './harness-fetch.js';
 
 describe('the corrected clock', () => {
   it('starts at the local clock plus the given offset', () => {
@@ -70,28 +67,5 @@ describe('retryOnceOnClockSkew', () => {
     const answer = await retryOnceOnClockSkew(clock, async () => (sends++, refusal), (a) => clockSkewServerTime(a.status, a.body));
     expect(answer).toBe(refusal);
     expect(sends).toBe(2);
-  });
-});
-
-describe('a corrected clock shared by two signed fetches', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h.close());
-
-  it('lets the second fetch use the offset the first one learnt, with no retry of its own', async () => {
-    const { pair, kid } = await h.addConsumer();
-    h.clock.set(T0 + 10 * 60_000);
-    const clock = createCorrectedClock(() => T0);
-    const first = harnessFetch(h);
-    const second = harnessFetch(h);
-    const learning = createSignedFetch({ baseUrl: h.origin, key: pair, kid, fetch: first.fetch, clock });
-    const sharing = createSignedFetch({ baseUrl: h.origin, key: pair, kid, fetch: second.fetch, clock });
-    expect((await learning('/v1/whoami')).status).toBe(200);
-    expect(first.calls).toHaveLength(2);
-    expect(sharing.clockOffsetMs).toBe(clock.offsetMs);
-    expect((await sharing('/v1/whoami')).status).toBe(200);
-    expect(second.calls).toHaveLength(1);
   });
 });
