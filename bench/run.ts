@@ -19,7 +19,7 @@ import { newJti } from '../src/protocol/ids.js';
 import { signRfc9421 } from './peers.js';
 import { generateKeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
-import { signRequest } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
 import type { VariantName } from './variants.js';
 import { isServeVariant } from './serve-variants.js';
 

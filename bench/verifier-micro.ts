@@ -7,7 +7,7 @@ import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { systemClock } from '../src/clock.js';
 import { generateKeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
-import { signRequest } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
 import { KeyCache } from '../src/server/key-cache.js';
 import { createVerifier } from '../src/server/verifier.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';

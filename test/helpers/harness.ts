@@ -7,7 +7,7 @@ import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { PROOF_HEADER } from '../../src/protocol/format.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
-import { signRequest, type SignRequestInput } from '../../src/protocol/sign.js';
+import { signRequest, type SignRequestInput } from '../../src/client/sign.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { createStoresWithDatabase, type Stores } from '../../src/store/factory.js';

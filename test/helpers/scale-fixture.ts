@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import type { PgSchema } from './services.js';
 

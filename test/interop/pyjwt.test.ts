@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPrivateKey } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -4,7 +4,7 @@ import { generateKeyPair } from '../../src/client/keys.js';
 import { decodeBase64url, encodeBase64url } from '../../src/protocol/base64url.js';
 import { PROOF_HEADER } from '../../src/protocol/format.js';
 import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { hmacConsumer, type Admin } from '../helpers/hmac.js';
 import { expectRefused, getWith } from '../helpers/security.js';

@@ -8,7 +8,7 @@ import { encodeBase64url } from '../../src/protocol/base64url.js';
 import { PRESIGN_PARAM } from '../../src/protocol/format.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { createStores, type Stores } from '../../src/store/factory.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair } from '../../client/keys.js';
 import { signRequest } from '../../client/sign.js';
-import type { SigningKey } from '../../protocol/sign.js';
+import type { SigningKey } from '../../client/signing-key.js';
 import { parseKeyring } from '../../keyring-text.js';
 import { MasterKeyring } from '../../server/secrets/master-keyring.js';
 import { openSecret } from '../../server/secrets/secret-box.js';

@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import type { SigningKey } from '../../protocol/sign.js';
+import type { SigningKey } from '../../client/signing-key.js';
 import { parseHmacSecret } from '../../protocol/hmac-secret.js';
 import { measureMode, warmUp, type BenchSettings, type ModePerformance } from './bench.js';
 import { startCompareEnvironment } from './environment.js';
