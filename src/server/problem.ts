@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import { AUTH_SCHEME } from '../protocol/format.js';
-import { ERROR_CODES, SignetError } from '../protocol/errors.js';
+import { ERROR_CODES, type SignetError } from '../protocol/errors.js';
 
-export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
+const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
 
 /**
  * Writes an RFC 9457 problem body for a SignetError: the stable code, the public detail, the

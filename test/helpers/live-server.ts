@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/server/logger.js';
 import { createStores, type Stores } from '../../src/store/factory.js';
 
 /** The real clock plus an offset a test may move (the server "runs fast" or "slow"). */
-export class OffsetClock implements Clock {
+class OffsetClock implements Clock {
   offsetMs = 0;
   now(): number {
     return Date.now() + this.offsetMs;

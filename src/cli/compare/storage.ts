@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { CompareEnvironment } from './environment.js';
 
-export interface StoredColumn {
+interface StoredColumn {
   column: string;
   /** Size of the value in bytes (decoded), or null for SQL NULL. */
   bytes: number | null;

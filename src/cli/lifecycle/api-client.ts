@@ -13,7 +13,7 @@ export interface ApiAnswer {
   body: any;
 }
 
-export interface CallOptions {
+interface CallOptions {
   json?: unknown;
   /** The key being uploaded: adds a Signet-Proof signed by it over the same request. */
   proof?: Ed25519KeyPair;
@@ -24,7 +24,7 @@ export interface ApiClient {
 }
 
 /** The server did not answer at all (exit code 7). */
-export class UnreachableError extends Error {
+class UnreachableError extends Error {
   override name = 'UnreachableError';
 }
 
@@ -64,7 +64,7 @@ export function createApiClient(options: { server: string; kid?: string; key?: S
       for (let attempt = 0; ; attempt++) {
         const response = await once(method, url, body, callOptions.proof);
         const text = await response.text();
-        let parsed: any = undefined;
+        let parsed: any;
         try {
           parsed = text === '' ? undefined : JSON.parse(text);
         } catch {

@@ -13,7 +13,7 @@ import { ADMIN_SCOPE } from './admin-consumers.js';
 import { assertModeAllowed } from '../modes.js';
 
 /** Typed prefix so secret scanners can spot a leaked code; 32 base62 characters carry 190 bits. */
-export const ENROLLMENT_CODE_PREFIX = 'signet_enroll_';
+const ENROLLMENT_CODE_PREFIX = 'signet_enroll_';
 export const SELF_SERVICE_SCOPE = 'keys';
 
 export function hashEnrollmentCode(code: string): string {
