@@ -20,3 +20,9 @@ export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL |
 
 /** SIGNET_TEST_REDIS_PREFIX: the start of every key the Redis suites write (default one per test process). */
 export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;
+
+/**
+ * SIGNET_TEST_REQUIRE_ALL=1 (.ci/run sets it): a suite that needs an engine or tool outside npm
+ * fails when it is absent instead of skipping, so CI cannot pass by running less.
+ */
+export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
