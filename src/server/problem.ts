@@ -14,14 +14,19 @@ export function writeProblem(ctx: Context, error: SignetError, nowMs: number): v
   ctx.type = 'application/problem+json';
   if (error.status === 401) ctx.set('WWW-Authenticate', `${AUTH_SCHEME} realm="signet", error="${error.code}"`);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = {
+  ctx.body = problemBody(error, ctx.state.requestId, nowMs);
+}
+
+/** The problem body itself, also written outside Koa (src/server/client-errors.ts). */
+export function problemBody(error: SignetError, requestId: string | undefined, nowMs: number): Record<string, unknown> {
+  return {
     ...error.extra,
     type: PROBLEM_TYPE_PREFIX + error.code,
     title: ERROR_CODES[error.code].title,
     status: error.status,
     code: error.code,
     detail: error.detail,
-    request_id: ctx.state.requestId,
+    request_id: requestId,
     server_time: Math.floor(nowMs / 1000),
   };
 }

@@ -9,6 +9,7 @@ import { PROOF_HEADER } from '../../src/protocol/format.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { signRequest, type SignRequestInput } from '../../src/protocol/sign.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
+import { answerClientErrors } from '../../src/server/client-errors.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { createStores, type Stores } from '../../src/store/factory.js';
 import type { KeyWithConsumer } from '../../src/store/types.js';
@@ -70,6 +71,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { s
   const stores = await createStores(config, clock);
   const signet = createApp({ config, stores, clock, logger: silentLogger() });
   http.on('request', signet.app.callback());
+  answerClientErrors(http, clock);
   const origin = config.publicOrigin;
 
   const harness: Harness = {
