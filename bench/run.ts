@@ -312,10 +312,12 @@ const pair = await generateKeyPair();
 const keys: BenchKeys = { publicKey: encodeBase64url(pair.publicKey), privateKey: pair.privateKey };
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
 const report: Record<string, unknown> = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, openssl: process.versions.openssl },
   settings: { connections, durationSeconds, quick, pinned: pin ?? null },
   scenarios: {},
 };
+// Figures differ between Node majors (V8, OpenSSL, llhttp): every run says which it measured.
+console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl}) on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`);
 try {
   for (const name of scenarios) {
     const scenario = SCENARIOS[name]!;
