@@ -66,7 +66,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { s
   const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const publicOrigin = options.socketOrigin === true ? baseUrl : 'https://api.example.test';
   // Suites send many refused requests from 127.0.0.1: the per-address failure limit is off unless a
-  // test turns it on (test/server/rate-limits.test.ts does).
+  // test turns it on (test/server/rate-limit/rate-limits.test.ts does).
   const config = loadConfig({ db: ':memory:', port: 0, publicOrigin, logLevel: 'silent', authFailureLimit: 0, ...overrides }, {});
   const stores = await createStores(config, clock);
   const signet = createApp({ config, stores, clock, logger: silentLogger() });
