@@ -18,7 +18,7 @@ export function suiteRuns(suite: string, missing: string | undefined): boolean {
 }
 
 /** Whether `name` is a command on PATH. */
-export function hasCommand(name: string): boolean {
+function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
 
