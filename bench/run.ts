@@ -39,12 +39,12 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
   workers: {
     variants: ['serve-memory', 'serve-redis', 'serve-workers-2'],
     baselines: ['serve-memory', 'serve-redis'],
-    description: 'issue 7: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
+    description: 'scale-out cost: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
   },
   pipeline: {
     variants: ['verifier', 'pipeline'],
     baselines: ['verifier'],
-    description: 'issue 6: rate limits, usage recording, metrics and the failure gate against the verifier alone (target: at least 0.90)',
+    description: 'per-request accounting cost: rate limits, usage recording, metrics and the failure gate against the verifier alone (target: at least 0.90)',
   },
 };
 

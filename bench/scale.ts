@@ -1,5 +1,6 @@
 /**
- * `npm run bench:scale [-- --keys N] [--entries N]`: the store-side targets of issue 9.
+ * `npm run bench:scale [-- --keys N] [--entries N]`: the store-side targets at a million keys
+ * and entries (docs/performance.md):
  *  - replay store bytes per live entry at 1,000,000 entries;
  *  - p99 of a cold key lookup among 1,000,000 keys in SQLite (keys never read before by this
  *    process, after a warm-up on other keys; no cache in front);

@@ -16,7 +16,7 @@ interface PooledClient {
 /**
  * A read with one parameter, compiled by knex once and prepared once per raw SQLite connection,
  * then run without knex's per-query building and runner: on a hot read that overhead was most of
- * the tail (issue 9). It takes its connection from knex's pool like any knex query, so it waits
+ * the tail latency of a cold key lookup (bench/scale.ts). It takes its connection from knex's pool like any knex query, so it waits
  * behind a transaction holding the connection rather than reading beside it.
  */
 class SqlitePreparedRead {
