@@ -26,3 +26,6 @@ export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `sig
  * fails when it is absent instead of skipping, so CI cannot pass by running less.
  */
 export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
+
+/** GOCACHE: a Go build cache the Go kit's suites reuse; unset, each run builds in a fresh one, removed after. */
+export const GO_CACHE: string | undefined = process.env.GOCACHE || undefined;

@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await admin.getByRole('button', { name: 'Create enrollment code' }).click();
     const result = admin.getByTestId('enrollment-code');
     code = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
-    expect(code).toMatch(/^signet_enroll_[A-Za-z0-9]{32}$/);
+    expect(code).toMatch(/^sgnt_enroll_[A-Za-z0-9]{32}$/);
     expect(await result.getByLabel('Enrollment link', { exact: true }).textContent()).toBe(`${h.origin}/portal/#/enroll?code=${code}`);
     // The consumer's code list below the form catches up at once: the new code, pending, created by this admin.
     const listed = admin.getByTestId('enrollment-codes-table').locator(`tr[data-code-id="${await result.getAttribute('data-code-id')}"]`);
@@ -267,7 +267,10 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     expect(curl).toContain(`signet sign GET ${h.origin}/v1/whoami --profile Acme-Corp`);
     await shot(dev, 'snippets');
 
-    const pythonReady = suiteRuns('the run of the Python snippet', (await available(PYTHON, ['-c', 'import jwt, cryptography'])) ? undefined : 'no PyJWT for /usr/bin/python3 (apt-get install python3-jwt)');
+    const pythonReady = suiteRuns(
+      'the run of the Python snippet',
+      (await available(PYTHON, ['-c', 'import cryptography, requests'])) ? undefined : '/usr/bin/python3 lacks cryptography or requests (apt-get install python3-cryptography python3-requests)',
+    );
     if (pythonReady) {
       const output = await runPythonSnippet(PYTHON, python, downloads);
       expect(output).toContain(`200 {'consumer_id'`);
