@@ -47,5 +47,6 @@ for (const token of tokens) {
   await verify({ method: 'GET', target: '/v1/whoami', authorization: `Signet ${token}`, body: empty });
 }
 const signetNs = Number(process.hrtime.bigint() - t) / count;
+console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl})`);
 console.log(`crypto.verify alone: ${(floorNs / 1000).toFixed(1)} µs/token`);
 console.log(`Signet verifier:     ${(signetNs / 1000).toFixed(1)} µs/token (overhead ${((signetNs - floorNs) / 1000).toFixed(1)} µs, ratio ${(floorNs / signetNs).toFixed(2)})`);

@@ -10,19 +10,18 @@ import { OverridesSchema } from '../plans.js';
 
 const unique = <T>(items: T[]) => new Set(items).size === items.length;
 
-export const Scope = z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'A scope is 1 to 64 characters: a-z first, then a-z 0-9 : . _ -.');
-export const Scopes = z.array(Scope).max(32).refine(unique, 'Scopes must not repeat.');
-export const Plan = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A plan is 1 to 64 characters of A-Z a-z 0-9 _ . -');
-export const ConsumerName = z.string().trim().min(1).max(200);
-export const Label = z.string().max(200);
-export const Metadata = z
+const Scope = z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'A scope is 1 to 64 characters: a-z first, then a-z 0-9 : . _ -.');
+const Scopes = z.array(Scope).max(32).refine(unique, 'Scopes must not repeat.');
+const Plan = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A plan is 1 to 64 characters of A-Z a-z 0-9 _ . -');
+const ConsumerName = z.string().trim().min(1).max(200);
+const Label = z.string().max(200);
+const Metadata = z
   .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'A metadata key is 1 to 64 characters of A-Z a-z 0-9 _ . : -'), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((value) => Object.keys(value).length <= 50, 'At most 50 metadata entries.');
-export const AllowedModes = z.array(z.enum(['ed25519', 'hmac'])).min(1).refine(unique, 'Modes must not repeat.');
-export const Timestamp = z.iso.datetime({ offset: true });
-export const ConsumerId = z.string().regex(/^con_[0-9A-Za-z]{1,60}$/, 'Not a consumer id.');
+const AllowedModes = z.array(z.enum(['ed25519', 'hmac'])).min(1).refine(unique, 'Modes must not repeat.');
+const Timestamp = z.iso.datetime({ offset: true });
 /** A JWK object, or PEM / OpenSSH / JWK text; importEd25519PublicKey decides what is acceptable. */
-export const PublicKeyInput = z.union([z.string().min(1).max(8192), z.record(z.string(), z.unknown())]);
+const PublicKeyInput = z.union([z.string().min(1).max(8192), z.record(z.string(), z.unknown())]);
 const Limit = z.coerce.number().int().min(1).max(200).default(50);
 const Cursor = z.string().min(1).max(200);
 

@@ -55,7 +55,7 @@ const ACCESS_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 /** Builds the Signet Koa app from injected dependencies; opens no port and starts no timer itself. */
 export function createApp(deps: AppDeps): SignetApp {
   const { config, stores, clock, logger } = deps;
-  // Issue 5: HMAC secrets are decrypted on a key-cache fill, the only place they exist in clear.
+  // HMAC secrets are decrypted on a key-cache fill only, so the clear secret lives in one place and is read once per fill.
   const hmacKeys = new HmacKeys(stores.hmacSecrets, deps.masterKeys ?? loadMasterKeyring(config, logger), logger);
   const keyCache = new KeyCache({
     store: stores.credentials,
@@ -65,10 +65,10 @@ export function createApp(deps: AppDeps): SignetApp {
     negativeTtlMs: config.negativeCacheTtlMs,
     openHmacSecret: (found) => hmacKeys.open(found),
   });
-  // Issue 7: invalidations made here reach the other instances, and theirs reach this cache.
+  // A revocation must reach every instance: invalidations made here are published to the others, and theirs reach this cache.
   const sharedCache = shareKeyCache(keyCache, stores.events, logger);
   const lastUsed = new LastUsedRecorder(stores.credentials, logger, config.lastUsedFlushMs);
-  // Issue 6: usage buffer, metrics registry of this app, rate limiter (wrapped around the verifier below).
+  // Per-request accounting: usage buffer, metrics registry of this app, rate limiter (wrapped around the verifier below).
   const usage = new UsageRecorder({
     store: stores.usage,
     clock,

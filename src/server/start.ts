@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createStores, describeDatabase } from '../store/factory.js';
 import { createApp, type SignetApp } from './app.js';
+import { answerClientErrors } from './client-errors.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface RunningServer {
@@ -39,6 +40,7 @@ export async function startServer(
     signet.server.usage.start();
     if (signet.server.metrics !== undefined) collectDefaultMetrics({ register: signet.server.metrics.registry });
     http = createServer(signet.app.callback());
+    answerClientErrors(http, clock);
     // Slow-header clients must not hold sockets for ever.
     http.headersTimeout = 10_000;
     http.requestTimeout = 30_000;

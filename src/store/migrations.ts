@@ -22,7 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['005_enrollment_code_cancellation', m005],
 ];
 
-export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...MIGRATIONS],
   getMigrationName: ([name]) => name,
   getMigration: async ([, migration]) => migration,

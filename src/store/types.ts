@@ -59,7 +59,7 @@ export interface AuditContext {
   sourceIp?: string | null;
 }
 
-export const LOCAL_OPERATOR = 'local-operator';
+const LOCAL_OPERATOR = 'local-operator';
 export const LOCAL_OPERATOR_CONTEXT: AuditContext = Object.freeze({ actor: LOCAL_OPERATOR });
 
 export interface Page<T> {

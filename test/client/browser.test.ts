@@ -10,10 +10,10 @@ import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../src/protocol/public-key.js';
 import { startHarness, T0, type Harness } from '../helpers/harness.js';
 import { hmacConsumer } from '../helpers/hmac.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.log(`skipping the browser test: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const hasChromium = suiteRuns('the browser test', existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>signet browser test</title>
 <script type="module">

@@ -10,7 +10,7 @@ import type { PgSchema } from './services.js';
 export const PUBLIC_ORIGIN = 'https://api.scale.test';
 
 /** A plan whose one window cannot roll over during a test run. */
-export const TINY_PLAN = { tiny: { windows: [{ name: 'per_year', limit: 10, window: '366d' }] } };
+const TINY_PLAN = { tiny: { windows: [{ name: 'per_year', limit: 10, window: '366d' }] } };
 
 /** Environment shared by every instance of one deployment. */
 export function deploymentEnv(pg: PgSchema, redisUrl: string, redisPrefix: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -9,7 +9,7 @@ import { openSecret } from '../../server/secrets/secret-box.js';
 import { openSqlite } from '../../store/factory.js';
 import { COMPARE_ORIGIN, type CompareEnvironment } from './environment.js';
 
-export interface ForgeryAttempt {
+interface ForgeryAttempt {
   /** What the attacker tried. */
   attempt: string;
   /** The real HTTP answer of the running server; 0 when no request could be made. */

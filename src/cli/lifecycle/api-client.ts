@@ -14,7 +14,7 @@ export interface ApiAnswer {
   body: any;
 }
 
-export interface CallOptions {
+interface CallOptions {
   json?: unknown;
   /** The key being uploaded: adds a Signet-Proof signed by it over the same request. */
   proof?: Ed25519KeyPair;
@@ -25,7 +25,7 @@ export interface ApiClient {
 }
 
 /** The server did not answer at all (exit code 7). */
-export class UnreachableError extends Error {
+class UnreachableError extends Error {
   override name = 'UnreachableError';
 }
 

@@ -8,7 +8,7 @@ import { FormActions, SelectField, useConfirmSubmit, useFormSubmit } from './for
 import { IdCell, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 /** An enrollment code as the admin API lists it: never the code itself, which only its creation answer shows. */
-export interface EnrollmentCodeView {
+interface EnrollmentCodeView {
   id: string;
   consumer_id: string;
   state: 'pending' | 'used' | 'expired' | 'cancelled';
@@ -257,7 +257,6 @@ function useCodePages(api: PortalApi, consumerId: string, state: string) {
   useEffect(() => {
     setPages(undefined);
     void load(1);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, consumerId, state]);
 
   return {

@@ -7,7 +7,7 @@ import type { SignetState } from '../state.js';
 
 /** Health and metrics answers stay available to an address that is turned away. */
 const EXEMPT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-export const AUTH_FAILURE_POLICY = 'auth_failures';
+const AUTH_FAILURE_POLICY = 'auth_failures';
 
 /**
  * Turns away, with 429 and before the body is read or a token parsed, a client address that has

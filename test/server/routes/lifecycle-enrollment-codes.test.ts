@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
-import { publicKeyToJwk } from '../../src/protocol/public-key.js';
-import { readAnswer, startHarness, T0, type Answer, type Harness, type SignedCall } from '../helpers/harness.js';
+import { generateKeyPair, type Ed25519KeyPair } from '../../../src/client/keys.js';
+import { publicKeyToJwk } from '../../../src/protocol/public-key.js';
+import { readAnswer, startHarness, T0, type Answer, type Harness, type SignedCall } from '../../helpers/harness.js';
 
 describe('listing and cancelling enrollment codes over HTTP', () => {
   let h: Harness;

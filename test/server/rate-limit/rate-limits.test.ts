@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildPlans, type RateLimitOverride } from '../../src/plans.js';
-import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { buildPlans, type RateLimitOverride } from '../../../src/plans.js';
+import { startHarness, T0, type Harness } from '../../helpers/harness.js';
 
 const PLANS = buildPlans({
   tiny: { windows: [{ name: 'per_second', limit: 3, window: '1s' }, { name: 'per_minute', limit: 5, window: '1m' }] },
@@ -93,9 +93,9 @@ describe('per-consumer rate limits', () => {
   it('shares the limits between all keys of a consumer', async () => {
     h = await startHarness({ plans: PLANS });
     const c = await consumerOn('tiny');
-    const { generateKeyPair } = await import('../../src/client/keys.js');
-    const { jwkThumbprint } = await import('../../src/protocol/public-key.js');
-    const { newKeyId } = await import('../../src/protocol/ids.js');
+    const { generateKeyPair } = await import('../../../src/client/keys.js');
+    const { jwkThumbprint } = await import('../../../src/protocol/public-key.js');
+    const { newKeyId } = await import('../../../src/protocol/ids.js');
     const pair = await generateKeyPair();
     const kid = newKeyId();
     await h.stores.credentials.insertKey({ id: kid, consumerId: c.record.consumer.id, type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) }, h.clock.now());
