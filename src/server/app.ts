@@ -11,6 +11,7 @@ import { createMetrics } from './metrics.js';
 import { authFailureGate } from './middleware/auth-failure-gate.js';
 import { errorHandler } from './middleware/errors.js';
 import { observe } from './middleware/observe.js';
+import { OutageLog } from './outage-log.js';
 import { rateLimitHeaders } from './middleware/rate-limit-headers.js';
 import { rawBody } from './middleware/raw-body.js';
 import { requestId } from './middleware/request-id.js';
@@ -95,7 +96,8 @@ export function createApp(deps: AppDeps): SignetApp {
   // Nothing to observe for (no usage, no metrics, no access log): leave the hop out of the hot path.
   const accessLog = ACCESS_LOG_LEVELS.has(config.logLevel);
   if (usage.enabled || metrics !== undefined || accessLog) app.use(observe({ clock, usage, metrics, logger, accessLog }));
-  app.use(errorHandler({ clock, logger }));
+  const outages = new OutageLog({ logger, clock });
+  app.use(errorHandler({ clock, logger, outages }));
   if (stores.engines.shared === 'redis') {
     // A change is answered only once it has been handed to Redis: "revoked" means the other instances are being told.
     app.use(async (_ctx, next) => {
@@ -123,6 +125,7 @@ export function createApp(deps: AppDeps): SignetApp {
     app,
     server,
     close: async () => {
+      outages.flush();
       sharedCache.leave();
       await lastUsed.stop();
       await usage.stop();

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
@@ -9,6 +10,7 @@ import { PRESIGN_PARAM } from '../../src/protocol/format.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { signRequest } from '../../src/protocol/sign.js';
+import { SignetError } from '../../src/protocol/errors.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { createStores, type Stores } from '../../src/store/factory.js';
@@ -86,5 +88,80 @@ describe('structured logs', () => {
     for (const line of lines) {
       for (const secret of secrets) expect(line, 'a log line carries token or key material').not.toContain(secret);
     }
+  });
+});
+
+describe('logs during an outage and on client hang-ups', () => {
+  const lines: string[] = [];
+  let http: Server;
+  let stores: Stores;
+  let signet: SignetApp;
+  let baseUrl: string;
+  const origin = 'https://api.example.test';
+  const clock = new ManualClock(T0);
+  let pair: Ed25519KeyPair;
+  let kid: string;
+
+  beforeAll(async () => {
+    const config = loadConfig({ db: ':memory:', port: 0, publicOrigin: origin, logLevel: 'info', authFailureLimit: 0 }, {});
+    const opened = await createStores(config, clock);
+    // The replay cache (Redis in production) is down: every signed request is refused with 503.
+    const downReplay = {
+      checkAndSet: async () => {
+        throw new SignetError('service_unavailable', { detail: 'The replay cache is unavailable.', privateDetail: `redis: connect ECONNREFUSED 127.0.0.1:${6379}` });
+      },
+      size: () => 0,
+    };
+    stores = { ...opened, replay: downReplay as unknown as Stores['replay'] };
+    signet = createApp({ config, stores, clock, logger: createLogger('info', { write: (line: string) => void lines.push(line) }) });
+    http = createServer(signet.app.callback());
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    pair = await generateKeyPair();
+    kid = newKeyId();
+    await stores.credentials.createConsumerWithKey(
+      { id: newConsumerId(), name: 'logged' },
+      { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) },
+      clock.now(),
+    );
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await signet.close();
+    await stores.close();
+  });
+
+  const problems = () => lines.map((line) => JSON.parse(line)).filter((entry) => entry.level >= 40);
+
+  it('write one warning with counts per interval while a dependency is down, never a stack trace per request', async () => {
+    lines.length = 0;
+    for (let i = 0; i < 40; i++) {
+      const token = (await signRequest({ method: 'GET', url: origin + '/v1/whoami', key: { type: 'ed25519', privateKey: pair.privateKey }, kid, now: clock.now() })).authorization;
+      expect((await fetch(baseUrl + '/v1/whoami', { headers: { Authorization: token } })).status).toBe(503);
+    }
+    expect(problems()).toHaveLength(1);
+    expect(lines.join('\n')).not.toMatch(/"stack"|\n\s+at /);
+    clock.advance(31_000);
+    const token = (await signRequest({ method: 'GET', url: origin + '/v1/whoami', key: { type: 'ed25519', privateKey: pair.privateKey }, kid, now: clock.now() })).authorization;
+    expect((await fetch(baseUrl + '/v1/whoami', { headers: { Authorization: token } })).status).toBe(503);
+    const written = problems();
+    expect(written).toHaveLength(2);
+    expect(written[1]).toMatchObject({ level: 40, refused: 40, reasons: { 'service_unavailable: redis: connect ECONNREFUSED N.N.N.N:N': 40 } });
+  });
+
+  it('do not take a client that hangs up mid-body for a database outage', async () => {
+    lines.length = 0;
+    const { port } = new URL(baseUrl);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly part of it');
+        setTimeout(() => socket.destroy(), 200);
+      });
+      socket.on('close', () => resolve());
+    });
+    await vi.waitFor(() => expect(lines.some((line) => line.includes('"request_id"'))).toBe(true), { timeout: 10_000 });
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/database|service_unavailable/);
+    expect(problems()).toHaveLength(0);
   });
 });
