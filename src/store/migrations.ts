@@ -37,3 +37,9 @@ export async function migrateToLatest(knex: Knex): Promise<void> {
 export async function rollbackAll(knex: Knex): Promise<void> {
   await knex.migrate.rollback(migrationConfig, true);
 }
+
+/** The names of the migrations not yet applied to this database, in order. */
+export async function pendingMigrations(knex: Knex): Promise<string[]> {
+  const [, pending] = (await knex.migrate.list(migrationConfig)) as [unknown[], Array<readonly [string, Migration]>];
+  return pending.map(([name]) => name);
+}
