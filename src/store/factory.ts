@@ -7,6 +7,7 @@ import { KnexAuditStore } from './knex-audit.js';
 import { KnexCredentialStore } from './knex-credential-store.js';
 import { KnexEnrollmentStore } from './knex-enrollment-store.js';
 import { KnexHmacSecretStore } from './knex-hmac-secret-store.js';
+import { KnexReplayHighWater } from './knex-replay-high-water.js';
 import { KnexUsageStore } from './knex-usage-store.js';
 import { migrateToLatest } from './migrations.js';
 import { openPostgres } from './postgres.js';
@@ -98,7 +99,7 @@ export async function createStores(config: StoresConfig, clock: Clock, options: 
   }
   let shared;
   try {
-    shared = await openSharedState(config, clock, options.log);
+    shared = await openSharedState(config, clock, options.log, new KnexReplayHighWater(db));
   } catch (error) {
     await db.destroy();
     throw error;
