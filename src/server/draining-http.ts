@@ -1,7 +1,22 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { ERROR_CODES, type ErrorCode } from '../protocol/errors.js';
+import { PROBLEM_TYPE_PREFIX } from './problem.js';
+
+/** A whole HTTP/1.1 answer carrying a problem body, for a socket the app never saw a request on. */
+function rawProblem(code: ErrorCode, nowMs: number): string {
+  const { status, title } = ERROR_CODES[code];
+  const body = JSON.stringify({ type: PROBLEM_TYPE_PREFIX + code, title, status, code, detail: title, request_id: randomUUID(), server_time: Math.floor(nowMs / 1000) });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
 
 export interface HttpTimeouts {
+  /** The server's time (for the problem body's server_time). */
+  now(): number;
   /** Longest wait for a request's complete headers (slowloris). */
   headersTimeoutMs: number;
   /** Longest wait for a whole request, body included. */
@@ -50,6 +65,15 @@ export function createDrainingServer(listener: RequestListener, timeouts: HttpTi
     }
     connections.set(socket, 0);
     socket.once('close', () => connections.delete(socket));
+  });
+  // Requests Node refuses before they reach the app (headers too large, malformed, too slow) get
+  // the same problem body as every other refusal, not a bare status line.
+  http.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    if (!socket.writable || (connections.get(socket) ?? 0) > 0 || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawProblem(error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'invalid_request', timeouts.now()));
   });
   http.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;

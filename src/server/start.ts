@@ -60,7 +60,7 @@ export async function startServer(
     signet.server.lastUsed.start();
     signet.server.usage.start();
     if (signet.server.metrics !== undefined) collectDefaultMetrics({ register: signet.server.metrics.registry });
-    server = createDrainingServer(signet.app.callback(), { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs });
+    server = createDrainingServer(signet.app.callback(), { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, now: () => clock.now() });
     http = server.http;
     await listen(http, config);
   } catch (error) {

@@ -8,9 +8,10 @@ export interface RawResponse {
 
 /**
  * Sends bytes exactly as given over a fresh TCP connection and parses the first response. fetch
- * and node:http both refuse to send malformed requests; an attacker's client does not.
+ * and node:http both refuse to send malformed requests; an attacker's client does not. With
+ * `keepWriting`, the socket is not half-closed after the request (see below).
  */
-export function rawRequest(baseUrl: string, request: string | Buffer): Promise<RawResponse> {
+export function rawRequest(baseUrl: string, request: string | Buffer, options: { keepWriting?: boolean } = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -28,7 +29,10 @@ export function rawRequest(baseUrl: string, request: string | Buffer): Promise<R
       }
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
     });
-    socket.end(request);
+    // keepWriting: the request must say Connection: close. A half-closed socket counts as a client
+    // that left, and Node drops its request if the answer is not ready at once.
+    if (options.keepWriting === true) socket.write(request);
+    else socket.end(request);
   });
 }
 
