@@ -75,10 +75,17 @@ export const ConsumerListQuery = z.strictObject({
   limit: Limit,
 });
 
-export const EnrollmentCodeBody = z.strictObject({
-  ttl_seconds: z.number().int().min(60).max(MAX_LIFECYCLE_SECONDS).optional(),
-  scopes: Scopes.optional(),
-});
+export const EnrollmentCodeBody = z
+  .strictObject({
+    ttl_seconds: z.number().int().min(60).max(MAX_LIFECYCLE_SECONDS).optional(),
+    scopes: Scopes.optional(),
+    /** Required (true) for a code carrying the admin scope: whoever redeems it becomes an admin. */
+    grants_admin: z.literal(true).optional(),
+  })
+  .refine((body) => !(body.scopes ?? []).includes('admin') || body.grants_admin === true, {
+    message: 'A code with the admin scope makes whoever redeems it an admin: send "grants_admin": true to confirm.',
+    path: ['grants_admin'],
+  });
 
 export const EnrollmentCodeListQuery = z.strictObject({
   state: z.enum(['pending', 'used', 'expired', 'cancelled']).optional(),
