@@ -123,14 +123,15 @@ function CodeRow({ code, confirming, toggle }: { code: EnrollmentCodeView; confi
     <tr data-code-id={code.id} data-state={code.state}>
       <IdCell id={code.id} />
       <StatusCell status={code.state} />
-      {code.scopes.includes('admin') ? (
-        <td class="warning" title="Whoever redeems this code becomes an admin">
-          grants admin
-        </td>
-      ) : null}
       <td>{formatTime(code.created_at)}</td>
       <td>
         <code>{code.created_by}</code>
+        {code.scopes.includes('admin') ? (
+          <strong class="warning" title="Whoever redeems this code becomes an admin">
+            {' '}
+            grants admin
+          </strong>
+        ) : null}
       </td>
       <td>{formatTime(code.expires_at)}</td>
       <td>{ended ?? <span class="muted">—</span>}</td>
