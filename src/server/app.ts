@@ -7,7 +7,7 @@ import { shareKeyCache } from './cache-events.js';
 import { KeyCache } from './key-cache.js';
 import { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type WorkerMetrics } from './metrics.js';
 import { authFailureGate } from './middleware/auth-failure-gate.js';
 import { errorHandler } from './middleware/errors.js';
 import { observe } from './middleware/observe.js';
@@ -37,6 +37,8 @@ export interface AppDeps {
   logger: Logger;
   /** Master keys for HMAC secrets; default loadMasterKeyring(config) (docs/modes.md). */
   masterKeys?: MasterKeyring;
+  /** In a `signet serve --workers` worker: label its metrics and answer /metrics for all workers. */
+  workerMetrics?: WorkerMetrics;
 }
 
 export interface SignetApp {
@@ -77,7 +79,9 @@ export function createApp(deps: AppDeps): SignetApp {
     retentionDays: config.usageRetentionDays,
     onDrop: (reason, records) => metrics?.usageDropped.inc({ reason }, records),
   });
-  const metrics = config.metricsEnabled ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }) : undefined;
+  const metrics = config.metricsEnabled
+    ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }, deps.workerMetrics)
+    : undefined;
   const limiter = new RateLimiter({ plans: config.plans, defaultPlan: config.defaultPlan, store: stores.rateLimits, clock, logger });
   const verifySignature = createVerifier({
     config,

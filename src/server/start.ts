@@ -7,6 +7,7 @@ import { createStores, describeDatabase, type Stores } from '../store/factory.js
 import { pendingMigrations } from '../store/migrations.js';
 import { SignetError } from '../protocol/errors.js';
 import { createApp, type SignetApp } from './app.js';
+import { workerMetrics } from './cluster.js';
 import { createDrainingServer, type DrainingServer } from './draining-http.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -56,7 +57,8 @@ export async function startServer(
   let server: DrainingServer;
   try {
     await refuseOutdatedSchema(stores, config);
-    signet = createApp({ config, stores, clock, logger });
+    const sharedMetrics = workerMetrics();
+    signet = createApp({ config, stores, clock, logger, ...(sharedMetrics !== undefined ? { workerMetrics: sharedMetrics } : {}) });
     signet.server.lastUsed.start();
     signet.server.usage.start();
     if (signet.server.metrics !== undefined) collectDefaultMetrics({ register: signet.server.metrics.registry });
