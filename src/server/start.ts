@@ -3,9 +3,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { createStores, describeDatabase, type Stores } from '../store/factory.js';
-import { pendingMigrations } from '../store/migrations.js';
-import { SignetError } from '../protocol/errors.js';
+import { createStores, describeDatabase } from '../store/factory.js';
 import { createApp, type SignetApp } from './app.js';
 import { workerMetrics } from './cluster.js';
 import { createDrainingServer, type DrainingServer } from './draining-http.js';
@@ -30,20 +28,6 @@ function listen(http: Server, config: Readonly<Config>): Promise<void> {
   });
 }
 
-/**
- * A server on a schema older than its code would look ready and answer 500 to every request that
- * touches a missing table or column; it refuses to start instead, naming what is missing.
- */
-async function refuseOutdatedSchema(stores: Stores, config: Readonly<Config>): Promise<void> {
-  const pending = await pendingMigrations(stores.db);
-  if (pending.length === 0) return;
-  throw new SignetError('service_unavailable', {
-    detail:
-      `The database ${describeDatabase(config)} lacks ${pending.length} migration${pending.length === 1 ? '' : 's'} (${pending.join(', ')}) and SIGNET_MIGRATE_ON_START is false: ` +
-      'run `signet migrate` with the same database settings, then start the server again.',
-  });
-}
-
 /** Opens the stores, runs migrations if configured (else refuses a database with pending ones), and listens. */
 export async function startServer(
   config: Readonly<Config>,
@@ -56,7 +40,6 @@ export async function startServer(
   let http: Server;
   let server: DrainingServer;
   try {
-    await refuseOutdatedSchema(stores, config);
     const sharedMetrics = workerMetrics();
     signet = createApp({ config, stores, clock, logger, ...(sharedMetrics !== undefined ? { workerMetrics: sharedMetrics } : {}) });
     signet.server.lastUsed.start();

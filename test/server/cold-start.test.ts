@@ -30,7 +30,7 @@ describe.skipIf(!redisReady)('a deployment on a Redis that has never held tokens
     const alice = await harness.addConsumer('alice');
     const first = await harness.send({ method: 'GET', path: '/v1/whoami', ...alice });
     expect(first.status).toBe(200);
-    const mark = await new KnexReplayHighWater(harness.stores.db).read();
+    const mark = await new KnexReplayHighWater(harness.db).read();
     expect(mark).toBeGreaterThanOrEqual(harness.clock.now());
     const ready = await (await fetch(harness.baseUrl + '/readyz')).json();
     expect(ready).not.toHaveProperty('replay_refusing_until');
@@ -40,7 +40,7 @@ describe.skipIf(!redisReady)('a deployment on a Redis that has never held tokens
     const harness = await onFreshRedis();
     const alice = await harness.addConsumer('alice');
     // Another instance accepted tokens until now, then Redis restarted empty.
-    await new KnexReplayHighWater(harness.stores.db).raise(harness.clock.now());
+    await new KnexReplayHighWater(harness.db).raise(harness.clock.now());
     const refused = await harness.send({ method: 'GET', path: '/v1/whoami', ...alice });
     expect(refused.status).toBe(503);
     expect((await refused.json()).detail).toMatch(/replay cache restarted empty/);
