@@ -59,7 +59,7 @@ describe('the lifecycle CLI', () => {
     const granted = await run('admin', 'enroll-code', other, '--scopes', 'admin,keys', '--grant-admin');
     expect(granted.code).toBe(0);
     expect(granted.stderr).toMatch(/warning: .*becomes an admin/);
-    expect(granted.stdout.trim()).toMatch(/^signet_enroll_/);
+    expect(granted.stdout.trim()).toMatch(/^sgnt_enroll_/);
   });
 
   it('enroll generates the key pair locally, uploads the public key with a proof and saves a profile', async () => {
