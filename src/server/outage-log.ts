@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from './logger.js';
 
 /** During an outage, at most one warning per this interval. */
-export const OUTAGE_LOG_INTERVAL_MS = 30_000;
+const OUTAGE_LOG_INTERVAL_MS = 30_000;
 
 /** Distinct reasons kept per line; further ones are counted under "other". */
 const MAX_REASONS = 10;
