@@ -9,10 +9,11 @@ import { CredentialService } from './credentials/credential-service.js';
 import { cacheInvalidation } from './credentials/invalidation.js';
 import { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type WorkerMetrics } from './metrics.js';
 import { authFailureGate } from './middleware/auth-failure-gate.js';
 import { errorHandler } from './middleware/errors.js';
 import { observe } from './middleware/observe.js';
+import { OutageLog } from './outage-log.js';
 import { rateLimitHeaders } from './middleware/rate-limit-headers.js';
 import { rawBody } from './middleware/raw-body.js';
 import { requestId } from './middleware/request-id.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   logger: Logger;
   /** Master keys for HMAC secrets; default loadMasterKeyring(config) (docs/modes.md). */
   masterKeys?: MasterKeyring;
+  /** In a `signet serve --workers` worker: label its metrics and answer /metrics for all workers. */
+  workerMetrics?: WorkerMetrics;
 }
 
 export interface SignetApp {
@@ -80,7 +83,9 @@ export function createApp(deps: AppDeps): SignetApp {
     retentionDays: config.usageRetentionDays,
     onDrop: (reason, records) => metrics?.usageDropped.inc({ reason }, records),
   });
-  const metrics = config.metricsEnabled ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }) : undefined;
+  const metrics = config.metricsEnabled
+    ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }, deps.workerMetrics)
+    : undefined;
   const limiter = new RateLimiter({ plans: config.plans, defaultPlan: config.defaultPlan, store: stores.rateLimits, clock, logger });
   const verifySignature = createVerifier({
     config,
@@ -100,7 +105,8 @@ export function createApp(deps: AppDeps): SignetApp {
   // Nothing to observe for (no usage, no metrics, no access log): leave the hop out of the hot path.
   const accessLog = ACCESS_LOG_LEVELS.has(config.logLevel);
   if (usage.enabled || metrics !== undefined || accessLog) app.use(observe({ clock, usage, metrics, logger, accessLog }));
-  app.use(errorHandler({ clock, logger }));
+  const outages = new OutageLog({ logger, clock });
+  app.use(errorHandler({ clock, logger, outages }));
   if (stores.engines.shared === 'redis') {
     // A change is answered only once it has been handed to Redis: "revoked" means the other instances are being told.
     app.use(async (_ctx, next) => {
@@ -129,6 +135,7 @@ export function createApp(deps: AppDeps): SignetApp {
     server,
     keyCache,
     close: async () => {
+      outages.flush();
       sharedCache.leave();
       await lastUsed.stop();
       await usage.stop();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Clock } from '../clock.js';
 import { SignetError } from '../protocol/errors.js';
 import { problemBody } from './problem.js';
 
@@ -20,7 +19,7 @@ const LINGER_MS = 5_000;
  * closed, and whatever the client still sends is read and dropped until it closes too (or
  * LINGER_MS passes).
  */
-export function answerClientErrors(http: Server, clock: Clock): void {
+export function answerClientErrors(http: Server, clock: { now(): number }): void {
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // Node keeps feeding a socket's later bytes to the failed parser; answer once.
     if (socket.writableEnded || socket.destroyed) return;
@@ -30,18 +29,16 @@ export function answerClientErrors(http: Server, clock: Clock): void {
       socket.destroy();
       return;
     }
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
-      return;
-    }
     const refusal =
       error.code === 'HPE_HEADER_OVERFLOW'
         ? new SignetError('headers_too_large', { detail: 'The request line and headers are larger than the server accepts; a Signet token is at most a few kilobytes.' })
-        : new SignetError('invalid_request', { detail: 'The request is not valid HTTP/1.1.' });
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new SignetError('request_timeout', { detail: 'The request did not arrive within the server\'s time limit; send it again, faster.' })
+          : new SignetError('invalid_request', { detail: 'The request is not valid HTTP/1.1.' });
     const requestId = randomUUID();
     const body = JSON.stringify(problemBody(refusal, requestId, clock.now()));
     const head = [
-      `HTTP/1.1 ${refusal.status} ${refusal.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}`,
       'Content-Type: application/problem+json',
       `Content-Length: ${Buffer.byteLength(body)}`,
       `Request-Id: ${requestId}`,

@@ -7,6 +7,7 @@ import { renderProblem } from '../explain.js';
 import { EXIT, type CliIo } from '../command.js';
 import { exitCodeForStatus } from '../commands/request.js';
 import type { SignetProblem } from '../../client/errors.js';
+import { jsonText, shown } from '../terminal-text.js';
 
 export interface ApiAnswer {
   status: number;
@@ -84,7 +85,7 @@ export function reportFailure(answer: ApiAnswer, io: CliIo): number {
   if (body !== undefined && typeof body.code === 'string') {
     io.stderr.write(renderProblem(body));
     const errors = (body as { errors?: Array<{ path: string; message: string }> }).errors ?? [];
-    for (const e of errors) io.stderr.write(`  ${e.path === '' ? '(body)' : e.path}: ${e.message}\n`);
+    for (const e of errors) io.stderr.write(`  ${e.path === '' ? '(body)' : shown(e.path)}: ${shown(e.message)}\n`);
   }
   return exitCodeForStatus(answer.status);
 }
@@ -103,7 +104,7 @@ export async function withServer(io: CliIo, run: () => Promise<number>): Promise
 /** Prints a successful answer (the JSON with --json, else `human`), or the refusal. */
 export function printAnswer(answer: ApiAnswer, ok: number, values: Record<string, unknown>, io: CliIo, human: (body: any) => void): number {
   if (answer.status !== ok) return reportFailure(answer, io);
-  if (values.json === true) io.stdout.write(JSON.stringify(answer.body ?? null) + '\n');
+  if (values.json === true) io.stdout.write(jsonText(answer.body ?? null) + '\n');
   else human(answer.body);
   return EXIT.ok;
 }

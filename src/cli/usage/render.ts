@@ -1,4 +1,5 @@
 /** Text rendering of the usage API's answers: a table and a terminal bar chart (no colour needed). */
+import { shown } from '../terminal-text.js';
 
 interface UsageTotalsJson {
   requests: number;
@@ -92,7 +93,7 @@ export function renderUsage(usage: UsageJson, columns = 80): string {
   if (usage.group_by !== undefined && usage.groups !== undefined) {
     const name = usage.group_by;
     const top = Math.max(0, ...usage.groups.map((g) => g.requests));
-    const labels = usage.groups.map((g) => String(g[name]));
+    const labels = usage.groups.map((g) => shown(g[name]));
     const width = Math.max(name.length, ...labels.map((l) => l.length));
     out += `\nby ${name}\n`;
     usage.groups.forEach((g, i) => {

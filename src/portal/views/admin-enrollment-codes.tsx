@@ -126,6 +126,12 @@ function CodeRow({ code, confirming, toggle }: { code: EnrollmentCodeView; confi
       <td>{formatTime(code.created_at)}</td>
       <td>
         <code>{code.created_by}</code>
+        {code.scopes.includes('admin') ? (
+          <strong class="warning" title="Whoever redeems this code becomes an admin">
+            {' '}
+            grants admin
+          </strong>
+        ) : null}
       </td>
       <td>{formatTime(code.expires_at)}</td>
       <td>{ended ?? <span class="muted">—</span>}</td>

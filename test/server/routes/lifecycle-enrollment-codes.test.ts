@@ -72,6 +72,21 @@ describe('listing and cancelling enrollment codes over HTTP', () => {
     expect([...ids(first), ...ids(second)]).toEqual(ids(all));
   });
 
+  it('creates a code with the admin scope only when grants_admin confirms it, and marks it in the audit entry', async () => {
+    const silent = await asAdmin('POST', `/admin/v1/consumers/${consumerId}/enrollment-codes`, { scopes: ['admin', 'keys'] });
+    expect(silent.status).toBe(400);
+    expect(silent.body).toMatchObject({ code: 'invalid_request' });
+    expect(JSON.stringify(silent.body.errors)).toContain('grants_admin');
+    const confirmed = await asAdmin('POST', `/admin/v1/consumers/${consumerId}/enrollment-codes`, { scopes: ['admin', 'keys'], grants_admin: true });
+    expect(confirmed.status).toBe(201);
+    const entries = (await asAdmin('GET', `/admin/v1/audit?target=${confirmed.body.id}&action=enrollment_code.create`)).body.items;
+    expect(entries).toHaveLength(1);
+    expect(entries[0].after).toMatchObject({ scopes: ['admin', 'keys'], grants_admin: true });
+    const ordinary = await issue({ scopes: ['keys'] });
+    const plain = (await asAdmin('GET', `/admin/v1/audit?target=${ordinary.id}&action=enrollment_code.create`)).body.items;
+    expect(plain[0].after).not.toHaveProperty('grants_admin');
+  });
+
   it('cancels a pending code, audits it, and then refuses the code exactly as an unknown one', async () => {
     const leaked = await issue();
     const cancelled = await asAdmin('POST', `/admin/v1/enrollment-codes/${leaked.id}/cancel`);
