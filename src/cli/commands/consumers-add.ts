@@ -7,6 +7,7 @@ import { importEd25519PublicKey, jwkThumbprint } from '../../protocol/public-key
 import { openDatabase } from '../../store/factory.js';
 import { KnexCredentialStore } from '../../store/knex-credential-store.js';
 import { migrateToLatest } from '../../store/migrations.js';
+import { SELF_SERVICE_SCOPE } from '../../server/routes/admin-enrollment.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { requireString } from '../flags.js';
 
@@ -20,7 +21,9 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
 
   --public-key FILE   the public key: PEM, JWK or an OpenSSH "ssh-ed25519" line
   --label TEXT        a label for the key
-  --scopes a,b        scopes granted to the key (comma separated)
+  --scopes a,b        scopes granted to the key (comma separated; default "keys", as for an
+                      enrolled key: the consumer may list, add and rotate its own keys;
+                      --scopes "" grants none)
   --db FILE           SQLite database file (SIGNET_DB, default ./data/signet.sqlite)
   --json              print {consumer_id, key_id, thumbprint} as JSON`,
   options: {
@@ -43,7 +46,8 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
     }
     const publicKey = importEd25519PublicKey(text);
     const thumbprint = await jwkThumbprint(publicKey);
-    const scopes = typeof values.scopes === 'string' ? values.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    // The same default as a key enrolled with a code: the consumer may manage its own keys (signet keys ...).
+    const scopes = typeof values.scopes === 'string' ? values.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [SELF_SERVICE_SCOPE];
     const config = loadConfig(values.db !== undefined ? { db: String(values.db) } : {});
     const db = openDatabase(config);
     try {

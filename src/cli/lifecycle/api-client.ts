@@ -11,6 +11,8 @@ export interface ApiAnswer {
   status: number;
   /** Parsed JSON, or undefined for an empty body. */
   body: any;
+  /** A sentence printed after a refusal, about what the caller can change (e.g. the profile). */
+  hint?: string;
 }
 
 export interface CallOptions {
@@ -88,6 +90,7 @@ export function reportFailure(answer: ApiAnswer, io: CliIo): number {
     const errors = (body as { errors?: Array<{ path: string; message: string }> }).errors ?? [];
     for (const e of errors) io.stderr.write(`  ${e.path === '' ? '(body)' : e.path}: ${e.message}\n`);
   }
+  if (answer.hint !== undefined) io.stderr.write(answer.hint);
   return exitCodeForStatus(answer.status);
 }
 
