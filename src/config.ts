@@ -89,6 +89,8 @@ export interface Config extends ScaleOutConfig {
   portalEnabled: boolean;
   /** SIGNET_PORTAL_DIR, default the package's dist/portal (written by `npm run build`): where the portal's built files are. */
   portalDir: string | undefined;
+  /** SIGNET_DOCS_URL, no default: the documentation GET /.well-known/signet points clients to (without it, this server's /openapi.json). */
+  docsUrl: string | undefined;
 }
 
 /**
@@ -188,6 +190,7 @@ const ENV_SCHEMA = z.object({
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
   SIGNET_PORTAL: bool.default(true),
   SIGNET_PORTAL_DIR: z.string().min(1).optional(),
+  SIGNET_DOCS_URL: z.string().url().optional(),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -280,6 +283,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     portalEnabled: e.SIGNET_PORTAL,
     portalDir: e.SIGNET_PORTAL_DIR,
+    docsUrl: e.SIGNET_DOCS_URL,
     ...overrides,
     publicOrigin: origin.origin,
   };
