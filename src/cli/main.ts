@@ -17,6 +17,7 @@ import { USAGE_COMMANDS } from './usage/commands.js';
 import { commandWords, groupHelp, groupMembers, overview as overviewOf, suggestCommand } from './help/overview.js';
 import { signetVersion } from './help/version.js';
 import { completionCommand } from './commands/completion.js';
+import { doctorCommand } from './doctor/command.js';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   ...HMAC_COMMANDS,
   compareCommand,
   completionCommand(() => COMMANDS),
+  doctorCommand,
 ];
 
 const overview = (): string => overviewOf(COMMANDS);
