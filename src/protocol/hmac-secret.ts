@@ -51,7 +51,11 @@ function checksum(body: string): string {
 
 /** A fresh secret from the platform CSPRNG. Only the server calls this; it shows the result once. */
 export function newHmacSecret(): string {
-  const body = randomBase62(HMAC_SECRET_BODY_LENGTH);
+  return hmacSecretFromBody(randomBase62(HMAC_SECRET_BODY_LENGTH));
+}
+
+/** Prefix + the given 43 base62 characters + their checksum: for fixed test vectors of the client kits. */
+export function hmacSecretFromBody(body: string): string {
   return HMAC_SECRET_PREFIX + body + checksum(body);
 }
 
