@@ -48,7 +48,7 @@ function localise(block: CodeBlock, serverUrl: string): string {
   let code = block.code.replace(/^signet serve &.*$/gm, '');
   for (const origin of DOC_ORIGINS) code = code.replaceAll(origin, serverUrl);
   code = code.replaceAll(DOC_KID, '$(first_id key)');
-  return code.replace(/\b(con|key|signet_enroll)_…/g, '$(latest_id $1)');
+  return code.replace(/\b(con|key|sgnt_enroll)_…/g, '$(latest_id $1)');
 }
 
 /** The shell around every block: `signet` (and `npx signet`) run the CLI and note what it printed. */

@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await admin.getByRole('button', { name: 'Create enrollment code' }).click();
     const result = admin.getByTestId('enrollment-code');
     code = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
-    expect(code).toMatch(/^signet_enroll_[A-Za-z0-9]{32}$/);
+    expect(code).toMatch(/^sgnt_enroll_[A-Za-z0-9]{32}$/);
     expect(await result.getByLabel('Enrollment link', { exact: true }).textContent()).toBe(`${h.origin}/portal/#/enroll?code=${code}`);
     // The consumer's code list below the form catches up at once: the new code, pending, created by this admin.
     const listed = admin.getByTestId('enrollment-codes-table').locator(`tr[data-code-id="${await result.getAttribute('data-code-id')}"]`);
