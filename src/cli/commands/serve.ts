@@ -65,6 +65,9 @@ from SIGNET_* variables; flags override them (docs/configuration.md).
       return EXIT.ok;
     }
 
+    // Listen for the signal before starting: a SIGTERM that arrives while the server starts must
+    // still shut it down cleanly, not kill the process with the default action.
+    const signalled = untilSignalled(isWorker());
     let running;
     try {
       running = await startServer(config);
@@ -77,7 +80,7 @@ from SIGNET_* variables; flags override them (docs/configuration.md).
     }
     if (isWorker()) reportListening(running.url);
     else io.stderr.write(`signet listening on ${running.url} (public origin ${config.publicOrigin}, database ${database})\n`);
-    await untilSignalled(isWorker());
+    await signalled;
     await running.close();
     // A worker's channel to its primary would keep it alive after everything else has closed.
     if (isWorker()) leaveCluster();
