@@ -1,5 +1,8 @@
 /**
  * `npm run bench:scale [-- --keys N] [--entries N]`: the store-side targets of issue 9.
+ * `npm run bench:scale -- --http [--keys N] [--connections N]`: instead, first lookups of cold keys
+ *    among N keys (default 100,000) over HTTP against `signet serve`, N concurrent connections
+ *    (default 50): bench/cold-lookups-http.ts.
  *  - replay store bytes per live entry at 1,000,000 entries;
  *  - p99 of a cold key lookup among 1,000,000 keys in SQLite (keys never read before by this
  *    process, after a warm-up on other keys; no cache in front);
@@ -11,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManualClock } from '../src/clock.js';
+import { coldLookupsOverHttp } from './cold-lookups-http.js';
 import { loadConfig } from '../src/config.js';
 import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
 import { startServer } from '../src/server/start.js';
@@ -21,8 +25,9 @@ import { consumerRow, keyRow } from '../src/store/knex-rows.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 
-const { values } = parseArgs({ options: { keys: { type: 'string' }, entries: { type: 'string' } } });
-const keyCount = Number(values.keys ?? 1_000_000);
+const { values } = parseArgs({ options: { keys: { type: 'string' }, entries: { type: 'string' }, http: { type: 'boolean' }, connections: { type: 'string' } } });
+const overHttp = values.http === true;
+const keyCount = Number(values.keys ?? (overHttp ? 100_000 : 1_000_000));
 const entryCount = Number(values.entries ?? 1_000_000);
 
 function percentile(sorted: number[], p: number): number {
@@ -101,15 +106,21 @@ async function startTime(dbFile: string): Promise<{ startMs: number }> {
 
 const dir = mkdtempSync(join(tmpdir(), 'signet-scale-'));
 try {
-  const replay = await replayBytesPerEntry();
-  console.log(`replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`);
-  const dbFile = join(dir, 'scale.sqlite');
-  const sample = await seed(dbFile);
-  const lookups = await coldLookups(dbFile, sample);
-  console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms.toFixed(3)} ms, p99 ${lookups.p99Ms.toFixed(3)} ms, max ${lookups.maxMs.toFixed(3)} ms over ${lookups.lookups} lookups`);
-  const start = await startTime(dbFile);
-  console.log(`server start with ${keyCount} keys: ${start.startMs.toFixed(0)} ms`);
-  console.log(JSON.stringify({ keyCount, replay, lookups, start }));
+  if (overHttp) {
+    const cold = await coldLookupsOverHttp(join(dir, 'scale.sqlite'), keyCount, Number(values.connections ?? 50));
+    console.log(`first lookups of cold keys among ${cold.keyCount} keys over HTTP, ${cold.connections} connections: p50 ${cold.p50Ms.toFixed(2)} ms, p99 ${cold.p99Ms.toFixed(2)} ms, max ${cold.maxMs.toFixed(2)} ms over ${cold.lookups} requests (${cold.non2xx} not 2xx)`);
+    console.log(JSON.stringify({ coldOverHttp: cold }));
+  } else {
+    const replay = await replayBytesPerEntry();
+    console.log(`replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`);
+    const dbFile = join(dir, 'scale.sqlite');
+    const sample = await seed(dbFile);
+    const lookups = await coldLookups(dbFile, sample);
+    console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms.toFixed(3)} ms, p99 ${lookups.p99Ms.toFixed(3)} ms, max ${lookups.maxMs.toFixed(3)} ms over ${lookups.lookups} lookups`);
+    const start = await startTime(dbFile);
+    console.log(`server start with ${keyCount} keys: ${start.startMs.toFixed(0)} ms`);
+    console.log(JSON.stringify({ keyCount, replay, lookups, start }));
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
