@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
 import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { preparedPostgresRead } from './postgres-prepared-read.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
@@ -28,11 +29,11 @@ function toKeyWithConsumer(row: Row): KeyWithConsumer {
 }
 
 export class KnexCredentialStore implements CredentialStore {
-  /** findKey on a SQLite connection, without knex's per-query cost (the verifier's cache-miss read). */
+  /** findKey as a prepared statement on SQLite or PostgreSQL, without knex's per-query cost (the verifier's cache-miss read). */
   private readonly findKeyPrepared: ((id: string) => Promise<Row[]>) | undefined;
 
   constructor(private readonly db: Knex) {
-    this.findKeyPrepared = preparedSqliteRead(db, (id) => findKeyQuery(db, id));
+    this.findKeyPrepared = preparedSqliteRead(db, (id) => findKeyQuery(db, id)) ?? preparedPostgresRead(db, 'signet_find_key', (id) => findKeyQuery(db, id));
   }
 
   async createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyWithConsumer> {
