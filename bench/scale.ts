@@ -108,7 +108,7 @@ const dir = mkdtempSync(join(tmpdir(), 'signet-scale-'));
 try {
   if (overHttp) {
     const cold = await coldLookupsOverHttp(join(dir, 'scale.sqlite'), keyCount, Number(values.connections ?? 50));
-    console.log(`first lookups of cold keys among ${cold.keyCount} keys over HTTP, ${cold.connections} connections: p50 ${cold.p50Ms.toFixed(2)} ms, p99 ${cold.p99Ms.toFixed(2)} ms, max ${cold.maxMs.toFixed(2)} ms over ${cold.lookups} requests (${cold.non2xx} not 2xx)`);
+    console.log(`first lookups of cold keys among ${cold.keyCount} keys over HTTP, ${cold.connections} connections: p50 ${cold.p50Ms.toFixed(2)} ms, p99 ${cold.p99Ms.toFixed(2)} ms, max ${cold.maxMs.toFixed(2)} ms over ${cold.lookups} requests (${cold.non2xx} not 2xx); the same keys warm: p50 ${cold.warm.p50Ms.toFixed(2)} ms, p99 ${cold.warm.p99Ms.toFixed(2)} ms`);
     console.log(JSON.stringify({ coldOverHttp: cold }));
   } else {
     const replay = await replayBytesPerEntry();
