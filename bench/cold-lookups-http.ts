@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { generateKeyPair } from '../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
-import { signRequest } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
 import { openSqlite } from '../src/store/factory.js';
 import { consumerRow, keyRow } from '../src/store/knex-rows.js';
 import { migrateToLatest } from '../src/store/migrations.js';
