@@ -6,15 +6,11 @@
  * the same run: on a shared machine the difference is the honest figure, the absolute ones are not.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { generateKeyPair } from '../src/client/keys.js';
-import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
 import { signRequest } from '../src/client/sign.js';
-import { openSqlite } from '../src/store/factory.js';
-import { consumerRow, keyRow } from '../src/store/knex-rows.js';
-import { migrateToLatest } from '../src/store/migrations.js';
 import { drive, percentile } from './drive.js';
+import { seedKeys } from './seed-keys.js';
 
 export interface ColdLookupsOverHttp {
   keyCount: number;
@@ -28,32 +24,6 @@ export interface ColdLookupsOverHttp {
   warm: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
-/** Every key shares one real public key (each with its own id and consumer), so any id can be signed for. */
-async function seed(dbFile: string, keyCount: number, publicKey: Uint8Array, sampleSize: number): Promise<string[]> {
-  const db = openSqlite(dbFile);
-  await migrateToLatest(db);
-  const sample: string[] = [];
-  const every = Math.max(1, Math.floor(keyCount / sampleSize));
-  const now = Date.now();
-  const perBatch = 5000;
-  for (let done = 0; done < keyCount; done += perBatch) {
-    await db.transaction(async (trx) => {
-      const consumers = [];
-      const keys = [];
-      for (let i = 0; i < Math.min(perBatch, keyCount - done); i++) {
-        const consumerId = newConsumerId();
-        const id = newKeyId();
-        if ((done + i) % every === 0) sample.push(id);
-        consumers.push(consumerRow({ id: consumerId, name: `c${done + i}` }, now));
-        keys.push(keyRow({ id, consumerId, type: 'ed25519', publicKey, thumbprint: randomBytes(32).toString('base64url') }, now));
-      }
-      await trx.batchInsert('consumers', consumers, 500);
-      await trx.batchInsert('keys', keys, 500);
-    });
-  }
-  await db.destroy();
-  return sample.sort(() => Math.random() - 0.5);
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -67,7 +37,8 @@ async function freePort(): Promise<number> {
 
 export async function coldLookupsOverHttp(dbFile: string, keyCount: number, connections: number): Promise<ColdLookupsOverHttp> {
   const pair = await generateKeyPair();
-  const sample = await seed(dbFile, keyCount, pair.publicKey, Math.min(6000, keyCount));
+  // Every key shares one real public key (each with its own id and consumer), so any id can be signed for.
+  const sample = (await seedKeys(dbFile, keyCount, { sampleSize: Math.min(6000, keyCount), publicKey: pair.publicKey })).sort(() => Math.random() - 0.5);
   const port = await freePort();
   const server = spawn(
     process.execPath,

@@ -9,22 +9,20 @@
  *    among N keys (default 100,000) over HTTP against `signet serve`, N concurrent connections
  *    (default 50): bench/cold-lookups-http.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManualClock } from '../src/clock.js';
 import { coldLookupsOverHttp } from './cold-lookups-http.js';
+import { seedKeys } from './seed-keys.js';
 import { loadConfig } from '../src/config.js';
-import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
+import { newKeyId } from '../src/protocol/ids.js';
 import { startServer } from '../src/server/start.js';
 import { silentLogger } from '../src/server/logger.js';
 import { openSqlite } from '../src/store/factory.js';
 import { KnexCredentialStore } from '../src/store/knex-credential-store.js';
-import { consumerRow, keyRow } from '../src/store/knex-rows.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
-import { migrateToLatest } from '../src/store/migrations.js';
 
 const { values } = parseArgs({ options: { keys: { type: 'string' }, entries: { type: 'string' }, http: { type: 'boolean' }, connections: { type: 'string' } } });
 const overHttp = values.http === true;
@@ -49,32 +47,6 @@ async function replayBytesPerEntry(): Promise<{ entries: number; tableBytesPerEn
   return { entries: store.size(), tableBytesPerEntry: store.bytes() / entryCount, processBytesPerEntry: grown / entryCount };
 }
 
-async function seed(dbFile: string): Promise<string[]> {
-  const db = openSqlite(dbFile);
-  await migrateToLatest(db);
-  const sample: string[] = [];
-  const now = Date.now();
-  const perBatch = 5000;
-  for (let done = 0; done < keyCount; done += perBatch) {
-    await db.transaction(async (trx) => {
-      const consumers = [];
-      const keys = [];
-      for (let i = 0; i < Math.min(perBatch, keyCount - done); i++) {
-        const consumerId = newConsumerId();
-        const id = newKeyId();
-        if ((done + i) % Math.max(1, Math.floor(keyCount / 4000)) === 0) sample.push(id);
-        consumers.push(consumerRow({ id: consumerId, name: `c${done + i}` }, now));
-        keys.push(keyRow({ id, consumerId, type: 'ed25519', publicKey: randomBytes(32), thumbprint: randomBytes(32).toString('base64url') }, now));
-      }
-      // SQLite allows at most 32766 bound variables a statement.
-      await trx.batchInsert('consumers', consumers, 500);
-      await trx.batchInsert('keys', keys, 500);
-    });
-    if (done % 100_000 === 0) process.stderr.write(`seeded ${done} keys\n`);
-  }
-  await db.destroy();
-  return sample;
-}
 
 async function coldLookups(dbFile: string, sample: string[]): Promise<{ lookups: number; p50Ms: number; p99Ms: number; maxMs: number }> {
   const db = openSqlite(dbFile);
@@ -116,7 +88,7 @@ try {
     const replay = await replayBytesPerEntry();
     console.log(`replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`);
     const dbFile = join(dir, 'scale.sqlite');
-    const sample = await seed(dbFile);
+    const sample = await seedKeys(dbFile, keyCount, { sampleSize: 4000 });
     const lookups = await coldLookups(dbFile, sample);
     console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms.toFixed(3)} ms, p99 ${lookups.p99Ms.toFixed(3)} ms, max ${lookups.maxMs.toFixed(3)} ms over ${lookups.lookups} lookups`);
     const start = await startTime(dbFile);
