@@ -67,6 +67,30 @@ if (servicesAvailable('the PostgreSQL migration and outage tests', { pg: true })
       }
     });
 
+    it('finds a key through a statement prepared once per connection, with the same answer as knex', async () => {
+      const pg = await createPgSchema('prepared');
+      // One connection, so the session that prepared the statement is the one asked about it.
+      const db = openPostgres({ url: pg.url, poolMax: 1, connectTimeoutMs: 5000, queryTimeoutMs: 30_000 });
+      try {
+        const store = new KnexCredentialStore(db);
+        const at = Date.UTC(2030, 0, 1);
+        const created = await store.createConsumerWithKey(
+          { id: 'con_p', name: 'p' },
+          { id: 'key_p', consumerId: '', type: 'ed25519', publicKey: new Uint8Array(32).fill(7), thumbprint: 'tp' },
+          at,
+        );
+        expect(await store.findKey('key_p')).toEqual(created);
+        expect(await store.findKey('key_p')).toEqual(created);
+        expect(await store.findKey('key_none')).toBeUndefined();
+        const prepared = (await db.raw('select name from pg_prepared_statements')).rows.map((r: { name: string }) => r.name);
+        expect(prepared).toEqual(['signet_find_key']);
+        expect(await db.transaction((trx) => new KnexCredentialStore(trx).findKey('key_p'))).toEqual(created);
+      } finally {
+        await db.destroy();
+        await pg.drop();
+      }
+    });
+
     it('fails fast with an outage error (never hangs) when the server refuses or stops answering, and recovers when it is back', async () => {
       const target = new URL(PG_URL!);
       const proxy = await TcpProxy.start(Number(target.port || 5432), target.hostname);
