@@ -37,6 +37,19 @@ export interface PortalKey {
 }
 
 const CLOCK_SKEW_CODES = new Set(['token_expired', 'token_issued_in_future']);
+/**
+ * Refusals that say the signing key itself is finished: revoked, expired, or unknown to the server
+ * (deleted with its consumer; the portal's own signatures are otherwise always well formed).
+ */
+const DEAD_KEY_CODES = new Set(['key_revoked', 'key_expired', 'invalid_token']);
+
+/** Whether a refusal means the key that signed the call no longer works (not a clock or rate problem). */
+export function isDeadKeyRefusal(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 401 && DEAD_KEY_CODES.has(error.code);
+}
+
+/** Told when the server refuses the key a call was signed with as dead (see isDeadKeyRefusal). */
+export type DeadKeyListener = (kid: string, error: ApiError) => void;
 /** Longest Retry-After the portal waits out by itself before showing a rate-limit refusal. */
 const MAX_RATE_LIMIT_WAIT_S = 3;
 
@@ -89,13 +102,14 @@ export class PortalApi {
   constructor(
     readonly settings: PortalSettings,
     readonly key: PortalKey | undefined,
+    private readonly onDeadKey: DeadKeyListener = () => undefined,
   ) {
     if (key !== undefined) this.signedFetch = this.makeSignedFetch(key, sameOriginFetch, () => Date.now() + this.offsetMs);
   }
 
   /** The same settings and learnt clock, signing with another key. */
   withKey(key: PortalKey | undefined): PortalApi {
-    const next = new PortalApi(this.settings, key);
+    const next = new PortalApi(this.settings, key, this.onDeadKey);
     next.offsetMs = this.offsetMs + (this.signedFetch?.clockOffsetMs ?? 0);
     return next;
   }
@@ -115,6 +129,15 @@ export class PortalApi {
    * most MAX_RATE_LIMIT_WAIT_S is waited out and retried once (a refused request changed nothing).
    */
   async call<T = any>(method: string, path: string, options: { json?: unknown; query?: Query; proof?: Ed25519KeyPair } = {}): Promise<T> {
+    try {
+      return await this.callWithRetry<T>(method, path, options);
+    } catch (error) {
+      if (this.key !== undefined && isDeadKeyRefusal(error)) this.onDeadKey(this.key.kid, error);
+      throw error;
+    }
+  }
+
+  private async callWithRetry<T>(method: string, path: string, options: { json?: unknown; query?: Query; proof?: Ed25519KeyPair }): Promise<T> {
     try {
       return await this.callOnce<T>(method, path, options);
     } catch (error) {

@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Ed25519KeyPair } from '../client/keys.js';
-import { ApiError, PortalApi } from './api.js';
+import { ApiError, PortalApi, type DeadKeyListener } from './api.js';
 import { DownloadPanel } from './download.js';
 import { forgetIdentity, loadIdentity, saveIdentity } from './key-store.js';
 import { go, useHashRoute } from './route.js';
@@ -47,7 +47,9 @@ async function storeIfKept(identity: Identity): Promise<void> {
 }
 
 export function App({ settings }: { settings: PortalSettings }) {
-  const base = useMemo(() => new PortalApi(settings, undefined), [settings]);
+  // The listener is made once with the API; it reaches the current sign-out through this ref.
+  const onDeadKey = useRef<DeadKeyListener>(() => undefined);
+  const base = useMemo(() => new PortalApi(settings, undefined, (kid, error) => onDeadKey.current(kid, error)), [settings]);
   const [identity, setIdentity] = useState<Identity | undefined>(undefined);
   const [api, setApi] = useState<PortalApi>(base);
   const [booting, setBooting] = useState(true);
@@ -80,6 +82,16 @@ export function App({ settings }: { settings: PortalSettings }) {
     setNotice(message === undefined ? undefined : { kind: 'warn', text: message });
     go('/');
   }
+
+  /**
+   * The key this page signs with was revoked, expired or removed while the page was open: leave as
+   * a reload would, with the reason, rather than leave a signed-in page whose every call fails. A
+   * refusal of a key the page no longer signs with (the old key of a rotation) changes nothing.
+   */
+  onDeadKey.current = (kid, error) => {
+    if (identity === undefined || kid !== identity.kid) return;
+    void signOut(`The key this browser signed with (${kid}) no longer works: ${error.detail} (${error.code}). ${identity.stored ? 'This browser has forgotten it. ' : ''}Sign in with another key file, or enroll with a new code from your API provider.`);
+  };
 
   // A key kept from an earlier visit: check it still works and refresh what the server says about it.
   useEffect(() => {

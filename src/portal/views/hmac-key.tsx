@@ -1,5 +1,5 @@
 import { useId, useState } from 'preact/hooks';
-import { OneTimeDownloadActions } from '../download.js';
+import { OneTimeDownloadActions, useFocusOnShow } from '../download.js';
 import type { ViewProps } from '../session.js';
 import { CopyBlock, Field, Notice } from '../ui.js';
 import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useFormSubmit } from './form-parts.js';
@@ -61,8 +61,9 @@ function HmacSecretPanel({ issued, onClose }: { issued: IssuedHmacKey; onClose: 
   const headingId = useId();
   const kid = issued.key.id;
   const file = hmacSecretFileName(kid);
+  const panel = useFocusOnShow(kid);
   return (
-    <section class="card download" aria-labelledby={headingId} data-testid="hmac-secret-panel">
+    <section class="card download" aria-labelledby={headingId} data-testid="hmac-secret-panel" tabIndex={-1} ref={panel}>
       <h2 id={headingId}>HMAC key issued: save its secret now</h2>
       <p>
         This is the only time the secret of <code>{kid}</code> is shown. Store it in a file with mode 0600 or a secret manager.

@@ -4,6 +4,7 @@ import { kidFromFileName, loadKeyFile, newKeyPair } from '../new-key.js';
 import type { Route } from '../route.js';
 import type { Identity, PendingDownload, WhoAmI } from '../session.js';
 import { Field, FormError, formErrors, noErrors, type FormErrors } from '../ui.js';
+import { BusyButton } from './form-parts.js';
 
 interface StartProps {
   api: PortalApi;
@@ -45,6 +46,7 @@ function EnrollForm({ api, route, onEnrolled }: StartProps) {
 
   async function submit(event: Event) {
     event.preventDefault();
+    if (busy) return;
     const trimmed = code.trim();
     if (!/^signet_enroll_[A-Za-z0-9]+$/.test(trimmed)) {
       setErrors({ fields: { code: 'Paste the whole code you were given: it starts with signet_enroll_.' } });
@@ -86,9 +88,7 @@ function EnrollForm({ api, route, onEnrolled }: StartProps) {
           {(a) => <input {...a} type="text" value={label} maxLength={100} onInput={(e) => setLabel(e.currentTarget.value)} />}
         </Field>
         <div class="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Creating your key…' : 'Create my key and enroll'}
-          </button>
+          <BusyButton busy={busy} label="Create my key and enroll" busyLabel="Creating your key…" />
           <FormError message={errors.form} />
         </div>
       </form>
@@ -111,6 +111,7 @@ function KeyFileForm({ api, onSignedIn }: StartProps) {
 
   async function submit(event: Event) {
     event.preventDefault();
+    if (busy) return;
     const fields: Record<string, string> = {};
     if (file === undefined) fields.key_file = 'Choose your private key file.';
     if (!/^key_[A-Za-z0-9]+$/.test(kid.trim())) fields.kid = 'Enter the key id the server issued for this key: it starts with key_.';
@@ -161,9 +162,7 @@ function KeyFileForm({ api, onSignedIn }: StartProps) {
           <label for="keep-key">Keep this key in this browser (stored non-extractable; forget it with "Forget this key")</label>
         </div>
         <div class="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Checking…' : 'Use this key'}
-          </button>
+          <BusyButton busy={busy} label="Use this key" busyLabel="Checking…" />
           <FormError message={errors.form} />
         </div>
       </form>

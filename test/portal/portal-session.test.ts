@@ -1,0 +1,124 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPortal } from '../../scripts/build-portal.js';
+import { exportPrivateKey, type Ed25519KeyPair } from '../../src/client/keys.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.log(`skipping the portal session browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+/**
+ * The portal's behaviour around one signed-in session, each test in a fresh browser context: what
+ * happens when the key dies under the page, where keyboard focus goes, and how it reads on a phone.
+ */
+describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
+  let h: Harness;
+  let browser: Browser;
+  let files: string;
+  let tick: ReturnType<typeof setInterval> | undefined;
+  let admin: { pair: Ed25519KeyPair; kid: string };
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    files = mkdtempSync(join(tmpdir(), 'signet-portal-session-'));
+    const portalDir = mkdtempSync(join(tmpdir(), 'signet-portal-'));
+    await buildPortal(portalDir);
+    h = await startHarness({ portalDir }, { socketOrigin: true });
+    tick = setInterval(() => h.clock.set(Date.now()), 20);
+    h.clock.set(Date.now());
+    admin = await h.addAdmin('provider');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+  });
+
+  afterAll(async () => {
+    clearInterval(tick);
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const page = await (await browser.newContext({ acceptDownloads: true, viewport })).newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+    });
+    return page;
+  }
+
+  /** A consumer with one key, and the page signed in with that key's file. */
+  async function signedIn(name: string, page: Page): Promise<{ kid: string; consumerId: string }> {
+    const consumer = await h.addConsumer(name, { scopes: ['keys'] });
+    const file = join(files, `signet-${consumer.kid}.pem`);
+    writeFileSync(file, await exportPrivateKey(consumer.pair, 'pem'), { mode: 0o600 });
+    await page.goto(`${h.baseUrl}/portal/`);
+    const form = page.getByTestId('keyfile-form');
+    await form.getByLabel('Private key file').setInputFiles(file);
+    await expect.poll(() => form.getByLabel('Key id').inputValue()).toBe(consumer.kid);
+    await form.getByRole('button', { name: 'Use this key' }).click();
+    await page.getByTestId('keys-table').waitFor();
+    return { kid: consumer.kid, consumerId: consumer.record.consumer.id };
+  }
+
+  async function enrollmentCode(name: string): Promise<string> {
+    const consumer = await (await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name }, ...admin })).json();
+    const answer = await h.send({ method: 'POST', path: `/admin/v1/consumers/${consumer.id}/enrollment-codes`, json: {}, ...admin });
+    return (await answer.json()).code as string;
+  }
+
+  it('goes back to sign-in with a clear sentence when the key is revoked while the page is open, offering no key forms', async () => {
+    const page = await newPage();
+    const { kid } = await signedIn('Revoked Ltd', page);
+    const revoked = await h.send({ method: 'POST', path: `/admin/v1/keys/${kid}/revoke`, json: { force: true }, ...admin });
+    expect(revoked.status).toBe(200);
+
+    await page.getByRole('region', { name: 'Your keys' }).getByRole('button', { name: 'Refresh' }).click();
+    await page.getByTestId('keyfile-form').waitFor();
+    const notice = page.getByRole('status').first();
+    expect(await notice.textContent()).toMatch(new RegExp(`The key this browser signed with \\(${kid}\\) no longer works: .*revoked.*\\(key_revoked\\)\\. Sign in with another key file`));
+    expect(await page.getByTestId('add-key-form').count()).toBe(0);
+    expect(await page.getByTestId('whoami').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('keeps keyboard focus on the busy button, and moves it to the one-time download after enrolling', async () => {
+    const page = await newPage();
+    await page.goto(`${h.baseUrl}/portal/#/enroll?code=${await enrollmentCode('Focus Inc')}`);
+    await page.getByTestId('enroll-form').getByLabel('Key label').press('Enter');
+    const panel = page.getByTestId('download-panel');
+    await panel.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName)).toBe('download-panel');
+    // One Tab from the panel reaches its download link.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^Download signet-key_/);
+    await panel.getByRole('button', { name: 'Close without saving' }).click();
+
+    // A slow answer keeps the Add key button busy; focus stays on it, not on <body>.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/v1/keys', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const add = page.getByTestId('add-key-form').getByRole('button', { name: 'Add key' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('add-key-form').getByRole('button', { name: 'Adding…' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Adding…');
+    release();
+    await panel.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('download-panel');
+    await page.context().close();
+  });
+
+  it('ran without script errors or Content-Security-Policy violations', () => {
+    expect(problems).toEqual([]);
+  });
+});
