@@ -4,6 +4,7 @@ import { createSignedFetch, type SignedFetch } from '../client/signed-fetch.js';
 import { PROOF_HEADER } from '../protocol/format.js';
 import { jwkThumbprint, publicKeyToJwk } from '../protocol/public-key.js';
 import { signRequest } from '../protocol/sign.js';
+import { humanFieldMessage } from './field-messages.js';
 import type { PortalSettings } from './settings.js';
 
 /** A refused or failed call, with the server's field errors by path (`name`, `public_key`, ...). */
@@ -22,10 +23,17 @@ export class ApiError extends Error {
   static fromProblem(status: number, problem: Record<string, unknown>): ApiError {
     const fields: Record<string, string> = {};
     for (const e of Array.isArray(problem.errors) ? problem.errors : []) {
-      if (typeof e?.path === 'string' && typeof e?.message === 'string' && fields[e.path] === undefined) fields[e.path] = e.message;
+      if (typeof e?.path === 'string' && typeof e?.message === 'string' && fields[e.path] === undefined) fields[e.path] = humanFieldMessage(e.message);
     }
     const code = typeof problem.code === 'string' ? problem.code : 'error';
-    const detail = typeof problem.detail === 'string' ? problem.detail : `The server answered ${status}.`;
+    // A validation refusal's detail repeats the validator's wording: say it with the fields' sentences.
+    const listed = Object.entries(fields).map(([path, message]) => (path === '' ? message : `${path}: ${message}`));
+    const detail =
+      code === 'invalid_request' && listed.length > 0
+        ? `Some of what was sent is not accepted. ${listed.join(' ')}`
+        : typeof problem.detail === 'string'
+          ? problem.detail
+          : `The server answered ${status}.`;
     return new ApiError(status, code, detail, fields, problem);
   }
 }

@@ -53,7 +53,8 @@ export function App({ settings }: { settings: PortalSettings }) {
   const [identity, setIdentity] = useState<Identity | undefined>(undefined);
   const [api, setApi] = useState<PortalApi>(base);
   const [booting, setBooting] = useState(true);
-  const [notice, setNotice] = useState<{ kind: 'info' | 'ok' | 'warn' | 'error'; text: string } | undefined>(undefined);
+  /** A notice, shown on the tab it was given for when `onlyOn` is set (a success belongs to where it happened). */
+  const [notice, setNotice] = useState<{ kind: 'info' | 'ok' | 'warn' | 'error'; text: string; onlyOn?: string } | undefined>(undefined);
   const [download, setDownload] = useState<PendingDownload | undefined>(undefined);
   const route = useHashRoute();
 
@@ -149,6 +150,8 @@ export function App({ settings }: { settings: PortalSettings }) {
           settings,
           offerDownload: setDownload,
           async replaceOwnKey(kid: string, key: Ed25519KeyPair) {
+            // A notice naming the old key ("signs with key_...") would now contradict the header.
+            setNotice((shown) => (shown?.kind === 'ok' ? undefined : shown));
             await signIn({ ...identity, kid, key });
           },
           lostOwnKey: (message: string) => signOut(message),
@@ -188,7 +191,7 @@ export function App({ settings }: { settings: PortalSettings }) {
         </nav>
       )}
       <main id="main" tabIndex={-1}>
-        {notice !== undefined && (
+        {notice !== undefined && (notice.onlyOn === undefined || notice.onlyOn === route.path) && (
           <Notice kind={notice.kind} onClose={() => setNotice(undefined)}>
             {notice.text}
           </Notice>
@@ -205,7 +208,7 @@ export function App({ settings }: { settings: PortalSettings }) {
             onEnrolled={async (next, pending) => {
               // The download first: the key is registered now, and this is its only chance.
               setDownload(pending);
-              if (await signIn(next)) setNotice({ kind: 'ok', text: `Enrolled as ${next.consumerName}: this browser now signs with ${next.kid}.` });
+              if (await signIn(next)) setNotice({ kind: 'ok', text: `Enrolled as ${next.consumerName}: this browser now signs with ${next.kid}.`, onlyOn: '/keys' });
               go('/keys');
             }}
             onSignedIn={async (next) => {

@@ -5,6 +5,8 @@ import { keyFileName, kidFromFileName, newKeyPair } from '../../src/portal/new-k
 import { parseHash } from '../../src/portal/route.js';
 import { curlSnippet, goSnippet, nodeSnippet, profileName, pythonSnippet } from '../../src/portal/snippets.js';
 import { formErrors } from '../../src/portal/ui.js';
+import { relativeTime } from '../../src/portal/format.js';
+import { humanFieldMessage } from '../../src/portal/field-messages.js';
 import { expiresAtField } from '../../src/portal/views/form-parts.js';
 import { hmacSecretFileName } from '../../src/portal/views/hmac-key.js';
 import { importPrivateKey } from '../../src/client/keys.js';
@@ -80,5 +82,37 @@ describe('portal helpers', () => {
     expect(goSnippet(input)).not.toContain('Audience');
     expect(goSnippet({ ...input, audience: 'urn:acme' })).toContain('signet.Options{Audience: "urn:acme"}');
     expect(curlSnippet({ ...input, profile: "it's" })).toContain(`--profile 'it'\\''s'`);
+  });
+});
+
+describe('what the portal says to people', () => {
+  it('never shows the schema validator’s wording: field errors and the refusal’s detail become sentences', () => {
+    expect(humanFieldMessage('Too small: expected string to have >=1 characters')).toBe('This cannot be empty.');
+    expect(humanFieldMessage('Too big: expected string to have <=100 characters')).toBe('Use at most 100 characters.');
+    expect(humanFieldMessage('Invalid input: expected string, received undefined')).toBe('This is required.');
+    expect(humanFieldMessage('Invalid option: expected one of "free"|"metered"')).toBe('Choose one of: free, metered.');
+    expect(humanFieldMessage('Unknown field.')).toBe('This field is not accepted here.');
+    expect(humanFieldMessage('Invalid something new')).toBe('This value is not accepted.');
+    // The server's own sentences pass unchanged.
+    expect(humanFieldMessage('The enrollment code is unknown.')).toBe('The enrollment code is unknown.');
+
+    const refused = ApiError.fromProblem(400, {
+      code: 'invalid_request',
+      detail: 'The request body is invalid: name: Too small: expected string to have >=1 characters',
+      errors: [{ path: 'name', message: 'Too small: expected string to have >=1 characters' }],
+    });
+    expect(refused.fields).toEqual({ name: 'This cannot be empty.' });
+    expect(refused.detail).toBe('Some of what was sent is not accepted. name: This cannot be empty.');
+    expect(refused.detail).not.toMatch(/Too small|expected string/);
+  });
+
+  it('gives times relative to now, in the largest whole unit', () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    expect(relativeTime('2026-12-01T11:57:00Z', now)).toBe('3 minutes ago');
+    expect(relativeTime('2026-12-01T11:59:50Z', now)).toBe('just now');
+    expect(relativeTime('2026-12-01T12:59:40Z', now)).toBe('in 1 hour');
+    expect(relativeTime('2026-12-31T12:00:00Z', now)).toBe('in 30 days');
+    expect(relativeTime('2025-12-01T12:00:00Z', now)).toBe('1 year ago');
+    expect(relativeTime('not a time', now)).toBe('not a time');
   });
 });

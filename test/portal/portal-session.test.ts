@@ -118,6 +118,58 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
     await page.context().close();
   });
 
+  it('keeps the enrollment notice to the Keys tab and drops it on rotation; the old key says when it expires; the expiry choice resets; no HMAC form without the hmac mode', async () => {
+    const page = await newPage();
+    await page.goto(`${h.baseUrl}/portal/#/enroll?code=${await enrollmentCode('Notice Co')}`);
+    await page.getByTestId('enroll-form').getByRole('button', { name: /enroll/ }).click();
+    await page.getByTestId('download-panel').getByRole('button', { name: 'Close without saving' }).click();
+    const enrolled = page.getByText(/^Enrolled as Notice Co/);
+    await enrolled.waitFor();
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByTestId('total-requests').waitFor();
+    expect(await enrolled.count()).toBe(0);
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByTestId('keys-table').waitFor();
+    // This consumer may sign only with Ed25519: no HMAC form is offered.
+    expect(await page.getByTestId('add-hmac-key-form').count()).toBe(0);
+
+    const form = page.getByTestId('add-key-form');
+    await form.getByLabel('Expires').selectOption({ label: 'in 30 days' });
+    await form.getByRole('button', { name: 'Add key' }).click();
+    await page.getByTestId('download-panel').getByRole('button', { name: 'Close without saving' }).click();
+    expect(await form.getByLabel('Expires').inputValue()).toBe('never');
+
+    const own = (await page.locator('tr.own').getAttribute('data-kid'))!;
+    await page.locator('tr.own').getByRole('button', { name: 'Rotate' }).click();
+    await page.getByRole('form', { name: `Rotate ${own}` }).getByLabel('Old key keeps working').selectOption({ label: '1 hour' });
+    await page.getByRole('form', { name: `Rotate ${own}` }).getByRole('button', { name: 'Rotate key' }).click();
+    await page.getByTestId('download-panel').waitFor();
+    await expect.poll(() => page.locator('tr.own').getAttribute('data-kid')).not.toBe(own);
+    expect(await page.getByText(/^Enrolled as Notice Co/).count()).toBe(0);
+    // The old key is still active for the hour, and says so; the times read relative, exact on hover.
+    const old = page.locator(`tr[data-kid="${own}"]`);
+    expect(await old.getByTestId('expiring').textContent()).toMatch(/expires in (1 hour|60 minutes)/);
+    expect(await old.locator('time').first().getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
+    await page.context().close();
+  });
+
+  it('offers the audit filter the server’s actions (enrollment_code.cancel among them) and names consumers beside their ids', async () => {
+    const page = await newPage();
+    const file = join(files, `signet-${admin.kid}.pem`);
+    writeFileSync(file, await exportPrivateKey(admin.pair, 'pem'), { mode: 0o600 });
+    await page.goto(`${h.baseUrl}/portal/`);
+    const form = page.getByTestId('keyfile-form');
+    await form.getByLabel('Private key file').setInputFiles(file);
+    await form.getByRole('button', { name: 'Use this key' }).click();
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const select = page.getByLabel('Action');
+    await expect.poll(() => select.locator('option').allTextContents()).toContain('enrollment_code.cancel');
+    const table = page.getByTestId('audit-table');
+    await table.locator('tr[data-action]').first().waitFor();
+    await expect.poll(() => table.textContent()).toMatch(/(provider|Focus Inc|Notice Co) con_/);
+    await page.context().close();
+  });
+
   it('ran without script errors or Content-Security-Policy violations', () => {
     expect(problems).toEqual([]);
   });
