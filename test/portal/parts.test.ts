@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/portal/api.js';
 import { niceCeiling } from '../../src/portal/chart.js';
-import { keyFileName, kidFromFileName, newKeyPair } from '../../src/portal/new-key.js';
+import { keyFileName, kidFromCliConfig, kidFromFileName, newKeyPair } from '../../src/portal/new-key.js';
 import { parseHash } from '../../src/portal/route.js';
 import { curlSnippet, goSnippet, nodeSnippet, profileName, pythonSnippet } from '../../src/portal/snippets.js';
 import { formErrors } from '../../src/portal/ui.js';
@@ -30,6 +30,20 @@ describe('the portal’s browser-made keys', () => {
     expect(keyFileName('key_7Qx3mJtZ1pUe9LcWbR4sNa')).toBe('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa.pem');
     expect(kidFromFileName('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa (1).pem')).toBe('key_7Qx3mJtZ1pUe9LcWbR4sNa');
     expect(kidFromFileName('admin.pem')).toBeUndefined();
+  });
+
+  it('take their key id from the CLI config file when the file name has none (signet admin init)', () => {
+    const config = JSON.stringify({
+      profiles: {
+        admin: { server: 'https://a.test', kid: 'key_7Qx3mJtZ1pUe9LcWbR4sNa', key_file: '/home/x/.config/signet/keys/admin-3f9a1c2b7d4e.pem' },
+        acme: { server: 'https://a.test', kid: 'key_AAAAAAAAAAAAAAAAAAAAAA', key_file: 'C:\\keys\\acme.pem' },
+      },
+    });
+    expect(kidFromCliConfig(config, 'admin-3f9a1c2b7d4e.pem')).toBe('key_7Qx3mJtZ1pUe9LcWbR4sNa');
+    expect(kidFromCliConfig(config, 'acme.pem')).toBe('key_AAAAAAAAAAAAAAAAAAAAAA');
+    expect(kidFromCliConfig(config, 'other.pem')).toBeUndefined();
+    expect(kidFromCliConfig(JSON.stringify({ profiles: { admin: { kid: 'key_7Qx3mJtZ1pUe9LcWbR4sNa', key_file: '/k/admin.pem' } } }), undefined)).toBe('key_7Qx3mJtZ1pUe9LcWbR4sNa');
+    expect(kidFromCliConfig('not json', 'admin.pem')).toBeUndefined();
   });
 });
 

@@ -153,13 +153,20 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
     await page.context().close();
   });
 
-  it('offers the audit filter the server’s actions (enrollment_code.cancel among them) and names consumers beside their ids', async () => {
+  it('signs an admin in with the files `signet admin init` wrote, and offers the audit filter the server’s actions (enrollment_code.cancel among them) and names consumers beside their ids', async () => {
     const page = await newPage();
-    const file = join(files, `signet-${admin.kid}.pem`);
+    // As `signet admin init` leaves them: the key file named after the profile, the kid only in the config file.
+    const file = join(files, 'admin-3f9a1c2b7d4e.pem');
     writeFileSync(file, await exportPrivateKey(admin.pair, 'pem'), { mode: 0o600 });
+    const config = join(files, 'config.json');
+    const profiles = { other: { server: h.origin, kid: 'key_0000000000000000000000', key_file: '/home/x/other.pem' }, admin: { server: h.origin, kid: admin.kid, key_file: `/home/x/.config/signet/keys/admin-3f9a1c2b7d4e.pem` } };
+    writeFileSync(config, JSON.stringify({ default_profile: 'admin', profiles }, null, 2));
     await page.goto(`${h.baseUrl}/portal/`);
     const form = page.getByTestId('keyfile-form');
     await form.getByLabel('Private key file').setInputFiles(file);
+    expect(await form.getByLabel('Key id').inputValue()).toBe('');
+    await form.getByLabel('CLI config file (optional)').setInputFiles(config);
+    await expect.poll(() => form.getByLabel('Key id').inputValue()).toBe(admin.kid);
     await form.getByRole('button', { name: 'Use this key' }).click();
     await page.getByRole('link', { name: 'Audit log' }).click();
     const select = page.getByLabel('Action');
@@ -167,6 +174,39 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
     const table = page.getByTestId('audit-table');
     await table.locator('tr[data-action]').first().waitFor();
     await expect.poll(() => table.textContent()).toMatch(/(provider|Focus Inc|Notice Co) con_/);
+    await page.context().close();
+  });
+
+  it('fits a phone: row buttons on screen without page scroll, the snippet key selector inside its card, chart labels at least 11px', async () => {
+    const page = await newPage({ width: 390, height: 844 });
+    await signedIn('A Consumer With A Rather Long Name', page);
+    const form = page.getByTestId('add-key-form');
+    await form.getByLabel('Label').fill('a-second-machine-with-a-long-label');
+    await form.getByRole('button', { name: 'Add key' }).click();
+    await page.getByTestId('download-panel').getByRole('button', { name: 'Close without saving' }).click();
+    await expect.poll(() => page.locator('tr[data-kid]').count()).toBe(2);
+    const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
+    expect(await pageWidth()).toBeLessThanOrEqual(390);
+    for (const button of await page.getByTestId('keys-table').getByRole('button', { name: 'Revoke' }).all()) {
+      const box = (await button.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+
+    await page.getByRole('link', { name: 'Code snippets' }).click();
+    const select = page.getByRole('region', { name: 'Code snippets' }).locator('select');
+    await select.waitFor();
+    const card = (await page.getByRole('region', { name: 'Code snippets' }).boundingBox())!;
+    const box = (await select.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(card.x + card.width);
+    expect(await pageWidth()).toBeLessThanOrEqual(390);
+
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.locator('figure.chart svg text').first().waitFor();
+    const smallest = await page.evaluate(() =>
+      Math.min(...Array.from(document.querySelectorAll('figure.chart svg text')).map((t) => parseFloat(getComputedStyle(t).fontSize) * (t as SVGGraphicsElement).getScreenCTM()!.a)),
+    );
+    expect(smallest).toBeGreaterThanOrEqual(11);
+    expect(await pageWidth()).toBeLessThanOrEqual(390);
     await page.context().close();
   });
 

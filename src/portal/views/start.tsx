@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type PortalApi } from '../api.js';
-import { kidFromFileName, loadKeyFile, newKeyPair } from '../new-key.js';
+import { kidFromCliConfig, kidFromFileName, loadKeyFile, newKeyPair } from '../new-key.js';
 import type { Route } from '../route.js';
 import type { Identity, PendingDownload, WhoAmI } from '../session.js';
 import { Field, FormError, formErrors, noErrors, type FormErrors } from '../ui.js';
@@ -109,6 +109,16 @@ function KeyFileForm({ api, onSignedIn }: StartProps) {
     if (found !== undefined && kid === '') setKid(found);
   }
 
+  /** `signet admin init` names its key file after the profile, not the kid: the kid is in the CLI's config file. */
+  async function chooseConfig(chosen: File | undefined) {
+    if (chosen === undefined) return;
+    const found = kidFromCliConfig(await chosen.text(), file?.name);
+    if (found !== undefined) {
+      setKid(found);
+      setErrors(noErrors);
+    } else setErrors({ fields: { cli_config: `No profile in ${chosen.name} names ${file === undefined ? 'a key id' : `the key file ${file.name}`}: type the key id instead.` } });
+  }
+
   async function submit(event: Event) {
     event.preventDefault();
     if (busy) return;
@@ -156,6 +166,18 @@ function KeyFileForm({ api, onSignedIn }: StartProps) {
         </Field>
         <Field label="Key id" name="kid" error={errors.fields.kid} hint={<>The kid the server issued; <code>signet profile show</code> prints it.</>}>
           {(a) => <input {...a} type="text" value={kid} autocomplete="off" spellcheck={false} placeholder="key_…" onInput={(e) => setKid(e.currentTarget.value)} />}
+        </Field>
+        <Field
+          label="CLI config file (optional)"
+          name="cli_config"
+          error={errors.fields.cli_config}
+          hint={
+            <>
+              Fills in the kid from <code>~/.config/signet/config.json</code>, as <code>signet admin init</code> writes it; read here, never uploaded.
+            </>
+          }
+        >
+          {(a) => <input {...a} type="file" accept=".json,application/json" onChange={(e) => void chooseConfig(e.currentTarget.files?.[0])} />}
         </Field>
         <div class="field checkbox">
           <input id="keep-key" type="checkbox" checked={keep} onChange={(e) => setKeep(e.currentTarget.checked)} />
