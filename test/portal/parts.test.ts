@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/portal/api.js';
 import { niceCeiling } from '../../src/portal/chart.js';
@@ -128,5 +132,44 @@ describe('what the portal says to people', () => {
     expect(relativeTime('2026-12-31T12:00:00Z', now)).toBe('in 30 days');
     expect(relativeTime('2025-12-01T12:00:00Z', now)).toBe('1 year ago');
     expect(relativeTime('not a time', now)).toBe('not a time');
+  });
+});
+
+describe('the curl snippet', () => {
+  const input = { origin: 'https://api.example.test', audience: 'https://api.example.test', kid: 'key_7Qx3mJtZ1pUe9LcWbR4sNa', profile: 'acme' };
+
+  /** Runs the snippet with sh, a curl that only records that it ran, and `signet` as given (or none). */
+  function runWith(signet: string | undefined): { status: number | null; stderr: string; curlRan: boolean } {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-curl-snippet-'));
+    const bin = join(dir, 'bin');
+    spawnSync('mkdir', [bin]);
+    writeFileSync(join(bin, 'curl'), `#!/bin/sh\ntouch ${join(dir, 'curl-ran')}\n`);
+    chmodSync(join(bin, 'curl'), 0o755);
+    if (signet !== undefined) {
+      writeFileSync(join(bin, 'signet'), `#!/bin/sh\n${signet}\n`);
+      chmodSync(join(bin, 'signet'), 0o755);
+    }
+    writeFileSync(join(dir, 'signet-key_7Qx3mJtZ1pUe9LcWbR4sNa.pem'), 'not a key');
+    const result = spawnSync('/bin/sh', ['-c', curlSnippet(input)], { cwd: dir, env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+    return { status: result.status, stderr: result.stderr, curlRan: existsSync(join(dir, 'curl-ran')) };
+  }
+
+  it('fails loudly without the signet CLI, and never sends a request', () => {
+    const run = runWith(undefined);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('signet CLI not found');
+    expect(run.curlRan).toBe(false);
+  });
+
+  it('stops before curl when signing fails, instead of sending the request unsigned', () => {
+    const run = runWith('case "$1" in profile) exit 0;; *) echo "signing refused" >&2; exit 3;; esac');
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('signing refused');
+    expect(run.curlRan).toBe(false);
+  });
+
+  it('says where to install the CLI', () => {
+    expect(curlSnippet(input)).toMatch(/npm install && npm link/);
+    expect(curlSnippet(input)).toContain('README.md');
   });
 });
