@@ -54,7 +54,7 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
   }
 
   /** A consumer with one key, and the page signed in with that key's file. */
-  async function signedIn(name: string, page: Page): Promise<{ kid: string; consumerId: string }> {
+  async function signedIn(name: string, page: Page): Promise<{ kid: string; consumerId: string; pair: Ed25519KeyPair }> {
     const consumer = await h.addConsumer(name, { scopes: ['keys'] });
     const file = join(files, `signet-${consumer.kid}.pem`);
     writeFileSync(file, await exportPrivateKey(consumer.pair, 'pem'), { mode: 0o600 });
@@ -64,7 +64,7 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
     await expect.poll(() => form.getByLabel('Key id').inputValue()).toBe(consumer.kid);
     await form.getByRole('button', { name: 'Use this key' }).click();
     await page.getByTestId('keys-table').waitFor();
-    return { kid: consumer.kid, consumerId: consumer.record.consumer.id };
+    return { kid: consumer.kid, consumerId: consumer.record.consumer.id, pair: consumer.pair };
   }
 
   async function enrollmentCode(name: string): Promise<string> {
@@ -207,6 +207,31 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
     );
     expect(smallest).toBeGreaterThanOrEqual(11);
     expect(await pageWidth()).toBeLessThanOrEqual(390);
+    await page.context().close();
+  });
+
+  it('shows a new developer a getting-started checklist ticked from the server’s answers, gone once all is done', async () => {
+    const page = await newPage();
+    const { kid, pair } = await signedIn('Onboard GmbH', page);
+    const steps = page.getByTestId('onboarding').locator('li');
+    await expect.poll(() => steps.evaluateAll((items) => items.map((li) => li.getAttribute('data-done')))).toEqual(['true', 'false', 'false']);
+
+    // A first call from a program (what the snippets send), then the Keys tab opened afresh.
+    expect((await h.send({ method: 'POST', path: '/v1/echo', json: { hello: 'world' }, pair, kid })).status).toBe(200);
+    await expect
+      .poll(async () => {
+        await page.getByRole('link', { name: 'Code snippets' }).click();
+        await page.getByRole('link', { name: 'Keys' }).click();
+        await page.getByTestId('onboarding').waitFor();
+        return steps.evaluateAll((items) => items.map((li) => li.getAttribute('data-done')));
+      })
+      .toEqual(['true', 'true', 'false']);
+
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByTestId('total-requests').waitFor();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByTestId('keys-table').waitFor();
+    await expect.poll(() => page.getByTestId('onboarding').count()).toBe(0);
     await page.context().close();
   });
 

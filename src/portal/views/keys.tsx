@@ -6,6 +6,7 @@ import { publicKeyToJwk } from '../../protocol/public-key.js';
 import { Field, LoadError, Time, useLoad } from '../ui.js';
 import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useConfirmSubmit, useFormSubmit } from './form-parts.js';
 import { HmacKeySection } from './hmac-key.js';
+import { OnboardingChecklist } from './onboarding.js';
 import { IdCell, KeyLabel, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 export interface KeyView {
@@ -37,6 +38,7 @@ export function KeysView(props: ViewProps) {
 
   return (
     <div class="stack">
+      <OnboardingChecklist api={api} identity={identity} keys={keys.data?.items} />
       <section class="card" aria-labelledby="keys-heading">
         <div class="card-head">
           <h1 id="keys-heading">Your keys</h1>
