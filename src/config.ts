@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { buildPlans, type Plan } from './plans.js';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from './protocol/format.js';
 import { canonicalizeUrl } from './protocol/target.js';
-import { parseKeyring } from './server/secrets/keyring-text.js';
+import { parseKeyring } from './keyring-text.js';
 
 /**
  * The only module that reads process.env. Every setting, its variable and its default are listed
@@ -89,6 +89,12 @@ export interface Config extends ScaleOutConfig {
   portalEnabled: boolean;
   /** SIGNET_PORTAL_DIR, default the package's dist/portal (written by `npm run build`): where the portal's built files are. */
   portalDir: string | undefined;
+  /** SIGNET_SHUTDOWN_GRACE_MS, default 10,000: on SIGTERM, how long requests in flight may take before their connections are cut. */
+  shutdownGraceMs: number;
+  /** SIGNET_HEADERS_TIMEOUT_MS, default 10,000: a connection that has not sent complete request headers by then is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** SIGNET_REQUEST_TIMEOUT_MS, default 30,000: a request not received whole (body included) by then is answered 408 and closed. */
+  requestTimeoutMs: number;
 }
 
 /**
@@ -188,6 +194,9 @@ const ENV_SCHEMA = z.object({
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
   SIGNET_PORTAL: bool.default(true),
   SIGNET_PORTAL_DIR: z.string().min(1).optional(),
+  SIGNET_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  SIGNET_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  SIGNET_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -280,6 +289,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     portalEnabled: e.SIGNET_PORTAL,
     portalDir: e.SIGNET_PORTAL_DIR,
+    shutdownGraceMs: e.SIGNET_SHUTDOWN_GRACE_MS,
+    headersTimeoutMs: e.SIGNET_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.SIGNET_REQUEST_TIMEOUT_MS,
     ...overrides,
     publicOrigin: origin.origin,
   };
@@ -291,6 +303,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     } catch (error) {
       throw new ConfigError([(error as Error).message]);
     }
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError([`SIGNET_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed SIGNET_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`]);
   }
   const scaleOutProblems = checkScaleOut(config);
   if (scaleOutProblems.length > 0) throw new ConfigError(scaleOutProblems);

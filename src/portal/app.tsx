@@ -49,7 +49,7 @@ async function storeIfKept(identity: Identity): Promise<void> {
 export function App({ settings }: { settings: PortalSettings }) {
   // The listener is made once with the API; it reaches the current sign-out through this ref.
   const onDeadKey = useRef<DeadKeyListener>(() => undefined);
-  const base = useMemo(() => new PortalApi(settings, undefined, (kid, error) => onDeadKey.current(kid, error)), [settings]);
+  const base = useMemo(() => new PortalApi(settings, undefined, undefined, (kid, error) => onDeadKey.current(kid, error)), [settings]);
   const [identity, setIdentity] = useState<Identity | undefined>(undefined);
   const [api, setApi] = useState<PortalApi>(base);
   const [booting, setBooting] = useState(true);
@@ -96,7 +96,7 @@ export function App({ settings }: { settings: PortalSettings }) {
 
   // A key kept from an earlier visit: check it still works and refresh what the server says about it.
   useEffect(() => {
-    (async () => {
+    void (async () => {
       const stored = await loadIdentity(location.origin).catch(() => undefined);
       if (stored === undefined) return;
       const candidate = base.withKey({ kid: stored.kid, privateKey: stored.privateKey });

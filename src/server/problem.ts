@@ -1,8 +1,7 @@
 import type { Context } from 'koa';
-import { AUTH_SCHEME } from '../protocol/format.js';
-import { ERROR_CODES, SignetError } from '../protocol/errors.js';
+import { ERROR_CODES, type SignetError } from '../protocol/errors.js';
 
-export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
+const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
 
 /**
  * Writes an RFC 9457 problem body for a SignetError: the stable code, the public detail, the
@@ -12,16 +11,20 @@ export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
 export function writeProblem(ctx: Context, error: SignetError, nowMs: number): void {
   ctx.status = error.status;
   ctx.type = 'application/problem+json';
-  if (error.status === 401) ctx.set('WWW-Authenticate', `${AUTH_SCHEME} realm="signet", error="${error.code}"`);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = {
+  ctx.set(error.headers);
+  ctx.body = problemBody(error, ctx.state.requestId, nowMs);
+}
+
+/** The problem body itself, also written outside Koa (src/server/client-errors.ts). */
+export function problemBody(error: SignetError, requestId: string | undefined, nowMs: number): Record<string, unknown> {
+  return {
     ...error.extra,
     type: PROBLEM_TYPE_PREFIX + error.code,
     title: ERROR_CODES[error.code].title,
     status: error.status,
     code: error.code,
     detail: error.detail,
-    request_id: ctx.state.requestId,
+    request_id: requestId,
     server_time: Math.floor(nowMs / 1000),
   };
 }

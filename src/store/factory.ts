@@ -7,14 +7,15 @@ import { KnexAuditStore } from './knex-audit.js';
 import { KnexCredentialStore } from './knex-credential-store.js';
 import { KnexEnrollmentStore } from './knex-enrollment-store.js';
 import { KnexHmacSecretStore } from './knex-hmac-secret-store.js';
+import { KnexReplayHighWater } from './knex-replay-high-water.js';
 import { KnexUsageStore } from './knex-usage-store.js';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest, pendingMigrations } from './migrations.js';
+import { SignetError } from '../protocol/errors.js';
 import { openPostgres } from './postgres.js';
 import { openSharedState, type StoreLog } from './shared-state.js';
 import type { AuditStore, CredentialStore, EnrollmentStore, EventBus, HmacSecretStore, RateLimitStore, ReplayStore, SharedStateHealth, UsageStore } from './types.js';
 
 export interface Stores {
-  db: Knex;
   credentials: CredentialStore;
   replay: ReplayStore;
   audit: AuditStore;
@@ -29,7 +30,18 @@ export interface Stores {
   engines: { database: 'sqlite' | 'postgres'; shared: 'memory' | 'redis' };
   /** The shared state (Redis) when configured; /readyz pings it. */
   sharedHealth?: SharedStateHealth;
+  /**
+   * Writes a consistent copy of the SQLite database to `path` (VACUUM INTO), for the comparison's
+   * leak simulation; PostgreSQL has no such copy here, and refuses.
+   */
+  snapshotTo(path: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The stores and, for tests that must inspect or damage rows, the knex handle beneath them. */
+export interface StoresWithDatabase {
+  stores: Stores;
+  db: Knex;
 }
 
 /** Opens the SQLite database at `path` (`:memory:` for a throwaway one) in WAL mode. */
@@ -89,22 +101,42 @@ export type StoresConfig = DatabaseConfig &
  * state; memory or Redis for the replay cache, rate limits and the event bus.
  */
 export async function createStores(config: StoresConfig, clock: Clock, options: { log?: StoreLog } = {}): Promise<Stores> {
+  return (await createStoresWithDatabase(config, clock, options)).stores;
+}
+
+/**
+ * Stores on a schema older than their code would look ready and fail every request that touches a
+ * missing table or column with a 500; they refuse to open instead, naming what is missing.
+ */
+async function refuseOutdatedSchema(db: Knex, config: DatabaseConfig): Promise<void> {
+  const pending = await pendingMigrations(db);
+  if (pending.length === 0) return;
+  throw new SignetError('service_unavailable', {
+    detail:
+      `The database ${describeDatabase(config)} lacks ${pending.length} migration${pending.length === 1 ? '' : 's'} (${pending.join(', ')}) and SIGNET_MIGRATE_ON_START is false: ` +
+      'run `signet migrate` with the same database settings, then start the server again.',
+  });
+}
+
+/** createStores, also handing back the knex handle: for tests only; the application never needs it. */
+export async function createStoresWithDatabase(config: StoresConfig, clock: Clock, options: { log?: StoreLog } = {}): Promise<StoresWithDatabase> {
   const db = openDatabase(config, options.log);
   try {
     if (config.migrateOnStart) await migrateToLatest(db);
+    else await refuseOutdatedSchema(db, config);
   } catch (error) {
     await db.destroy();
     throw error;
   }
   let shared;
   try {
-    shared = await openSharedState(config, clock, options.log);
+    shared = await openSharedState(config, clock, options.log, new KnexReplayHighWater(db));
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return {
-    db,
+  const database = config.databaseUrl === undefined ? 'sqlite' : 'postgres';
+  const stores: Stores = {
     credentials: new KnexCredentialStore(db),
     replay: shared.replay,
     audit: new KnexAuditStore(db),
@@ -113,11 +145,16 @@ export async function createStores(config: StoresConfig, clock: Clock, options: 
     usage: new KnexUsageStore(db),
     hmacSecrets: new KnexHmacSecretStore(db),
     events: shared.events,
-    engines: { database: config.databaseUrl === undefined ? 'sqlite' : 'postgres', shared: shared.kind },
+    engines: { database, shared: shared.kind },
     ...(shared.health !== undefined ? { sharedHealth: shared.health } : {}),
+    snapshotTo: async (path) => {
+      if (database !== 'sqlite') throw new Error('a database snapshot is available on SQLite only');
+      await db.raw('VACUUM INTO ?', [path]);
+    },
     close: async () => {
       await shared.close();
       await db.destroy();
     },
   };
+  return { stores, db };
 }

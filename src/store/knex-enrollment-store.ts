@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { enrollmentCodeState, whereEnrollmentCodeState } from './enrollment-code-state.js';
 import { appendAudit, keySummary } from './knex-audit.js';
-import { keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { insertKeyRow, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import type {
   AuditContext,
   CancelOutcome,
@@ -60,7 +60,8 @@ export class KnexEnrollmentStore implements EnrollmentStore {
           targetType: 'enrollment_code',
           targetId: record.id,
           consumerId: record.consumerId,
-          after: { scopes: record.scopes, expires_at: iso(record.expiresAt) },
+          // Marked, so an audit review finds every code that could make someone an admin.
+          after: { scopes: record.scopes, expires_at: iso(record.expiresAt), ...(record.scopes.includes('admin') ? { grants_admin: true } : {}) },
         },
       ]);
       return record;
@@ -89,7 +90,7 @@ export class KnexEnrollmentStore implements EnrollmentStore {
         return current.usedAt !== null ? { ok: false, reason: 'used', at: current.usedAt } : { ok: false, reason: 'expired', at: current.expiresAt };
       }
       const kRow = keyRow({ ...key, consumerId: consumer.id, scopes: code.scopes }, now);
-      await trx('keys').insert(kRow);
+      await insertKeyRow(trx, kRow);
       const created = toKey(kRow);
       await appendAudit(trx, { ...audit, actor: created.id }, now, [
         { action: 'key.enroll', targetType: 'key', targetId: created.id, consumerId: consumer.id, after: { ...keySummary(created), enrollment_code: code.id } },

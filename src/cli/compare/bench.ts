@@ -1,6 +1,6 @@
 import { signRequest } from '../../client/sign.js';
 import { systemClock } from '../../clock.js';
-import type { SigningKey } from '../../protocol/sign.js';
+import type { SigningKey } from '../../client/signing-key.js';
 import { createVerifier } from '../../server/verifier.js';
 import { MemoryReplayStore } from '../../store/memory-replay-store.js';
 import { COMPARE_ORIGIN, type CompareEnvironment } from './environment.js';
@@ -60,7 +60,7 @@ export async function measureMode(env: CompareEnvironment, key: SigningKey, kid:
   const signing = await timed(() => inBatches(settings.ops, () => sign(key, kid)));
   const verify = createVerifier({
     config: env.server.signet.server.config,
-    keys: env.server.signet.server.keyCache,
+    keys: env.server.signet.keyCache,
     replay: new MemoryReplayStore({ clock: systemClock, capacity: settings.ops + 1 }),
     clock: systemClock,
   });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { silentLogger } from '../../src/server/logger.js';
-import { UsageRecorder } from '../../src/server/usage/recorder.js';
-import type { UsageRecord } from '../../src/server/usage/rollup.js';
-import type { UsageRollup, UsageStore } from '../../src/store/types.js';
-import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { ManualClock } from '../../../src/clock.js';
+import { silentLogger } from '../../../src/server/logger.js';
+import { UsageRecorder } from '../../../src/server/usage/recorder.js';
+import type { UsageRecord } from '../../../src/server/usage/rollup.js';
+import type { UsageRollup, UsageStore } from '../../../src/store/types.js';
+import { startHarness, T0, type Harness } from '../../helpers/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -12,7 +12,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const rows = (harness: Harness, granularity = 'minute') => harness.stores.db('usage_rollups').where({ granularity }).orderBy(['route', 'status']);
+const rows = (harness: Harness, granularity = 'minute') => harness.db('usage_rollups').where({ granularity }).orderBy(['route', 'status']);
 
 describe('usage recording over HTTP', () => {
   it('records every authenticated request, concurrent ones included, by route template, status and key', async () => {
@@ -46,7 +46,7 @@ describe('usage recording over HTTP', () => {
   });
 
   it('records rate-limited refusals as 429s of their consumer', async () => {
-    const { buildPlans } = await import('../../src/plans.js');
+    const { buildPlans } = await import('../../../src/plans.js');
     h = await startHarness({ plans: buildPlans({ one: { windows: [{ name: 'per_second', limit: 1, window: '1s' }] } }), defaultPlan: 'one' });
     const c = await h.addConsumer();
     await h.send({ method: 'GET', path: '/v1/whoami', ...c });
@@ -100,12 +100,12 @@ describe('usage recording over HTTP', () => {
 
 describe('the usage API', () => {
   it('GET /v1/usage: own traffic per bucket and status class, and the current limit state', async () => {
-    const { buildPlans } = await import('../../src/plans.js');
+    const { buildPlans } = await import('../../../src/plans.js');
     h = await startHarness({ plans: buildPlans({ small: { windows: [{ name: 'per_hour', limit: 100, window: '1h' }] } }) });
     const me = await h.addConsumer('me');
     const other = await h.addConsumer('other');
     await h.stores.credentials.updateConsumer(me.record.consumer.id, { plan: 'small' }, h.clock.now());
-    h.signet.server.keyCache.invalidateConsumer(me.record.consumer.id);
+    h.signet.keyCache.invalidateConsumer(me.record.consumer.id);
     h.clock.set(T0 + 10 * 60_000);
     for (let i = 0; i < 3; i++) await h.send({ method: 'GET', path: '/v1/whoami', ...me });
     await h.send({ method: 'GET', path: '/v1/keys', ...me }); // 403

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildPlans } from '../../src/plans.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { buildPlans } from '../../../src/plans.js';
+import { startHarness, type Harness } from '../../helpers/harness.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -23,7 +23,7 @@ describe('GET /metrics', () => {
     const h = await harness({ plans: buildPlans({ one: { windows: [{ name: 'per_second', limit: 1, window: '1s' }] } }) });
     const c = await h.addConsumer();
     await h.stores.credentials.updateConsumer(c.record.consumer.id, { plan: 'one' }, h.clock.now());
-    h.signet.server.keyCache.invalidateConsumer(c.record.consumer.id);
+    h.signet.keyCache.invalidateConsumer(c.record.consumer.id);
     await h.send({ method: 'GET', path: '/v1/whoami', ...c });
     await h.send({ method: 'GET', path: '/v1/whoami', ...c });
     await h.send({ method: 'GET', path: '/v1/whoami', headers: { Authorization: 'Signet a.b.c' } });

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_ACTIONS } from '../../src/store/audit-actions.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { AUDIT_ACTIONS } from '../../../src/store/audit-actions.js';
+import { startHarness, type Harness } from '../../helpers/harness.js';
 
 /** Every `action: '...'` literal under src/, the actions the code can write. */
 function actionsInSource(dir: string): string[] {
@@ -25,7 +25,7 @@ describe('the audit actions list', () => {
   });
 
   it('names every action the code writes to the audit log', () => {
-    const written = new Set(actionsInSource(join(__dirname, '../../src')));
+    const written = new Set(actionsInSource(join(__dirname, '../../../src')));
     expect(written.size).toBeGreaterThan(5);
     for (const action of written) expect(AUDIT_ACTIONS, action).toContain(action);
   });
