@@ -9,3 +9,4 @@ export * from './sign.js';
 export * from './strict-json.js';
 export * from './target.js';
 export * from './token.js';
+export * from './http-signatures/index.js';

@@ -45,7 +45,8 @@ function jsonSegment(value: unknown): string {
   return encodeBase64url(encoder.encode(JSON.stringify(value)));
 }
 
-async function signBytes(key: SigningKey, input: Uint8Array): Promise<Uint8Array> {
+/** Signs bytes with a SigningKey through WebCrypto; both request formats use it. */
+export async function signBytes(key: SigningKey, input: Uint8Array): Promise<Uint8Array> {
   const subtle = globalThis.crypto.subtle;
   const data = input as Uint8Array<ArrayBuffer>;
   if (key.type === 'ed25519') return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, key.privateKey, data));

@@ -20,3 +20,9 @@ export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL |
 
 /** SIGNET_TEST_REDIS_PREFIX: the start of every key the Redis suites write (default one per test process). */
 export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;
+
+/** SIGNET_TEST_REQUIRE_ALL=1 (CI): a suite whose optional engine or vector file is absent fails instead of skipping. */
+export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
+
+/** SIGNET_TEST_VECTORS_DIR: where the public vector files are (default ../shared/vectors beside the repository). */
+export const VECTORS_DIR: string | undefined = process.env.SIGNET_TEST_VECTORS_DIR || undefined;

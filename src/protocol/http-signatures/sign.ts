@@ -1,0 +1,100 @@
+import { serializeInnerList, type BareItem, type Item } from 'structured-headers';
+import { encodeBase64 } from '../base64url.js';
+import { SignetError } from '../errors.js';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, type RequestClaims } from '../format.js';
+import { sha256Base64url } from '../hash.js';
+import { MIN_HMAC_KEY_BYTES } from '../hmac-secret.js';
+import { newJti } from '../ids.js';
+import { signBytes, type SigningKey } from '../sign.js';
+import { canonicalizeUrl } from '../target.js';
+import { CONTENT_DIGEST_HEADER, DEFAULT_SIGNATURE_LABEL, HTTP_SIGNATURE_ALGORITHMS, SIGNATURE_HEADER, SIGNATURE_INPUT_HEADER } from './constants.js';
+import { contentDigestFor } from './content-digest.js';
+import { signatureBase } from './signature-base.js';
+
+export interface SignHttpRequestInput {
+  method: string;
+  /** Absolute URL as it will be sent (the public origin of the API plus path and query). */
+  url: string;
+  /** Exact body bytes (a string is UTF-8 encoded). Omit for no body. */
+  body?: Uint8Array | string;
+  key: SigningKey;
+  kid: string;
+  /** Milliseconds since the epoch; defaults to Date.now(). Pass a corrected clock here. */
+  now?: number;
+  lifetimeSeconds?: number;
+  /** At least 128 random bits, base64url; the same one-time value as a JWS `jti`. */
+  nonce?: string;
+  /** Defaults to DEFAULT_SIGNATURE_LABEL. */
+  label?: string;
+  /** The `tag` parameter (an application's name for what the signature is for); none by default. */
+  tag?: string;
+}
+
+export interface HttpSignedRequest {
+  format: 'rfc9421';
+  /** Fields to add to the request, lower-case names: signature-input, signature, and content-digest with a body. */
+  headers: Record<string, string>;
+  /** Covered components, in order. */
+  components: string[];
+  /**
+   * What this signature binds, in the JWS format's terms (for diagnostics such as `--explain`):
+   * `iat` is `created`, `exp` is `expires`, `jti` is `nonce`; `aud` is the URL's origin, which
+   * `@target-uri` binds.
+   */
+  claims: RequestClaims;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Signs one HTTP request as an RFC 9421 message signature with Signet's required components and
+ * parameters: `@method`, `@target-uri`, and `content-digest` when there is a body; `created`,
+ * `expires`, `nonce`, `keyid` and `alg`.
+ */
+export async function signHttpRequest(input: SignHttpRequestInput): Promise<HttpSignedRequest> {
+  const canonical = canonicalizeUrl(input.url);
+  if (canonical === undefined) {
+    throw new SignetError('invalid_request', { detail: `Cannot sign "${input.url}": expected an absolute http(s) URL without a fragment.` });
+  }
+  if (input.key.type === 'hmac' && input.key.secret.length < MIN_HMAC_KEY_BYTES) {
+    throw new SignetError('invalid_request', { detail: `An HMAC secret must be at least ${MIN_HMAC_KEY_BYTES} bytes; this one has ${input.key.secret.length}.` });
+  }
+  const lifetime = input.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw new SignetError('invalid_request', { detail: `The signature lifetime must be 1 to ${MAX_TOKEN_LIFETIME_SECONDS} seconds.` });
+  }
+  const body = typeof input.body === 'string' ? encoder.encode(input.body) : (input.body ?? new Uint8Array(0));
+  const method = input.method.toUpperCase();
+  const headers: Record<string, string> = {};
+  const components = ['@method', '@target-uri'];
+  if (body.length > 0) {
+    headers[CONTENT_DIGEST_HEADER] = await contentDigestFor(body);
+    components.push(CONTENT_DIGEST_HEADER);
+  }
+  const created = Math.floor((input.now ?? Date.now()) / 1000);
+  const nonce = input.nonce ?? newJti();
+  const params = new Map<string, BareItem>([
+    ['created', created],
+    ['expires', created + lifetime],
+    ['nonce', nonce],
+    ['keyid', input.kid],
+    ['alg', HTTP_SIGNATURE_ALGORITHMS[input.key.type === 'hmac' ? 'hmac' : 'ed25519']],
+  ]);
+  if (input.tag !== undefined) params.set('tag', input.tag);
+  const signatureParams = serializeInnerList([components.map((name): Item => [name, new Map()]), params]);
+  const base = signatureBase(components, signatureParams, { method, targetUri: canonical.href, header: (name) => headers[name] });
+  const signature = await signBytes(input.key, encoder.encode(base));
+  const label = input.label ?? DEFAULT_SIGNATURE_LABEL;
+  headers[SIGNATURE_INPUT_HEADER] = `${label}=${signatureParams}`;
+  headers[SIGNATURE_HEADER] = `${label}=:${encodeBase64(signature)}:`;
+  const claims: RequestClaims = {
+    method,
+    url: canonical.href,
+    body_sha256: await sha256Base64url(body),
+    aud: canonical.origin,
+    iat: created,
+    exp: created + lifetime,
+    jti: nonce,
+  };
+  return { format: 'rfc9421', headers, components, claims };
+}
