@@ -10,7 +10,7 @@ import { parseKeyring } from './server/secrets/keyring-text.js';
  * The only module that reads process.env. Every setting, its variable and its default are listed
  * here (and in docs/configuration.md); the result is validated once and frozen.
  */
-export interface Config extends ScaleOutConfig {
+export interface Config extends ScaleOutConfig, HttpSignatureConfig {
   /** SIGNET_PORT, default 3000. */
   port: number;
   /** SIGNET_HOST, default 127.0.0.1: listen on loopback unless told otherwise. */
@@ -130,6 +130,16 @@ export interface ScaleOutConfig {
   verifyOnThreadPool: boolean;
 }
 
+/** The RFC 9421 request format (docs/rfc9421.md). */
+export interface HttpSignatureConfig {
+  /**
+   * SIGNET_HTTP_SIGNATURE_LABEL, no default: the one RFC 9421 signature label verified, other
+   * labels being ignored. Unset, a request must carry exactly one signature; several are refused
+   * as ambiguous.
+   */
+  httpSignatureLabel: string | undefined;
+}
+
 /** Longest enrollment-code lifetime and rotation overlap: 30 days. */
 export const MAX_LIFECYCLE_SECONDS = 30 * 24 * 3600;
 
@@ -188,6 +198,7 @@ const ENV_SCHEMA = z.object({
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
   SIGNET_PORTAL: bool.default(true),
   SIGNET_PORTAL_DIR: z.string().min(1).optional(),
+  SIGNET_HTTP_SIGNATURE_LABEL: z.string().regex(/^[a-z*][a-z0-9_.*-]{0,63}$/, 'must be a structured-field key (lower case)').optional(),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -280,6 +291,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     portalEnabled: e.SIGNET_PORTAL,
     portalDir: e.SIGNET_PORTAL_DIR,
+    httpSignatureLabel: e.SIGNET_HTTP_SIGNATURE_LABEL,
     ...overrides,
     publicOrigin: origin.origin,
   };

@@ -84,6 +84,7 @@ export function createApp(deps: AppDeps): SignetApp {
     replay: stores.replay,
     clock,
     onVerified: (verified, now) => lastUsed.touch(verified.key.id, now),
+    ...(config.httpSignatureLabel !== undefined ? { httpSignatureLabel: config.httpSignatureLabel } : {}),
   });
   const verify = withRateLimit(verifySignature, limiter, metrics);
   const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });
