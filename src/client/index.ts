@@ -11,6 +11,8 @@ export { createSignedFetch, type SignedFetch, type SignedFetchOptions, type Sign
 export { presignUrl, type PresignOptions, type PresignedLink } from './presign.js';
 export { parseTtl } from './duration.js';
 export { signRequest, type ClientSignRequestInput } from './sign.js';
+export { parseRequestFormat, signToHeaders, REQUEST_FORMATS, type RequestFormat, type RequestFormatOptions, type SignedHeaders } from './request-format.js';
+export type { HttpSignedRequest } from '../protocol/http-signatures/sign.js';
 export type { SignRequestInput, SignedRequest, SigningKey } from '../protocol/sign.js';
 export { HMAC_SECRET_PREFIX, looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
 export { SignetError, ERROR_CODES, type ErrorCode, type BindingMismatch } from '../protocol/errors.js';

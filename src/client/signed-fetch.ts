@@ -1,8 +1,8 @@
 import { SignetError } from '../protocol/errors.js';
 import type { RequestClaims } from '../protocol/format.js';
-import { signRequest } from '../protocol/sign.js';
 import { bufferBody, DEFAULT_MAX_BODY_BYTES, type JsonBody } from './body.js';
 import { isProblemResponse, SignetResponseError } from './errors.js';
+import { signToHeaders, type RequestFormat } from './request-format.js';
 import { toSigningKey, type ClientKey } from './signing-key.js';
 
 export interface SignedFetchOptions {
@@ -22,6 +22,8 @@ export interface SignedFetchOptions {
   maxBodyBytes?: number;
   /** Correct the clock from the server's time and retry once on a clock-skew refusal (default true). */
   retryOnClockSkew?: boolean;
+  /** Default `jws` (Authorization: Signet); `rfc9421` signs RFC 9421 message signatures (docs/rfc9421.md). */
+  format?: RequestFormat;
   /** Called with the claims of every token signed (diagnostics: `signet request --explain`). */
   onSigned?: (claims: RequestClaims, kid: string) => void;
 }
@@ -102,7 +104,7 @@ export function createSignedFetch(options: SignedFetchOptions): SignedFetch {
     if (contentType !== undefined && !request.headers.has('content-type')) request.headers.set('content-type', contentType);
     const body = bytes === undefined ? undefined : exactBytes(bytes);
     for (let attempt = 0; ; attempt++) {
-      const signed = await signRequest({
+      const signed = await signToHeaders({
         method: request.method,
         url: request.url,
         ...(body !== undefined ? { body } : {}),
@@ -111,9 +113,9 @@ export function createSignedFetch(options: SignedFetchOptions): SignedFetch {
         now: now() + offsetMs,
         ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
         ...(options.audience !== undefined ? { audience: options.audience } : {}),
-      });
+      }, { format: options.format ?? 'jws' });
       options.onSigned?.(signed.claims, options.kid);
-      request.headers.set('authorization', signed.authorization);
+      for (const [name, value] of Object.entries(signed.headers)) request.headers.set(name, value);
       const response = await send(request.url, { ...request.rest, method: request.method, headers: request.headers, ...(body !== undefined ? { body } : {}) });
       const error = await signetRefusal(response);
       if (error === undefined) return response;
