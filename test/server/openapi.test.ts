@@ -52,7 +52,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes both request formats as alternative security schemes on every signed route', () => {
-    const schemes = (document as { components: { securitySchemes: Record<string, { name?: string }> } }).components.securitySchemes;
+    const schemes = (document as unknown as { components: { securitySchemes: Record<string, { name?: string }> } }).components.securitySchemes;
     expect(schemes.httpMessageSignature?.name).toBe('Signature');
     const whoami = document.paths['/v1/whoami']!.get as { security: Array<Record<string, unknown>> };
     expect(whoami.security.map((alternative) => Object.keys(alternative))).toEqual([['signet'], ['httpMessageSignature']]);
