@@ -11,7 +11,7 @@ import {
 import { sha256Base64url } from './hash.js';
 import { MIN_HMAC_KEY_BYTES } from './hmac-secret.js';
 import { newJti } from './ids.js';
-import { canonicalizeUrl } from './target.js';
+import { canonicalizeUrl, type CanonicalUrl } from './target.js';
 
 export type SigningKey =
   | { type: 'ed25519'; privateKey: CryptoKey; alg?: 'EdDSA' | 'Ed25519' }
@@ -54,11 +54,14 @@ export async function signBytes(key: SigningKey, input: Uint8Array): Promise<Uin
   return new Uint8Array(await subtle.sign('HMAC', hmacKey, data));
 }
 
-/**
- * Signs one HTTP request. The client kit and the tests use this same function, and the verifier
- * imports the same constants and canonicaliser, so signing and verifying cannot drift apart.
- */
-export async function signRequest(input: SignRequestInput): Promise<SignedRequest> {
+/** What both request formats check and derive before signing: canonical URL, key strength, lifetime, body bytes. */
+export interface PreparedSigning {
+  canonical: CanonicalUrl;
+  lifetime: number;
+  body: Uint8Array;
+}
+
+export function prepareSigning(input: Pick<SignRequestInput, 'url' | 'key' | 'lifetimeSeconds' | 'body'>): PreparedSigning {
   const canonical = canonicalizeUrl(input.url);
   if (canonical === undefined) {
     throw new SignetError('invalid_request', { detail: `Cannot sign "${input.url}": expected an absolute http(s) URL without a fragment.` });
@@ -72,6 +75,15 @@ export async function signRequest(input: SignRequestInput): Promise<SignedReques
     throw new SignetError('invalid_request', { detail: `The token lifetime must be 1 to ${MAX_TOKEN_LIFETIME_SECONDS} seconds.` });
   }
   const body = typeof input.body === 'string' ? encoder.encode(input.body) : (input.body ?? new Uint8Array(0));
+  return { canonical, lifetime, body };
+}
+
+/**
+ * Signs one HTTP request. The client kit and the tests use this same function, and the verifier
+ * imports the same constants and canonicaliser, so signing and verifying cannot drift apart.
+ */
+export async function signRequest(input: SignRequestInput): Promise<SignedRequest> {
+  const { canonical, lifetime, body } = prepareSigning(input);
   const iat = Math.floor((input.now ?? Date.now()) / 1000);
   const claims: RequestClaims = {
     method: input.method.toUpperCase(),

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signHttpRequest } from '../../src/protocol/http-signatures/index.js';
 import { newJti } from '../../src/protocol/ids.js';
 import { signRequest } from '../../src/protocol/sign.js';
-import { disposeCli } from '../helpers/cli-process.js';
-import { addCaller, deploymentEnv, PUBLIC_ORIGIN, type Caller } from '../helpers/scale-fixture.js';
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
-import { createPgSchema, dropRedisPrefix, redisTestPrefix, seedReplayEpoch, servicesAvailable, type PgSchema } from '../helpers/services.js';
-import { REDIS_URL } from '../helpers/test-env.js';
+import { addCaller, PUBLIC_ORIGIN, type Caller } from '../helpers/scale-fixture.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { servicesAvailable } from '../helpers/services.js';
+import { withTwoInstances } from '../helpers/two-instances.js';
 
 /**
  * The two request formats share one replay store across instances: a one-time value spent on
@@ -15,26 +14,12 @@ import { REDIS_URL } from '../helpers/test-env.js';
 const ready = servicesAvailable('the two-instance cross-format replay suite', { pg: true, redis: true });
 
 describe.skipIf(!ready)('two instances on PostgreSQL and Redis, two request formats, one replay store', () => {
-  let pg: PgSchema;
-  let prefix: string;
   let a: ServerProcess;
   let b: ServerProcess;
   let caller: Caller;
-
-  beforeAll(async () => {
-    pg = await createPgSchema('rfc9421');
-    prefix = redisTestPrefix('rfc9421');
-    await seedReplayEpoch(REDIS_URL!, prefix);
-    const env = deploymentEnv(pg, REDIS_URL!, prefix);
-    [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
-    caller = await addCaller(pg);
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await pg?.drop();
-    if (prefix !== undefined) await dropRedisPrefix(REDIS_URL!, prefix);
-    disposeCli();
+  withTwoInstances('rfc9421', async (started) => {
+    ({ a, b } = started);
+    caller = await addCaller(started.pg);
   });
 
   const key = () => ({ type: 'ed25519' as const, privateKey: caller.pair.privateKey });

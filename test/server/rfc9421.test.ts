@@ -116,14 +116,12 @@ describe.skipIf(vectors === undefined)('RFC 9421 Appendix B examples against Sig
     return { id, consumerId: 'con_test', type, publicKey, thumbprint: null, label: '', scopes: [], notBefore: null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: 0 };
   }
 
-  async function refusal(promise: Promise<unknown>): Promise<SignetError> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(SignetError);
-    return error as SignetError;
-  }
+  /** The SignetError a verification is refused with (a success fails the instanceof check). */
+  const refusal = async (verification: Promise<unknown>): Promise<SignetError> => {
+    const outcome: unknown = await verification.catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(SignetError);
+    return outcome as SignetError;
+  };
 
   function request(example: { signatureBase: string; signatureB64: string }) {
     const params = example.signatureBase.slice(example.signatureBase.lastIndexOf(': ') + 2);

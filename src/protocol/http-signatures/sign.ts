@@ -1,12 +1,9 @@
 import { serializeInnerList, type BareItem, type Item } from 'structured-headers';
 import { encodeBase64 } from '../base64url.js';
-import { SignetError } from '../errors.js';
-import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, type RequestClaims } from '../format.js';
+import type { RequestClaims } from '../format.js';
 import { sha256Base64url } from '../hash.js';
-import { MIN_HMAC_KEY_BYTES } from '../hmac-secret.js';
 import { newJti } from '../ids.js';
-import { signBytes, type SigningKey } from '../sign.js';
-import { canonicalizeUrl } from '../target.js';
+import { prepareSigning, signBytes, type SigningKey } from '../sign.js';
 import { CONTENT_DIGEST_HEADER, DEFAULT_SIGNATURE_LABEL, HTTP_SIGNATURE_ALGORITHMS, SIGNATURE_HEADER, SIGNATURE_INPUT_HEADER } from './constants.js';
 import { contentDigestFor } from './content-digest.js';
 import { signatureBase } from './signature-base.js';
@@ -52,18 +49,7 @@ const encoder = new TextEncoder();
  * `expires`, `nonce`, `keyid` and `alg`.
  */
 export async function signHttpRequest(input: SignHttpRequestInput): Promise<HttpSignedRequest> {
-  const canonical = canonicalizeUrl(input.url);
-  if (canonical === undefined) {
-    throw new SignetError('invalid_request', { detail: `Cannot sign "${input.url}": expected an absolute http(s) URL without a fragment.` });
-  }
-  if (input.key.type === 'hmac' && input.key.secret.length < MIN_HMAC_KEY_BYTES) {
-    throw new SignetError('invalid_request', { detail: `An HMAC secret must be at least ${MIN_HMAC_KEY_BYTES} bytes; this one has ${input.key.secret.length}.` });
-  }
-  const lifetime = input.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
-  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
-    throw new SignetError('invalid_request', { detail: `The signature lifetime must be 1 to ${MAX_TOKEN_LIFETIME_SECONDS} seconds.` });
-  }
-  const body = typeof input.body === 'string' ? encoder.encode(input.body) : (input.body ?? new Uint8Array(0));
+  const { canonical, lifetime, body } = prepareSigning(input);
   const method = input.method.toUpperCase();
   const headers: Record<string, string> = {};
   const components = ['@method', '@target-uri'];
