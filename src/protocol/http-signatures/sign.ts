@@ -3,22 +3,13 @@ import { encodeBase64 } from '../base64url.js';
 import type { RequestClaims } from '../format.js';
 import { sha256Base64url } from '../hash.js';
 import { newJti } from '../ids.js';
-import { prepareSigning, signBytes, type SigningKey } from '../sign.js';
+import { prepareSigning, signBytes, type SignRequestInput } from '../sign.js';
 import { CONTENT_DIGEST_HEADER, DEFAULT_SIGNATURE_LABEL, HTTP_SIGNATURE_ALGORITHMS, SIGNATURE_HEADER, SIGNATURE_INPUT_HEADER } from './constants.js';
 import { contentDigestFor } from './content-digest.js';
 import { signatureBase } from './signature-base.js';
 
-export interface SignHttpRequestInput {
-  method: string;
-  /** Absolute URL as it will be sent (the public origin of the API plus path and query). */
-  url: string;
-  /** Exact body bytes (a string is UTF-8 encoded). Omit for no body. */
-  body?: Uint8Array | string;
-  key: SigningKey;
-  kid: string;
-  /** Milliseconds since the epoch; defaults to Date.now(). Pass a corrected clock here. */
-  now?: number;
-  lifetimeSeconds?: number;
+/** The JWS signer's input, with a nonce for its jti and no audience (the target URI binds the origin). */
+export interface SignHttpRequestInput extends Omit<SignRequestInput, 'jti' | 'audience'> {
   /** At least 128 random bits, base64url; the same one-time value as a JWS `jti`. */
   nonce?: string;
   /** Defaults to DEFAULT_SIGNATURE_LABEL. */
