@@ -6,16 +6,19 @@ import {
   CONTENT_DIGEST_HEADER,
   HTTP_SIGNATURE_ALGORITHMS,
   REQUIRED_METHOD_COMPONENT,
+  SIGNATURE_AGENT_HEADER,
   SIGNATURE_HEADER,
   SIGNATURE_INPUT_HEADER,
   SPLIT_TARGET_COMPONENTS,
   TARGET_URI_COMPONENT,
+  WEB_BOT_AUTH_TAG,
 } from '../protocol/http-signatures/constants.js';
 import { contentDigestSha256, formatContentDigest } from '../protocol/http-signatures/content-digest.js';
 import { signatureBase } from '../protocol/http-signatures/signature-base.js';
 import { parseHttpSignature, type HttpSignatureParams, type ParsedHttpSignature } from '../protocol/http-signatures/signature-input.js';
 import type { ReplayStore } from '../store/types.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
+import type { AgentCheck } from './web-bot-auth.js';
 import { checkKeyState, checkSignature, checkTiming, headerValue, replayExpiryMs, type ClaimRules, type IncomingRequest, type VerifiedRequest } from './verifier.js';
 
 export interface HttpSignatureCheckDeps {
@@ -28,6 +31,8 @@ export interface HttpSignatureCheckDeps {
   /** The label to verify; undefined: the only one present. */
   label: string | undefined;
   onVerified: ((verified: VerifiedRequest, now: number) => void) | undefined;
+  /** Web Bot Auth agents; undefined when no agent is allowed. */
+  agents: AgentCheck | undefined;
 }
 
 const RFC9421_TIMING = { what: 'signature', iat: 'created', exp: 'expires' };
@@ -117,6 +122,11 @@ export function createHttpSignatureCheck(deps: HttpSignatureCheckDeps): (request
     const signatureField = headerValue(request, SIGNATURE_HEADER);
     if (signatureInput === undefined || signatureField === undefined) throw invalidToken('Signature-Input or Signature missing');
     const parsed = parseHttpSignature(signatureInput, signatureField, deps.label);
+    if (parsed.params.tag === WEB_BOT_AUTH_TAG && headerValue(request, SIGNATURE_AGENT_HEADER) !== undefined) {
+      if (deps.agents === undefined) throw invalidToken('web-bot-auth signature but no agent is allowed');
+      // No last-use time to record: an agent's key lives in its directory, not in Signet's store.
+      return deps.agents(parsed, request);
+    }
     const resolved = await keys.resolve(parsed.params.keyid);
     if (resolved === undefined) throw invalidToken('unknown keyid');
     const pinned = HTTP_SIGNATURE_ALGORITHMS[resolved.key.type];

@@ -8,6 +8,7 @@ import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js
 import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
 import { SIGNATURE_HEADER, SIGNATURE_INPUT_HEADER } from '../protocol/http-signatures/constants.js';
 import { createHttpSignatureCheck } from './http-signature-verifier.js';
+import type { AgentCheck } from './web-bot-auth.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
 
 export interface IncomingRequest {
@@ -37,6 +38,11 @@ export interface VerifiedRequest {
   claims: RequestClaims;
   presigned: boolean;
   format: RequestFormat;
+  /**
+   * Set for a Web Bot Auth agent (docs/rfc9421.md): its directory origin and key id. `consumer`
+   * and `key` then describe the agent (id `agent:<origin>`), with the operator's agent scopes.
+   */
+  agent?: { origin: string; keyid: string };
 }
 
 export interface VerifierDeps {
@@ -54,6 +60,8 @@ export interface VerifierDeps {
   hmacSecret?: (key: ResolvedKey) => Promise<Uint8Array | undefined>;
   /** The RFC 9421 label to verify (SIGNET_HTTP_SIGNATURE_LABEL); default: the only one present. */
   httpSignatureLabel?: string;
+  /** Verifies Web Bot Auth agents; without it agent signatures are refused. */
+  agents?: AgentCheck;
 }
 
 export type Verifier = (request: IncomingRequest) => Promise<VerifiedRequest>;
@@ -159,7 +167,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   const rules = claimRules(config);
   const onThreadPool = config.verifyOnThreadPool ?? true;
   const hmacSecret = deps.hmacSecret ?? cachedSecret;
-  const verifyHttpSignature = createHttpSignatureCheck({ rules, keys, replay, clock, onThreadPool, hmacSecret, label: deps.httpSignatureLabel, onVerified: deps.onVerified });
+  const verifyHttpSignature = createHttpSignatureCheck({ rules, keys, replay, clock, onThreadPool, hmacSecret, label: deps.httpSignatureLabel, onVerified: deps.onVerified, agents: deps.agents });
 
   return async function verifyRequest(request: IncomingRequest): Promise<VerifiedRequest> {
     if (requestFormat(request) === 'rfc9421') return verifyHttpSignature(request);
