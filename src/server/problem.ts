@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import { AUTH_SCHEME } from '../protocol/format.js';
 import { ERROR_CODES, SignetError } from '../protocol/errors.js';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
@@ -12,8 +11,7 @@ export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
 export function writeProblem(ctx: Context, error: SignetError, nowMs: number): void {
   ctx.status = error.status;
   ctx.type = 'application/problem+json';
-  if (error.status === 401) ctx.set('WWW-Authenticate', `${AUTH_SCHEME} realm="signet", error="${error.code}"`);
-  ctx.set('Cache-Control', 'no-store');
+  ctx.set(error.headers);
   ctx.body = {
     ...error.extra,
     type: PROBLEM_TYPE_PREFIX + error.code,

@@ -21,8 +21,14 @@ export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL |
 /** SIGNET_TEST_REDIS_PREFIX: the start of every key the Redis suites write (default one per test process). */
 export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;
 
-/** SIGNET_TEST_REQUIRE_ALL=1 (CI): a suite whose optional engine or vector file is absent fails instead of skipping. */
+/**
+ * SIGNET_TEST_REQUIRE_ALL=1 (CI sets it): a suite whose optional engine (python, go, Chromium ...)
+ * or vector file is missing fails instead of skipping (test/helpers/optional-engine.ts, vectors.ts).
+ */
 export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
+
+/** GOCACHE: a Go build cache the Go kit's suites reuse; unset, each run builds in a fresh one, removed after. */
+export const GO_CACHE: string | undefined = process.env.GOCACHE || undefined;
 
 /** SIGNET_TEST_VECTORS_DIR: where the public vector files are (default ../shared/vectors beside the repository). */
 export const VECTORS_DIR: string | undefined = process.env.SIGNET_TEST_VECTORS_DIR || undefined;
