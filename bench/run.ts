@@ -19,8 +19,7 @@ import { newJti } from '../src/protocol/ids.js';
 import { signRfc9421 } from './peers.js';
 import { generateKeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
-import { signRequest } from '../src/protocol/sign.js';
-import { signHttpRequest } from '../src/protocol/http-signatures/sign.js';
+import { signRequest } from '../src/client/sign.js';
 import type { VariantName } from './variants.js';
 import { isServeVariant } from './serve-variants.js';
 
@@ -41,12 +40,12 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
   workers: {
     variants: ['serve-memory', 'serve-redis', 'serve-workers-2'],
     baselines: ['serve-memory', 'serve-redis'],
-    description: 'issue 7: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
+    description: 'scale-out cost: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
   },
   pipeline: {
     variants: ['verifier', 'pipeline'],
     baselines: ['verifier'],
-    description: 'issue 6: rate limits, usage recording, metrics and the failure gate against the verifier alone (target: at least 0.90)',
+    description: 'per-request accounting cost: rate limits, usage recording, metrics and the failure gate against the verifier alone (target: at least 0.90)',
   },
 };
 
@@ -191,7 +190,7 @@ async function presign(variant: VariantName, wanted: number, port: number, kid: 
       continue;
     }
     if (variant === 'pipeline-rfc9421') {
-      const signed = await Promise.all(Array.from({ length: size }, () => signHttpRequest({ method: 'GET', url, key: { type: 'ed25519', privateKey }, kid, lifetimeSeconds: 300 })));
+      const signed = await Promise.all(Array.from({ length: size }, () => signRequest({ method: 'GET', url, key: { type: 'ed25519', privateKey }, kid, lifetimeSeconds: 300 }, { format: 'rfc9421' })));
       for (const s of signed) credentials.push(s.headers);
       continue;
     }
@@ -319,10 +318,12 @@ const pair = await generateKeyPair();
 const keys: BenchKeys = { publicKey: encodeBase64url(pair.publicKey), privateKey: pair.privateKey };
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
 const report: Record<string, unknown> = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, openssl: process.versions.openssl },
   settings: { connections, durationSeconds, quick, pinned: pin ?? null },
   scenarios: {},
 };
+// Figures differ between Node majors (V8, OpenSSL, llhttp): every run says which it measured.
+console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl}) on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`);
 try {
   for (const name of scenarios) {
     const scenario = SCENARIOS[name]!;

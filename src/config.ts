@@ -89,6 +89,14 @@ export interface Config extends ScaleOutConfig, HttpSignatureConfig {
   portalEnabled: boolean;
   /** SIGNET_PORTAL_DIR, default the package's dist/portal (written by `npm run build`): where the portal's built files are. */
   portalDir: string | undefined;
+  /** SIGNET_SHUTDOWN_GRACE_MS, default 10,000: on SIGTERM, how long requests in flight may take before their connections are cut. */
+  shutdownGraceMs: number;
+  /** SIGNET_HEADERS_TIMEOUT_MS, default 10,000: a connection that has not sent complete request headers by then is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** SIGNET_REQUEST_TIMEOUT_MS, default 30,000: a request not received whole (body included) by then is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** SIGNET_DOCS_URL, no default: the documentation GET /.well-known/signet points clients to (without it, this server's /openapi.json). */
+  docsUrl: string | undefined;
 }
 
 /**
@@ -223,6 +231,10 @@ const ENV_SCHEMA = z.object({
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
   SIGNET_PORTAL: bool.default(true),
   SIGNET_PORTAL_DIR: z.string().min(1).optional(),
+  SIGNET_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  SIGNET_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  SIGNET_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  SIGNET_DOCS_URL: z.string().url().optional(),
   SIGNET_WEB_BOT_AUTH_AGENTS: z.string().optional(),
   SIGNET_WEB_BOT_AUTH_SCOPES: z.string().optional(),
   SIGNET_WEB_BOT_AUTH_METHODS: z.string().default('GET,HEAD'),
@@ -338,6 +350,10 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     portalEnabled: e.SIGNET_PORTAL,
     portalDir: e.SIGNET_PORTAL_DIR,
+    shutdownGraceMs: e.SIGNET_SHUTDOWN_GRACE_MS,
+    headersTimeoutMs: e.SIGNET_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.SIGNET_REQUEST_TIMEOUT_MS,
+    docsUrl: e.SIGNET_DOCS_URL,
     httpSignatureLabel: e.SIGNET_HTTP_SIGNATURE_LABEL,
     webBotAuthAgents: Object.freeze(agentOrigins(e.SIGNET_WEB_BOT_AUTH_AGENTS)),
     webBotAuthScopes: Object.freeze(commaList(e.SIGNET_WEB_BOT_AUTH_SCOPES)),
@@ -359,6 +375,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     } catch (error) {
       throw new ConfigError([(error as Error).message]);
     }
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError([`SIGNET_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed SIGNET_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`]);
   }
   const scaleOutProblems = checkScaleOut(config);
   if (scaleOutProblems.length > 0) throw new ConfigError(scaleOutProblems);

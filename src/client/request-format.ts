@@ -1,7 +1,6 @@
 import { SignetError } from '../protocol/errors.js';
 import type { RequestClaims } from '../protocol/format.js';
-import { signHttpRequest, type HttpSignedRequest } from '../protocol/http-signatures/sign.js';
-import { signRequest as signJws, type SignRequestInput } from '../protocol/sign.js';
+import { signRequest, type SignRequestInput } from './sign.js';
 
 /** The two request formats a Signet server accepts (docs/protocol.md, docs/rfc9421.md). */
 export type RequestFormat = 'jws' | 'rfc9421';
@@ -31,21 +30,10 @@ export function parseRequestFormat(value: string | undefined): RequestFormat {
 
 /** Signs one request in either format, as the headers to send. */
 export async function signToHeaders(input: SignRequestInput, options: RequestFormatOptions = {}): Promise<SignedHeaders> {
-  if ((options.format ?? 'jws') === 'rfc9421') {
-    const signed = await signRfc9421(input, options);
+  if (options.format === 'rfc9421') {
+    const signed = await signRequest(input, { ...options, format: 'rfc9421' });
     return { format: 'rfc9421', headers: signed.headers, claims: signed.claims };
   }
-  const signed = await signJws(input);
+  const signed = await signRequest(input, { ...options, format: 'jws' });
   return { format: 'jws', headers: { authorization: signed.authorization }, claims: signed.claims };
-}
-
-/** RFC 9421 from the same input as the JWS format: `jti` becomes the nonce; `audience` has no place (the target URI binds the origin). */
-export function signRfc9421(input: SignRequestInput, options: Pick<RequestFormatOptions, 'label' | 'tag'> = {}): Promise<HttpSignedRequest> {
-  const { jti, audience: _audience, ...rest } = input;
-  return signHttpRequest({
-    ...rest,
-    ...(jti !== undefined ? { nonce: jti } : {}),
-    ...(options.label !== undefined ? { label: options.label } : {}),
-    ...(options.tag !== undefined ? { tag: options.tag } : {}),
-  });
 }

@@ -11,4 +11,5 @@ export * from './sign.js';
 export * from './strict-json.js';
 export * from './target.js';
 export * from './token.js';
+export * from './discovery.js';
 export * from './http-signatures/index.js';

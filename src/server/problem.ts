@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
-import { ERROR_CODES, SignetError } from '../protocol/errors.js';
+import { ERROR_CODES, type SignetError } from '../protocol/errors.js';
 
-export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
+const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
 
 /**
  * Writes an RFC 9457 problem body for a SignetError: the stable code, the public detail, the
@@ -12,14 +12,19 @@ export function writeProblem(ctx: Context, error: SignetError, nowMs: number): v
   ctx.status = error.status;
   ctx.type = 'application/problem+json';
   ctx.set(error.headers);
-  ctx.body = {
+  ctx.body = problemBody(error, ctx.state.requestId, nowMs);
+}
+
+/** The problem body itself, also written outside Koa (src/server/client-errors.ts). */
+export function problemBody(error: SignetError, requestId: string | undefined, nowMs: number): Record<string, unknown> {
+  return {
     ...error.extra,
     type: PROBLEM_TYPE_PREFIX + error.code,
     title: ERROR_CODES[error.code].title,
     status: error.status,
     code: error.code,
     detail: error.detail,
-    request_id: ctx.state.requestId,
+    request_id: requestId,
     server_time: Math.floor(nowMs / 1000),
   };
 }

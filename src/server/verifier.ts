@@ -244,6 +244,13 @@ export interface TimingNames {
 
 const JWS_TIMING: TimingNames = { what: 'token', iat: 'iat', exp: 'exp' };
 
+/** Epoch seconds as people read them, with the number the token carries: "2026-01-01T00:00:00Z (1767225600)". */
+const readableTime = (seconds: number): string => {
+  const date = new Date(seconds * 1000);
+  // A time beyond what Date can show (a forged token may carry any number) stays a number.
+  return Number.isNaN(date.getTime()) ? String(seconds) : `${date.toISOString().replace('.000Z', 'Z')} (${seconds})`;
+};
+
 /**
  * Issued-at, lifetime and expiry, the same rules for both formats (RFC 9421's `created` and
  * `expires` play `iat` and `exp`). The problem body carries `iat` and `exp` in both.
@@ -258,9 +265,11 @@ export function checkTiming(
   const skew = rules.clockSkewSeconds;
   const now = Math.floor(nowMs / 1000);
   const timing = { iat: claims.iat, exp: claims.exp };
+  // The JWS claims are named iat and exp, which the message need not repeat; RFC 9421's are named.
+  const named = (name: string) => (names === JWS_TIMING ? '' : ` (${name})`);
   if (claims.iat > now + skew) {
     throw new SignetError('token_issued_in_future', {
-      detail: `The ${names.what} was issued at ${claims.iat} (${names.iat}), more than ${skew} s after the server's time ${now}. Check the client clock.`,
+      detail: `The ${names.what} was issued at ${readableTime(claims.iat)}${named(names.iat)}, ${claims.iat - now} s after the server's time ${readableTime(now)} (at most ${skew} s is allowed). Check the client clock.`,
       extra: timing,
     });
   }
@@ -272,7 +281,7 @@ export function checkTiming(
   }
   if (now > claims.exp + skew) {
     throw new SignetError('token_expired', {
-      detail: `The ${names.what} expired at ${claims.exp} (${names.exp}); the server's time is ${now}. Sign each request just before sending it.`,
+      detail: `The ${names.what} expired at ${readableTime(claims.exp)}${named(names.exp)}, ${now - claims.exp} s before the server's time ${readableTime(now)} (${skew} s of clock skew is allowed). Sign each request just before sending it.`,
       extra: timing,
     });
   }

@@ -1,9 +1,9 @@
-import { signHttpRequest, type SignHttpRequestInput } from '../../src/protocol/http-signatures/index.js';
-import type { SigningKey } from '../../src/protocol/sign.js';
+import { signHttpRequest, type SignHttpRequestInput } from '../../src/client/http-signature.js';
+import type { SigningKey } from '../../src/client/signing-key.js';
 import type { Ed25519KeyPair } from '../../src/client/keys.js';
 import type { Harness } from './harness.js';
 
-/** RFC 9421 requests to a harness, signed by Signet's own protocol signer unless overridden. */
+/** RFC 9421 requests to a harness, signed by Signet's own client kit signer unless overridden. */
 export interface HttpSignedCall {
   method: string;
   path: string;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { withAlice, type Harness, type TestConsumer } from '../helpers/harness.js';
 import { edKey, httpSignedHeaders, sendHttpSigned, type HttpSignedCall } from '../helpers/http-signatures.js';
 import { expectRefused } from '../helpers/security.js';
@@ -21,7 +21,7 @@ describe('RFC 9421 hostile requests', () => {
   /** Re-signs a Signature-Input of the attacker's choosing with alice's key: a signer who leaves things out. */
   async function signedInput(components: string[], params: string, body?: string): Promise<Record<string, string>> {
     const { signatureBase } = await import('../../src/protocol/http-signatures/signature-base.js');
-    const { signBytes } = await import('../../src/protocol/sign.js');
+    const { signBytes } = await import('../../src/client/http-signature.js');
     const { encodeBase64 } = await import('../../src/protocol/base64url.js');
     const { contentDigestFor } = await import('../../src/protocol/http-signatures/content-digest.js');
     const headers: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { signHttpRequest } from '../../src/protocol/http-signatures/index.js';
+import { signHttpRequest } from '../../src/client/http-signature.js';
 import { newJti } from '../../src/protocol/ids.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { addCaller, PUBLIC_ORIGIN, type Caller } from '../helpers/scale-fixture.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { servicesAvailable } from '../helpers/services.js';

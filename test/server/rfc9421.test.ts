@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { createVerifier } from '../../src/server/verifier.js';
 import { MemoryReplayStore } from '../../src/store/memory-replay-store.js';
 import { ManualClock } from '../../src/clock.js';

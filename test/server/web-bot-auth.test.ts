@@ -6,7 +6,7 @@ import { encodeBase64 } from '../../src/protocol/base64url.js';
 import { signatureBase } from '../../src/protocol/http-signatures/signature-base.js';
 import { newJti } from '../../src/protocol/ids.js';
 import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
-import { signBytes } from '../../src/protocol/sign.js';
+import { signBytes } from '../../src/client/http-signature.js';
 import { readAnswer, startHarness, type Harness } from '../helpers/harness.js';
 
 /**

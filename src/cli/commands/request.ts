@@ -2,9 +2,9 @@ import { SignetResponseError, type SignetProblem } from '../../client/errors.js'
 import { parseRequestFormat } from '../../client/request-format.js';
 import { createSignedFetch } from '../../client/signed-fetch.js';
 import { SignetError } from '../../protocol/errors.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget } from '../client-setup.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget, scopeHintFor } from '../client-setup.js';
 import { paletteFor } from '../color.js';
-import { EXIT, type CliIo, type Command } from '../command.js';
+import { EXIT, type Command } from '../command.js';
 import { renderClaims, renderProblem } from '../explain.js';
 import { parseHeaders } from '../flags.js';
 
@@ -14,11 +14,6 @@ export function exitCodeForStatus(status: number): number {
   if (status === 403) return EXIT.forbidden;
   if (status < 500) return EXIT.requestFailed;
   return EXIT.serverError;
-}
-
-/** Prints a problem body as sentences, with expected-versus-received lines for binding errors. */
-export function explainProblem(problem: Record<string, unknown>, io: CliIo): void {
-  io.stderr.write(renderProblem(problem as SignetProblem));
 }
 
 async function readBody(response: Response): Promise<unknown> {
@@ -105,7 +100,10 @@ Exit codes: 0 success, 2 usage error, 3 refused (401), 4 forbidden (403), 5 othe
       io.stdout.write(JSON.stringify({ status, body: responseBody }) + '\n');
     } else {
       io.stderr.write(`HTTP ${status}\n`);
-      if (status >= 400 && isProblem(responseBody)) io.stderr.write(renderProblem(responseBody, { palette, explain }));
+      if (status >= 400 && isProblem(responseBody)) {
+        io.stderr.write(renderProblem(responseBody, { palette, explain }));
+        io.stderr.write((await scopeHintFor(setup, responseBody)) ?? '');
+      }
       else io.stdout.write((typeof responseBody === 'string' ? responseBody : JSON.stringify(responseBody, null, 2)) + '\n');
     }
     return exitCodeForStatus(status);

@@ -1,15 +1,16 @@
 import { serializeInnerList, type BareItem, type Item } from 'structured-headers';
-import { encodeBase64 } from '../base64url.js';
-import type { RequestClaims } from '../format.js';
+import type { KeyType, RequestClaims } from '../format.js';
 import { sha256Base64url } from '../hash.js';
 import { newJti } from '../ids.js';
-import { prepareSigning, signBytes, type SignRequestInput } from '../sign.js';
-import { CONTENT_DIGEST_HEADER, DEFAULT_SIGNATURE_LABEL, HTTP_SIGNATURE_ALGORITHMS, SIGNATURE_HEADER, SIGNATURE_INPUT_HEADER } from './constants.js';
+import { prepareSigning, type RequestTokenInput } from '../sign.js';
+import { CONTENT_DIGEST_HEADER, DEFAULT_SIGNATURE_LABEL, HTTP_SIGNATURE_ALGORITHMS, SIGNATURE_INPUT_HEADER } from './constants.js';
 import { contentDigestFor } from './content-digest.js';
 import { signatureBase } from './signature-base.js';
 
-/** The JWS signer's input, with a nonce for its jti and no audience (the target URI binds the origin). */
-export interface SignHttpRequestInput extends Omit<SignRequestInput, 'jti' | 'audience'> {
+/** The JWS token's input, with a nonce for its jti, the key's type for its alg, and no audience (the target URI binds the origin). */
+export interface HttpSignatureInput extends Omit<RequestTokenInput, 'jti' | 'audience' | 'alg'> {
+  /** The type of the key that will sign: it names the `alg` parameter. */
+  keyType: KeyType;
   /** At least 128 random bits, base64url; the same one-time value as a JWS `jti`. */
   nonce?: string;
   /** Defaults to DEFAULT_SIGNATURE_LABEL. */
@@ -18,12 +19,15 @@ export interface SignHttpRequestInput extends Omit<SignRequestInput, 'jti' | 'au
   tag?: string;
 }
 
-export interface HttpSignedRequest {
-  format: 'rfc9421';
-  /** Fields to add to the request, lower-case names: signature-input, signature, and content-digest with a body. */
+/** Everything of an RFC 9421 signature but the signature bytes. */
+export interface HttpSignatureToSign {
+  label: string;
+  /** Fields to add to the request, lower-case names: signature-input, and content-digest with a body. */
   headers: Record<string, string>;
   /** Covered components, in order. */
   components: string[];
+  /** The signature base (RFC 9421 section 2.5): the bytes to sign, UTF-8 encoded. */
+  base: string;
   /**
    * What this signature binds, in the JWS format's terms (for diagnostics such as `--explain`):
    * `iat` is `created`, `exp` is `expires`, `jti` is `nonce`; `aud` is the URL's origin, which
@@ -32,14 +36,13 @@ export interface HttpSignedRequest {
   claims: RequestClaims;
 }
 
-const encoder = new TextEncoder();
-
 /**
- * Signs one HTTP request as an RFC 9421 message signature with Signet's required components and
- * parameters: `@method`, `@target-uri`, and `content-digest` when there is a body; `created`,
- * `expires`, `nonce`, `keyid` and `alg`.
+ * The RFC 9421 message signature of one HTTP request with Signet's required components and
+ * parameters, up to the signature itself: `@method`, `@target-uri`, and `content-digest` when there
+ * is a body; `created`, `expires`, `nonce`, `keyid` and `alg`. Signing the base is the client kit's
+ * job; building it here, next to the parser the verifier uses, keeps the two from drifting apart.
  */
-export async function signHttpRequest(input: SignHttpRequestInput): Promise<HttpSignedRequest> {
+export async function httpSignatureToSign(input: HttpSignatureInput): Promise<HttpSignatureToSign> {
   const { canonical, lifetime, body } = prepareSigning(input);
   const method = input.method.toUpperCase();
   const headers: Record<string, string> = {};
@@ -55,15 +58,13 @@ export async function signHttpRequest(input: SignHttpRequestInput): Promise<Http
     ['expires', created + lifetime],
     ['nonce', nonce],
     ['keyid', input.kid],
-    ['alg', HTTP_SIGNATURE_ALGORITHMS[input.key.type === 'hmac' ? 'hmac' : 'ed25519']],
+    ['alg', HTTP_SIGNATURE_ALGORITHMS[input.keyType]],
   ]);
   if (input.tag !== undefined) params.set('tag', input.tag);
   const signatureParams = serializeInnerList([components.map((name): Item => [name, new Map()]), params]);
   const base = signatureBase(components, signatureParams, { method, targetUri: canonical.href, header: (name) => headers[name] });
-  const signature = await signBytes(input.key, encoder.encode(base));
   const label = input.label ?? DEFAULT_SIGNATURE_LABEL;
   headers[SIGNATURE_INPUT_HEADER] = `${label}=${signatureParams}`;
-  headers[SIGNATURE_HEADER] = `${label}=:${encodeBase64(signature)}:`;
   const claims: RequestClaims = {
     method,
     url: canonical.href,
@@ -73,5 +74,5 @@ export async function signHttpRequest(input: SignHttpRequestInput): Promise<Http
     exp: created + lifetime,
     jti: nonce,
   };
-  return { format: 'rfc9421', headers, components, claims };
+  return { label, headers, components, base, claims };
 }
