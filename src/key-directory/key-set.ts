@@ -16,7 +16,7 @@ export interface ParsedKeySet {
 }
 
 /** More keys than a directory needs: a bound on the work one fetch can cause. */
-export const MAX_DIRECTORY_KEYS = 64;
+const MAX_DIRECTORY_KEYS = 64;
 
 function isObject(value: JsonValue): value is { [key: string]: JsonValue } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -68,7 +68,7 @@ function requireParameters(params: HttpSignatureParams): Required<Pick<HttpSigna
 }
 
 /** The components Signet requires to be covered and that this signature leaves out. */
-export function uncoveredComponents(components: readonly string[], hasBody: boolean): string[] {
+function uncoveredComponents(components: readonly string[], hasBody: boolean): string[] {
   const covered = new Set(components);
   const missing: string[] = [];
   if (!covered.has(REQUIRED_METHOD_COMPONENT)) missing.push(REQUIRED_METHOD_COMPONENT);

@@ -25,7 +25,7 @@ export interface IncomingRequest {
 }
 
 /** Which of the two request formats a request was signed in (docs/rfc9421.md). */
-export type RequestFormat = 'jws' | 'rfc9421';
+type RequestFormat = 'jws' | 'rfc9421';
 
 export interface VerifiedRequest {
   consumer: ConsumerRecord;

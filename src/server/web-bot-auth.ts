@@ -14,7 +14,7 @@ import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
 import { checkSignature, checkTiming, headerValue, replayExpiryMs, type ClaimRules, type IncomingRequest, type VerifiedRequest } from './verifier.js';
 
 /** Where an agent publishes its keys (Web Bot Auth directory draft). */
-export const DIRECTORY_PATH = '/.well-known/http-message-signatures-directory';
+const DIRECTORY_PATH = '/.well-known/http-message-signatures-directory';
 
 /** What an agent's signature must cover: who it is talking to and who it is. */
 const AGENT_COMPONENTS = ['@authority', SIGNATURE_AGENT_HEADER] as const;
