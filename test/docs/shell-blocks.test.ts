@@ -32,6 +32,7 @@ const EXPECTED_SKIPS = [
   'docs/performance.md: benchmarks run for minutes; bench/ has its own smoke run',
   'docs/performance.md: benchmarks run for minutes; bench/ has its own smoke run',
   'docs/performance.md: benchmarks run for minutes; bench/ has its own smoke run',
+  'docs/performance.md: benchmarks run for minutes; bench/ has its own smoke run',
   'docs/protocol.md: the key it makes must first be registered; test/docs/client-doc.test.ts runs the same recipe from docs/client.md',
   'docs/rate-limits.md: needs an admin profile and a consumer; test/cli/usage-commands.test.ts runs these commands',
   'docs/rate-limits.md: needs an admin profile and a consumer; test/cli/usage-commands.test.ts runs these commands',
