@@ -142,7 +142,13 @@ async function hmac(setup: VariantSetup): Promise<BuiltVariant> {
   };
 }
 
-export const VARIANTS = { bare, floor: floorVariant(false), 'floor-async': floorVariant(true), signet, verifier, pipeline, hmac, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
+/**
+ * The same server as `pipeline`: its clients send RFC 9421 signatures (Signet's own signer) instead
+ * of the JWS token, so the two request formats are compared on one app.
+ */
+const pipelineRfc9421 = pipeline;
+
+export const VARIANTS = { bare, floor: floorVariant(false), 'floor-async': floorVariant(true), signet, verifier, pipeline, 'pipeline-rfc9421': pipelineRfc9421, hmac, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
 /** Variants built inside bench/server-process.ts. */
 export type InProcessVariantName = keyof typeof VARIANTS;
 /** In-process variants and `signet serve` variants (bench/serve-process.ts). */

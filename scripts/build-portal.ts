@@ -15,7 +15,7 @@ export const PORTAL_STATIC_FILES = ['index.html', 'portal.css', 'favicon.svg'];
  * @noble/ed25519), the protocol and preact, and nothing of the server, the stores or the CLI (and
  * no Node built-in, which esbuild refuses for the browser).
  */
-const ALLOWED_INPUT = /^(src\/portal\/|src\/client\/|src\/protocol\/|node_modules\/preact\/|node_modules\/@noble\/ed25519\/|node_modules\/jose\/)/;
+const ALLOWED_INPUT = /^(src\/portal\/|src\/client\/|src\/protocol\/|node_modules\/preact\/|node_modules\/@noble\/ed25519\/|node_modules\/jose\/|node_modules\/structured-headers\/)/;
 
 /** Bundles src/portal into `outdir`: portal.js (one ES module, preact included), its map, and the static files. */
 export async function buildPortal(outdir: string = PORTAL_OUTPUT): Promise<Metafile> {
@@ -36,7 +36,7 @@ export async function buildPortal(outdir: string = PORTAL_OUTPUT): Promise<Metaf
     logLevel: 'warning',
   });
   const strays = Object.keys(result.metafile.inputs).filter((input) => !ALLOWED_INPUT.test(input));
-  if (strays.length > 0) throw new Error(`The portal bundle may only use src/portal, src/client, src/protocol, preact and the client kit's libraries (jose, @noble/ed25519); it pulled in: ${strays.join(', ')}`);
+  if (strays.length > 0) throw new Error(`The portal bundle may only use src/portal, src/client, src/protocol, preact and the client kit's browser-safe libraries (jose, @noble/ed25519, structured-headers); it pulled in: ${strays.join(', ')}`);
   for (const file of PORTAL_STATIC_FILES) await copyFile(join(PORTAL_SOURCE, file), join(outdir, file));
   return result.metafile;
 }

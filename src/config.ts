@@ -10,7 +10,7 @@ import { parseKeyring } from './keyring-text.js';
  * The only module that reads process.env. Every setting, its variable and its default are listed
  * here (and in docs/configuration.md); the result is validated once and frozen.
  */
-export interface Config extends ScaleOutConfig {
+export interface Config extends ScaleOutConfig, HttpSignatureConfig {
   /** SIGNET_PORT, default 3000. */
   port: number;
   /** SIGNET_HOST, default 127.0.0.1: listen on loopback unless told otherwise. */
@@ -138,6 +138,41 @@ export interface ScaleOutConfig {
   verifyOnThreadPool: boolean;
 }
 
+/** The RFC 9421 request format (docs/rfc9421.md). */
+export interface HttpSignatureConfig {
+  /**
+   * SIGNET_HTTP_SIGNATURE_LABEL, no default: the one RFC 9421 signature label verified, other
+   * labels being ignored. Unset, a request must carry exactly one signature; several are refused
+   * as ambiguous.
+   */
+  httpSignatureLabel: string | undefined;
+  /**
+   * SIGNET_WEB_BOT_AUTH_AGENTS, default none: origins (https://agent.example) of Web Bot Auth
+   * agents allowed to sign requests, comma-separated. Their keys come from
+   * ORIGIN/.well-known/http-message-signatures-directory.
+   */
+  webBotAuthAgents: readonly string[];
+  /** SIGNET_WEB_BOT_AUTH_SCOPES, default none: the scopes every verified agent gets, comma-separated. */
+  webBotAuthScopes: readonly string[];
+  /** SIGNET_WEB_BOT_AUTH_METHODS, default GET,HEAD: the methods agents may use (their signatures do not bind the method). */
+  webBotAuthMethods: readonly string[];
+  /** SIGNET_KEY_DIRECTORY_MAX_BYTES, default 65,536: largest key directory read. */
+  keyDirectoryMaxBytes: number;
+  /** SIGNET_KEY_DIRECTORY_TIMEOUT_MS, default 3,000: longest wait for a key directory. */
+  keyDirectoryTimeoutMs: number;
+  /** SIGNET_KEY_DIRECTORY_MIN_TTL / _MAX_TTL seconds, defaults 60 and 86,400: the bounds its Cache-Control max-age is clamped into (300 s without one). */
+  keyDirectoryMinTtlSeconds: number;
+  keyDirectoryMaxTtlSeconds: number;
+  /** SIGNET_KEY_DIRECTORY_STALE seconds, default 3,600: how long the last good key set is used past its expiry while fetches fail. */
+  keyDirectoryStaleSeconds: number;
+  /**
+   * SIGNET_KEY_DIRECTORY_ALLOW_PRIVATE, default false: allow http:// directories and private,
+   * loopback and link-local addresses. Only for tests and closed networks: directory URLs must not
+   * reach the operator's internal network (SSRF).
+   */
+  keyDirectoryAllowPrivate: boolean;
+}
+
 /** Longest enrollment-code lifetime and rotation overlap: 30 days. */
 export const MAX_LIFECYCLE_SECONDS = 30 * 24 * 3600;
 
@@ -200,6 +235,16 @@ const ENV_SCHEMA = z.object({
   SIGNET_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SIGNET_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   SIGNET_DOCS_URL: z.string().url().optional(),
+  SIGNET_WEB_BOT_AUTH_AGENTS: z.string().optional(),
+  SIGNET_WEB_BOT_AUTH_SCOPES: z.string().optional(),
+  SIGNET_WEB_BOT_AUTH_METHODS: z.string().default('GET,HEAD'),
+  SIGNET_KEY_DIRECTORY_MAX_BYTES: int(1024, 10 * 1024 * 1024).default(65_536),
+  SIGNET_KEY_DIRECTORY_TIMEOUT_MS: int(100, 60_000).default(3_000),
+  SIGNET_KEY_DIRECTORY_MIN_TTL: int(1, 86_400).default(60),
+  SIGNET_KEY_DIRECTORY_MAX_TTL: int(60, 30 * 86_400).default(86_400),
+  SIGNET_KEY_DIRECTORY_STALE: int(0, 30 * 86_400).default(3_600),
+  SIGNET_KEY_DIRECTORY_ALLOW_PRIVATE: bool.default(false),
+  SIGNET_HTTP_SIGNATURE_LABEL: z.string().regex(/^[a-z*][a-z0-9_.*-]{0,63}$/, 'must be a structured-field key (lower case)').optional(),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -229,6 +274,19 @@ function loadPlans(source: string | undefined): Readonly<Record<string, Plan>> {
 }
 
 type Env = Record<string, string | undefined>;
+
+function commaList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** SIGNET_WEB_BOT_AUTH_AGENTS: each entry an http(s) origin, kept in canonical form. */
+function agentOrigins(value: string | undefined): string[] {
+  return commaList(value).map((entry) => {
+    const canonical = canonicalizeUrl(entry);
+    if (canonical === undefined || canonical.target !== '/') throw new ConfigError([`SIGNET_WEB_BOT_AUTH_AGENTS: "${entry}" is not an origin such as https://agent.example`]);
+    return canonical.origin;
+  });
+}
 
 /**
  * Builds the configuration from environment variables, then applies explicit overrides (command-line
@@ -296,6 +354,16 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     headersTimeoutMs: e.SIGNET_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.SIGNET_REQUEST_TIMEOUT_MS,
     docsUrl: e.SIGNET_DOCS_URL,
+    httpSignatureLabel: e.SIGNET_HTTP_SIGNATURE_LABEL,
+    webBotAuthAgents: Object.freeze(agentOrigins(e.SIGNET_WEB_BOT_AUTH_AGENTS)),
+    webBotAuthScopes: Object.freeze(commaList(e.SIGNET_WEB_BOT_AUTH_SCOPES)),
+    webBotAuthMethods: Object.freeze(commaList(e.SIGNET_WEB_BOT_AUTH_METHODS).map((m) => m.toUpperCase())),
+    keyDirectoryMaxBytes: e.SIGNET_KEY_DIRECTORY_MAX_BYTES,
+    keyDirectoryTimeoutMs: e.SIGNET_KEY_DIRECTORY_TIMEOUT_MS,
+    keyDirectoryMinTtlSeconds: e.SIGNET_KEY_DIRECTORY_MIN_TTL,
+    keyDirectoryMaxTtlSeconds: e.SIGNET_KEY_DIRECTORY_MAX_TTL,
+    keyDirectoryStaleSeconds: e.SIGNET_KEY_DIRECTORY_STALE,
+    keyDirectoryAllowPrivate: e.SIGNET_KEY_DIRECTORY_ALLOW_PRIVATE,
     ...overrides,
     publicOrigin: origin.origin,
   };

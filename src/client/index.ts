@@ -14,6 +14,8 @@ export { createSignedFetch, type SignedFetch, type SignedFetchOptions, type Sign
 export { presignUrl, type PresignOptions, type PresignedLink } from './presign.js';
 export { parseTtl } from './duration.js';
 export { signRequest, type ClientSignRequestInput, type SignRequestInput, type SignedRequest } from './sign.js';
+export { parseRequestFormat, signToHeaders, REQUEST_FORMATS, type RequestFormat, type RequestFormatOptions, type SignedHeaders } from './request-format.js';
+export type { HttpSignedRequest } from './http-signature.js';
 export { looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
 export { HMAC_SECRET_PREFIX } from '../protocol/secret-formats.js';
 export { SignetError, ERROR_CODES, type ErrorCode, type BindingMismatch } from '../protocol/errors.js';

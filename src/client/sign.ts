@@ -1,9 +1,9 @@
 import { CompactSign } from 'jose/jws/compact/sign';
-import { SignetError } from '../protocol/errors.js';
 import { AUTH_SCHEME, type RequestClaims } from '../protocol/format.js';
-import { MIN_HMAC_KEY_BYTES } from '../protocol/hmac-secret.js';
 import { requestToken, type RequestTokenInput } from '../protocol/sign.js';
-import { toSigningKey, type ClientKey } from './signing-key.js';
+import { signHttpRequest, type HttpSignedRequest } from './http-signature.js';
+import type { RequestFormatOptions } from './request-format.js';
+import { signingKeyToSignWith, type ClientKey } from './signing-key.js';
 
 export type SignRequestInput = Omit<RequestTokenInput, 'alg'> & {
   /** A key pair, a private CryptoKey, an HMAC secret as the server showed it, or a SigningKey. */
@@ -25,18 +25,32 @@ const encoder = new TextEncoder();
  * Signs one HTTP request as a compact JWS with jose (WebCrypto underneath, in Node and browsers
  * alike). The header and claims come from the protocol, which the verifier shares. An HMAC secret
  * given as text is checked (format and checksum) offline, so a mistyped secret never reaches the
- * server.
+ * server. With `{ format: 'rfc9421' }` it signs an RFC 9421 message signature instead and returns
+ * the headers to send (docs/rfc9421.md).
  */
-export async function signRequest(input: SignRequestInput): Promise<SignedRequest> {
-  const key = toSigningKey(input.key);
-  if (key.type === 'hmac' && key.secret.length < MIN_HMAC_KEY_BYTES) {
-    // RFC 7518 section 3.2: a shorter HS256 key is guessable offline from one captured token.
-    throw new SignetError('invalid_request', { detail: `An HMAC secret must be at least ${MIN_HMAC_KEY_BYTES} bytes; this one has ${key.secret.length}.` });
-  }
+export async function signRequest(input: SignRequestInput, options?: RequestFormatOptions & { format?: 'jws' }): Promise<SignedRequest>;
+export async function signRequest(input: SignRequestInput, options: RequestFormatOptions & { format: 'rfc9421' }): Promise<HttpSignedRequest>;
+export async function signRequest(input: SignRequestInput, options: RequestFormatOptions = {}): Promise<SignedRequest | HttpSignedRequest> {
+  return options.format === 'rfc9421' ? signRfc9421(input, options) : signJws(input);
+}
+
+async function signJws(input: SignRequestInput): Promise<SignedRequest> {
+  const key = signingKeyToSignWith(input.key);
   const alg = key.type === 'hmac' ? 'HS256' : (key.alg ?? 'EdDSA');
   const { header, claims } = await requestToken({ ...input, alg });
   const token = await new CompactSign(encoder.encode(JSON.stringify(claims)))
     .setProtectedHeader({ ...header })
     .sign(key.type === 'hmac' ? key.secret : key.privateKey);
   return { token, authorization: `${AUTH_SCHEME} ${token}`, claims };
+}
+
+/** RFC 9421 from the same input as the JWS format: `jti` becomes the nonce; `audience` has no place (the target URI binds the origin). */
+function signRfc9421(input: SignRequestInput, options: Pick<RequestFormatOptions, 'label' | 'tag'>): Promise<HttpSignedRequest> {
+  const { jti, audience: _audience, ...rest } = input;
+  return signHttpRequest({
+    ...rest,
+    ...(jti !== undefined ? { nonce: jti } : {}),
+    ...(options.label !== undefined ? { label: options.label } : {}),
+    ...(options.tag !== undefined ? { tag: options.tag } : {}),
+  });
 }

@@ -1,10 +1,10 @@
 import { SignetError } from '../protocol/errors.js';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, type RequestClaims } from '../protocol/format.js';
-import { signRequest } from './sign.js';
 import { discoverServer, type DiscoveredSettings } from './discovery.js';
 import { bufferBody, DEFAULT_MAX_BODY_BYTES, type JsonBody } from './body.js';
 import { clockSkewServerTime, createCorrectedClock, retryOnceOnClockSkew, type CorrectedClock } from './clock-offset.js';
 import { isProblemResponse, SignetResponseError } from './errors.js';
+import { signToHeaders, type RequestFormat } from './request-format.js';
 import { toSigningKey, type ClientKey } from './signing-key.js';
 
 export interface SignedFetchOptions {
@@ -29,6 +29,8 @@ export interface SignedFetchOptions {
   maxBodyBytes?: number;
   /** Correct the clock from the server's time and retry once on a clock-skew refusal (default true). */
   retryOnClockSkew?: boolean;
+  /** Default `jws` (Authorization: Signet); `rfc9421` signs RFC 9421 message signatures (docs/rfc9421.md). */
+  format?: RequestFormat;
   /** Called with the claims of every token signed (diagnostics: `signet request --explain`). */
   onSigned?: (claims: RequestClaims, kid: string) => void;
   /**
@@ -136,18 +138,21 @@ export function createSignedFetch(options: SignedFetchOptions): SignedFetch {
     const answer = await retryOnceOnClockSkew(
       clock,
       async (nowMs) => {
-        const signed = await signRequest({
-          method: request.method,
-          url: request.url,
-          ...(body !== undefined ? { body } : {}),
-          key,
-          kid: options.kid,
-          now: nowMs,
-          ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}),
-          ...(audience !== undefined ? { audience } : {}),
-        });
+        const signed = await signToHeaders(
+          {
+            method: request.method,
+            url: request.url,
+            ...(body !== undefined ? { body } : {}),
+            key,
+            kid: options.kid,
+            now: nowMs,
+            ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}),
+            ...(audience !== undefined ? { audience } : {}),
+          },
+          { format: options.format ?? 'jws' },
+        );
         options.onSigned?.(signed.claims, options.kid);
-        request.headers.set('authorization', signed.authorization);
+        for (const [name, value] of Object.entries(signed.headers)) request.headers.set(name, value);
         const response = await send(request.url, { ...request.rest, method: request.method, headers: request.headers, ...(body !== undefined ? { body } : {}) });
         return { response, refusal: await signetRefusal(response) };
       },

@@ -1,5 +1,5 @@
 import { SignetError } from '../protocol/errors.js';
-import { looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
+import { looksLikeHmacSecret, MIN_HMAC_KEY_BYTES, parseHmacSecret } from '../protocol/hmac-secret.js';
 import type { Ed25519KeyPair } from './keys.js';
 
 /** Key material as the signer uses it: an Ed25519 private CryptoKey, or the raw bytes of an HMAC secret. */
@@ -32,4 +32,14 @@ export function toSigningKey(key: ClientKey): SigningKey {
   }
   if (key.type === 'ed25519' || key.type === 'hmac') return key as SigningKey;
   throw new SignetError('invalid_request', { detail: 'Unrecognised signing key: pass a key pair, a private CryptoKey, an HMAC secret or a SigningKey.' });
+}
+
+/** toSigningKey, refusing an HMAC secret too short to sign with (both request formats sign through this). */
+export function signingKeyToSignWith(key: ClientKey): SigningKey {
+  const signingKey = toSigningKey(key);
+  if (signingKey.type === 'hmac' && signingKey.secret.length < MIN_HMAC_KEY_BYTES) {
+    // RFC 7518 section 3.2: a shorter HMAC-SHA256 key is guessable offline from one captured signature.
+    throw new SignetError('invalid_request', { detail: `An HMAC secret must be at least ${MIN_HMAC_KEY_BYTES} bytes; this one has ${signingKey.secret.length}.` });
+  }
+  return signingKey;
 }

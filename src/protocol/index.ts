@@ -12,3 +12,4 @@ export * from './strict-json.js';
 export * from './target.js';
 export * from './token.js';
 export * from './discovery.js';
+export * from './http-signatures/index.js';

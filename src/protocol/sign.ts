@@ -2,7 +2,7 @@ import { SignetError } from './errors.js';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, TOKEN_TYPE, type RequestClaims, type TokenHeader } from './format.js';
 import { sha256Base64url } from './hash.js';
 import { newJti } from './ids.js';
-import { canonicalizeUrl } from './target.js';
+import { canonicalizeUrl, type CanonicalUrl } from './target.js';
 
 export interface RequestTokenInput {
   method: string;
@@ -27,14 +27,16 @@ export interface RequestToken {
   claims: RequestClaims;
 }
 
+/** What both request formats check and derive before signing: canonical URL, lifetime, body bytes. */
+export interface PreparedSigning {
+  canonical: CanonicalUrl;
+  lifetime: number;
+  body: Uint8Array;
+}
+
 const encoder = new TextEncoder();
 
-/**
- * The header and claims that bind one HTTP request. Signing them is the client kit's job (with
- * jose); building them here, next to the constants and the canonicaliser the verifier imports,
- * keeps what is signed and what is verified from drifting apart.
- */
-export async function requestToken(input: RequestTokenInput): Promise<RequestToken> {
+export function prepareSigning(input: Pick<RequestTokenInput, 'url' | 'lifetimeSeconds' | 'body'>): PreparedSigning {
   const canonical = canonicalizeUrl(input.url);
   if (canonical === undefined) {
     throw new SignetError('invalid_request', { detail: `Cannot sign "${input.url}": expected an absolute http(s) URL without a fragment.` });
@@ -44,6 +46,16 @@ export async function requestToken(input: RequestTokenInput): Promise<RequestTok
     throw new SignetError('invalid_request', { detail: `The token lifetime must be 1 to ${MAX_TOKEN_LIFETIME_SECONDS} seconds.` });
   }
   const body = typeof input.body === 'string' ? encoder.encode(input.body) : (input.body ?? new Uint8Array(0));
+  return { canonical, lifetime, body };
+}
+
+/**
+ * The header and claims that bind one HTTP request. Signing them is the client kit's job (with
+ * jose); building them here, next to the constants and the canonicaliser the verifier imports,
+ * keeps what is signed and what is verified from drifting apart.
+ */
+export async function requestToken(input: RequestTokenInput): Promise<RequestToken> {
+  const { canonical, lifetime, body } = prepareSigning(input);
   const iat = Math.floor((input.now ?? Date.now()) / 1000);
   const claims: RequestClaims = {
     method: input.method.toUpperCase(),

@@ -29,7 +29,10 @@ import { AuthFailureLimiter } from './rate-limit/auth-failures.js';
 import { RateLimiter } from './rate-limit/limiter.js';
 import { UsageRecorder } from './usage/recorder.js';
 import type { SignetState } from './state.js';
-import { createVerifier } from './verifier.js';
+import { claimRules, createVerifier } from './verifier.js';
+import { createAgentCheck, type AgentCheck } from './web-bot-auth.js';
+import { DirectoryCache } from '../key-directory/directory-cache.js';
+import { HttpDirectoryFetcher } from '../key-directory/http-fetcher.js';
 import { HmacKeys } from './secrets/hmac-keys.js';
 import { loadMasterKeyring, type MasterKeyring } from './secrets/master-keyring.js';
 
@@ -51,6 +54,25 @@ export interface SignetApp {
   keyCache: KeyCache;
   /** Flushes buffered writes; call before closing the stores. */
   close(): Promise<void>;
+}
+
+/**
+ * Web Bot Auth agents, verified against their key directories (fetched with the SSRF rules of
+ * HttpDirectoryFetcher). Key-set changes and fetch failures are logged at warn level.
+ */
+function agentCheck(config: Readonly<Config>, stores: Stores, clock: Clock, logger: Logger): AgentCheck {
+  const fetcher = new HttpDirectoryFetcher({ maxBytes: config.keyDirectoryMaxBytes, timeoutMs: config.keyDirectoryTimeoutMs, allowPrivateNetworks: config.keyDirectoryAllowPrivate });
+  const directories = new DirectoryCache({
+    fetcher,
+    clock,
+    minTtlMs: config.keyDirectoryMinTtlSeconds * 1000,
+    maxTtlMs: config.keyDirectoryMaxTtlSeconds * 1000,
+    defaultTtlMs: Math.min(config.keyDirectoryMaxTtlSeconds, Math.max(config.keyDirectoryMinTtlSeconds, 300)) * 1000,
+    unknownKeyRefreshMs: config.keyDirectoryMinTtlSeconds * 1000,
+    staleMs: config.keyDirectoryStaleSeconds * 1000,
+    onChange: (change) => logger.warn({ key_directory: change.url, added: change.added, removed: change.removed, refused: change.refused, failure: change.failure ?? null }, 'key directory changed'),
+  });
+  return createAgentCheck({ config, rules: claimRules(config), directories, replay: stores.replay, clock, onThreadPool: config.verifyOnThreadPool });
 }
 
 /** Levels at which the per-request access line (level info) is written. */
@@ -90,10 +112,12 @@ export function createApp(deps: AppDeps): SignetApp {
   const limiter = new RateLimiter({ plans: config.plans, defaultPlan: config.defaultPlan, store: stores.rateLimits, clock, logger });
   const verifySignature = createVerifier({
     config,
+    ...(config.webBotAuthAgents.length > 0 ? { agents: agentCheck(config, stores, clock, logger) } : {}),
     keys: keyCache,
     replay: stores.replay,
     clock,
     onVerified: (verified, now) => lastUsed.touch(verified.key.id, now),
+    ...(config.httpSignatureLabel !== undefined ? { httpSignatureLabel: config.httpSignatureLabel } : {}),
   });
   const verify = withRateLimit(verifySignature, limiter, metrics);
   const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });

@@ -19,6 +19,8 @@ export interface SignetMetrics {
   rateLimitRefusals: Counter<'plan' | 'policy'>;
   authFailureRefusals: Counter;
   usageDropped: Counter<'reason'>;
+  /** Authenticated responses by request format (jws or rfc9421) and signing mode. */
+  formats: Counter<'format' | 'mode'>;
 }
 
 export interface MetricSources {
@@ -64,5 +66,6 @@ export function createMetrics(sources: MetricSources, cluster?: WorkerMetrics): 
       registers,
     }),
     usageDropped: new Counter({ name: 'signet_usage_records_dropped_total', help: 'Usage records lost: buffer full, or the database write failed.', labelNames: ['reason'] as const, registers }),
+    formats: new Counter({ name: 'signet_authenticated_requests_total', help: 'Authenticated responses by request format (jws, rfc9421) and signing mode.', labelNames: ['format', 'mode'] as const, registers }),
   };
 }

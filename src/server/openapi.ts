@@ -43,8 +43,9 @@ interface OperationSpec {
 
 function operation(spec: OperationSpec): Json {
   const security: Json[] = [];
-  if (spec.scopes !== undefined && spec.proof === true) security.push({ signet: spec.scopes, signetProof: [] });
-  else if (spec.scopes !== undefined) security.push({ signet: spec.scopes });
+  // Either request format authenticates (alternatives, as OpenAPI lists them): a Signet JWS or an RFC 9421 signature.
+  if (spec.scopes !== undefined && spec.proof === true) security.push({ signet: spec.scopes, signetProof: [] }, { httpMessageSignature: spec.scopes, signetProof: [] });
+  else if (spec.scopes !== undefined) security.push({ signet: spec.scopes }, { httpMessageSignature: spec.scopes });
   else if (spec.proof === true) security.push({ signetProof: [] });
   const errors: Json = { '400': problem('invalid_request (with errors[].path), invalid_public_key') };
   if (spec.scopes !== undefined || spec.proof === true) errors['401'] = problem('The signature, proof or enrollment code was refused.');
@@ -414,6 +415,13 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
     components: {
       securitySchemes: {
         signet: { type: 'http', scheme: AUTH_SCHEME, description: 'A compact JWS bound to the request (docs/protocol.md). The listed scopes are the scopes the key needs.' },
+        httpMessageSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Signature',
+          description:
+            'An RFC 9421 HTTP message signature by the same registered keys (docs/rfc9421.md): Signature and Signature-Input headers covering @method, @target-uri (or @authority, @path and @query) and, with a body, content-digest (RFC 9530 sha-256); parameters created, expires, nonce and keyid; alg, when present, ed25519 or hmac-sha256 as the key requires. The listed scopes are the scopes the key needs.',
+        },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'The value of SIGNET_METRICS_TOKEN.' },
         signetProof: { type: 'apiKey', in: 'header', name: PROOF_HEADER, description: 'A Signet token over the same request, signed by the uploaded key, kid = its RFC 7638 thumbprint.' },
       },
@@ -439,7 +447,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             exhausted: { type: 'array', items: { type: 'string' } },
           },
         },
-        Whoami: { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key_id: { type: 'string' }, mode: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, allowed_modes: { type: 'array', items: { type: 'string' }, description: 'The modes the consumer may sign with (ed25519, hmac).' } } },
+        Whoami: { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key_id: { type: 'string' }, mode: { type: 'string' }, format: { type: 'string', enum: ['jws', 'rfc9421'] }, scopes: { type: 'array', items: { type: 'string' } }, allowed_modes: { type: 'array', items: { type: 'string' }, description: 'The modes the consumer may sign with (ed25519, hmac).' } } },
         Consumer: {
           type: 'object',
           properties: {

@@ -6,6 +6,9 @@ import { ALGORITHMS_BY_KEY_TYPE, AUTH_SCHEME, EMPTY_BODY_SHA256, MAX_TOKEN_LIFET
 import { canonicalizeUrl, expectedUrlFor, queryParamValues } from '../protocol/target.js';
 import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
 import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
+import { SIGNATURE_HEADER, SIGNATURE_INPUT_HEADER } from '../protocol/http-signatures/constants.js';
+import { createHttpSignatureCheck } from './http-signature-verifier.js';
+import type { AgentCheck } from './web-bot-auth.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
 
 export interface IncomingRequest {
@@ -14,14 +17,32 @@ export interface IncomingRequest {
   target: string;
   authorization: string | undefined;
   body: Uint8Array;
+  /**
+   * The request's header fields, lower-case names (Node's `IncomingMessage.headers`): the RFC 9421
+   * format reads Signature-Input, Signature, Content-Digest and whatever fields a signature covers.
+   */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
+
+/** Which of the two request formats a request was signed in (docs/rfc9421.md). */
+type RequestFormat = 'jws' | 'rfc9421';
 
 export interface VerifiedRequest {
   consumer: ConsumerRecord;
   key: KeyRecord;
   mode: KeyType;
+  /**
+   * What the signature bound. For the RFC 9421 format, the equivalent values: `iat` is `created`,
+   * `exp` is `expires`, `jti` is `nonce`, `url` the verified target URI and `aud` this server's.
+   */
   claims: RequestClaims;
   presigned: boolean;
+  format: RequestFormat;
+  /**
+   * Set for a Web Bot Auth agent (docs/rfc9421.md): its directory origin and key id. `consumer`
+   * and `key` then describe the agent (id `agent:<origin>`), with the operator's agent scopes.
+   */
+  agent?: { origin: string; keyid: string };
 }
 
 export interface VerifierDeps {
@@ -37,16 +58,42 @@ export interface VerifierDeps {
    * on its fill (ResolvedKey.hmacSecret).
    */
   hmacSecret?: (key: ResolvedKey) => Promise<Uint8Array | undefined>;
+  /** The RFC 9421 label to verify (SIGNET_HTTP_SIGNATURE_LABEL); default: the only one present. */
+  httpSignatureLabel?: string;
+  /** Verifies Web Bot Auth agents; without it agent signatures are refused. */
+  agents?: AgentCheck;
 }
 
 export type Verifier = (request: IncomingRequest) => Promise<VerifiedRequest>;
 
 const SCHEME_PREFIX = AUTH_SCHEME.toLowerCase() + ' ';
 
+/** A header field's value, repeated lines combined with ", " as RFC 9110 allows. */
+export function headerValue(request: Pick<IncomingRequest, 'headers'>, name: string): string | undefined {
+  const value = request.headers?.[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function isSignetAuthorization(header: string | undefined): boolean {
+  return header !== undefined && header.slice(0, SCHEME_PREFIX.length).toLowerCase() === SCHEME_PREFIX;
+}
+
+/**
+ * RFC 9421 when the request carries Signature-Input or Signature and no Signet Authorization
+ * (another Authorization scheme is left to the application); both formats at once are ambiguous.
+ */
+function requestFormat(request: IncomingRequest): RequestFormat {
+  if (request.headers === undefined) return 'jws';
+  const httpSignature = request.headers[SIGNATURE_INPUT_HEADER] !== undefined || request.headers[SIGNATURE_HEADER] !== undefined;
+  if (!httpSignature) return 'jws';
+  if (isSignetAuthorization(request.authorization)) throw invalidToken('both a Signet token and an RFC 9421 signature');
+  return 'rfc9421';
+}
+
 function extractToken(request: IncomingRequest): { token: string; presigned: boolean } {
   const header = request.authorization;
   if (header !== undefined && header !== '') {
-    if (header.slice(0, SCHEME_PREFIX.length).toLowerCase() !== SCHEME_PREFIX) {
+    if (!isSignetAuthorization(header)) {
       throw invalidToken('authorization scheme is not Signet');
     }
     return { token: header.slice(SCHEME_PREFIX.length).trim(), presigned: false };
@@ -54,7 +101,7 @@ function extractToken(request: IncomingRequest): { token: string; presigned: boo
   const fromQuery = queryParamValues(request.target, PRESIGN_PARAM);
   if (fromQuery.length === 0) {
     throw new SignetError('missing_token', {
-      detail: `Sign the request and send the token as "Authorization: ${AUTH_SCHEME} <token>".`,
+      detail: `Sign the request and send the token as "Authorization: ${AUTH_SCHEME} <token>", or sign it with RFC 9421 (Signature-Input and Signature).`,
     });
   }
   if (request.method !== 'GET') {
@@ -74,7 +121,7 @@ function extractToken(request: IncomingRequest): { token: string; presigned: boo
  * hand-off only costs thread switches (docs/performance.md).
  */
 export async function checkSignature(
-  parsed: ParsedToken,
+  parsed: Pick<ParsedToken, 'signingInput' | 'signature'>,
   resolved: Pick<ResolvedKey, 'key' | 'keyObject'>,
   hmacSecret: Uint8Array | undefined,
   onThreadPool = true,
@@ -119,8 +166,11 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   const { config, keys, replay, clock } = deps;
   const rules = claimRules(config);
   const onThreadPool = config.verifyOnThreadPool ?? true;
+  const hmacSecret = deps.hmacSecret ?? cachedSecret;
+  const verifyHttpSignature = createHttpSignatureCheck({ rules, keys, replay, clock, onThreadPool, hmacSecret, label: deps.httpSignatureLabel, onVerified: deps.onVerified, agents: deps.agents });
 
   return async function verifyRequest(request: IncomingRequest): Promise<VerifiedRequest> {
+    if (requestFormat(request) === 'rfc9421') return verifyHttpSignature(request);
     const { token, presigned } = extractToken(request);
     const parsed = parseToken(token);
     const resolved = await keys.resolve(parsed.header.kid);
@@ -128,7 +178,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (!ALGORITHMS_BY_KEY_TYPE[resolved.key.type].includes(parsed.header.alg)) {
       throw invalidToken(`alg ${parsed.header.alg} not allowed for a ${resolved.key.type} key`);
     }
-    const secret = resolved.key.type === 'hmac' ? await (deps.hmacSecret ?? cachedSecret)(resolved) : undefined;
+    const secret = resolved.key.type === 'hmac' ? await hmacSecret(resolved) : undefined;
     if (!(await checkSignature(parsed, resolved, secret, onThreadPool))) throw invalidToken('signature does not verify');
 
     // From here on the signer is proven, so errors may say exactly what is wrong.
@@ -141,7 +191,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
     }
-    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned };
+    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned, format: 'jws' };
     deps.onVerified?.(verified, nowMs);
     return verified;
   };
@@ -169,28 +219,7 @@ export function checkClaims(
   presigned: boolean,
   nowMs: number,
 ): void {
-  const skew = rules.clockSkewSeconds;
-  const now = Math.floor(nowMs / 1000);
-  const timing = { iat: claims.iat, exp: claims.exp };
-  const maxLifetime = presigned ? MAX_TOKEN_LIFETIME_SECONDS : rules.maxTokenLifetimeSeconds;
-  if (claims.iat > now + skew) {
-    throw new SignetError('token_issued_in_future', {
-      detail: `The token was issued at ${readableTime(claims.iat)}, ${claims.iat - now} s after the server's time ${readableTime(now)} (at most ${skew} s is allowed). Check the client clock.`,
-      extra: timing,
-    });
-  }
-  if (claims.exp <= claims.iat || claims.exp - claims.iat > maxLifetime) {
-    throw new SignetError('token_lifetime_too_long', {
-      detail: `exp - iat must be between 1 and ${maxLifetime} seconds; it is ${claims.exp - claims.iat}.`,
-      extra: { ...timing, max_lifetime: maxLifetime },
-    });
-  }
-  if (now > claims.exp + skew) {
-    throw new SignetError('token_expired', {
-      detail: `The token expired at ${readableTime(claims.exp)}, ${now - claims.exp} s before the server's time ${readableTime(now)} (${skew} s of clock skew is allowed). Sign each request just before sending it.`,
-      extra: timing,
-    });
-  }
+  checkTiming(rules, claims, presigned ? MAX_TOKEN_LIFETIME_SECONDS : rules.maxTokenLifetimeSeconds, nowMs);
   if (claims.aud !== rules.audience) {
     throw new SignetError('audience_mismatch', {
       detail: `The token is for audience "${claims.aud}" but this server is "${rules.audience}".`,
@@ -206,12 +235,57 @@ export function checkClaims(
   }
 }
 
+/** How a format names its times in the problem details: the JWS claims, or RFC 9421's parameters. */
+export interface TimingNames {
+  what: string;
+  iat: string;
+  exp: string;
+}
+
+const JWS_TIMING: TimingNames = { what: 'token', iat: 'iat', exp: 'exp' };
+
 /** Epoch seconds as people read them, with the number the token carries: "2026-01-01T00:00:00Z (1767225600)". */
 const readableTime = (seconds: number): string => {
   const date = new Date(seconds * 1000);
   // A time beyond what Date can show (a forged token may carry any number) stays a number.
   return Number.isNaN(date.getTime()) ? String(seconds) : `${date.toISOString().replace('.000Z', 'Z')} (${seconds})`;
 };
+
+/**
+ * Issued-at, lifetime and expiry, the same rules for both formats (RFC 9421's `created` and
+ * `expires` play `iat` and `exp`). The problem body carries `iat` and `exp` in both.
+ */
+export function checkTiming(
+  rules: Pick<ClaimRules, 'clockSkewSeconds'>,
+  claims: Pick<RequestClaims, 'iat' | 'exp'>,
+  maxLifetime: number,
+  nowMs: number,
+  names: TimingNames = JWS_TIMING,
+): void {
+  const skew = rules.clockSkewSeconds;
+  const now = Math.floor(nowMs / 1000);
+  const timing = { iat: claims.iat, exp: claims.exp };
+  // The JWS claims are named iat and exp, which the message need not repeat; RFC 9421's are named.
+  const named = (name: string) => (names === JWS_TIMING ? '' : ` (${name})`);
+  if (claims.iat > now + skew) {
+    throw new SignetError('token_issued_in_future', {
+      detail: `The ${names.what} was issued at ${readableTime(claims.iat)}${named(names.iat)}, ${claims.iat - now} s after the server's time ${readableTime(now)} (at most ${skew} s is allowed). Check the client clock.`,
+      extra: timing,
+    });
+  }
+  if (claims.exp <= claims.iat || claims.exp - claims.iat > maxLifetime) {
+    throw new SignetError('token_lifetime_too_long', {
+      detail: `${names.exp} - ${names.iat} must be between 1 and ${maxLifetime} seconds; it is ${claims.exp - claims.iat}.`,
+      extra: { ...timing, max_lifetime: maxLifetime },
+    });
+  }
+  if (now > claims.exp + skew) {
+    throw new SignetError('token_expired', {
+      detail: `The ${names.what} expired at ${readableTime(claims.exp)}${named(names.exp)}, ${now - claims.exp} s before the server's time ${readableTime(now)} (${skew} s of clock skew is allowed). Sign each request just before sending it.`,
+      extra: timing,
+    });
+  }
+}
 
 function bindingMismatches(rules: ClaimRules, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {
   const mismatches: BindingMismatch[] = [];
@@ -225,7 +299,7 @@ function bindingMismatches(rules: ClaimRules, request: IncomingRequest, claims: 
   return mismatches;
 }
 
-function checkKeyState({ key, consumer }: ResolvedKey, nowMs: number): void {
+export function checkKeyState({ key, consumer }: ResolvedKey, nowMs: number): void {
   if (key.revokedAt !== null && key.revokedAt <= nowMs) {
     throw new SignetError('key_revoked', { detail: `The key ${key.id} was revoked at ${new Date(key.revokedAt).toISOString()}.` });
   }

@@ -22,10 +22,14 @@ export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL |
 export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;
 
 /**
- * SIGNET_TEST_REQUIRE_ALL=1 (.ci/run sets it): a suite that needs an engine or tool outside npm
- * fails when it is absent instead of skipping, so CI cannot pass by running less.
+ * SIGNET_TEST_REQUIRE_ALL=1 (.ci/run sets it): a suite that needs an engine or tool outside npm,
+ * or a vector file, fails when it is absent instead of skipping, so CI cannot pass by running less
+ * (test/helpers/optional-suites.ts, vectors.ts).
  */
 export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
 
 /** GOCACHE: a Go build cache the Go kit's suites reuse; unset, each run builds in a fresh one, removed after. */
 export const GO_CACHE: string | undefined = process.env.GOCACHE || undefined;
+
+/** SIGNET_TEST_VECTORS_DIR: where the public vector files are (default ../shared/vectors beside the repository). */
+export const VECTORS_DIR: string | undefined = process.env.SIGNET_TEST_VECTORS_DIR || undefined;

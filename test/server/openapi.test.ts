@@ -42,12 +42,19 @@ describe('the OpenAPI document', () => {
   it('declares the admin scope on every admin route and a proof on every key upload', () => {
     for (const [path, operations] of Object.entries(document.paths)) {
       for (const operation of Object.values(operations) as Array<{ security: Array<Record<string, string[]>> }>) {
-        if (path.startsWith('/admin/')) expect(operation.security, path).toEqual([{ signet: ['admin'] }]);
+        if (path.startsWith('/admin/')) expect(operation.security, path).toEqual([{ signet: ['admin'] }, { httpMessageSignature: ['admin'] }]);
       }
     }
     for (const path of ['/v1/enroll', '/v1/keys', '/v1/keys/{kid}/rotate']) {
       const post = document.paths[path]!.post as { security: Array<Record<string, unknown>> };
       expect(post.security[0], path).toHaveProperty('signetProof');
     }
+  });
+
+  it('describes both request formats as alternative security schemes on every signed route', () => {
+    const schemes = (document as unknown as { components: { securitySchemes: Record<string, { name?: string }> } }).components.securitySchemes;
+    expect(schemes.httpMessageSignature?.name).toBe('Signature');
+    const whoami = document.paths['/v1/whoami']!.get as { security: Array<Record<string, unknown>> };
+    expect(whoami.security.map((alternative) => Object.keys(alternative))).toEqual([['signet'], ['httpMessageSignature']]);
   });
 });

@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeCli } from '../helpers/cli-process.js';
-import { addCaller, authorization, deploymentEnv, send, whoami, type Caller } from '../helpers/scale-fixture.js';
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
-import { createPgSchema, dropRedisPrefix, redisTestPrefix, seedReplayEpoch, servicesAvailable, type PgSchema } from '../helpers/services.js';
-import { REDIS_URL } from '../helpers/test-env.js';
+import { describe, expect, it } from 'vitest';
+import { addCaller, authorization, send, whoami, type Caller } from '../helpers/scale-fixture.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { servicesAvailable, type PgSchema } from '../helpers/services.js';
+import { withTwoInstances } from '../helpers/two-instances.js';
 
 /**
  * Two real `signet serve` processes sharing one PostgreSQL database and one Redis behave as one
@@ -16,26 +15,12 @@ const ready = servicesAvailable('the two-instance scale-out suite', { pg: true, 
 
 describe.skipIf(!ready)('two instances sharing PostgreSQL and Redis', () => {
   let pg: PgSchema;
-  let prefix: string;
   let a: ServerProcess;
   let b: ServerProcess;
   let admin: Caller;
-
-  beforeAll(async () => {
-    pg = await createPgSchema('scale');
-    prefix = redisTestPrefix('scale');
-    // A Redis in service for a while, as in production (a brand-new one refuses the first seconds' tokens).
-    await seedReplayEpoch(REDIS_URL!, prefix);
-    const env = deploymentEnv(pg, REDIS_URL!, prefix);
-    [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
+  withTwoInstances('scale', async (started) => {
+    ({ pg, a, b } = started);
     admin = await addCaller(pg, { scopes: ['admin', 'keys'] });
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await pg?.drop();
-    if (prefix !== undefined) await dropRedisPrefix(REDIS_URL!, prefix);
-    disposeCli();
   });
 
   it('accepts the same token exactly once when it is sent to both instances at the same time', async () => {

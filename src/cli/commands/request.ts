@@ -1,4 +1,5 @@
 import { SignetResponseError, type SignetProblem } from '../../client/errors.js';
+import { parseRequestFormat } from '../../client/request-format.js';
 import { createSignedFetch } from '../../client/signed-fetch.js';
 import { SignetError } from '../../protocol/errors.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget, scopeHintFor } from '../client-setup.js';
@@ -30,7 +31,7 @@ const isProblem = (body: unknown): body is SignetProblem => typeof body === 'obj
 export const requestCommand: Command = {
   path: ['request'],
   summary: 'Sign and send one HTTP request',
-  usage: `signet request METHOD PATH|URL [-d DATA|@FILE] [-H "K: V"]... [--json] [--explain] [--profile NAME]
+  usage: `signet request METHOD PATH|URL [-d DATA|@FILE] [-H "K: V"]... [--format jws|rfc9421] [--json] [--explain] [--profile NAME]
 
 Signs the request with your private key, sends it, and prints the response body (status on
 standard error). A PATH such as /v1/whoami goes to the profile's server. If the server says the
@@ -40,6 +41,8 @@ the server's explanation (for a binding mismatch: expected versus received).
 ${CLIENT_OPTIONS_HELP}
   -d, --data D      request body: a string, @FILE for a file's exact bytes, @- for stdin
   -H, --header K:V  extra header (repeatable)
+  --format F        jws (default: Authorization: Signet) or rfc9421 (RFC 9421 Signature-Input,
+                    Signature and Content-Digest headers)
   --json            print {"status", "body"} as one JSON line on standard output
   --explain         print the claims signed and, on a refusal, a coloured expected-versus-
                     received diff with a hint (colour only on a terminal, never with NO_COLOR)
@@ -50,6 +53,7 @@ Exit codes: 0 success, 2 usage error, 3 refused (401), 4 forbidden (403), 5 othe
     ...CLIENT_OPTIONS,
     data: { type: 'string', short: 'd' },
     header: { type: 'string', short: 'H', multiple: true },
+    format: { type: 'string' },
     json: { type: 'boolean' },
     explain: { type: 'boolean' },
   },
@@ -60,11 +64,13 @@ Exit codes: 0 success, 2 usage error, 3 refused (401), 4 forbidden (403), 5 othe
     const body = await readData(values.data);
     const headers = parseHeaders(values.header);
     const explain = values.explain === true;
+    const format = parseRequestFormat(values.format as string | undefined);
     const palette = paletteFor(io.stderr, setup.env);
     let attempt = 0;
     const signedFetch = createSignedFetch({
       key: setup.key,
       kid: setup.kid,
+      format,
       onSigned: (claims, kid) => {
         if (explain) io.stderr.write(renderClaims(claims, kid, attempt, palette));
         attempt++;

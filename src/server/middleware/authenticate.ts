@@ -27,6 +27,7 @@ export function authenticate(verify: Verifier, options: AuthenticateOptions = {}
       target: ctx.originalUrl,
       authorization: ctx.get('Authorization') || undefined,
       body: ctx.state.rawBody,
+      headers: ctx.headers,
     });
     const missing = required.filter((scope) => !ctx.state.auth.key.scopes.includes(scope));
     if (missing.length > 0) {

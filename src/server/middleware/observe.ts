@@ -53,6 +53,7 @@ export function observe(deps: ObserveDeps): Middleware<SignetState> {
     const bytesIn = ctx.state.rawBody?.length ?? 0;
     const bytesOut = responseBytes(ctx);
     metrics?.requests.inc({ outcome: code, mode: auth?.mode ?? 'none' });
+    if (auth !== undefined) metrics?.formats.inc({ format: auth.format, mode: auth.mode });
     if (auth !== undefined) {
       usage.record({
         at,
@@ -79,6 +80,7 @@ export function observe(deps: ObserveDeps): Middleware<SignetState> {
         consumer_id: auth?.consumer.id ?? null,
         key_id: auth?.key.id ?? null,
         mode: auth?.mode ?? null,
+        format: auth?.format ?? null,
         latency_ms: Math.round(latencyMs * 1000) / 1000,
         bytes_in: bytesIn,
         bytes_out: bytesOut,

@@ -10,8 +10,8 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
   const signed = authenticate(server.verify);
 
   router.get('/v1/whoami', signed, (ctx) => {
-    const { consumer, key, mode } = ctx.state.auth;
-    ctx.body = { consumer_id: consumer.id, consumer_name: consumer.name, key_id: key.id, mode, scopes: key.scopes, allowed_modes: consumer.allowedModes };
+    const { consumer, key, mode, format } = ctx.state.auth;
+    ctx.body = { consumer_id: consumer.id, consumer_name: consumer.name, key_id: key.id, mode, format, scopes: key.scopes, allowed_modes: consumer.allowedModes };
   });
 
   router.post('/v1/echo', signed, (ctx) => {

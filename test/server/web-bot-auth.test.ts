@@ -1,0 +1,102 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
+import { encodeBase64 } from '../../src/protocol/base64url.js';
+import { signatureBase } from '../../src/protocol/http-signatures/signature-base.js';
+import { newJti } from '../../src/protocol/ids.js';
+import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
+import { signBytes } from '../../src/client/http-signature.js';
+import { readAnswer, startHarness, type Harness } from '../helpers/harness.js';
+
+/**
+ * Web Bot Auth agents against the real app: the agent's key directory is served from 127.0.0.1
+ * (SIGNET_KEY_DIRECTORY_ALLOW_PRIVATE, for tests only) and its origin is allowed by the operator.
+ */
+describe('Web Bot Auth agents', () => {
+  let h: Harness;
+  let directory: Server;
+  let agentOrigin: string;
+  let agent: Ed25519KeyPair;
+  let keyid: string;
+  let directoryFetches = 0;
+
+  beforeAll(async () => {
+    agent = await generateKeyPair();
+    keyid = await jwkThumbprint(agent.publicKey);
+    directory = createServer((req, res) => {
+      directoryFetches++;
+      if (req.url !== '/.well-known/http-message-signatures-directory') {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json', 'cache-control': 'max-age=600' });
+      res.end(JSON.stringify({ keys: [publicKeyToJwk(agent.publicKey)] }));
+    });
+    await new Promise<void>((resolve) => directory.listen(0, '127.0.0.1', resolve));
+    agentOrigin = `http://127.0.0.1:${(directory.address() as AddressInfo).port}`;
+    h = await startHarness({ webBotAuthAgents: [agentOrigin], webBotAuthScopes: ['agents'], keyDirectoryAllowPrivate: true });
+  });
+  afterAll(async () => {
+    await h?.close();
+    directory.closeAllConnections();
+    await new Promise((resolve) => directory.close(resolve));
+  });
+
+  interface AgentCall {
+    method?: string;
+    components?: string[];
+    nonce?: string | null;
+    origin?: string;
+    key?: Ed25519KeyPair;
+  }
+
+  async function agentHeaders(call: AgentCall = {}): Promise<Record<string, string>> {
+    const method = call.method ?? 'GET';
+    const created = Math.floor(h.clock.now() / 1000);
+    const components = call.components ?? ['@authority', 'signature-agent'];
+    const nonce = call.nonce === undefined ? `;nonce="${newJti()}"` : call.nonce === null ? '' : `;nonce="${call.nonce}"`;
+    const inner = `(${components.map((c) => `"${c}"`).join(' ')});created=${created};expires=${created + 60};keyid="${keyid}";alg="ed25519"${nonce};tag="web-bot-auth"`;
+    const headers: Record<string, string> = { 'signature-agent': `"${call.origin ?? agentOrigin}"` };
+    const base = signatureBase(components, inner, { method, targetUri: h.origin + '/v1/whoami', header: (name) => headers[name] });
+    const signature = await signBytes({ type: 'ed25519', privateKey: (call.key ?? agent).privateKey }, new TextEncoder().encode(base));
+    return { ...headers, 'signature-input': `sig1=${inner}`, signature: `sig1=:${encodeBase64(signature)}:` };
+  }
+
+  it('verifies an allowed agent from its directory and gives it the agent scopes only', async () => {
+    const answer = await readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders() }));
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toMatchObject({ consumer_id: `agent:${agentOrigin}`, format: 'rfc9421', scopes: ['agents'] });
+  });
+
+  it('refuses a method other than GET and HEAD with insufficient_scope', async () => {
+    const answer = await readAnswer(await fetch(h.baseUrl + '/v1/echo', { method: 'POST', headers: await agentHeaders({ method: 'POST' }), body: 'x' }));
+    expect([answer.status, answer.body.code]).toEqual([403, 'insufficient_scope']);
+  });
+
+  it('refuses an agent origin the operator did not allow, and a key not in the directory, alike', async () => {
+    const other = await readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders({ origin: 'https://other-agent.example' }) }));
+    expect([other.status, other.body.code]).toEqual([401, 'invalid_token']);
+    const stranger = await readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders({ key: await generateKeyPair() }) }));
+    expect([stranger.status, stranger.body.code]).toEqual([401, 'invalid_token']);
+  });
+
+  it('spends a nonce once, and accepts a signature without one', async () => {
+    const headers = await agentHeaders({ nonce: newJti() });
+    expect((await fetch(h.baseUrl + '/v1/whoami', { headers })).status).toBe(200);
+    const again = await readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers }));
+    expect(again.body.code).toBe('token_replayed');
+    expect((await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders({ nonce: null }) })).status).toBe(200);
+  });
+
+  it('explains an agent signature that does not cover signature-agent', async () => {
+    const answer = await readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders({ components: ['@authority'] }) }));
+    expect(answer.body.code).toBe('binding_mismatch');
+    expect(answer.body.missing_components).toEqual(['signature-agent']);
+  });
+
+  it('fetched the directory once for all these requests (cached per its Cache-Control)', () => {
+    expect(directoryFetches).toBe(1);
+  });
+});
