@@ -4,24 +4,43 @@ import { ERROR_CODES, SignetError } from '../protocol/errors.js';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
 
+/** An RFC 9457 problem answer, independent of any web framework. */
+export interface ProblemAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
 /**
- * Writes an RFC 9457 problem body for a SignetError: the stable code, the public detail, the
- * request id and the server's time (so a client can correct its clock). The private detail is
- * never part of it.
+ * The RFC 9457 problem answer for a SignetError: the stable code, the public detail, the request id
+ * and the server's time (so a client can correct its clock). The private detail is never part of it.
  */
-export function writeProblem(ctx: Context, error: SignetError, nowMs: number): void {
-  ctx.status = error.status;
-  ctx.type = 'application/problem+json';
-  if (error.status === 401) ctx.set('WWW-Authenticate', `${AUTH_SCHEME} realm="signet", error="${error.code}"`);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = {
-    ...error.extra,
-    type: PROBLEM_TYPE_PREFIX + error.code,
-    title: ERROR_CODES[error.code].title,
+export function problemFor(error: SignetError, requestId: string | undefined, nowMs: number): ProblemAnswer {
+  const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' };
+  if (error.status === 401) headers['WWW-Authenticate'] = `${AUTH_SCHEME} realm="signet", error="${error.code}"`;
+  return {
     status: error.status,
-    code: error.code,
-    detail: error.detail,
-    request_id: ctx.state.requestId,
-    server_time: Math.floor(nowMs / 1000),
+    headers,
+    body: {
+      ...error.extra,
+      type: PROBLEM_TYPE_PREFIX + error.code,
+      title: ERROR_CODES[error.code].title,
+      status: error.status,
+      code: error.code,
+      detail: error.detail,
+      request_id: requestId,
+      server_time: Math.floor(nowMs / 1000),
+    },
   };
+}
+
+/** Writes the problem answer for a SignetError on a Koa context. */
+export function writeProblem(ctx: Context, error: SignetError, nowMs: number): void {
+  const answer = problemFor(error, ctx.state.requestId as string | undefined, nowMs);
+  ctx.status = answer.status;
+  ctx.set(answer.headers);
+  ctx.type = PROBLEM_CONTENT_TYPE;
+  ctx.body = answer.body;
 }

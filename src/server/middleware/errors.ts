@@ -27,6 +27,11 @@ function fromOutage(error: unknown): SignetError | undefined {
   });
 }
 
+/** Any failure as a SignetError: HTTP errors and database outages keep their meaning, anything else is a 500. */
+export function toSignetError(caught: unknown): SignetError {
+  return caught instanceof SignetError ? caught : (fromHttpError(caught) ?? fromOutage(caught) ?? new SignetError('internal_error', { cause: caught }));
+}
+
 /**
  * Maps every failure to a problem body with a stable code. Unknown errors become a generic 500
  * whose cause is logged, never shown.
@@ -44,7 +49,7 @@ export function errorHandler(deps: { clock: Clock; logger: Logger }): Middleware
         throw new SignetError('method_not_allowed', { detail: `${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}.` });
       }
     } catch (caught) {
-      const error = caught instanceof SignetError ? caught : (fromHttpError(caught) ?? fromOutage(caught) ?? new SignetError('internal_error', { cause: caught }));
+      const error = toSignetError(caught);
       const log = { request_id: ctx.state.requestId, code: error.code, status: error.status, reason: error.privateDetail };
       if (error.status >= 500) deps.logger.error({ ...log, err: error.cause ?? error }, 'request failed');
       else deps.logger.info(log, 'request refused');
