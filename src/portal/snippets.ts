@@ -37,8 +37,8 @@ curl -H "$(signet sign POST ${origin}/v1/echo --profile ${sh(profile)} -d "$BODY
 
 export function nodeSnippet({ origin, audience, kid }: SnippetInput): string {
   const audienceOption = audience === origin ? '' : `, audience: '${audience}'`;
-  return `// Node 20+, with the Signet client kit: import from 'signet/client'.
-import { createSignedFetch, loadPrivateKeyFile } from 'signet/client';
+  return `// Node 20+, with the Signet client kit: import from 'signet-auth/client'.
+import { createSignedFetch, loadPrivateKeyFile } from 'signet-auth/client';
 
 const key = await loadPrivateKeyFile('${keyFileName(kid)}');
 const signedFetch = createSignedFetch({ baseUrl: '${origin}', key, kid: '${kid}'${audienceOption} });

@@ -20,3 +20,17 @@ export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL |
 
 /** SIGNET_TEST_REDIS_PREFIX: the start of every key the Redis suites write (default one per test process). */
 export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;
+
+/** SIGNET_TEST_REQUIRE_ALL=1 (CI): a suite whose engine (nginx, python...) is missing fails instead of skipping. */
+export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
+
+/**
+ * Whether a suite needing an optional engine runs: prints one line saying why it is skipped, or
+ * throws when SIGNET_TEST_REQUIRE_ALL=1 demands that nothing is skipped.
+ */
+export function engineAvailable(suite: string, present: boolean, why: string): boolean {
+  if (present) return true;
+  if (REQUIRE_ALL) throw new Error(`${suite} cannot run: ${why} (SIGNET_TEST_REQUIRE_ALL=1 forbids skipping)`);
+  console.log(`skipping ${suite}: ${why}`);
+  return false;
+}
