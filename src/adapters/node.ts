@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRawBody } from '../server/middleware/raw-body.js';
+import type { ProblemAnswer } from '../server/problem.js';
 import type { AdmittedRequest } from '../server/rate-limit/admission.js';
-import type { Refused, RouteRules, VerifierHandle } from './verify-request.js';
+import type { RouteRules, VerifierHandle } from './verify-request.js';
 
 /** What the node:http and Express adapters leave on the request they let through. */
 export interface SignetRequestFields {
@@ -11,7 +12,7 @@ export interface SignetRequestFields {
   rawBody?: Buffer;
 }
 
-export function sendProblem(res: ServerResponse, refused: Refused): void {
+export function sendProblem(res: ServerResponse, refused: ProblemAnswer): void {
   const text = JSON.stringify(refused.body);
   res.writeHead(refused.status, { ...refused.headers, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);

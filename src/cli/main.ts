@@ -10,6 +10,7 @@ import { presignCommand } from './commands/presign.js';
 import { profileAddCommand, profileListCommand, profileShowCommand } from './commands/profile.js';
 import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
+import { gatewayCommand } from './commands/gateway.js';
 import { signCommand } from './commands/sign.js';
 import { HMAC_COMMANDS } from './hmac/commands.js';
 import { LIFECYCLE_COMMANDS } from './lifecycle/commands.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   ...USAGE_COMMANDS,
   ...HMAC_COMMANDS,
   compareCommand,
+  gatewayCommand,
 ];
 
 function overview(): string {

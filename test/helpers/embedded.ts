@@ -37,25 +37,28 @@ export async function startEmbedded(overrides: Partial<Config> = {}): Promise<Em
   return {
     signet,
     origin,
-    async addConsumer({ name = 'acme', scopes = [], plan } = {}) {
-      const pair = await generateKeyPair();
-      const kid = newKeyId();
-      const record = await signet.stores.credentials.createConsumerWithKey(
-        { id: newConsumerId(), name, ...(plan !== undefined ? { plan } : {}) },
-        { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey), scopes },
-        Date.now(),
-      );
-      return {
-        pair,
-        kid,
-        consumerId: record.consumer.id,
-        sign: async (method, target, body) => {
-          const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-          const signed = await signRequest({ method, url: origin + target, body: bytes, key: { type: 'ed25519', privateKey: pair.privateKey }, kid });
-          return signed.authorization;
-        },
-      };
-    },
+    addConsumer: (options) => addConsumerTo(signet, options),
     close: () => signet.close(),
+  };
+}
+
+/** A consumer with one Ed25519 key, written straight into the store of `signet`. */
+export async function addConsumerTo(signet: Signet, { name = 'acme', scopes = [], plan }: { name?: string; scopes?: string[]; plan?: string } = {}): Promise<EmbeddedConsumer> {
+  const origin = signet.config.publicOrigin;
+  const pair = await generateKeyPair();
+  const kid = newKeyId();
+  const record = await signet.stores.credentials.createConsumerWithKey(
+    { id: newConsumerId(), name, ...(plan !== undefined ? { plan } : {}) },
+    { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey), scopes },
+    Date.now(),
+  );
+  return {
+    pair,
+    kid,
+    consumerId: record.consumer.id,
+    sign: async (method, target, body) => {
+      const signed = await signRequest({ method, url: origin + target, body, key: { type: 'ed25519', privateKey: pair.privateKey }, kid });
+      return signed.authorization;
+    },
   };
 }
