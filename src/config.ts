@@ -99,6 +99,8 @@ export interface Config extends ScaleOutConfig {
   gatewayUpstreamTimeoutMs: number;
   /** SIGNET_GATEWAY_CONNECT_TIMEOUT_MS, default 5,000: longest wait to connect to the upstream. */
   gatewayConnectTimeoutMs: number;
+  /** SIGNET_FORWARD_AUTH_PORT, default 8081: the port `signet forward-auth` answers proxies' auth checks on. */
+  forwardAuthPort: number;
   /** SIGNET_FORWARD_AUTH_TRUSTED_PROXIES, default "127.0.0.1,::1": peer addresses whose X-Forwarded-* / X-Original-* headers forward-auth believes. */
   forwardAuthTrustedProxies: readonly string[];
   /**
@@ -212,6 +214,7 @@ const ENV_SCHEMA = z.object({
   SIGNET_GATEWAY_ROUTES: z.string().min(1).optional(),
   SIGNET_GATEWAY_UPSTREAM_TIMEOUT_MS: int(10, 3_600_000).default(30_000),
   SIGNET_GATEWAY_CONNECT_TIMEOUT_MS: int(10, 600_000).default(5_000),
+  SIGNET_FORWARD_AUTH_PORT: int(0, 65535).default(8081),
   SIGNET_FORWARD_AUTH_TRUSTED_PROXIES: z.string().default('127.0.0.1,::1'),
   SIGNET_FORWARD_AUTH_BODY: z.enum(['refuse', 'digest']).default('refuse'),
 });
@@ -311,6 +314,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     gatewayRoutesFile: e.SIGNET_GATEWAY_ROUTES,
     gatewayUpstreamTimeoutMs: e.SIGNET_GATEWAY_UPSTREAM_TIMEOUT_MS,
     gatewayConnectTimeoutMs: e.SIGNET_GATEWAY_CONNECT_TIMEOUT_MS,
+    forwardAuthPort: e.SIGNET_FORWARD_AUTH_PORT,
     forwardAuthTrustedProxies: Object.freeze(e.SIGNET_FORWARD_AUTH_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter((a) => a !== '')),
     forwardAuthBody: e.SIGNET_FORWARD_AUTH_BODY,
     ...overrides,

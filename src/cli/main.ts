@@ -11,6 +11,7 @@ import { profileAddCommand, profileListCommand, profileShowCommand } from './com
 import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
 import { gatewayCommand } from './commands/gateway.js';
+import { forwardAuthCommand } from './commands/forward-auth.js';
 import { signCommand } from './commands/sign.js';
 import { HMAC_COMMANDS } from './hmac/commands.js';
 import { LIFECYCLE_COMMANDS } from './lifecycle/commands.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   ...HMAC_COMMANDS,
   compareCommand,
   gatewayCommand,
+  forwardAuthCommand,
 ];
 
 function overview(): string {

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { ConfigError, type Config } from '../config.js';
 import { createSignet, type Signet } from '../embed/create-signet.js';
 import type { Logger } from '../server/logger.js';
+import { createForwardAuth } from './forward-auth.js';
 import { createGateway } from './gateway.js';
 import { parseRoutes, routeTable, SIGNED_EVERYWHERE, type RouteTable } from './routes-file.js';
 
@@ -102,6 +103,47 @@ export async function startGateway(config: Readonly<Config>, options: { clock?: 
       (closing ??= (async () => {
         await Promise.all([closeServer(proxy), closeServer(admin)]);
         await gateway.close();
+        await signet.close();
+      })()),
+  };
+}
+
+export interface RunningForwardAuth {
+  /** Where proxies send their auth checks. */
+  url: string;
+  adminUrl: string;
+  signet: Signet;
+  close(): Promise<void>;
+}
+
+/** `signet forward-auth`: the check endpoint on SIGNET_FORWARD_AUTH_PORT and Signet's own app on SIGNET_PORT. */
+export async function startForwardAuth(config: Readonly<Config>, options: { clock?: Clock; logger?: Logger } = {}): Promise<RunningForwardAuth> {
+  const routes = loadRoutes(config.gatewayRoutesFile);
+  const clock = options.clock ?? systemClock;
+  const signet = await createSignet({ config, env: {}, clock, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
+  const check = createServer(createForwardAuth({ config, verifyRequest: signet.verifyRequest, routes, clock, logger: signet.logger }));
+  check.headersTimeout = 10_000;
+  const admin = createServer(signet.app.callback());
+  let url: string;
+  let adminUrl: string;
+  try {
+    url = await listen(check, config.forwardAuthPort, config.host);
+    adminUrl = await listen(admin, config.port, config.host);
+  } catch (error) {
+    await Promise.all([closeServer(check), closeServer(admin)]);
+    await signet.close();
+    throw error;
+  }
+  signet.start();
+  signet.logger.info({ url, admin_url: adminUrl, routes: routes.routes.length, body: config.forwardAuthBody, trusted_proxies: config.forwardAuthTrustedProxies }, 'signet forward-auth listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    adminUrl,
+    signet,
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all([closeServer(check), closeServer(admin)]);
         await signet.close();
       })()),
   };
