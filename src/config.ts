@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { buildPlans, type Plan } from './plans.js';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from './protocol/format.js';
 import { canonicalizeUrl } from './protocol/target.js';
-import { parseKeyring } from './server/secrets/keyring-text.js';
+import { parseKeyring } from './keyring-text.js';
 
 /**
  * The only module that reads process.env. Every setting, its variable and its default are listed

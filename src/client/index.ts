@@ -12,7 +12,8 @@ export { presignUrl, type PresignOptions, type PresignedLink } from './presign.j
 export { parseTtl } from './duration.js';
 export { signRequest, type ClientSignRequestInput } from './sign.js';
 export type { SignRequestInput, SignedRequest, SigningKey } from '../protocol/sign.js';
-export { HMAC_SECRET_PREFIX, looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
+export { looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
+export { HMAC_SECRET_PREFIX } from '../protocol/secret-formats.js';
 export { SignetError, ERROR_CODES, type ErrorCode, type BindingMismatch } from '../protocol/errors.js';
 export { AUTH_SCHEME, PRESIGN_PARAM, TOKEN_TYPE, type RequestClaims } from '../protocol/format.js';
 export { canonicalizeUrl } from '../protocol/target.js';

@@ -15,6 +15,8 @@ export interface PresignOptions {
   /** Epoch milliseconds; defaults to Date.now(). */
   now?: number;
   audience?: string;
+  /** Defaults to a fresh random nonce; fixed only for test vectors. */
+  jti?: string;
 }
 
 export interface PresignedLink {
@@ -49,6 +51,7 @@ export async function presignUrl(options: PresignOptions): Promise<PresignedLink
     lifetimeSeconds: parseTtl(options.ttl ?? 60),
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(options.audience !== undefined ? { audience: options.audience } : {}),
+    ...(options.jti !== undefined ? { jti: options.jti } : {}),
   });
   // A compact JWS is base64url and dots only: nothing in it needs percent-encoding.
   const separator = url.search === '' ? (href.endsWith('?') ? '' : '?') : '&';

@@ -52,39 +52,58 @@ console.log(echo.status, await echo.json());
 }
 
 export function pythonSnippet({ origin, audience, kid }: SnippetInput): string {
-  return `# Python 3 with PyJWT and cryptography: pip install "pyjwt[crypto]" (Debian: python3-jwt).
-import base64, hashlib, json, secrets, time, urllib.request
-
-import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+  return `# Python 3.11+ with the Signet client kit, from the Signet repository:
+#   pip install "./clients/python[requests]"      (docs/clients.md)
+import requests
+from signet_client import SignetAuth
 
 ORIGIN = "${origin}"
 AUDIENCE = "${audience}"
-KID = "${kid}"
-KEY = load_pem_private_key(open("${keyFileName(kid)}", "rb").read(), password=None)
+auth = SignetAuth(key_file="${keyFileName(kid)}", kid="${kid}", audience=AUDIENCE)
 
+me = requests.get(ORIGIN + "/v1/whoami", auth=auth)
+print(me.status_code, me.json())
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+echo = requests.post(ORIGIN + "/v1/echo", json={"hello": "world"}, auth=auth)
+print(echo.status_code, echo.json())
+`;
+}
 
+export function goSnippet({ origin, audience, kid }: SnippetInput): string {
+  const audienceOption = audience === origin ? 'nil' : `signet.Options{Audience: "${audience}"}`;
+  return `// Go with the Signet client kit (standard library only), from the Signet repository:
+//   go mod edit -require=signet.dev/client@v0.0.0 -replace=signet.dev/client=PATH/TO/signet/clients/go
+package main
 
-def signet_authorization(method, url, body=b""):
-    """The Authorization header for one request; url and body exactly as sent."""
-    now = int(time.time())
-    claims = {"method": method.upper(), "url": url, "body_sha256": b64url(hashlib.sha256(body).digest()),
-              "aud": AUDIENCE, "iat": now, "exp": now + 60, "jti": secrets.token_urlsafe(16)}
-    return "Signet " + jwt.encode(claims, KEY, algorithm="EdDSA", headers={"kid": KID, "typ": "signet+jwt"})
+import (
+\t"fmt"
+\t"io"
+\t"net/http"
+\t"strings"
 
+\tsignet "signet.dev/client"
+)
 
-def call(method, path, body=b""):
-    url = ORIGIN + path
-    request = urllib.request.Request(url, data=body or None, method=method, headers={
-        "Authorization": signet_authorization(method, url, body), "Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as answer:
-        return answer.status, json.load(answer)
+func main() {
+\tkey, err := signet.LoadSigningKey("${keyFileName(kid)}", nil)
+\tif err != nil {
+\t\tpanic(err)
+\t}
+\tclient := &http.Client{Transport: signet.NewTransport(key, "${kid}", nil${audienceOption === 'nil' ? '' : ', ' + audienceOption})}
 
+\tme, err := client.Get("${origin}/v1/whoami")
+\tif err != nil {
+\t\tpanic(err) // a refusal is a *signet.Error: code, status, detail, request id
+\t}
+\tbody, _ := io.ReadAll(me.Body)
+\tfmt.Println(me.StatusCode, string(body))
 
-print(*call("GET", "/v1/whoami"))
-print(*call("POST", "/v1/echo", json.dumps({"hello": "world"}).encode()))
+\techo, err := client.Post("${origin}/v1/echo", "application/json", strings.NewReader(\`{"hello":"world"}\`))
+\tif err != nil {
+\t\tpanic(err)
+\t}
+\tbody, _ = io.ReadAll(echo.Body)
+\tfmt.Println(echo.StatusCode, string(body))
+}
 `;
 }

@@ -29,14 +29,16 @@ export function encodeBase64url(bytes: Uint8Array): string {
 /**
  * Strict base64url (RFC 7515 section 2): URL-safe alphabet only, no padding, no whitespace, and a
  * canonical last character (unused bits zero). Lenient decoders let one signed token be written as
- * several strings; this one accepts exactly one spelling per byte string.
+ * several strings; this one accepts exactly one spelling per byte string. A refusal is
+ * `invalid_token` unless `refuse` says otherwise: text that did not come from the caller (a stored
+ * row) is not the caller's fault.
  */
-export function decodeBase64url(text: string): Uint8Array {
-  if (!STRICT.test(text) || text.length % 4 === 1) throw invalidToken('non-canonical base64url');
+export function decodeBase64url(text: string, refuse: (reason: string) => Error = invalidToken): Uint8Array {
+  if (!STRICT.test(text) || text.length % 4 === 1) throw refuse('non-canonical base64url');
   // The last character of a 2- or 3-character group carries 4 or 2 unused low bits: they must be 0.
   const unusedBits = [0, 0, 4, 2][text.length % 4]!;
   if (unusedBits > 0 && (DECODE[text.charCodeAt(text.length - 1)]! & ((1 << unusedBits) - 1)) !== 0) {
-    throw invalidToken('non-canonical base64url: trailing bits set');
+    throw refuse('non-canonical base64url: trailing bits set');
   }
   // Node's native decoder is several times faster; the checks above already made the input strict.
   if (NodeBuffer !== undefined) {

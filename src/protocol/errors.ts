@@ -1,3 +1,5 @@
+import { AUTH_SCHEME } from './format.js';
+
 /**
  * The closed list of Signet error codes. Every failure the server reports, and every failure the
  * client kit raises for a server answer, carries exactly one of these codes. Adding a code is a
@@ -59,7 +61,20 @@ export interface SignetErrorOptions {
 }
 
 /**
+ * The `WWW-Authenticate` challenge of a 401 (RFC 9110 section 11.6.1), naming the error code so a
+ * client learns why without parsing the body.
+ */
+export function authenticateChallenge(code: ErrorCode): string {
+  return `${AUTH_SCHEME} realm="signet", error="${code}"`;
+}
+
+/**
  * The one error type of Signet. `detail` is public; `privateDetail` is logged and never sent.
+ *
+ * It also carries what Koa's own error handling reads (`status`, `expose`, `headers`), so a host
+ * app that mounts Signet's middleware without Signet's error handler still answers a refused
+ * request with the right status, the public sentence (never a server-side one) and, for a 401, the
+ * challenge header.
  */
 export class SignetError extends Error {
   readonly code: ErrorCode;
@@ -67,6 +82,10 @@ export class SignetError extends Error {
   readonly detail: string;
   readonly privateDetail: string | undefined;
   readonly extra: Readonly<Record<string, unknown>>;
+  /** Koa shows `message` (the public detail) only when this is true: never for a 5xx. */
+  readonly expose: boolean;
+  /** Response headers Koa sets when it renders this error. */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ErrorCode, options: SignetErrorOptions = {}) {
     const detail = options.detail ?? ERROR_CODES[code].title;
@@ -77,6 +96,10 @@ export class SignetError extends Error {
     this.detail = detail;
     this.privateDetail = options.privateDetail;
     this.extra = Object.freeze({ ...(options.extra ?? {}) });
+    this.expose = this.status < 500;
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    if (this.status === 401) headers['WWW-Authenticate'] = authenticateChallenge(code);
+    this.headers = Object.freeze(headers);
   }
 }
 

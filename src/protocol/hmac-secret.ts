@@ -1,5 +1,6 @@
 import { SignetError } from './errors.js';
-import { randomBase62 } from './ids.js';
+import { BASE62, randomBase62 } from './ids.js';
+import { HMAC_SECRET_PREFIX } from './secret-formats.js';
 
 /**
  * HMAC secrets (docs/protocol.md, "HMAC keys"): GitHub-token style, so secret scanners recognise
@@ -10,7 +11,6 @@ import { randomBase62 } from './ids.js';
  * The HMAC key is the whole secret string's ASCII bytes (57 bytes), so any JWT library can use
  * the secret exactly as printed (PyJWT: `jwt.encode(claims, secret, algorithm="HS256")`).
  */
-export const HMAC_SECRET_PREFIX = 'sgnt_hs_';
 
 /** 43 base62 characters carry 43 * log2(62) = 256.03 bits. */
 export const HMAC_SECRET_BODY_LENGTH = 43;
@@ -20,7 +20,6 @@ export const HMAC_SECRET_LENGTH = HMAC_SECRET_PREFIX.length + HMAC_SECRET_BODY_L
 /** RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output. */
 export const MIN_HMAC_KEY_BYTES = 32;
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SHAPE = new RegExp(`^${HMAC_SECRET_PREFIX}([0-9A-Za-z]{${HMAC_SECRET_BODY_LENGTH}})([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`);
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -51,7 +50,11 @@ function checksum(body: string): string {
 
 /** A fresh secret from the platform CSPRNG. Only the server calls this; it shows the result once. */
 export function newHmacSecret(): string {
-  const body = randomBase62(HMAC_SECRET_BODY_LENGTH);
+  return hmacSecretFromBody(randomBase62(HMAC_SECRET_BODY_LENGTH));
+}
+
+/** Prefix + the given 43 base62 characters + their checksum: for fixed test vectors of the client kits. */
+export function hmacSecretFromBody(body: string): string {
   return HMAC_SECRET_PREFIX + body + checksum(body);
 }
 

@@ -1,4 +1,8 @@
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** The alphabet of ids, secrets and codes: letters and digits only, so a double click selects one whole. */
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Random characters in every id the server issues: 22 base62 characters, about 131 bits. */
+const ID_RANDOM_LENGTH = 22;
 
 /** `length` base62 characters from the platform CSPRNG, without modulo bias. */
 export function randomBase62(length: number): string {
@@ -13,9 +17,17 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-/** 22 base62 characters: about 131 random bits. */
-export const newConsumerId = (): string => `con_${randomBase62(22)}`;
-export const newKeyId = (): string => `key_${randomBase62(22)}`;
+export const CONSUMER_ID_PREFIX = 'con_';
+export const KEY_ID_PREFIX = 'key_';
+export const ENROLLMENT_CODE_ID_PREFIX = 'enc_';
+
+export const newConsumerId = (): string => CONSUMER_ID_PREFIX + randomBase62(ID_RANDOM_LENGTH);
+export const newKeyId = (): string => KEY_ID_PREFIX + randomBase62(ID_RANDOM_LENGTH);
+/** The id an admin uses to list or cancel an enrollment code; never the code itself. */
+export const newEnrollmentCodeId = (): string => ENROLLMENT_CODE_ID_PREFIX + randomBase62(ID_RANDOM_LENGTH);
+
+/** Key ids the server issues. Anything else cannot exist, so it never needs a database read. */
+export const ISSUED_KEY_ID_PATTERN = new RegExp(`^${KEY_ID_PREFIX}[0-9A-Za-z]{${ID_RANDOM_LENGTH}}$`);
 
 /** A fresh `jti`: 16 random bytes (128 bits) as 22 base64url characters. */
 export function newJti(): string {

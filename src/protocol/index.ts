@@ -5,6 +5,8 @@ export * from './hash.js';
 export * from './hmac-secret.js';
 export * from './ids.js';
 export * from './public-key.js';
+export * from './scopes.js';
+export * from './secret-formats.js';
 export * from './sign.js';
 export * from './strict-json.js';
 export * from './target.js';

@@ -5,6 +5,8 @@ import type { Stores } from '../store/factory.js';
 import type { ServerContext } from './context.js';
 import { shareKeyCache } from './cache-events.js';
 import { KeyCache } from './key-cache.js';
+import { CredentialService } from './credentials/credential-service.js';
+import { cacheInvalidation } from './credentials/invalidation.js';
 import { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -41,6 +43,8 @@ export interface AppDeps {
 export interface SignetApp {
   app: Koa<SignetState>;
   server: ServerContext;
+  /** The verifier's key cache, for benchmarks and tests; changes go through server.credentials. */
+  keyCache: KeyCache;
   /** Flushes buffered writes; call before closing the stores. */
   close(): Promise<void>;
 }
@@ -87,7 +91,8 @@ export function createApp(deps: AppDeps): SignetApp {
   });
   const verify = withRateLimit(verifySignature, limiter, metrics);
   const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });
-  const server: ServerContext = { config, stores, clock, logger, keyCache, lastUsed, verify, verifyProof, limiter, usage, metrics, hmacKeys };
+  const credentials = new CredentialService({ credentials: stores.credentials, enrollment: stores.enrollment, clock, invalidation: cacheInvalidation(keyCache), hmacKeys });
+  const server: ServerContext = { config, stores, clock, logger, credentials, lastUsed, verify, verifyProof, limiter, usage, metrics, hmacKeys };
 
   const app = new Koa<SignetState>();
   app.proxy = config.trustProxy;
@@ -122,6 +127,7 @@ export function createApp(deps: AppDeps): SignetApp {
   return {
     app,
     server,
+    keyCache,
     close: async () => {
       sharedCache.leave();
       await lastUsed.stop();

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Stores } from '../store/factory.js';
-import type { KeyCache } from './key-cache.js';
+import type { CredentialService } from './credentials/credential-service.js';
 import type { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
 import type { SignetMetrics } from './metrics.js';
@@ -17,7 +17,8 @@ export interface ServerContext {
   stores: Stores;
   clock: Clock;
   logger: Logger;
-  keyCache: KeyCache;
+  /** Every consumer, key and enrollment-code change goes through here (it invalidates the caches). */
+  credentials: CredentialService;
   lastUsed: LastUsedRecorder;
   verify: Verifier;
   /** Checks the Signet-Proof of a key upload (docs/enrollment.md). */

@@ -1,6 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { encodeBase64url } from '../protocol/base64url.js';
+import { SignetError } from '../protocol/errors.js';
+import { ISSUED_KEY_ID_PATTERN } from '../protocol/ids.js';
 import type { ConsumerRecord, CredentialStore, InvalidationEvent, KeyRecord, KeyWithConsumer } from '../store/types.js';
 
 export interface ResolvedKey {
@@ -31,8 +33,6 @@ export interface KeyCacheOptions {
  */
 export const DEAF_TTL_MS = 1_000;
 
-/** Key ids the server issues: `key_` and 22 base62 characters. Anything else cannot exist. */
-const ISSUED_KEY_ID = /^key_[0-9A-Za-z]{22}$/;
 
 interface Entry {
   value: ResolvedKey | undefined;
@@ -59,7 +59,7 @@ export class KeyCache {
   constructor(private readonly options: KeyCacheOptions) {}
 
   async resolve(kid: string): Promise<ResolvedKey | undefined> {
-    if (!ISSUED_KEY_ID.test(kid)) return undefined;
+    if (!ISSUED_KEY_ID_PATTERN.test(kid)) return undefined;
     const now = this.options.clock.now();
     const hit = this.entries.get(kid);
     if (hit !== undefined && hit.expiresAt > now) return hit.value;
@@ -177,5 +177,10 @@ export class KeyCache {
 
 function importKeyObject(key: KeyRecord): KeyObject | null {
   if (key.type !== 'ed25519' || key.publicKey === null) return null;
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(key.publicKey) }, format: 'jwk' });
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(key.publicKey) }, format: 'jwk' });
+  } catch (error) {
+    // Only acceptable keys are ever stored: one that does not import is damaged data, the server's fault.
+    throw new SignetError('internal_error', { privateDetail: `stored public key of ${key.id} does not import: ${(error as Error).message}`, cause: error });
+  }
 }

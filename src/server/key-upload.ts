@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import { SignetError } from '../protocol/errors.js';
 import { PROOF_HEADER } from '../protocol/format.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../protocol/public-key.js';
-import { isUniqueViolation } from '../store/knex-rows.js';
 import type { AuditContext } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import type { UploadedKey } from './proof.js';
@@ -31,16 +30,4 @@ export async function acceptUploadedKey(server: ServerContext, ctx: Context & { 
     uploaded,
   );
   return uploaded;
-}
-
-/** Runs an insert of a new key, turning a duplicate thumbprint into 409 conflict. */
-export async function insertingKey<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new SignetError('conflict', { detail: 'This public key is already registered. Generate a new key pair for every upload.' });
-    }
-    throw error;
-  }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { ERROR_CODES } from '../protocol/errors.js';
 import { AUTH_SCHEME, PROOF_HEADER } from '../protocol/format.js';
+import { ADMIN_SCOPE, SELF_SERVICE_SCOPE } from '../protocol/scopes.js';
 import { BODY_SCHEMAS } from './api-schemas.js';
 
 /**
@@ -77,8 +78,8 @@ const idParam = pathParam('id', 'Consumer id (con_...).');
 const codeIdParam = pathParam('code_id', 'Enrollment code id (enc_...), never the code itself.');
 
 export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
-  const admin = ['admin'];
-  const keys = ['keys'];
+  const admin = [ADMIN_SCOPE];
+  const keys = [SELF_SERVICE_SCOPE];
   return {
     openapi: '3.1.0',
     info: {

@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import { AUTH_SCHEME } from '../protocol/format.js';
 import { ERROR_CODES, SignetError } from '../protocol/errors.js';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:signet:problem:';
@@ -15,14 +14,13 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /**
  * The RFC 9457 problem answer for a SignetError: the stable code, the public detail, the request id
- * and the server's time (so a client can correct its clock). The private detail is never part of it.
+ * and the server's time (so a client can correct its clock), with the error's own headers
+ * (WWW-Authenticate on a 401). The private detail is never part of it.
  */
 export function problemFor(error: SignetError, requestId: string | undefined, nowMs: number): ProblemAnswer {
-  const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' };
-  if (error.status === 401) headers['WWW-Authenticate'] = `${AUTH_SCHEME} realm="signet", error="${error.code}"`;
   return {
     status: error.status,
-    headers,
+    headers: { ...error.headers, 'Content-Type': PROBLEM_CONTENT_TYPE },
     body: {
       ...error.extra,
       type: PROBLEM_TYPE_PREFIX + error.code,

@@ -7,7 +7,7 @@ import type { SignetState } from './state.js';
 import { keyStatus } from './views.js';
 
 /**
- * Revokes a key and drops it from this instance's key cache at once, so the very next request
+ * Revokes a key (the credential service drops it from every instance's key cache at once), so the very next request
  * with it is refused. Idempotent: revoking a revoked key returns it unchanged. Revoking the last
  * active key of one's own consumer locks the caller out, so it needs `force`.
  */
@@ -23,7 +23,6 @@ export async function revokeKey(server: ServerContext, ctx: Context & { state: S
       });
     }
   }
-  await server.stores.credentials.revokeKey(key.id, now, auditContext(ctx));
-  server.keyCache.invalidate(key.id);
+  await server.credentials.revokeKey(key.id, auditContext(ctx));
   return (await server.stores.credentials.findKey(key.id))?.key ?? { ...key, revokedAt: now };
 }

@@ -14,7 +14,6 @@ import { openSharedState, type StoreLog } from './shared-state.js';
 import type { AuditStore, CredentialStore, EnrollmentStore, EventBus, HmacSecretStore, RateLimitStore, ReplayStore, SharedStateHealth, UsageStore } from './types.js';
 
 export interface Stores {
-  db: Knex;
   credentials: CredentialStore;
   replay: ReplayStore;
   audit: AuditStore;
@@ -29,7 +28,18 @@ export interface Stores {
   engines: { database: 'sqlite' | 'postgres'; shared: 'memory' | 'redis' };
   /** The shared state (Redis) when configured; /readyz pings it. */
   sharedHealth?: SharedStateHealth;
+  /**
+   * Writes a consistent copy of the SQLite database to `path` (VACUUM INTO), for the comparison's
+   * leak simulation; PostgreSQL has no such copy here, and refuses.
+   */
+  snapshotTo(path: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The stores and, for tests that must inspect or damage rows, the knex handle beneath them. */
+export interface StoresWithDatabase {
+  stores: Stores;
+  db: Knex;
 }
 
 /** Opens the SQLite database at `path` (`:memory:` for a throwaway one) in WAL mode. */
@@ -89,6 +99,11 @@ export type StoresConfig = DatabaseConfig &
  * state; memory or Redis for the replay cache, rate limits and the event bus.
  */
 export async function createStores(config: StoresConfig, clock: Clock, options: { log?: StoreLog } = {}): Promise<Stores> {
+  return (await createStoresWithDatabase(config, clock, options)).stores;
+}
+
+/** createStores, also handing back the knex handle: for tests only; the application never needs it. */
+export async function createStoresWithDatabase(config: StoresConfig, clock: Clock, options: { log?: StoreLog } = {}): Promise<StoresWithDatabase> {
   const db = openDatabase(config, options.log);
   try {
     if (config.migrateOnStart) await migrateToLatest(db);
@@ -103,8 +118,8 @@ export async function createStores(config: StoresConfig, clock: Clock, options: 
     await db.destroy();
     throw error;
   }
-  return {
-    db,
+  const database = config.databaseUrl === undefined ? 'sqlite' : 'postgres';
+  const stores: Stores = {
     credentials: new KnexCredentialStore(db),
     replay: shared.replay,
     audit: new KnexAuditStore(db),
@@ -113,11 +128,16 @@ export async function createStores(config: StoresConfig, clock: Clock, options: 
     usage: new KnexUsageStore(db),
     hmacSecrets: new KnexHmacSecretStore(db),
     events: shared.events,
-    engines: { database: config.databaseUrl === undefined ? 'sqlite' : 'postgres', shared: shared.kind },
+    engines: { database, shared: shared.kind },
     ...(shared.health !== undefined ? { sharedHealth: shared.health } : {}),
+    snapshotTo: async (path) => {
+      if (database !== 'sqlite') throw new Error('a database snapshot is available on SQLite only');
+      await db.raw('VACUUM INTO ?', [path]);
+    },
     close: async () => {
       await shared.close();
       await db.destroy();
     },
   };
+  return { stores, db };
 }

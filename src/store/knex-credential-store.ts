@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
-import { consumerRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
@@ -40,7 +40,7 @@ export class KnexCredentialStore implements CredentialStore {
       const cRow = consumerRow(consumer, now);
       const kRow = keyRow({ ...key, consumerId: consumer.id }, now);
       await trx('consumers').insert(cRow);
-      await trx('keys').insert(kRow);
+      await insertKeyRow(trx, kRow);
       const created = { consumer: toConsumer(cRow), key: toKey(kRow) };
       await appendAudit(trx, audit, now, [
         { action: 'consumer.create', targetType: 'consumer', targetId: consumer.id, consumerId: consumer.id, after: consumerSummary(created.consumer) },
@@ -140,7 +140,7 @@ export class KnexCredentialStore implements CredentialStore {
   async insertKey(key: NewKey, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyRecord> {
     return this.db.transaction(async (trx) => {
       const row = keyRow(key, now);
-      await trx('keys').insert(row);
+      await insertKeyRow(trx, row);
       const created = toKey(row);
       await appendAudit(trx, audit, now, [{ action: 'key.create', targetType: 'key', targetId: key.id, consumerId: key.consumerId, after: keySummary(created) }]);
       return created;
@@ -177,7 +177,7 @@ export class KnexCredentialStore implements CredentialStore {
       const before = toKey(row);
       const expiresAt = before.expiresAt === null ? previousExpiresAt : Math.min(before.expiresAt, previousExpiresAt);
       const newRow = keyRow({ ...key, consumerId: before.consumerId }, now);
-      await trx('keys').insert(newRow);
+      await insertKeyRow(trx, newRow);
       await trx('keys').where({ id: previousId }).update({ expires_at: expiresAt });
       const rotation = { previous: { ...before, expiresAt }, key: toKey(newRow) };
       await appendAudit(trx, audit, now, [

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { enrollmentCodeState, whereEnrollmentCodeState } from './enrollment-code-state.js';
 import { appendAudit, keySummary } from './knex-audit.js';
-import { keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { insertKeyRow, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import type {
   AuditContext,
   CancelOutcome,
@@ -89,7 +89,7 @@ export class KnexEnrollmentStore implements EnrollmentStore {
         return current.usedAt !== null ? { ok: false, reason: 'used', at: current.usedAt } : { ok: false, reason: 'expired', at: current.expiresAt };
       }
       const kRow = keyRow({ ...key, consumerId: consumer.id, scopes: code.scopes }, now);
-      await trx('keys').insert(kRow);
+      await insertKeyRow(trx, kRow);
       const created = toKey(kRow);
       await appendAudit(trx, { ...audit, actor: created.id }, now, [
         { action: 'key.enroll', targetType: 'key', targetId: created.id, consumerId: consumer.id, after: { ...keySummary(created), enrollment_code: code.id } },

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
-import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
+import { encodeBase64url } from '../protocol/base64url.js';
+import { storedBytes } from './stored-data.js';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, keySummary, type NewAuditEntry } from './knex-audit.js';
-import { KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
   type AuditContext,
@@ -24,8 +25,8 @@ function toSealed(row: Row): SealedSecretRecord {
     consumerId: String(row.consumer_id),
     masterKeyVersion: Number(row.master_key_version),
     recordVersion: Number(row.record_version),
-    iv: decodeBase64url(String(row.iv)),
-    ciphertext: decodeBase64url(String(row.ciphertext)),
+    iv: storedBytes(String(row.iv), `HMAC secret IV of ${String(row.key_id)}`),
+    ciphertext: storedBytes(String(row.ciphertext), `HMAC secret of ${String(row.key_id)}`),
   };
 }
 
@@ -71,7 +72,7 @@ export class KnexHmacSecretStore implements HmacSecretStore {
     if (key.type !== 'hmac') throw new Error('createHmacKey takes HMAC keys only');
     return this.db.transaction(async (trx) => {
       const row = keyRow(key, now);
-      await trx('keys').insert(row);
+      await insertKeyRow(trx, row);
       await trx('hmac_secrets').insert({ key_id: key.id, ...sealedColumns(sealed, now) });
       const created = toKey(row);
       await appendAudit(trx, audit, now, [{ action: 'key.create', targetType: 'key', targetId: key.id, consumerId: key.consumerId, after: keySummary(created) }]);

@@ -1,6 +1,9 @@
-import { decodeBase64url, encodeBase64url } from '../protocol/base64url.js';
+import type { Knex } from 'knex';
+import { encodeBase64url } from '../protocol/base64url.js';
+import { storedBytes } from './stored-data.js';
 import type { RateLimitOverride } from '../plans.js';
 import type { KeyType } from '../protocol/format.js';
+import { StoreError } from './store-error.js';
 import type { ConsumerMetadata, ConsumerRecord, ConsumerStatus, KeyRecord, NewConsumer, NewKey } from './types.js';
 
 /** Row mapping shared by the knex stores: SQLite and PostgreSQL return the same shapes through it. */
@@ -49,7 +52,7 @@ export function toKey(row: Row): KeyRecord {
     id: String(row.id),
     consumerId: String(row.consumer_id),
     type: row.type as KeyType,
-    publicKey: row.public_key === null ? null : decodeBase64url(String(row.public_key)),
+    publicKey: row.public_key === null ? null : storedBytes(String(row.public_key), `public key of ${String(row.id)}`),
     thumbprint: row.thumbprint === null ? null : String(row.thumbprint),
     label: String(row.label),
     scopes: JSON.parse(String(row.scopes)) as string[],
@@ -81,7 +84,20 @@ export function keyRow(key: NewKey, now: number): Row {
 export const KEY_WITH_CONSUMER_COLUMNS = ['keys.*', ...CONSUMER_COLUMNS.map((column) => `consumers.${column} as c_${column}`)];
 
 /** A unique-constraint violation on SQLite or PostgreSQL (SQLSTATE 23505). */
-export function isUniqueViolation(error: unknown): boolean {
+function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(String(e.message))) || /UNIQUE constraint failed/i.test(String(e?.message));
+}
+
+/**
+ * Inserts a key row; a key that exists already (same id or same public key thumbprint) is a
+ * StoreError duplicate_key, so callers never parse an engine's error.
+ */
+export async function insertKeyRow(trx: Knex.Transaction, row: Row): Promise<void> {
+  try {
+    await trx('keys').insert(row);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new StoreError('duplicate_key', `key ${String(row.id)} or its public key is registered already`, { cause: error });
+    throw error;
+  }
 }

@@ -1,7 +1,12 @@
 import type { Knex } from 'knex';
-import { USAGE_KEY_COLUMNS } from '../../migrations/003_rate_limits_and_usage.js';
 import type { Row } from './knex-rows.js';
 import type { UsageDimension, UsageGranularity, UsageQuery, UsageRollup, UsageSeries, UsageStore, UsageTotals } from './types.js';
+
+/**
+ * The primary key of usage_rollups, which the upsert conflicts on. The migration that made the table
+ * spells it out itself: a migration is history and must not change when this file does.
+ */
+const USAGE_KEY_COLUMNS = ['granularity', 'bucket_start', 'consumer_id', 'key_id', 'mode', 'method', 'route', 'status'] as const;
 
 const TABLE = 'usage_rollups';
 /** 13 columns a row: stays well under SQLite's 999 bound parameters per statement. */

@@ -2,6 +2,13 @@ import type { Knex } from 'knex';
 import type { Database, Statement } from 'sqlite3';
 import type { Row } from './knex-rows.js';
 
+/*
+ * This module is the one place that reaches into knex's client (its pool and connection hand-out,
+ * which knex does not document): knex has no prepared statements, and the key lookup on every
+ * request spent most of its tail in knex's per-query building. Everything else stays on knex's
+ * public API; test/store/sqlite-prepared-read.test.ts pins what this relies on.
+ */
+
 /** Stands for the query's one parameter while knex compiles it; never a value a caller passes. */
 const PARAMETER = '\u0000signet-prepared-parameter\u0000';
 
@@ -16,7 +23,7 @@ interface PooledClient {
 /**
  * A read with one parameter, compiled by knex once and prepared once per raw SQLite connection,
  * then run without knex's per-query building and runner: on a hot read that overhead was most of
- * the tail (issue 9). It takes its connection from knex's pool like any knex query, so it waits
+ * the tail. It takes its connection from knex's pool like any knex query, so it waits
  * behind a transaction holding the connection rather than reading beside it.
  */
 class SqlitePreparedRead {

@@ -138,7 +138,7 @@ describe('the HMAC CLI', () => {
 
   it('admin audit shows the rotation as local-operator: the version added, then the secrets re-encrypted, never a secret or key', async () => {
     const moved = json(await run('admin', 'audit', '--action', 'master_key.reencrypt', '--json')).items;
-    const secrets = (await h.stores.db('hmac_secrets').pluck('key_id')).map(String);
+    const secrets = (await h.db('hmac_secrets').pluck('key_id')).map(String);
     expect(secrets).toContain(kid);
     // Fewer than 100 secrets: one batch, one entry.
     expect(moved).toHaveLength(1);

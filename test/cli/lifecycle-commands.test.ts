@@ -46,7 +46,7 @@ describe('the lifecycle CLI', () => {
     const result = await run('admin', 'enroll-code', consumerId, '--ttl', '2h');
     expect(result.code).toBe(0);
     code = result.stdout.trim();
-    expect(code).toMatch(/^signet_enroll_/);
+    expect(code).toMatch(/^sgnt_enroll_/);
     expect(result.stderr).toContain(`signet enroll --server ${h.baseUrl} --code ${code}`);
   });
 

@@ -10,7 +10,8 @@ import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { signRequest, type SignRequestInput } from '../../src/protocol/sign.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
 import { silentLogger } from '../../src/server/logger.js';
-import { createStores, type Stores } from '../../src/store/factory.js';
+import { createStoresWithDatabase, type Stores } from '../../src/store/factory.js';
+import type { Knex } from 'knex';
 import type { KeyWithConsumer } from '../../src/store/types.js';
 
 /** A fixed instant for tests: 2026-01-01T00:00:00Z. */
@@ -20,6 +21,8 @@ export interface Harness {
   config: Readonly<Config>;
   clock: ManualClock;
   stores: Stores;
+  /** The knex handle beneath the stores, for tests that inspect or damage rows. */
+  db: Knex;
   signet: SignetApp;
   http: Server;
   /** Where the test server really listens (127.0.0.1:random). */
@@ -67,7 +70,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { s
   // Suites send many refused requests from 127.0.0.1: the per-address failure limit is off unless a
   // test turns it on (test/server/rate-limits.test.ts does).
   const config = loadConfig({ db: ':memory:', port: 0, publicOrigin, logLevel: 'silent', authFailureLimit: 0, ...overrides }, {});
-  const stores = await createStores(config, clock);
+  const { stores, db } = await createStoresWithDatabase(config, clock);
   const signet = createApp({ config, stores, clock, logger: silentLogger() });
   http.on('request', signet.app.callback());
   const origin = config.publicOrigin;
@@ -76,6 +79,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { s
     config,
     clock,
     stores,
+    db,
     signet,
     http,
     baseUrl,

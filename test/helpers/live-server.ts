@@ -34,12 +34,12 @@ export interface LiveServer {
  * address it really listens on (so a client process signs exactly the URL it calls). The socket
  * is bound first and the app attached after, so the origin is known without racing for a port.
  */
-export async function startLiveServer(): Promise<LiveServer> {
+export async function startLiveServer(overrides: Partial<Config> = {}): Promise<LiveServer> {
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'signet-live-'));
-  const config = loadConfig({ db: join(dir, 'signet.sqlite'), port: 0, publicOrigin: url, logLevel: 'silent' }, {});
+  const config = loadConfig({ db: join(dir, 'signet.sqlite'), port: 0, publicOrigin: url, logLevel: 'silent', ...overrides }, {});
   const clock = new OffsetClock();
   const stores = await createStores(config, clock);
   const signet = createApp({ config, stores, clock, logger: silentLogger() });

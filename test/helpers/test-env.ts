@@ -21,16 +21,11 @@ export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL |
 /** SIGNET_TEST_REDIS_PREFIX: the start of every key the Redis suites write (default one per test process). */
 export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;
 
-/** SIGNET_TEST_REQUIRE_ALL=1 (CI): a suite whose engine (nginx, python...) is missing fails instead of skipping. */
+/**
+ * SIGNET_TEST_REQUIRE_ALL=1 (CI sets it): a suite whose optional engine (python, go, Chromium ...)
+ * is missing fails instead of skipping (test/helpers/optional-engine.ts).
+ */
 export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
 
-/**
- * Whether a suite needing an optional engine runs: prints one line saying why it is skipped, or
- * throws when SIGNET_TEST_REQUIRE_ALL=1 demands that nothing is skipped.
- */
-export function engineAvailable(suite: string, present: boolean, why: string): boolean {
-  if (present) return true;
-  if (REQUIRE_ALL) throw new Error(`${suite} cannot run: ${why} (SIGNET_TEST_REQUIRE_ALL=1 forbids skipping)`);
-  console.log(`skipping ${suite}: ${why}`);
-  return false;
-}
+/** GOCACHE: a Go build cache the Go kit's suites reuse; unset, each run builds in a fresh one, removed after. */
+export const GO_CACHE: string | undefined = process.env.GOCACHE || undefined;

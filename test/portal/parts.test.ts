@@ -3,7 +3,7 @@ import { ApiError } from '../../src/portal/api.js';
 import { niceCeiling } from '../../src/portal/chart.js';
 import { keyFileName, kidFromFileName, newKeyPair } from '../../src/portal/new-key.js';
 import { parseHash } from '../../src/portal/route.js';
-import { curlSnippet, nodeSnippet, profileName, pythonSnippet } from '../../src/portal/snippets.js';
+import { curlSnippet, goSnippet, nodeSnippet, profileName, pythonSnippet } from '../../src/portal/snippets.js';
 import { formErrors } from '../../src/portal/ui.js';
 import { expiresAtField } from '../../src/portal/views/form-parts.js';
 import { hmacSecretFileName } from '../../src/portal/views/hmac-key.js';
@@ -69,7 +69,7 @@ describe('portal helpers', () => {
 
   it('fills every snippet with the origin, the key id and its file, and names the audience only where it differs', () => {
     const input = { origin: 'https://api.example.test', audience: 'https://api.example.test', kid: 'key_7Qx3mJtZ1pUe9LcWbR4sNa', profile: 'acme' };
-    for (const snippet of [curlSnippet(input), nodeSnippet(input), pythonSnippet(input)]) {
+    for (const snippet of [curlSnippet(input), nodeSnippet(input), pythonSnippet(input), goSnippet(input)]) {
       expect(snippet).toContain(input.origin);
       expect(snippet).toContain(input.kid);
       expect(snippet).toContain('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa.pem');
@@ -77,6 +77,8 @@ describe('portal helpers', () => {
     expect(nodeSnippet(input)).not.toContain('audience');
     expect(nodeSnippet({ ...input, audience: 'urn:acme' })).toContain("audience: 'urn:acme'");
     expect(pythonSnippet({ ...input, audience: 'urn:acme' })).toContain('AUDIENCE = "urn:acme"');
+    expect(goSnippet(input)).not.toContain('Audience');
+    expect(goSnippet({ ...input, audience: 'urn:acme' })).toContain('signet.Options{Audience: "urn:acme"}');
     expect(curlSnippet({ ...input, profile: "it's" })).toContain(`--profile 'it'\\''s'`);
   });
 });

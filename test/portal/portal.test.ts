@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await admin.getByRole('button', { name: 'Create enrollment code' }).click();
     const result = admin.getByTestId('enrollment-code');
     code = (await result.getByLabel('Enrollment code', { exact: true }).textContent())!.trim();
-    expect(code).toMatch(/^signet_enroll_[A-Za-z0-9]{32}$/);
+    expect(code).toMatch(/^sgnt_enroll_[A-Za-z0-9]{32}$/);
     expect(await result.getByLabel('Enrollment link', { exact: true }).textContent()).toBe(`${h.origin}/portal/#/enroll?code=${code}`);
     // The consumer's code list below the form catches up at once: the new code, pending, created by this admin.
     const listed = admin.getByTestId('enrollment-codes-table').locator(`tr[data-code-id="${await result.getAttribute('data-code-id')}"]`);
@@ -266,14 +266,14 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     expect(curl).toContain(`signet sign GET ${h.origin}/v1/whoami --profile Acme-Corp`);
     await shot(dev, 'snippets');
 
-    const pythonReady = await available(PYTHON, ['-c', 'import jwt, cryptography']);
+    const pythonReady = await available(PYTHON, ['-c', 'import cryptography, requests']);
     if (pythonReady) {
       const output = await runPythonSnippet(PYTHON, python, downloads);
       expect(output).toContain(`200 {'consumer_id'`);
       expect(output).toContain(`'key_id': '${enrolledKid}'`);
       expect(output).toContain(`'body': '{"hello": "world"}'`);
     } else {
-      console.log('skipping the run of the Python snippet: no PyJWT for /usr/bin/python3 (apt-get install python3-jwt)');
+      console.log('skipping the run of the Python snippet: /usr/bin/python3 lacks cryptography or requests (apt-get install python3-cryptography python3-requests)');
     }
 
     const fromNode = await runNodeSnippet(node, downloads);

@@ -41,9 +41,12 @@ export async function runShellSnippet(snippet: string, cwd: string, configFile: 
   return (await run('bash', ['-c', script], { cwd, env: childEnv({ SIGNET_CONFIG: configFile }), encoding: 'utf8', timeout: 30_000 })).stdout;
 }
 
+/** The Python client kit's source on the path: what `pip install ./clients/python` installs. */
+export const PYTHON_KIT_PATH = join(ROOT, 'clients/python/src');
+
 export async function runPythonSnippet(python: string, snippet: string, cwd: string): Promise<string> {
   writeFileSync(join(cwd, 'snippet.py'), snippet);
-  return (await run(python, ['snippet.py'], { cwd, env: childEnv(), encoding: 'utf8', timeout: 20_000 })).stdout;
+  return (await run(python, ['snippet.py'], { cwd, env: childEnv({ PYTHONPATH: PYTHON_KIT_PATH }), encoding: 'utf8', timeout: 20_000 })).stdout;
 }
 
 /** Whether `command args` runs at all (an interpreter with the modules a snippet needs). */

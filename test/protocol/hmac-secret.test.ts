@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32, HMAC_SECRET_LENGTH, HMAC_SECRET_PREFIX, looksLikeHmacSecret, MIN_HMAC_KEY_BYTES, newHmacSecret, parseHmacSecret } from '../../src/protocol/hmac-secret.js';
+import { HMAC_SECRET_PREFIX } from '../../src/protocol/secret-formats.js';
+import { crc32, HMAC_SECRET_LENGTH, looksLikeHmacSecret, MIN_HMAC_KEY_BYTES, newHmacSecret, parseHmacSecret } from '../../src/protocol/hmac-secret.js';
 import { signRequest } from '../../src/protocol/sign.js';
 
 const RUNS = Number(process.env.SIGNET_FUZZ_RUNS ?? 1000);

@@ -6,7 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { decodeBase64url } from '../../src/protocol/base64url.js';
 import { publicKeyToJwk, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { parseKeyring } from '../../src/server/secrets/keyring-text.js';
+import { parseKeyring } from '../../src/keyring-text.js';
 import { developmentKeyFile } from '../../src/server/secrets/master-keyring.js';
 import { openSqlite } from '../../src/store/factory.js';
 import { startHarness, type Harness } from '../helpers/harness.js';

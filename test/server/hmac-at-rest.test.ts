@@ -37,7 +37,7 @@ describe('HMAC secrets at rest', () => {
         expect(bytes.includes(Buffer.from(form)), form).toBe(false);
       }
     }
-    const row = await h.stores.db('hmac_secrets').where({ key_id: a.kid }).first();
+    const row = await h.db('hmac_secrets').where({ key_id: a.kid }).first();
     expect(row).toMatchObject({ master_key_version: 1, record_version: 1 });
     expect(Buffer.from(row.iv, 'base64url')).toHaveLength(12);
     expect(Buffer.from(row.ciphertext, 'base64url')).toHaveLength(a.secret.length + 16);
@@ -47,13 +47,13 @@ describe('HMAC secrets at rest', () => {
   });
 
   it('refuses to decrypt records swapped between two consumers (503, nothing verifies), and works again once restored', async () => {
-    const rows = await h.stores.db('hmac_secrets').whereIn('key_id', [a.kid, b.kid]).select('*');
+    const rows = await h.db('hmac_secrets').whereIn('key_id', [a.kid, b.kid]).select('*');
     const ra = rows.find((r) => r.key_id === a.kid)!;
     const rb = rows.find((r) => r.key_id === b.kid)!;
     const columns = (r: typeof ra) => ({ iv: r.iv, ciphertext: r.ciphertext, master_key_version: r.master_key_version, record_version: r.record_version });
-    await h.stores.db('hmac_secrets').where({ key_id: a.kid }).update(columns(rb));
-    await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update(columns(ra));
-    h.signet.server.keyCache.clear();
+    await h.db('hmac_secrets').where({ key_id: a.kid }).update(columns(rb));
+    await h.db('hmac_secrets').where({ key_id: b.kid }).update(columns(ra));
+    h.signet.keyCache.clear();
     for (const who of [a, b]) {
       const response = await whoami(who);
       expect(response.status).toBe(503);
@@ -61,34 +61,34 @@ describe('HMAC secrets at rest', () => {
     }
     // Even the other consumer's secret does not open the swapped record for it.
     expect((await whoami({ kid: a.kid, secret: b.secret })).status).toBe(503);
-    await h.stores.db('hmac_secrets').where({ key_id: a.kid }).update(columns(ra));
-    await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update(columns(rb));
-    h.signet.server.keyCache.clear();
+    await h.db('hmac_secrets').where({ key_id: a.kid }).update(columns(ra));
+    await h.db('hmac_secrets').where({ key_id: b.kid }).update(columns(rb));
+    h.signet.keyCache.clear();
     expect((await whoami(a)).status).toBe(200);
     expect((await whoami(b)).status).toBe(200);
   });
 
   it('refuses to decrypt a secret whose key was moved to another consumer', async () => {
-    await h.stores.db('keys').where({ id: a.kid }).update({ consumer_id: b.consumerId });
-    h.signet.server.keyCache.clear();
+    await h.db('keys').where({ id: a.kid }).update({ consumer_id: b.consumerId });
+    h.signet.keyCache.clear();
     expect((await whoami(a)).status).toBe(503);
-    await h.stores.db('keys').where({ id: a.kid }).update({ consumer_id: a.consumerId });
-    h.signet.server.keyCache.clear();
+    await h.db('keys').where({ id: a.kid }).update({ consumer_id: a.consumerId });
+    h.signet.keyCache.clear();
     expect((await whoami(a)).status).toBe(200);
   });
 
   it('refuses (503) a record naming a master key version the server does not have, and a flipped ciphertext bit', async () => {
-    const row = await h.stores.db('hmac_secrets').where({ key_id: b.kid }).first();
-    await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: 7 });
-    h.signet.server.keyCache.clear();
+    const row = await h.db('hmac_secrets').where({ key_id: b.kid }).first();
+    await h.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: 7 });
+    h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(503);
     const flipped = Buffer.from(row.ciphertext, 'base64url');
     flipped[3]! ^= 0x10;
-    await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: row.master_key_version, ciphertext: flipped.toString('base64url') });
-    h.signet.server.keyCache.clear();
+    await h.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: row.master_key_version, ciphertext: flipped.toString('base64url') });
+    h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(503);
-    await h.stores.db('hmac_secrets').where({ key_id: b.kid }).update({ ciphertext: row.ciphertext });
-    h.signet.server.keyCache.clear();
+    await h.db('hmac_secrets').where({ key_id: b.kid }).update({ ciphertext: row.ciphertext });
+    h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(200);
   });
 });

@@ -39,19 +39,19 @@ describe('the consumer and key lifecycle over HTTP', () => {
     const issued = await asAdmin('POST', `/admin/v1/consumers/${consumerId}/enrollment-codes`);
     expect(issued.status).toBe(201);
     code = issued.body.code;
-    expect(code).toMatch(/^signet_enroll_[0-9A-Za-z]{32}$/);
+    expect(code).toMatch(/^sgnt_enroll_[0-9A-Za-z]{32}$/);
     expect(issued.body.expires_at).toBe(new Date(T0 + 24 * 3600 * 1000).toISOString());
     expect(issued.body.scopes).toEqual(['keys']);
-    const rows = await h.stores.db('enrollment_codes').select();
+    const rows = await h.db('enrollment_codes').select();
     expect(JSON.stringify(rows)).not.toContain(code);
-    expect(JSON.stringify(rows)).not.toContain(code.slice('signet_enroll_'.length));
+    expect(JSON.stringify(rows)).not.toContain(code.slice('sgnt_enroll_'.length));
   });
 
   it('refuses an enrollment without a proof of possession, and leaves the code unused', async () => {
     const refused = await call({ method: 'POST', path: '/v1/enroll', json: { code, public_key: publicKeyToJwk(key1.pair.publicKey) } });
     expect(refused.status).toBe(401);
     expect(refused.body.code).toBe('invalid_proof');
-    const row = await h.stores.db('enrollment_codes').first();
+    const row = await h.db('enrollment_codes').first();
     expect(row.used_at).toBeNull();
   });
 

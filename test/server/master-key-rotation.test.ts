@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConsumerId } from '../../src/protocol/ids.js';
 import { HmacKeys } from '../../src/server/secrets/hmac-keys.js';
-import { parseKeyring, type MasterKey } from '../../src/server/secrets/keyring-text.js';
+import { parseKeyring, type MasterKey } from '../../src/keyring-text.js';
 import { MasterKeyring, newMasterKey, writeKeyFile } from '../../src/server/secrets/master-keyring.js';
 import { reencryptSecrets } from '../../src/server/secrets/reencrypt.js';
 import { openSqlite } from '../../src/store/factory.js';
@@ -95,7 +95,7 @@ describe('master key rotation under load', () => {
     for (const client of [...clients.slice(0, 5), { kid: lateKey.key.id, secret: lateKey.secret }]) {
       expect((await sendWith(h, { method: 'GET', path: '/v1/whoami', key: client.secret, kid: client.kid })).status).toBe(200);
     }
-    const rows = await h.stores.db('hmac_secrets').select('key_id', 'master_key_version', 'record_version', 'iv', 'ciphertext');
+    const rows = await h.db('hmac_secrets').select('key_id', 'master_key_version', 'record_version', 'iv', 'ciphertext');
     expect(rows.every((row) => Number(row.master_key_version) === 2)).toBe(true);
     expect(rows.filter((row) => Number(row.record_version) === 2).length).toBeGreaterThanOrEqual(60);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { formatKeyEntry, parseKeyring } from '../../src/server/secrets/keyring-text.js';
+import { formatKeyEntry, parseKeyring } from '../../src/keyring-text.js';
 import { createKeyFile, developmentKeyFile, loadMasterKeyring, MasterKeyring, newMasterKey, writeKeyFile } from '../../src/server/secrets/master-keyring.js';
 import { openSecret, sealSecret, SecretUnavailableError } from '../../src/server/secrets/secret-box.js';
 

@@ -23,7 +23,7 @@ describe('GET /metrics', () => {
     const h = await harness({ plans: buildPlans({ one: { windows: [{ name: 'per_second', limit: 1, window: '1s' }] } }) });
     const c = await h.addConsumer();
     await h.stores.credentials.updateConsumer(c.record.consumer.id, { plan: 'one' }, h.clock.now());
-    h.signet.server.keyCache.invalidateConsumer(c.record.consumer.id);
+    h.signet.keyCache.invalidateConsumer(c.record.consumer.id);
     await h.send({ method: 'GET', path: '/v1/whoami', ...c });
     await h.send({ method: 'GET', path: '/v1/whoami', ...c });
     await h.send({ method: 'GET', path: '/v1/whoami', headers: { Authorization: 'Signet a.b.c' } });

@@ -109,7 +109,7 @@ describe('routes without authentication', () => {
 describe('/readyz with the database gone', () => {
   it('answers 503 not ready', async () => {
     const h = await startHarness();
-    await h.stores.db.destroy();
+    await h.db.destroy();
     const response = await fetch(h.baseUrl + '/readyz');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'not_ready', database: 'unreachable' });

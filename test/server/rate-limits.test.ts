@@ -15,7 +15,7 @@ afterEach(async () => h?.close());
 async function consumerOn(plan: string | null, overrides: RateLimitOverride[] | null = null, scopes: string[] = []) {
   const c = await h.addConsumer(`on-${plan}`, { scopes });
   await h.stores.credentials.updateConsumer(c.record.consumer.id, { plan, rateLimitOverrides: overrides }, h.clock.now());
-  h.signet.server.keyCache.invalidateConsumer(c.record.consumer.id);
+  h.signet.keyCache.invalidateConsumer(c.record.consumer.id);
   return c;
 }
 

@@ -216,7 +216,7 @@ describe('key and consumer state', () => {
     const { pair, kid } = await h.addConsumer();
     expect((await h.send({ method: 'GET', path: '/v1/whoami', pair, kid })).status).toBe(200);
     expect(await h.stores.credentials.revokeKey(kid, h.clock.now())).toBe(true);
-    h.signet.server.keyCache.invalidate(kid);
+    h.signet.keyCache.invalidate(kid);
     const response = await h.send({ method: 'GET', path: '/v1/whoami', pair, kid });
     expect(response.status).toBe(401);
     expect(await problem(response)).toMatchObject({ code: 'key_revoked' });
@@ -227,7 +227,7 @@ describe('key and consumer state', () => {
     const { pair, kid, record } = await h.addConsumer();
     expect((await h.send({ method: 'GET', path: '/v1/whoami', pair, kid })).status).toBe(200);
     await h.stores.credentials.setConsumerStatus(record.consumer.id, 'disabled', h.clock.now());
-    h.signet.server.keyCache.invalidateConsumer(record.consumer.id);
+    h.signet.keyCache.invalidateConsumer(record.consumer.id);
     const response = await h.send({ method: 'GET', path: '/v1/whoami', pair, kid });
     expect(response.status).toBe(403);
     expect(await problem(response)).toMatchObject({ code: 'consumer_disabled' });
@@ -283,7 +283,7 @@ describe('the replay store on failure', () => {
     for (const response of await Promise.all(failures)) expect(response.status).toBe(401);
     expect(h.stores.replay.size()).toBe(before);
     await h.stores.credentials.setConsumerStatus(record.consumer.id, 'disabled', h.clock.now());
-    h.signet.server.keyCache.invalidateConsumer(record.consumer.id);
+    h.signet.keyCache.invalidateConsumer(record.consumer.id);
     expect((await h.send({ method: 'GET', path: '/v1/whoami', pair, kid })).status).toBe(403);
     expect(h.stores.replay.size()).toBe(before);
   });

@@ -12,7 +12,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const rows = (harness: Harness, granularity = 'minute') => harness.stores.db('usage_rollups').where({ granularity }).orderBy(['route', 'status']);
+const rows = (harness: Harness, granularity = 'minute') => harness.db('usage_rollups').where({ granularity }).orderBy(['route', 'status']);
 
 describe('usage recording over HTTP', () => {
   it('records every authenticated request, concurrent ones included, by route template, status and key', async () => {
@@ -105,7 +105,7 @@ describe('the usage API', () => {
     const me = await h.addConsumer('me');
     const other = await h.addConsumer('other');
     await h.stores.credentials.updateConsumer(me.record.consumer.id, { plan: 'small' }, h.clock.now());
-    h.signet.server.keyCache.invalidateConsumer(me.record.consumer.id);
+    h.signet.keyCache.invalidateConsumer(me.record.consumer.id);
     h.clock.set(T0 + 10 * 60_000);
     for (let i = 0; i < 3; i++) await h.send({ method: 'GET', path: '/v1/whoami', ...me });
     await h.send({ method: 'GET', path: '/v1/keys', ...me }); // 403

@@ -3,7 +3,7 @@ import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { KnexAuditStore } from '../../src/store/knex-audit.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
-import { isUniqueViolation } from '../../src/store/knex-rows.js';
+import { isDuplicateKey } from '../../src/store/store-error.js';
 import type { NewKey } from '../../src/store/types.js';
 import { withLifecycleStores, type OpenedDb } from './lifecycle-stores.js';
 
@@ -47,7 +47,7 @@ export function lifecycleStoreContract(engine: string, open: () => Promise<Opene
       await credentials.insertKey(first, T0, ctx('key_a'));
       const duplicate = newKey(c.id, { thumbprint: first.thumbprint });
       const failure = await credentials.insertKey(duplicate, T0, ctx('key_a')).catch((error: unknown) => error);
-      expect(isUniqueViolation(failure)).toBe(true);
+      expect(isDuplicateKey(failure)).toBe(true);
       expect((await entries(c.id)).map((e) => e.targetId)).toEqual([c.id, first.id]);
     });
 

@@ -1,19 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { systemClock } from '../../clock.js';
 import { loadConfig } from '../../config.js';
 import { SignetError } from '../../protocol/errors.js';
 import { newConsumerId, newKeyId } from '../../protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../protocol/public-key.js';
-import { openDatabase } from '../../store/factory.js';
-import { KnexCredentialStore } from '../../store/knex-credential-store.js';
-import { migrateToLatest } from '../../store/migrations.js';
+import { LOCAL_OPERATOR_CONTEXT } from '../../store/types.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { requireString } from '../flags.js';
+import { openLocalStores } from '../local-stores.js';
 
 export const consumersAddCommand: Command = {
   path: ['consumers', 'add'],
   summary: 'Register a consumer and its public key (local operator path)',
-  usage: `signet consumers add NAME --public-key FILE [--label TEXT] [--scopes a,b] [--db FILE] [--json]
+  usage: `signet consumers add NAME --public-key FILE [--label TEXT] [--scopes a,b] [--db FILE] [--create-db] [--json]
 
 Writes a new consumer and its Ed25519 public key straight into the database (no server needed)
 and prints the consumer id and the key id (the "kid" the consumer signs with).
@@ -21,13 +19,16 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
   --public-key FILE   the public key: PEM, JWK or an OpenSSH "ssh-ed25519" line
   --label TEXT        a label for the key
   --scopes a,b        scopes granted to the key (comma separated)
-  --db FILE           SQLite database file (SIGNET_DB, default ./data/signet.sqlite)
+  --db FILE           SQLite database file (SIGNET_DB, default ./data/signet.sqlite, as for
+                      \`signet serve\`); with SIGNET_DATABASE_URL set, that PostgreSQL database
+  --create-db         create the SQLite database if it does not exist (otherwise refused)
   --json              print {consumer_id, key_id, thumbprint} as JSON`,
   options: {
     'public-key': { type: 'string' },
     label: { type: 'string' },
     scopes: { type: 'string' },
     db: { type: 'string' },
+    'create-db': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ values, positionals, io }) {
@@ -45,29 +46,18 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
     const thumbprint = await jwkThumbprint(publicKey);
     const scopes = typeof values.scopes === 'string' ? values.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [];
     const config = loadConfig(values.db !== undefined ? { db: String(values.db) } : {});
-    const db = openDatabase(config);
+    const local = await openLocalStores(config, { create: values['create-db'] === true });
     try {
-      await migrateToLatest(db);
-      const store = new KnexCredentialStore(db);
-      const keyId = newKeyId();
-      let created;
-      try {
-        created = await store.createConsumerWithKey(
-          { id: newConsumerId(), name: name.trim() },
-          { id: keyId, consumerId: '', type: 'ed25519', publicKey, thumbprint, label: (values.label as string | undefined) ?? '', scopes },
-          systemClock.now(),
-        );
-      } catch (error) {
-        if (/unique|constraint/i.test(String((error as Error).message))) {
-          throw new SignetError('conflict', { detail: 'This public key is already registered.' });
-        }
-        throw error;
-      }
+      const created = await local.credentials.createConsumerWithKey(
+        { id: newConsumerId(), name: name.trim() },
+        { id: newKeyId(), consumerId: '', type: 'ed25519', publicKey, thumbprint, label: (values.label as string | undefined) ?? '', scopes },
+        LOCAL_OPERATOR_CONTEXT,
+      );
       const result = { consumer_id: created.consumer.id, key_id: created.key.id, thumbprint };
       if (values.json === true) io.stdout.write(JSON.stringify(result) + '\n');
       else io.stdout.write(`consumer ${result.consumer_id} (${name.trim()})\nkey id    ${result.key_id}\n`);
     } finally {
-      await db.destroy();
+      await local.close();
     }
     return EXIT.ok;
   },

@@ -60,7 +60,7 @@ export async function measureMode(env: CompareEnvironment, key: SigningKey, kid:
   const signing = await timed(() => inBatches(settings.ops, () => sign(key, kid)));
   const verify = createVerifier({
     config: env.server.signet.server.config,
-    keys: env.server.signet.server.keyCache,
+    keys: env.server.signet.keyCache,
     replay: new MemoryReplayStore({ clock: systemClock, capacity: settings.ops + 1 }),
     clock: systemClock,
   });

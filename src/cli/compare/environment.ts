@@ -36,16 +36,16 @@ export async function startCompareEnvironment(): Promise<CompareEnvironment> {
   let server: RunningServer | undefined;
   try {
     server = await startServer(config);
-    const { stores, clock, hmacKeys } = server.signet.server;
+    const { credentials } = server.signet.server;
     const pair = await generateKeyPair();
     const edKid = newKeyId();
-    const ed = await stores.credentials.createConsumerWithKey(
+    const ed = await credentials.createConsumerWithKey(
       { id: newConsumerId(), name: 'compare-ed25519' },
       { id: edKid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) },
-      clock.now(),
+      LOCAL_OPERATOR_CONTEXT,
     );
-    const hmacConsumer = await stores.credentials.createConsumer({ id: newConsumerId(), name: 'compare-hmac', allowedModes: ['hmac'] }, clock.now());
-    const issued = await hmacKeys.issue(hmacConsumer, { label: '', scopes: [], notBefore: null, expiresAt: null }, clock.now(), LOCAL_OPERATOR_CONTEXT);
+    const hmacConsumer = await credentials.createConsumer({ id: newConsumerId(), name: 'compare-hmac', allowedModes: ['hmac'] }, LOCAL_OPERATOR_CONTEXT);
+    const issued = await credentials.issueHmacKey(hmacConsumer, { label: '', scopes: [], notBefore: null, expiresAt: null }, LOCAL_OPERATOR_CONTEXT);
     const running = server;
     return {
       dir,

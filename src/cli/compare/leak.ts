@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { generateKeyPair } from '../../client/keys.js';
 import { signRequest } from '../../client/sign.js';
 import type { SigningKey } from '../../protocol/sign.js';
-import { parseKeyring } from '../../server/secrets/keyring-text.js';
+import { parseKeyring } from '../../keyring-text.js';
 import { MasterKeyring } from '../../server/secrets/master-keyring.js';
 import { openSecret } from '../../server/secrets/secret-box.js';
 import { openSqlite } from '../../store/factory.js';
@@ -53,7 +53,7 @@ const hmacKey = (bytes: Uint8Array): SigningKey => ({ type: 'hmac', secret: byte
  */
 export async function simulateLeak(env: CompareEnvironment): Promise<LeakReport> {
   const copy = join(env.dir, 'stolen-copy.sqlite');
-  await env.server.signet.server.stores.db.raw('VACUUM INTO ?', [copy]);
+  await env.server.signet.server.stores.snapshotTo(copy);
   const stolen = openSqlite(copy);
   try {
     const edRow = await stolen('keys').where({ id: env.ed25519.kid }).first();

@@ -44,7 +44,7 @@ export async function runCompare(settings: BenchSettings = DEFAULT_SETTINGS, pro
       hmac: [{ type: 'hmac', secret: parseHmacSecret(env.hmac.secret) }, env.hmac.kid],
     };
     progress('reading what the database stores');
-    const storage = await describeStorage(env.server.signet.server.stores.db, env);
+    const storage = await describeStorage(env);
     progress('simulating a database leak, then a database and master key leak');
     const leak = await simulateLeak(env);
     progress('warming up');

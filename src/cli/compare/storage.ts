@@ -1,4 +1,5 @@
-import type { Knex } from 'knex';
+import { join } from 'node:path';
+import { openSqlite } from '../../store/factory.js';
 import type { CompareEnvironment } from './environment.js';
 
 export interface StoredColumn {
@@ -21,8 +22,22 @@ export interface StorageView {
 
 const decoded = (value: unknown): number | null => (value === null || value === undefined ? null : Buffer.from(String(value), 'base64url').length);
 
-/** What the database really holds for each mode's key, read back from the SQLite file. */
-export async function describeStorage(db: Knex, env: Pick<CompareEnvironment, 'ed25519' | 'hmac'>): Promise<{ ed25519: StorageView; hmac: StorageView }> {
+/**
+ * What the database really holds for each mode's key, read back from a copy of the SQLite file
+ * (the server's stores expose no SQL; a copy is also exactly what a leak would hand over).
+ */
+export async function describeStorage(env: Pick<CompareEnvironment, 'ed25519' | 'hmac' | 'dir' | 'server'>): Promise<{ ed25519: StorageView; hmac: StorageView }> {
+  const copy = join(env.dir, 'storage-view.sqlite');
+  await env.server.signet.server.stores.snapshotTo(copy);
+  const db = openSqlite(copy);
+  try {
+    return await describeRows(db, env);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function describeRows(db: ReturnType<typeof openSqlite>, env: Pick<CompareEnvironment, 'ed25519' | 'hmac'>): Promise<{ ed25519: StorageView; hmac: StorageView }> {
   const edRow = await db('keys').where({ id: env.ed25519.kid }).first();
   const hmacKey = await db('keys').where({ id: env.hmac.kid }).first();
   const sealed = await db('hmac_secrets').where({ key_id: env.hmac.kid }).first();

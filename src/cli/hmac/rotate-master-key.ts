@@ -1,6 +1,6 @@
 import { systemClock } from '../../clock.js';
 import { loadConfig, type Config } from '../../config.js';
-import { formatKeyEntry } from '../../server/secrets/keyring-text.js';
+import { formatKeyEntry } from '../../keyring-text.js';
 import { keyringSource, loadMasterKeyring, newMasterKey, writeKeyFile } from '../../server/secrets/master-keyring.js';
 import { reencryptSecrets } from '../../server/secrets/reencrypt.js';
 import { openDatabase } from '../../store/factory.js';

@@ -1,20 +1,18 @@
 import { resolve } from 'node:path';
-import { systemClock } from '../../clock.js';
 import { loadClientEnv, loadConfig } from '../../config.js';
 import { newConsumerId, newKeyId } from '../../protocol/ids.js';
 import { jwkThumbprint } from '../../protocol/public-key.js';
-import { openDatabase } from '../../store/factory.js';
-import { KnexCredentialStore } from '../../store/knex-credential-store.js';
-import { migrateToLatest } from '../../store/migrations.js';
+import { FIRST_ADMIN_SCOPES } from '../../protocol/scopes.js';
 import { LOCAL_OPERATOR_CONTEXT } from '../../store/types.js';
 import { EXIT, UsageError, type Command } from '../command.js';
+import { assertDatabaseExists, openLocalStores } from '../local-stores.js';
 import { readProfileFile, saveProfile } from '../profiles.js';
 import { newLocalKey } from './flags.js';
 
 export const adminInitCommand: Command = {
   path: ['admin', 'init'],
   summary: 'Create the first admin: a local key pair registered directly in the database',
-  usage: `signet admin init [--server URL] [--db FILE] [--name NAME] [--profile NAME] [--key-out FILE] [--force] [--json]
+  usage: `signet admin init [--server URL] [--db FILE] [--create-db] [--name NAME] [--profile NAME] [--key-out FILE] [--force] [--json]
 
 Generates an Ed25519 key pair on this machine (private key mode 0600), registers its public key
 straight in the database as a new consumer whose key has the scopes admin and keys, and saves a
@@ -22,7 +20,9 @@ CLI profile for it. No admin password or token exists: every admin call is signe
 Run it on the server machine (it needs the database); the audit log records it as local-operator.
 
   --server URL     the API's public origin for the profile (default: SIGNET_PUBLIC_ORIGIN)
-  --db FILE        SQLite database file (SIGNET_DB, default ./data/signet.sqlite)
+  --db FILE        SQLite database file (SIGNET_DB, default ./data/signet.sqlite, as for
+                   \`signet serve\`); with SIGNET_DATABASE_URL set, that PostgreSQL database
+  --create-db      create the SQLite database if it does not exist (otherwise refused)
   --name NAME      consumer name (default "admin")
   --profile NAME   profile to write (default "admin"; becomes the default profile if none is set)
   --key-out FILE   private key file (default: keys/ beside the profile file)
@@ -31,6 +31,7 @@ Run it on the server machine (it needs the database); the audit log records it a
   options: {
     server: { type: 'string' },
     db: { type: 'string' },
+    'create-db': { type: 'boolean' },
     name: { type: 'string' },
     profile: { type: 'string' },
     'key-out': { type: 'string' },
@@ -46,19 +47,20 @@ Run it on the server machine (it needs the database); the audit log records it a
     if ((await readProfileFile(env.configFile)).profiles[profileName] !== undefined && values.force !== true) {
       throw new UsageError(`The profile "${profileName}" already exists in ${env.configFile}; pick another --profile or pass --force.`);
     }
+    const createDb = values['create-db'] === true;
+    // Before any key file is written: a wrong folder must leave nothing behind.
+    if (!createDb) assertDatabaseExists(config);
     const { pair, file } = await newLocalKey(env, profileName, values['key-out']);
-    const db = openDatabase(config);
+    const local = await openLocalStores(config, { create: createDb });
     let created;
     try {
-      await migrateToLatest(db);
-      created = await new KnexCredentialStore(db).createConsumerWithKey(
+      created = await local.credentials.createConsumerWithKey(
         { id: newConsumerId(), name: typeof values.name === 'string' ? values.name : 'admin' },
-        { id: newKeyId(), consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey), label: 'admin init', scopes: ['admin', 'keys'] },
-        systemClock.now(),
+        { id: newKeyId(), consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey), label: 'admin init', scopes: [...FIRST_ADMIN_SCOPES] },
         LOCAL_OPERATOR_CONTEXT,
       );
     } finally {
-      await db.destroy();
+      await local.close();
     }
     const keyFile = resolve(file);
     await saveProfile(env.configFile, profileName, { server, kid: created.key.id, key_file: keyFile });

@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import { keyFileName } from '../new-key.js';
 import type { ViewProps } from '../session.js';
-import { curlSnippet, nodeSnippet, profileName, pythonSnippet } from '../snippets.js';
+import { curlSnippet, goSnippet, nodeSnippet, profileName, pythonSnippet } from '../snippets.js';
 import { CopyBlock, useLoad } from '../ui.js';
 import type { KeyView } from './keys.js';
 
-/** Ready-to-copy code for curl (with signet sign), Node and Python, filled in for one of your keys. */
+/** Ready-to-copy code for curl (with signet sign), Node, Python and Go, filled in for one of your keys. */
 export function SnippetsView({ api, identity, settings }: ViewProps) {
   const keys = useLoad(() => api.call<{ items: KeyView[] }>('GET', '/v1/keys'), [api]);
   const [kid, setKid] = useState(identity.kid);
@@ -44,6 +44,10 @@ export function SnippetsView({ api, identity, settings }: ViewProps) {
       <section class="card" aria-labelledby="python-heading">
         <h2 id="python-heading">Python</h2>
         <CopyBlock label="Python snippet" text={pythonSnippet(input)} />
+      </section>
+      <section class="card" aria-labelledby="go-heading">
+        <h2 id="go-heading">Go</h2>
+        <CopyBlock label="Go snippet" text={goSnippet(input)} />
       </section>
     </div>
   );

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ENROLLMENT_CODE_PREFIX, looksLikeEnrollmentCode } from '../../protocol/secret-formats.js';
 import { ApiError, type PortalApi } from '../api.js';
 import { kidFromFileName, loadKeyFile, newKeyPair } from '../new-key.js';
 import type { Route } from '../route.js';
@@ -46,8 +47,8 @@ function EnrollForm({ api, route, onEnrolled }: StartProps) {
   async function submit(event: Event) {
     event.preventDefault();
     const trimmed = code.trim();
-    if (!/^signet_enroll_[A-Za-z0-9]+$/.test(trimmed)) {
-      setErrors({ fields: { code: 'Paste the whole code you were given: it starts with signet_enroll_.' } });
+    if (!looksLikeEnrollmentCode(trimmed)) {
+      setErrors({ fields: { code: `Paste the whole code you were given: it starts with ${ENROLLMENT_CODE_PREFIX}.` } });
       return;
     }
     setBusy(true);
@@ -79,7 +80,7 @@ function EnrollForm({ api, route, onEnrolled }: StartProps) {
       <form onSubmit={submit} noValidate data-testid="enroll-form">
         <Field label="Enrollment code" name="code" error={errors.fields.code}>
           {(a) => (
-            <input {...a} type="text" value={code} autocomplete="off" spellcheck={false} placeholder="signet_enroll_…" required onInput={(e) => setCode(e.currentTarget.value)} />
+            <input {...a} type="text" value={code} autocomplete="off" spellcheck={false} placeholder={`${ENROLLMENT_CODE_PREFIX}…`} required onInput={(e) => setCode(e.currentTarget.value)} />
           )}
         </Field>
         <Field label="Key label" name="label" error={errors.fields.label} hint="A name for this key in your key list, e.g. the machine it is for.">

@@ -5,7 +5,7 @@ import { authenticate } from '../middleware/authenticate.js';
 import type { SignetState } from '../state.js';
 import { parseQuery } from '../validation.js';
 import { auditView } from '../views.js';
-import { ADMIN_SCOPE } from './admin-consumers.js';
+import { ADMIN_SCOPE } from '../../protocol/scopes.js';
 
 /** Admin API: the audit log, newest first, with filters and cursor pagination. */
 export function adminAuditRoutes(server: ServerContext): Router<SignetState> {

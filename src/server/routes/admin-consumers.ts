@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { SignetError } from '../../protocol/errors.js';
 import { newConsumerId } from '../../protocol/ids.js';
+import { ADMIN_SCOPE } from '../../protocol/scopes.js';
 import { ConsumerListQuery, CreateConsumerBody, UpdateConsumerBody } from '../api-schemas.js';
 import type { ServerContext } from '../context.js';
 import { auditContext } from '../key-upload.js';
@@ -9,8 +10,6 @@ import type { SignetState } from '../state.js';
 import { parseBody, parseQuery } from '../validation.js';
 import { assertKnownPlan } from '../rate-limit/known-plan.js';
 import { consumerView } from '../views.js';
-
-export const ADMIN_SCOPE = 'admin';
 
 function unknownConsumer(id: string): SignetError {
   return new SignetError('not_found', { detail: `No consumer ${id}.` });
@@ -21,6 +20,7 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
   const router = new Router<SignetState>({ prefix: '/admin/v1' });
   const admin = authenticate(server.verify, { scopes: [ADMIN_SCOPE] });
   const store = server.stores.credentials;
+  const changes = server.credentials;
 
   /** Disabling or deleting the caller's own consumer would lock every admin key of it out at once. */
   function refuseSelf(ctx: { state: SignetState }, id: string, what: string): void {
@@ -32,7 +32,7 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
   router.post('/consumers', admin, async function createConsumer(ctx) {
     const body = parseBody(ctx, CreateConsumerBody);
     assertKnownPlan(server.limiter, body.plan);
-    const created = await store.createConsumer(
+    const created = await changes.createConsumer(
       {
         id: newConsumerId(),
         name: body.name,
@@ -41,7 +41,6 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
         metadata: body.metadata ?? {},
         allowedModes: body.allowed_modes ?? ['ed25519'],
       },
-      server.clock.now(),
       auditContext(ctx),
     );
     ctx.status = 201;
@@ -68,15 +67,12 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
     if (ctx.state.auth.consumer.id === ctx.params.id && body.allowed_modes !== undefined && !body.allowed_modes.includes(signingMode)) {
       throw new SignetError('conflict', { detail: `Refusing to remove ${signingMode} from the consumer that signed this request with an ${signingMode} key: that would lock you out.` });
     }
-    const updated = await store.updateConsumer(
+    const updated = await changes.updateConsumer(
       ctx.params.id!,
       { name: body.name, plan: body.plan, rateLimitOverrides: body.rate_limits, metadata: body.metadata, allowedModes: body.allowed_modes },
-      server.clock.now(),
       auditContext(ctx),
     );
     if (updated === undefined) throw unknownConsumer(ctx.params.id!);
-    // Plan and modes are read with the key: cached copies must not outlive the change.
-    server.keyCache.invalidateConsumer(updated.id);
     ctx.body = consumerView(updated);
   });
 
@@ -84,8 +80,7 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
     router.post(`/consumers/:id/${action}`, admin, async function setConsumerStatus(ctx) {
       const id = ctx.params.id!;
       if (status === 'disabled') refuseSelf(ctx, id, 'disable');
-      if (!(await store.setConsumerStatus(id, status, server.clock.now(), auditContext(ctx)))) throw unknownConsumer(id);
-      server.keyCache.invalidateConsumer(id);
+      if (!(await changes.setConsumerStatus(id, status, auditContext(ctx)))) throw unknownConsumer(id);
       ctx.body = consumerView((await store.getConsumer(id))!);
     });
   }
@@ -93,8 +88,7 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
   router.delete('/consumers/:id', admin, async function deleteConsumer(ctx) {
     const id = ctx.params.id!;
     refuseSelf(ctx, id, 'delete');
-    if (!(await store.deleteConsumer(id, server.clock.now(), auditContext(ctx)))) throw unknownConsumer(id);
-    server.keyCache.invalidateConsumer(id);
+    if (!(await changes.deleteConsumer(id, auditContext(ctx)))) throw unknownConsumer(id);
     ctx.status = 204;
   });
 

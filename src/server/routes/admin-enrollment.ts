@@ -1,7 +1,9 @@
 import Router from '@koa/router';
-import { createHash } from 'node:crypto';
 import { SignetError } from '../../protocol/errors.js';
-import { randomBase62 } from '../../protocol/ids.js';
+import { newEnrollmentCodeId } from '../../protocol/ids.js';
+import { ADMIN_SCOPE, SELF_SERVICE_SCOPE } from '../../protocol/scopes.js';
+import { newEnrollmentCode } from '../../protocol/secret-formats.js';
+import { hashEnrollmentCode } from '../enrollment-code.js';
 import { EnrollmentCodeBody, EnrollmentCodeListQuery } from '../api-schemas.js';
 import type { ServerContext } from '../context.js';
 import { auditContext } from '../key-upload.js';
@@ -9,16 +11,7 @@ import { authenticate } from '../middleware/authenticate.js';
 import type { SignetState } from '../state.js';
 import { parseBody, parseQuery } from '../validation.js';
 import { enrollmentCodeView } from '../views.js';
-import { ADMIN_SCOPE } from './admin-consumers.js';
 import { assertModeAllowed } from '../modes.js';
-
-/** Typed prefix so secret scanners can spot a leaked code; 32 base62 characters carry 190 bits. */
-export const ENROLLMENT_CODE_PREFIX = 'signet_enroll_';
-export const SELF_SERVICE_SCOPE = 'keys';
-
-export function hashEnrollmentCode(code: string): string {
-  return createHash('sha256').update(code, 'utf8').digest('base64url');
-}
 
 /**
  * Admin API: one-time enrollment codes, created, listed and cancelled. The code is shown in the
@@ -34,16 +27,15 @@ export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState
     const consumer = await server.stores.credentials.getConsumer(ctx.params.id!);
     if (consumer !== undefined) assertModeAllowed(consumer, 'ed25519');
     const now = server.clock.now();
-    const code = ENROLLMENT_CODE_PREFIX + randomBase62(32);
-    const record = await server.stores.enrollment.createCode(
+    const code = newEnrollmentCode();
+    const record = await server.credentials.createEnrollmentCode(
       {
-        id: `enc_${randomBase62(22)}`,
+        id: newEnrollmentCodeId(),
         consumerId: ctx.params.id!,
         scopes: body.scopes ?? [SELF_SERVICE_SCOPE],
         expiresAt: now + (body.ttl_seconds ?? server.config.enrollmentCodeTtlSeconds) * 1000,
         codeHash: hashEnrollmentCode(code),
       },
-      now,
       auditContext(ctx),
     );
     if (record === undefined) throw new SignetError('not_found', { detail: `No consumer ${ctx.params.id}.` });
@@ -65,7 +57,7 @@ export function adminEnrollmentRoutes(server: ServerContext): Router<SignetState
   router.post('/enrollment-codes/:code_id/cancel', admin, async function cancelEnrollmentCode(ctx) {
     const id = ctx.params.code_id!;
     const now = server.clock.now();
-    const outcome = await server.stores.enrollment.cancelCode(id, now, auditContext(ctx));
+    const outcome = await server.credentials.cancelEnrollmentCode(id, auditContext(ctx));
     if (!outcome.ok && outcome.reason === 'unknown') throw new SignetError('not_found', { detail: `No enrollment code ${id}.` });
     if (!outcome.ok) {
       const { usedAt, usedKeyId } = outcome.code;

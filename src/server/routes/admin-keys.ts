@@ -7,7 +7,7 @@ import { revokeKey } from '../revocation.js';
 import type { SignetState } from '../state.js';
 import { parseBody, parseQuery } from '../validation.js';
 import { keyView } from '../views.js';
-import { ADMIN_SCOPE } from './admin-consumers.js';
+import { ADMIN_SCOPE } from '../../protocol/scopes.js';
 
 /** Admin API: any consumer's keys, listed and revoked. */
 export function adminKeyRoutes(server: ServerContext): Router<SignetState> {

@@ -3,11 +3,11 @@ import { SignetError } from '../../protocol/errors.js';
 import { newKeyId } from '../../protocol/ids.js';
 import { EnrollBody } from '../api-schemas.js';
 import type { ServerContext } from '../context.js';
-import { acceptUploadedKey, insertingKey } from '../key-upload.js';
+import { acceptUploadedKey } from '../key-upload.js';
 import type { SignetState } from '../state.js';
 import { parseBody } from '../validation.js';
 import { keyView } from '../views.js';
-import { hashEnrollmentCode } from './admin-enrollment.js';
+import { hashEnrollmentCode } from '../enrollment-code.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? 'an unknown time' : new Date(ms).toISOString());
 
@@ -22,13 +22,10 @@ export function enrollRoutes(server: ServerContext): Router<SignetState> {
     const body = parseBody(ctx, EnrollBody);
     const uploaded = await acceptUploadedKey(server, ctx, body.public_key);
     const now = server.clock.now();
-    const outcome = await insertingKey(() =>
-      server.stores.enrollment.enroll(
-        hashEnrollmentCode(body.code),
-        { id: newKeyId(), type: 'ed25519', ...uploaded, label: body.label ?? '' },
-        now,
-        { requestId: ctx.state.requestId, sourceIp: ctx.ip || null },
-      ),
+    const outcome = await server.credentials.enroll(
+      hashEnrollmentCode(body.code),
+      { id: newKeyId(), type: 'ed25519', ...uploaded, label: body.label ?? '' },
+      { requestId: ctx.state.requestId, sourceIp: ctx.ip || null },
     );
     if (!outcome.ok) {
       if (outcome.reason === 'consumer_disabled') throw new SignetError('consumer_disabled', { detail: 'The consumer this code enrolls is disabled.' });

@@ -10,9 +10,8 @@ import type { IssuedHmacKey } from '../secrets/hmac-keys.js';
 import type { SignetState } from '../state.js';
 import { invalidFields, parseBody, parseQuery } from '../validation.js';
 import { consumerView, keyView } from '../views.js';
-import { ADMIN_SCOPE } from './admin-consumers.js';
-import { SELF_SERVICE_SCOPE } from './admin-enrollment.js';
-import { requireScopesHeld } from './self-keys.js';
+import { ADMIN_SCOPE, SELF_SERVICE_SCOPE } from '../../protocol/scopes.js';
+import { requireScopesHeld } from '../scopes.js';
 
 type Ctx = Context & { state: SignetState; params: Record<string, string> };
 
@@ -25,7 +24,7 @@ async function issue(server: ServerContext, ctx: Ctx, consumer: ConsumerRecord, 
   if (expiresAt !== null && expiresAt <= Math.max(now, notBefore ?? now)) {
     throw invalidFields('request body', [{ path: 'expires_at', message: 'Must be later than now and than not_before.' }]);
   }
-  const issued: IssuedHmacKey = await server.hmacKeys.issue(consumer, { label: body.label ?? '', scopes: body.scopes ?? scopes, notBefore, expiresAt }, now, auditContext(ctx));
+  const issued: IssuedHmacKey = await server.credentials.issueHmacKey(consumer, { label: body.label ?? '', scopes: body.scopes ?? scopes, notBefore, expiresAt }, auditContext(ctx));
   ctx.status = 201;
   // The body holds a secret: no cache anywhere may keep it.
   ctx.set('Cache-Control', 'no-store');

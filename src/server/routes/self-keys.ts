@@ -5,28 +5,17 @@ import { newKeyId } from '../../protocol/ids.js';
 import type { KeyRecord } from '../../store/types.js';
 import { AddKeyBody, ForceQuery, RevokeBody, RotateKeyBody } from '../api-schemas.js';
 import type { ServerContext } from '../context.js';
-import { acceptUploadedKey, auditContext, insertingKey } from '../key-upload.js';
+import { acceptUploadedKey, auditContext } from '../key-upload.js';
 import { authenticate } from '../middleware/authenticate.js';
 import { assertModeAllowed } from '../modes.js';
 import { revokeKey } from '../revocation.js';
 import type { SignetState } from '../state.js';
 import { invalidFields, parseBody, parseQuery } from '../validation.js';
 import { keyStatus, keyView } from '../views.js';
-import { SELF_SERVICE_SCOPE } from './admin-enrollment.js';
+import { SELF_SERVICE_SCOPE } from '../../protocol/scopes.js';
+import { requireScopesHeld } from '../scopes.js';
 
 type Ctx = Context & { state: SignetState; params: Record<string, string> };
-
-/** A key may hand on only scopes it holds itself: no key can mint a more powerful one. */
-export function requireScopesHeld(ctx: Ctx, wanted: readonly string[]): void {
-  const held = ctx.state.auth.key.scopes;
-  const missing = wanted.filter((scope) => !held.includes(scope));
-  if (missing.length > 0) {
-    throw new SignetError('insufficient_scope', {
-      detail: `The signing key cannot grant scope(s) it does not hold: ${missing.join(', ')}.`,
-      extra: { required_scopes: [...wanted] },
-    });
-  }
-}
 
 /**
  * Self-service key management under /v1/keys, for keys with the `keys` scope. Uploads (add,
@@ -64,12 +53,9 @@ export function selfKeyRoutes(server: ServerContext): Router<SignetState> {
     requireScopesHeld(ctx, scopes);
     assertModeAllowed(ctx.state.auth.consumer, 'ed25519');
     const uploaded = await acceptUploadedKey(server, ctx, body.public_key);
-    const key = await insertingKey(() =>
-      store.insertKey(
-        { id: newKeyId(), consumerId: ctx.state.auth.consumer.id, type: 'ed25519', ...uploaded, label: body.label ?? '', scopes, notBefore, expiresAt },
-        now,
-        auditContext(ctx),
-      ),
+    const key = await server.credentials.insertKey(
+      { id: newKeyId(), consumerId: ctx.state.auth.consumer.id, type: 'ed25519', ...uploaded, label: body.label ?? '', scopes, notBefore, expiresAt },
+      auditContext(ctx),
     );
     ctx.status = 201;
     ctx.body = keyView(key, now);
@@ -87,17 +73,13 @@ export function selfKeyRoutes(server: ServerContext): Router<SignetState> {
     assertModeAllowed(ctx.state.auth.consumer, 'ed25519');
     const uploaded = await acceptUploadedKey(server, ctx, body.public_key);
     const overlapMs = (body.overlap_seconds ?? server.config.rotationOverlapSeconds) * 1000;
-    const rotation = await insertingKey(() =>
-      store.rotateKey(
-        previous.id,
-        { id: newKeyId(), consumerId: previous.consumerId, type: 'ed25519', ...uploaded, label: body.label ?? previous.label, scopes: previous.scopes },
-        now + overlapMs,
-        now,
-        auditContext(ctx),
-      ),
+    const rotation = await server.credentials.rotateKey(
+      previous.id,
+      { id: newKeyId(), consumerId: previous.consumerId, type: 'ed25519', ...uploaded, label: body.label ?? previous.label, scopes: previous.scopes },
+      now + overlapMs,
+      auditContext(ctx),
     );
     if (rotation === undefined) throw new SignetError('not_found', { detail: `You have no key ${previous.id}.` });
-    server.keyCache.invalidate(previous.id);
     ctx.status = 201;
     ctx.body = { key: keyView(rotation.key, now), previous: keyView(rotation.previous, now) };
   });

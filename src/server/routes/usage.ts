@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { ServerContext } from '../context.js';
-import { ADMIN_SCOPE } from './admin-consumers.js';
+import { ADMIN_SCOPE } from '../../protocol/scopes.js';
 import { authenticate } from '../middleware/authenticate.js';
 import type { SignetState } from '../state.js';
 import { AdminUsageQuery, OwnUsageQuery, toStoreQuery } from '../usage/query.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, type Config } from '../../config.js';
-import { formatKeyEntry, parseKeyring, type MasterKey } from './keyring-text.js';
+import { formatKeyEntry, parseKeyring, type MasterKey } from '../../keyring-text.js';
 
 /** The two log levels the keyring uses (pino's logger has them). */
 export interface KeyringLog {

@@ -1,0 +1,3 @@
+module signet.dev/client
+
+go 1.19
