@@ -22,7 +22,7 @@ import { startServer } from '../src/server/start.js';
 import type { Stores } from '../src/store/factory.js';
 
 const [variant, upstream] = process.argv.slice(2) as [string, string | undefined];
-export const BENCH_ORIGIN = 'http://bench.signet.test';
+const BENCH_ORIGIN = 'http://bench.signet.test';
 
 async function addConsumer(stores: Stores) {
   const pair = await generateKeyPair();

@@ -63,6 +63,24 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** Listens with the front server (proxy or check endpoint) and Signet's own app; on failure closes everything opened. */
+async function listenBoth(front: Server, frontPort: number, signet: Signet, config: Readonly<Config>, cleanup: () => Promise<void>): Promise<{ url: string; adminUrl: string; admin: Server }> {
+  // Slow-header clients must not hold sockets for ever (as for `signet serve`).
+  front.headersTimeout = 10_000;
+  const admin = createServer(signet.app.callback());
+  admin.headersTimeout = 10_000;
+  try {
+    const url = await listen(front, frontPort, config.host);
+    const adminUrl = await listen(admin, config.port, config.host);
+    return { url, adminUrl, admin };
+  } catch (error) {
+    await Promise.all([closeServer(front), closeServer(admin)]);
+    await cleanup();
+    await signet.close();
+    throw error;
+  }
+}
+
 /**
  * `signet gateway`: the proxy on SIGNET_GATEWAY_PORT and Signet's own app on SIGNET_PORT, sharing
  * one verifier, key cache, rate limiter and usage buffer. A bad routes file or upstream URL fails
@@ -76,21 +94,7 @@ export async function startGateway(config: Readonly<Config>, options: { clock?: 
   const gateway = createGateway({ config, verifyRequest: signet.verifyRequest, routes, upstream, clock, logger: signet.logger });
   const proxy = createServer(gateway.handle);
   proxy.on('upgrade', gateway.refuseUpgrade);
-  // Slow-header clients must not hold sockets for ever (as for `signet serve`).
-  proxy.headersTimeout = 10_000;
-  const admin = createServer(signet.app.callback());
-  admin.headersTimeout = 10_000;
-  let url: string;
-  let adminUrl: string;
-  try {
-    url = await listen(proxy, config.gatewayPort, config.host);
-    adminUrl = await listen(admin, config.port, config.host);
-  } catch (error) {
-    await Promise.all([closeServer(proxy), closeServer(admin)]);
-    await gateway.close();
-    await signet.close();
-    throw error;
-  }
+  const { url, adminUrl, admin } = await listenBoth(proxy, config.gatewayPort, signet, config, () => gateway.close());
   signet.start();
   signet.logger.info({ url, admin_url: adminUrl, upstream: upstream.href, routes: routes.routes.length, public_origin: config.publicOrigin }, 'signet gateway listening');
   let closing: Promise<void> | undefined;
@@ -122,18 +126,7 @@ export async function startForwardAuth(config: Readonly<Config>, options: { cloc
   const clock = options.clock ?? systemClock;
   const signet = await createSignet({ config, env: {}, clock, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
   const check = createServer(createForwardAuth({ config, verifyRequest: signet.verifyRequest, routes, clock, logger: signet.logger }));
-  check.headersTimeout = 10_000;
-  const admin = createServer(signet.app.callback());
-  let url: string;
-  let adminUrl: string;
-  try {
-    url = await listen(check, config.forwardAuthPort, config.host);
-    adminUrl = await listen(admin, config.port, config.host);
-  } catch (error) {
-    await Promise.all([closeServer(check), closeServer(admin)]);
-    await signet.close();
-    throw error;
-  }
+  const { url, adminUrl, admin } = await listenBoth(check, config.forwardAuthPort, signet, config, async () => undefined);
   signet.start();
   signet.logger.info({ url, admin_url: adminUrl, routes: routes.routes.length, body: config.forwardAuthBody, trusted_proxies: config.forwardAuthTrustedProxies }, 'signet forward-auth listening');
   let closing: Promise<void> | undefined;

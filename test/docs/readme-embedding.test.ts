@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { freePort } from '../helpers/free-port.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../helpers/embedded.js';
 
@@ -17,14 +17,6 @@ function readmeExample(): string {
   return found[1]!;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 mkdirSync(join(ROOT, 'test-output'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, 'test-output', 'readme-'));

@@ -7,7 +7,7 @@ import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { buildPlans } from '../../src/plans.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
-import { hasPython, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
+import { hasPython, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { engineAvailable } from '../helpers/optional-engine.js';
 
@@ -61,12 +61,7 @@ describe.runIf(runs)('signet gateway in front of an API in another language', ()
     await upstream?.close();
   });
 
-  /** Runs `send` and says how many requests reached the upstream meanwhile. */
-  async function reached(send: () => Promise<unknown>): Promise<number> {
-    const before = await upstream.count();
-    await send();
-    return (await upstream.count()) - before;
-  }
+  const reached = (send: () => Promise<unknown>) => reachedUpstream(upstream, send);
 
   it('forwards a signed request with the identity headers, forged ones stripped and Authorization withheld', async () => {
     const response = await fetch(gw.url + '/pets?limit=2', {

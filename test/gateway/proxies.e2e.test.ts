@@ -1,10 +1,10 @@
 import { execFile as execFileCallback, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../helpers/free-port.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveKeyPair } from '../../src/client/key-file.js';
 import { createSignedFetch } from '../../src/client/signed-fetch.js';
@@ -15,7 +15,7 @@ import { signRequest } from '../../src/protocol/sign.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { disposeCli, runCli } from '../helpers/cli-process.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
-import { hasPython, PYTHON, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
+import { hasPython, PYTHON, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
 import { forwardAuthServerBlock, hasAuthRequest, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { engineAvailable } from '../helpers/optional-engine.js';
 
@@ -32,14 +32,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const ROUTES = 'GET /pets pets:read\nPOST /pets pets:read\nGET /open public\n';
 
@@ -96,11 +88,7 @@ describe.runIf(runs)('nginx auth_request in front of signet forward-auth and a P
     await upstream?.close();
   });
 
-  async function reached(send: () => Promise<unknown>): Promise<number> {
-    const before = await upstream.count();
-    await send();
-    return (await upstream.count()) - before;
-  }
+  const reached = (send: () => Promise<unknown>) => reachedUpstream(upstream, send);
 
   it.each(['client kit', 'CLI', 'PyJWT'] as const)('lets a request signed by the %s reach the upstream with the identity headers', async (who) => {
     let answer: { status: number; body: unknown } | undefined;

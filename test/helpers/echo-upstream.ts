@@ -42,3 +42,10 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       }),
   };
 }
+
+/** Runs `send` and says how many requests reached the upstream meanwhile. */
+export async function reachedUpstream(upstream: EchoUpstream, send: () => Promise<unknown>): Promise<number> {
+  const before = await upstream.count();
+  await send();
+  return (await upstream.count()) - before;
+}

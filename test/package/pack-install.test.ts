@@ -1,10 +1,10 @@
 import { execFile as execFileCallback, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../helpers/free-port.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineAvailable } from '../helpers/optional-engine.js';
 
@@ -19,14 +19,6 @@ const runs = engineAvailable('the npm pack + install test', registryReachable ? 
 const work = mkdtempSync(join(tmpdir(), 'signet-pack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe.runIf(runs)('the package as a user installs it', () => {
   const project = join(work, 'project');
