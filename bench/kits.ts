@@ -11,8 +11,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { importPrivateKey } from '../src/client/keys.js';
-import { signRequest } from '../src/protocol/sign.js';
-import type { SigningKey } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
+import type { SigningKey } from '../src/client/signing-key.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const KID = 'key_7Qx3mJtZ1pUe9LcWbR4sNa';

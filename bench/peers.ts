@@ -52,7 +52,7 @@ export async function rfc9421(setup: VariantSetup): Promise<BuiltVariant> {
   const app = new Koa();
   app.use(async (ctx) => {
     const request: HttpRequest = { method: ctx.method, url: `http://127.0.0.1:${setup.port}${ctx.originalUrl}`, headers: ctx.req.headers as Record<string, string> };
-    let ok: boolean | null = false;
+    let ok: boolean | null;
     try {
       ok = await httpbis.verifyMessage(
         {

@@ -19,7 +19,7 @@ import { newJti } from '../src/protocol/ids.js';
 import { signRfc9421 } from './peers.js';
 import { generateKeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
-import { signRequest } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
 import type { VariantName } from './variants.js';
 import { isServeVariant } from './serve-variants.js';
 
@@ -39,12 +39,12 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
   workers: {
     variants: ['serve-memory', 'serve-redis', 'serve-workers-2'],
     baselines: ['serve-memory', 'serve-redis'],
-    description: 'issue 7: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
+    description: 'scale-out cost: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
   },
   pipeline: {
     variants: ['verifier', 'pipeline'],
     baselines: ['verifier'],
-    description: 'issue 6: rate limits, usage recording, metrics and the failure gate against the verifier alone (target: at least 0.90)',
+    description: 'per-request accounting cost: rate limits, usage recording, metrics and the failure gate against the verifier alone (target: at least 0.90)',
   },
 };
 
@@ -312,10 +312,12 @@ const pair = await generateKeyPair();
 const keys: BenchKeys = { publicKey: encodeBase64url(pair.publicKey), privateKey: pair.privateKey };
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
 const report: Record<string, unknown> = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, openssl: process.versions.openssl },
   settings: { connections, durationSeconds, quick, pinned: pin ?? null },
   scenarios: {},
 };
+// Figures differ between Node majors (V8, OpenSSL, llhttp): every run says which it measured.
+console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl}) on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`);
 try {
   for (const name of scenarios) {
     const scenario = SCENARIOS[name]!;

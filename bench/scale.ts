@@ -1,5 +1,6 @@
 /**
- * `npm run bench:scale [-- --keys N] [--entries N]`: the store-side targets of issue 9.
+ * `npm run bench:scale [-- --keys N] [--entries N]`: the store-side targets at a million keys
+ * and entries (docs/performance.md):
  *  - replay store bytes per live entry at 1,000,000 entries;
  *  - p99 of a cold key lookup among 1,000,000 keys in SQLite (keys never read before by this
  *    process, after a warm-up on other keys; no cache in front);
@@ -100,6 +101,7 @@ async function startTime(dbFile: string): Promise<{ startMs: number }> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'signet-scale-'));
+console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl})`);
 try {
   const replay = await replayBytesPerEntry();
   console.log(`replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`);
@@ -109,7 +111,7 @@ try {
   console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms.toFixed(3)} ms, p99 ${lookups.p99Ms.toFixed(3)} ms, max ${lookups.maxMs.toFixed(3)} ms over ${lookups.lookups} lookups`);
   const start = await startTime(dbFile);
   console.log(`server start with ${keyCount} keys: ${start.startMs.toFixed(0)} ms`);
-  console.log(JSON.stringify({ keyCount, replay, lookups, start }));
+  console.log(JSON.stringify({ node: process.version, keyCount, replay, lookups, start }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,5 +1,5 @@
 /**
- * Benchmark variants that run the real `signet serve` command (issue 7): one process on memory
+ * Benchmark variants that run the real `signet serve` command, to price scale-out: one process on memory
  * stores, one process on Redis, and `--workers 2` on Redis. bench/serve-process.ts starts them.
  */
 export const SERVE_VARIANTS = {

@@ -7,7 +7,7 @@
 import { systemClock } from '../src/clock.js';
 import { buildPlans } from '../src/plans.js';
 import { parseStrictJson } from '../src/protocol/strict-json.js';
-import { signRequest } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
 import { decodeClaims, parseToken } from '../src/protocol/token.js';
 import { KeyCache } from '../src/server/key-cache.js';
 import { silentLogger } from '../src/server/logger.js';

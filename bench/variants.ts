@@ -70,7 +70,7 @@ async function signet(setup: VariantSetup): Promise<BuiltVariant> {
 }
 
 /**
- * Signet with the given settings, its bench consumer on `plan` (issue 6's pipeline scenario: the
+ * Signet with the given settings, its bench consumer on `plan` (the pipeline scenario, pricing per-request accounting: the
  * same app with rate limits, usage, metrics and the failure gate on, against all of them off).
  */
 async function signetWith(setup: VariantSetup, overrides: Partial<Config>, plan: string | null): Promise<BuiltVariant> {

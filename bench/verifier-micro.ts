@@ -7,7 +7,7 @@ import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { systemClock } from '../src/clock.js';
 import { generateKeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
-import { signRequest } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
 import { KeyCache } from '../src/server/key-cache.js';
 import { createVerifier } from '../src/server/verifier.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
@@ -47,5 +47,6 @@ for (const token of tokens) {
   await verify({ method: 'GET', target: '/v1/whoami', authorization: `Signet ${token}`, body: empty });
 }
 const signetNs = Number(process.hrtime.bigint() - t) / count;
+console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl})`);
 console.log(`crypto.verify alone: ${(floorNs / 1000).toFixed(1)} µs/token`);
 console.log(`Signet verifier:     ${(signetNs / 1000).toFixed(1)} µs/token (overhead ${((signetNs - floorNs) / 1000).toFixed(1)} µs, ratio ${(floorNs / signetNs).toFixed(2)})`);

@@ -11,10 +11,11 @@ export const PORTAL_OUTPUT = fileURLToPath(new URL('../dist/portal/', import.met
 export const PORTAL_STATIC_FILES = ['index.html', 'portal.css', 'favicon.svg'];
 
 /**
- * The portal is browser code: it may use the client kit, the protocol and preact, and nothing of
- * the server, the stores or the CLI (and no Node built-in, which esbuild refuses for the browser).
+ * The portal is browser code: it may use the client kit (with its libraries jose and
+ * @noble/ed25519), the protocol and preact, and nothing of the server, the stores or the CLI (and
+ * no Node built-in, which esbuild refuses for the browser).
  */
-const ALLOWED_INPUT = /^(src\/portal\/|src\/client\/|src\/protocol\/|node_modules\/preact\/|node_modules\/@noble\/ed25519\/)/;
+const ALLOWED_INPUT = /^(src\/portal\/|src\/client\/|src\/protocol\/|node_modules\/preact\/|node_modules\/@noble\/ed25519\/|node_modules\/jose\/)/;
 
 /** Bundles src/portal into `outdir`: portal.js (one ES module, preact included), its map, and the static files. */
 export async function buildPortal(outdir: string = PORTAL_OUTPUT): Promise<Metafile> {
@@ -35,7 +36,7 @@ export async function buildPortal(outdir: string = PORTAL_OUTPUT): Promise<Metaf
     logLevel: 'warning',
   });
   const strays = Object.keys(result.metafile.inputs).filter((input) => !ALLOWED_INPUT.test(input));
-  if (strays.length > 0) throw new Error(`The portal bundle may only use src/portal, src/client, src/protocol and preact; it pulled in: ${strays.join(', ')}`);
+  if (strays.length > 0) throw new Error(`The portal bundle may only use src/portal, src/client, src/protocol, preact and the client kit's libraries (jose, @noble/ed25519); it pulled in: ${strays.join(', ')}`);
   for (const file of PORTAL_STATIC_FILES) await copyFile(join(PORTAL_SOURCE, file), join(outdir, file));
   return result.metafile;
 }

@@ -12,7 +12,8 @@ import { exportPrivateKey, exportPublicKey, type Ed25519KeyPair } from '../src/c
 import { decodeBase64, encodeBase64, encodeBase64url } from '../src/protocol/base64url.js';
 import { hmacSecretFromBody } from '../src/protocol/hmac-secret.js';
 import { sha256Base64url } from '../src/protocol/hash.js';
-import { signRequest, type SigningKey } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
+import type { SigningKey } from '../src/client/signing-key.js';
 import { canonicalizeUrl } from '../src/protocol/target.js';
 import { presignUrl } from '../src/client/presign.js';
 

@@ -18,7 +18,8 @@ import { generateKeyPair, type Ed25519KeyPair } from '../src/client/keys.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
 import { PROOF_HEADER } from '../src/protocol/format.js';
 import { jwkThumbprint, publicKeyToJwk } from '../src/protocol/public-key.js';
-import { signRequest, type SigningKey } from '../src/protocol/sign.js';
+import { signRequest } from '../src/client/sign.js';
+import type { SigningKey } from '../src/client/signing-key.js';
 import type { SoakSample } from './soak-server.js';
 
 const ORIGIN = 'https://api.soak.test';

@@ -110,6 +110,12 @@ export interface Config extends ScaleOutConfig {
    * upstream (or proxy) must check against the body (docs/gateway.md).
    */
   forwardAuthBody: 'refuse' | 'digest';
+  /** SIGNET_SHUTDOWN_GRACE_MS, default 10,000: on SIGTERM, how long requests in flight may take before their connections are cut. */
+  shutdownGraceMs: number;
+  /** SIGNET_HEADERS_TIMEOUT_MS, default 10,000: a connection that has not sent complete request headers by then is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** SIGNET_REQUEST_TIMEOUT_MS, default 30,000: a request not received whole (body included) by then is answered 408 and closed. */
+  requestTimeoutMs: number;
 }
 
 /**
@@ -217,6 +223,9 @@ const ENV_SCHEMA = z.object({
   SIGNET_FORWARD_AUTH_PORT: int(0, 65535).default(8081),
   SIGNET_FORWARD_AUTH_TRUSTED_PROXIES: z.string().default('127.0.0.1,::1'),
   SIGNET_FORWARD_AUTH_BODY: z.enum(['refuse', 'digest']).default('refuse'),
+  SIGNET_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  SIGNET_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  SIGNET_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -317,6 +326,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     forwardAuthPort: e.SIGNET_FORWARD_AUTH_PORT,
     forwardAuthTrustedProxies: Object.freeze(e.SIGNET_FORWARD_AUTH_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter((a) => a !== '')),
     forwardAuthBody: e.SIGNET_FORWARD_AUTH_BODY,
+    shutdownGraceMs: e.SIGNET_SHUTDOWN_GRACE_MS,
+    headersTimeoutMs: e.SIGNET_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.SIGNET_REQUEST_TIMEOUT_MS,
     ...overrides,
     publicOrigin: origin.origin,
   };
@@ -328,6 +340,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     } catch (error) {
       throw new ConfigError([(error as Error).message]);
     }
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError([`SIGNET_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed SIGNET_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`]);
   }
   const scaleOutProblems = checkScaleOut(config);
   if (scaleOutProblems.length > 0) throw new ConfigError(scaleOutProblems);

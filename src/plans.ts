@@ -34,8 +34,8 @@ export interface RateLimitOverride {
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 /** Longest fixed window: 366 days (use "month" for calendar months). */
-export const MAX_WINDOW_SECONDS = 366 * 86_400;
-export const MAX_LIMIT = 1e12;
+const MAX_WINDOW_SECONDS = 366 * 86_400;
+const MAX_LIMIT = 1e12;
 
 /** "1s", "15m", "24h", "1d" or "month". Undefined when the text is none of these. */
 export function parseWindowLength(text: string): WindowLength | undefined {
@@ -55,20 +55,20 @@ export function formatWindowLength(length: WindowLength): string {
 }
 
 /** Names travel inside quoted structured-field strings and problem bodies: keep them plain. */
-export const PolicyName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A name is 1 to 64 characters of A-Z a-z 0-9 _ . -');
-export const WindowText = z.string().refine((text) => parseWindowLength(text) !== undefined, 'A window is "month" or a number with s, m, h or d (at most 366 days), e.g. "1s", "15m", "1d".');
+const PolicyName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A name is 1 to 64 characters of A-Z a-z 0-9 _ . -');
+const WindowText = z.string().refine((text) => parseWindowLength(text) !== undefined, 'A window is "month" or a number with s, m, h or d (at most 366 days), e.g. "1s", "15m", "1d".');
 const Limit = z.number().int().min(0).max(MAX_LIMIT);
 
 const unique = (windows: Array<{ name: string }>) => new Set(windows.map((w) => w.name)).size === windows.length;
 
-export const WindowSchema = z.strictObject({ name: PolicyName, limit: Limit, window: WindowText });
-export const PlanSchema = z.strictObject({
+const WindowSchema = z.strictObject({ name: PolicyName, limit: Limit, window: WindowText });
+const PlanSchema = z.strictObject({
   description: z.string().max(500).optional(),
   windows: z.array(WindowSchema).max(8).refine(unique, 'Window names must not repeat within a plan.'),
 });
-export const PlansSchema = z.record(PolicyName, PlanSchema);
+const PlansSchema = z.record(PolicyName, PlanSchema);
 
-export const OverrideSchema = z.strictObject({ name: PolicyName, limit: Limit.nullable(), window: WindowText });
+const OverrideSchema = z.strictObject({ name: PolicyName, limit: Limit.nullable(), window: WindowText });
 export const OverridesSchema = z.array(OverrideSchema).max(8).refine(unique, 'Override names must not repeat.');
 
 function toWindow(input: { name: string; limit: number; window: string }): RateLimitWindow {
@@ -79,7 +79,7 @@ function toWindow(input: { name: string; limit: number; window: string }): RateL
  * The built-in plans (the seeds' examples). SIGNET_PLANS adds plans and may redefine these.
  * Consumers without a plan get SIGNET_DEFAULT_PLAN, `internal` unless configured.
  */
-export const BUILT_IN_PLANS: z.input<typeof PlansSchema> = {
+const BUILT_IN_PLANS: z.input<typeof PlansSchema> = {
   internal: { description: 'Internal applications: unlimited.', windows: [] },
   free: { description: '180 requests per 15 minutes.', windows: [{ name: 'per_15min', limit: 180, window: '15m' }] },
   standard: {

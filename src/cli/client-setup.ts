@@ -3,7 +3,7 @@ import { parseTtl } from '../client/duration.js';
 import { loadHmacSecretFile, loadSigningKeyFile } from '../client/key-file.js';
 import { loadClientEnv, type ClientEnv } from '../config.js';
 import { SignetError } from '../protocol/errors.js';
-import type { SigningKey } from '../protocol/sign.js';
+import type { SigningKey } from '../client/signing-key.js';
 import { UsageError, type Command } from './command.js';
 import { resolveProfile, type ResolvedProfile } from './profiles.js';
 

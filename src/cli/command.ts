@@ -5,7 +5,7 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
 }
 
-export interface CommandContext {
+interface CommandContext {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   io: CliIo;

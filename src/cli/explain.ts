@@ -1,6 +1,7 @@
 import type { SignetProblem } from '../client/errors.js';
 import type { RequestClaims } from '../protocol/format.js';
 import { PLAIN, type Palette } from './color.js';
+import { shown } from './terminal-text.js';
 
 const time = (seconds: number) => `${seconds} (${new Date(seconds * 1000).toISOString().replace('.000', '')})`;
 
@@ -48,7 +49,7 @@ const CODE_HINTS: Record<string, string> = {
  */
 export function renderProblem(problem: SignetProblem, options: { palette?: Palette; explain?: boolean } = {}): string {
   const p = options.palette ?? PLAIN;
-  const lines = [`${p.red(p.bold(`error ${String(problem.code)}`))}: ${String(problem.detail ?? problem.title ?? '')}`];
+  const lines = [`${p.red(p.bold(`error ${String(problem.code)}`))}: ${shown(problem.detail ?? problem.title ?? '')}`];
   const mismatches = Array.isArray(problem.mismatches) ? problem.mismatches : [];
   for (const m of mismatches) {
     lines.push(`  ${p.bold(String(m.claim))}`);

@@ -6,11 +6,18 @@ import { SignetError } from '../protocol/errors.js';
 import { CredentialService } from '../server/credentials/credential-service.js';
 import { busInvalidation } from '../server/credentials/invalidation.js';
 import { createStores, type Stores } from '../store/factory.js';
+import type { InvalidationEvent } from '../store/types.js';
 
 export interface LocalStores {
   stores: Stores;
   /** Changes go through the same service as the server's, which tells running servers (Redis) too. */
   credentials: CredentialService;
+  /**
+   * Whether every change so far reached the running servers through the event bus. A change is
+   * committed before it is announced: a failed announcement (Redis unreachable) leaves it made,
+   * and is reported here rather than thrown.
+   */
+  announced(): boolean;
   close(): Promise<void>;
 }
 
@@ -36,10 +43,21 @@ export async function openLocalStores(config: Config, options: { create?: boolea
   if (options.create !== true) assertDatabaseExists(config);
   const stores = await createStores({ ...config, migrateOnStart: true }, systemClock);
   const invalidation = busInvalidation(stores.events);
-  const credentials = new CredentialService({ credentials: stores.credentials, enrollment: stores.enrollment, clock: systemClock, invalidation });
+  let unannounced = 0;
+  const tolerant = {
+    invalidate: async (event: InvalidationEvent) => {
+      try {
+        await invalidation.invalidate(event);
+      } catch {
+        unannounced++;
+      }
+    },
+  };
+  const credentials = new CredentialService({ credentials: stores.credentials, enrollment: stores.enrollment, clock: systemClock, invalidation: tolerant });
   return {
     stores,
     credentials,
+    announced: () => unannounced === 0,
     close: async () => {
       invalidation.leave();
       await stores.close();

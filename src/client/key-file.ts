@@ -2,7 +2,7 @@ import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { SignetError } from '../protocol/errors.js';
 import { looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
 import { importEd25519PublicKey } from '../protocol/public-key.js';
-import type { SigningKey } from '../protocol/sign.js';
+import type { SigningKey } from './signing-key.js';
 import { exportPrivateKey, exportPublicKey, importPrivateKey, type Ed25519KeyPair, type KeyFormat } from './keys.js';
 
 /**

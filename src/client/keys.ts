@@ -1,4 +1,10 @@
+// WebCrypto and jose neither derive a public key from a seed nor decode points, so the check that
+// a private JWK's "x" belongs to its "d" uses @noble/ed25519 (already in the bundle: the protocol's
+// public-key import needs it to refuse small-order points).
 import { getPublicKeyAsync } from '@noble/ed25519';
+import { calculateJwkThumbprint } from 'jose/jwk/thumbprint';
+import { exportJWK } from 'jose/key/export';
+import { importJWK } from 'jose/key/import';
 import { decodeBase64, decodeBase64url, encodeBase64, encodeBase64url } from '../protocol/base64url.js';
 import { SignetError } from '../protocol/errors.js';
 import { importEd25519PublicKey, publicKeyToJwk, publicKeyToOpenSsh, publicKeyToPem, type Ed25519PublicJwk } from '../protocol/public-key.js';
@@ -57,7 +63,7 @@ export async function importPrivateKey(input: string | PrivateJwk, options: { ex
     } catch {
       throw invalidKey('The PEM private key is not an Ed25519 PKCS#8 key.');
     }
-    jwk = (await subtle().exportKey('jwk', privateKey)) as PrivateJwk;
+    jwk = (await exportJWK(privateKey)) as PrivateJwk;
   } else if (typeof input === 'string' && input.trim().startsWith('{')) {
     try {
       jwk = JSON.parse(input) as PrivateJwk;
@@ -76,7 +82,7 @@ export async function importPrivateKey(input: string | PrivateJwk, options: { ex
   await checkPublicMatchesSeed(jwk);
   let privateKey: CryptoKey;
   try {
-    privateKey = await subtle().importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, { name: 'Ed25519' }, extractable, ['sign']);
+    privateKey = (await importJWK({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, 'EdDSA', { extractable })) as CryptoKey;
   } catch {
     throw invalidKey('The private key could not be imported as Ed25519.');
   }
@@ -107,11 +113,11 @@ async function checkPublicMatchesSeed(jwk: PrivateJwk): Promise<void> {
  */
 export async function exportPrivateKey(pair: Ed25519KeyPair, format: KeyFormat, options: { comment?: string } = {}): Promise<string> {
   if (format === 'openssh') {
-    const jwk = (await subtle().exportKey('jwk', pair.privateKey)) as JsonWebKey;
+    const jwk = await exportJWK(pair.privateKey);
     return encodeOpenSshPrivateKey({ seed: decodeBase64url(jwk.d!), publicKey: pair.publicKey, comment: options.comment ?? '' });
   }
   if (format === 'jwk') {
-    const jwk = (await subtle().exportKey('jwk', pair.privateKey)) as JsonWebKey;
+    const jwk = await exportJWK(pair.privateKey);
     return JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, null, 2) + '\n';
   }
   const der = new Uint8Array(await subtle().exportKey('pkcs8', pair.privateKey));
@@ -124,6 +130,14 @@ export function exportPublicKey(publicKey: Uint8Array, format: KeyFormat, commen
   if (format === 'jwk') return JSON.stringify(publicKeyToJwk(publicKey)) + '\n';
   if (format === 'pem') return publicKeyToPem(publicKey);
   return publicKeyToOpenSsh(publicKey, comment) + '\n';
+}
+
+/**
+ * RFC 7638 JWK thumbprint of an Ed25519 public key, computed by jose: the `kid` of a Signet-Proof
+ * and the name of a key file. The server computes the same value itself (protocol/public-key.ts).
+ */
+export function jwkThumbprint(publicKey: Uint8Array): Promise<string> {
+  return calculateJwkThumbprint(publicKeyToJwk(publicKey), 'sha256');
 }
 
 export { importEd25519PublicKey, type Ed25519PublicJwk };

@@ -1,6 +1,6 @@
 import { SignetError } from '../protocol/errors.js';
 import { PRESIGN_PARAM, type RequestClaims } from '../protocol/format.js';
-import { signRequest } from '../protocol/sign.js';
+import { signRequest } from './sign.js';
 import { queryParam } from '../protocol/target.js';
 import { parseTtl } from './duration.js';
 import { toSigningKey, type ClientKey } from './signing-key.js';

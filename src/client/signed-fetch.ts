@@ -1,7 +1,8 @@
 import { SignetError } from '../protocol/errors.js';
 import type { RequestClaims } from '../protocol/format.js';
-import { signRequest } from '../protocol/sign.js';
+import { signRequest } from './sign.js';
 import { bufferBody, DEFAULT_MAX_BODY_BYTES, type JsonBody } from './body.js';
+import { clockSkewServerTime, createCorrectedClock, retryOnceOnClockSkew, type CorrectedClock } from './clock-offset.js';
 import { isProblemResponse, SignetResponseError } from './errors.js';
 import { toSigningKey, type ClientKey } from './signing-key.js';
 
@@ -14,6 +15,11 @@ export interface SignedFetchOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Local clock in epoch milliseconds (default Date.now). The learnt offset is added to it. */
   now?: () => number;
+  /**
+   * A corrected clock shared with other signers (for example a second token signed over the same
+   * request): the offset this fetch learns is theirs too. When given, `now` is not used.
+   */
+  clock?: CorrectedClock;
   /** Token lifetime in seconds (default 60; the server's maximum applies). */
   lifetimeSeconds?: number;
   /** Defaults to the URL's origin, which is the server's default audience. */
@@ -34,8 +40,6 @@ export interface SignedFetch {
   /** Milliseconds added to the local clock, learnt from the server's time after a clock-skew refusal. */
   readonly clockOffsetMs: number;
 }
-
-const CLOCK_SKEW_CODES: ReadonlySet<string> = new Set(['token_expired', 'token_issued_in_future']);
 
 interface Prepared {
   url: string;
@@ -92,39 +96,40 @@ function exactBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 export function createSignedFetch(options: SignedFetchOptions): SignedFetch {
   const key = toSigningKey(options.key);
   const send = options.fetch ?? ((url: string, init: RequestInit) => globalThis.fetch(url, init));
-  const now = options.now ?? (() => Date.now());
+  const clock = options.clock ?? createCorrectedClock(options.now);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  let offsetMs = 0;
+  const retryOnClockSkew = options.retryOnClockSkew !== false;
 
   async function signedFetch(input: string | URL | Request, init: SignedRequestInit = {}): Promise<Response> {
     const request = await prepare(input, init, options.baseUrl);
     const { bytes, contentType } = await bufferBody(request.body, maxBodyBytes);
     if (contentType !== undefined && !request.headers.has('content-type')) request.headers.set('content-type', contentType);
     const body = bytes === undefined ? undefined : exactBytes(bytes);
-    for (let attempt = 0; ; attempt++) {
-      const signed = await signRequest({
-        method: request.method,
-        url: request.url,
-        ...(body !== undefined ? { body } : {}),
-        key,
-        kid: options.kid,
-        now: now() + offsetMs,
-        ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
-        ...(options.audience !== undefined ? { audience: options.audience } : {}),
-      });
-      options.onSigned?.(signed.claims, options.kid);
-      request.headers.set('authorization', signed.authorization);
-      const response = await send(request.url, { ...request.rest, method: request.method, headers: request.headers, ...(body !== undefined ? { body } : {}) });
-      const error = await signetRefusal(response);
-      if (error === undefined) return response;
-      const retry = attempt === 0 && options.retryOnClockSkew !== false && CLOCK_SKEW_CODES.has(error.code) && error.serverTime !== undefined;
-      if (!retry) throw error;
-      // server_time is whole seconds: aim at the middle of that second.
-      offsetMs = error.serverTime! * 1000 + 500 - now();
-    }
+    const answer = await retryOnceOnClockSkew(
+      clock,
+      async (nowMs) => {
+        const signed = await signRequest({
+          method: request.method,
+          url: request.url,
+          ...(body !== undefined ? { body } : {}),
+          key,
+          kid: options.kid,
+          now: nowMs,
+          ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
+          ...(options.audience !== undefined ? { audience: options.audience } : {}),
+        });
+        options.onSigned?.(signed.claims, options.kid);
+        request.headers.set('authorization', signed.authorization);
+        const response = await send(request.url, { ...request.rest, method: request.method, headers: request.headers, ...(body !== undefined ? { body } : {}) });
+        return { response, refusal: await signetRefusal(response) };
+      },
+      ({ refusal }) => (retryOnClockSkew && refusal !== undefined ? clockSkewServerTime(refusal.httpStatus, refusal.problem) : undefined),
+    );
+    if (answer.refusal !== undefined) throw answer.refusal;
+    return answer.response;
   }
 
-  Object.defineProperty(signedFetch, 'clockOffsetMs', { get: () => offsetMs, enumerable: true });
+  Object.defineProperty(signedFetch, 'clockOffsetMs', { get: () => clock.offsetMs, enumerable: true });
   return signedFetch as SignedFetch;
 }
 

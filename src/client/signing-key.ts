@@ -1,7 +1,11 @@
 import { SignetError } from '../protocol/errors.js';
 import { looksLikeHmacSecret, parseHmacSecret } from '../protocol/hmac-secret.js';
-import type { SigningKey } from '../protocol/sign.js';
 import type { Ed25519KeyPair } from './keys.js';
+
+/** Key material as the signer uses it: an Ed25519 private CryptoKey, or the raw bytes of an HMAC secret. */
+export type SigningKey =
+  | { type: 'ed25519'; privateKey: CryptoKey; alg?: 'EdDSA' | 'Ed25519' }
+  | { type: 'hmac'; secret: Uint8Array };
 
 /**
  * What the client functions accept as `key`: the pair from generateKeyPair()/loadPrivateKeyFile(),

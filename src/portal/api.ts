@@ -1,9 +1,10 @@
-import type { Ed25519KeyPair } from '../client/keys.js';
+import { clockSkewServerTime, createCorrectedClock, retryOnceOnClockSkew, type CorrectedClock } from '../client/clock-offset.js';
+import { jwkThumbprint, type Ed25519KeyPair } from '../client/keys.js';
 import { SignetResponseError } from '../client/errors.js';
 import { createSignedFetch, type SignedFetch } from '../client/signed-fetch.js';
 import { PROOF_HEADER } from '../protocol/format.js';
-import { jwkThumbprint, publicKeyToJwk } from '../protocol/public-key.js';
-import { signRequest } from '../protocol/sign.js';
+import { publicKeyToJwk } from '../protocol/public-key.js';
+import { signRequest } from '../client/sign.js';
 import type { PortalSettings } from './settings.js';
 
 /** A refused or failed call, with the server's field errors by path (`name`, `public_key`, ...). */
@@ -36,7 +37,6 @@ export interface PortalKey {
   privateKey: CryptoKey;
 }
 
-const CLOCK_SKEW_CODES = new Set(['token_expired', 'token_issued_in_future']);
 /** Longest Retry-After the portal waits out by itself before showing a rate-limit refusal. */
 const MAX_RATE_LIMIT_WAIT_S = 3;
 
@@ -82,31 +82,29 @@ function withQuery(path: string, query: Query | undefined): string {
  * new key over the same request; enrollment carries only the proof.
  */
 export class PortalApi {
-  /** Milliseconds added to Date.now(), learnt from a clock-skew refusal of an unsigned enrollment. */
-  private offsetMs = 0;
-  private signedFetch: SignedFetch | undefined;
+  /**
+   * Date.now() corrected by what the server's time taught the portal: one clock for the
+   * Authorization token, the proof of an upload and an unsigned enrollment alike.
+   */
+  private readonly clock: CorrectedClock;
+  private readonly signedFetch: SignedFetch | undefined;
 
   constructor(
     readonly settings: PortalSettings,
     readonly key: PortalKey | undefined,
+    clock: CorrectedClock = createCorrectedClock(),
   ) {
-    if (key !== undefined) this.signedFetch = this.makeSignedFetch(key, sameOriginFetch, () => Date.now() + this.offsetMs);
+    this.clock = clock;
+    if (key !== undefined) this.signedFetch = this.makeSignedFetch(key, sameOriginFetch);
   }
 
   /** The same settings and learnt clock, signing with another key. */
   withKey(key: PortalKey | undefined): PortalApi {
-    const next = new PortalApi(this.settings, key);
-    next.offsetMs = this.offsetMs + (this.signedFetch?.clockOffsetMs ?? 0);
-    return next;
+    return new PortalApi(this.settings, key, createCorrectedClock(undefined, this.clock.offsetMs));
   }
 
-  /** The local clock corrected by what the portal has learnt so far. */
-  private now(): number {
-    return Date.now() + this.offsetMs + (this.signedFetch?.clockOffsetMs ?? 0);
-  }
-
-  private makeSignedFetch(key: PortalKey, send: (url: string, init: RequestInit) => Promise<Response>, now: () => number): SignedFetch {
-    return createSignedFetch({ baseUrl: this.settings.publicOrigin, audience: this.settings.audience, key: key.privateKey, kid: key.kid, now, fetch: send });
+  private makeSignedFetch(key: PortalKey, send: (url: string, init: RequestInit) => Promise<Response>): SignedFetch {
+    return createSignedFetch({ baseUrl: this.settings.publicOrigin, audience: this.settings.audience, key: key.privateKey, kid: key.kid, clock: this.clock, fetch: send });
   }
 
   /**
@@ -132,18 +130,11 @@ export class PortalApi {
       // An upload gets a signed fetch of its own whose transport adds the proof, signed over the
       // same request on the same corrected clock as the Authorization token.
       const proof = options.proof;
-      const startMs = this.offsetMs + this.signedFetch.clockOffsetMs;
-      const uploadFetch: SignedFetch = this.makeSignedFetch(
-        this.key,
-        async (url, init) => {
-          const headers = new Headers(init.headers);
-          const now = Date.now() + startMs + uploadFetch.clockOffsetMs;
-          headers.set(PROOF_HEADER, await this.proofToken(proof, init.method ?? 'GET', url, init.body as Uint8Array | undefined, now));
-          return sameOriginFetch(url, { ...init, headers });
-        },
-        () => Date.now() + startMs,
-      );
-      signedFetch = uploadFetch;
+      signedFetch = this.makeSignedFetch(this.key, async (url, init) => {
+        const headers = new Headers(init.headers);
+        headers.set(PROOF_HEADER, await this.proofToken(proof, init.method ?? 'GET', url, init.body as Uint8Array | undefined, this.clock.now()));
+        return sameOriginFetch(url, { ...init, headers });
+      });
     }
     let response: Response;
     try {
@@ -178,20 +169,21 @@ export class PortalApi {
     const url = new URL('/v1/enroll', this.settings.publicOrigin).href;
     const json = { code: input.code, public_key: publicKeyToJwk(key.publicKey), ...(input.label ? { label: input.label } : {}) };
     const body = new TextEncoder().encode(JSON.stringify(json));
-    for (let attempt = 0; ; attempt++) {
-      let response: Response;
-      try {
-        const headers = { 'content-type': 'application/json', accept: 'application/json', [PROOF_HEADER]: await this.proofToken(key, 'POST', url, body, this.now()) };
-        response = await sameOriginFetch(url, { method: 'POST', headers, body });
-      } catch (error) {
-        throw toApiError(error);
-      }
-      const answer = (await readAnswer(response)) as Record<string, unknown> | undefined;
-      if (response.ok) return answer as T;
-      const skewed = response.status === 401 && CLOCK_SKEW_CODES.has(String(answer?.code)) && typeof answer?.server_time === 'number';
-      if (!skewed || attempt > 0) throw ApiError.fromProblem(response.status, answer ?? {});
-      // server_time is whole seconds: aim at the middle of that second.
-      this.offsetMs = (answer!.server_time as number) * 1000 + 500 - Date.now();
-    }
+    const answer = await retryOnceOnClockSkew(
+      this.clock,
+      async (nowMs) => {
+        let response: Response;
+        try {
+          const headers = { 'content-type': 'application/json', accept: 'application/json', [PROOF_HEADER]: await this.proofToken(key, 'POST', url, body, nowMs) };
+          response = await sameOriginFetch(url, { method: 'POST', headers, body });
+        } catch (error) {
+          throw toApiError(error);
+        }
+        return { response, body: (await readAnswer(response)) as Record<string, unknown> | undefined };
+      },
+      ({ response, body }) => clockSkewServerTime(response.status, body),
+    );
+    if (!answer.response.ok) throw ApiError.fromProblem(answer.response.status, answer.body ?? {});
+    return answer.body as T;
   }
 }

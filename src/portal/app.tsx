@@ -83,7 +83,7 @@ export function App({ settings }: { settings: PortalSettings }) {
 
   // A key kept from an earlier visit: check it still works and refresh what the server says about it.
   useEffect(() => {
-    (async () => {
+    void (async () => {
       const stored = await loadIdentity(location.origin).catch(() => undefined);
       if (stored === undefined) return;
       const candidate = base.withKey({ kid: stored.kid, privateKey: stored.privateKey });

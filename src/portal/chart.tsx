@@ -7,7 +7,7 @@ export interface UsageBucket {
   by_status_class: Record<string, number>;
 }
 
-export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 const WIDTH = 720;
 const HEIGHT = 220;

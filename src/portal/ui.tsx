@@ -125,7 +125,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller names what the load depends on (deps), as with useMemo; `load` itself is a new closure on every render.
   }, [...deps, tick]);
   return { ...state, reload: () => setTick((t) => t + 1) };
 }

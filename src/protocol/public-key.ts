@@ -1,3 +1,5 @@
+// WebCrypto can neither decode a point nor tell a small-order one, which a "universal" signature
+// would verify under; @noble/ed25519 does both, in Node and browsers.
 import { Point } from '@noble/ed25519';
 import { decodeBase64, decodeBase64url, encodeBase64, encodeBase64url } from './base64url.js';
 import { SignetError } from './errors.js';
@@ -118,7 +120,12 @@ export function publicKeyToOpenSsh(raw: Uint8Array, comment = ''): string {
   return `ssh-ed25519 ${encodeBase64(blob)}${comment === '' ? '' : ' ' + comment}`;
 }
 
-/** RFC 7638 JWK thumbprint: identifies a public key in the audit log and catches duplicate uploads. */
+/**
+ * RFC 7638 JWK thumbprint: identifies a public key in the audit log, catches duplicate uploads and
+ * names the key a proof of possession is signed with. The client kit computes it with jose; the
+ * server computes it here, by hand, so that the code the server loads depends on no JOSE library
+ * (for a validated Ed25519 key the canonical JSON is one fixed template). A test checks both agree.
+ */
 export function jwkThumbprint(raw: Uint8Array): Promise<string> {
   const canonical = `{"crv":"Ed25519","kty":"OKP","x":"${encodeBase64url(raw)}"}`;
   return sha256Base64url(new TextEncoder().encode(canonical));

@@ -1,29 +1,17 @@
-import { encodeBase64url } from './base64url.js';
 import { SignetError } from './errors.js';
-import {
-  AUTH_SCHEME,
-  DEFAULT_TOKEN_LIFETIME_SECONDS,
-  MAX_TOKEN_LIFETIME_SECONDS,
-  TOKEN_TYPE,
-  type RequestClaims,
-  type TokenHeader,
-} from './format.js';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, TOKEN_TYPE, type RequestClaims, type TokenHeader } from './format.js';
 import { sha256Base64url } from './hash.js';
-import { MIN_HMAC_KEY_BYTES } from './hmac-secret.js';
 import { newJti } from './ids.js';
 import { canonicalizeUrl } from './target.js';
 
-export type SigningKey =
-  | { type: 'ed25519'; privateKey: CryptoKey; alg?: 'EdDSA' | 'Ed25519' }
-  | { type: 'hmac'; secret: Uint8Array };
-
-export interface SignRequestInput {
+export interface RequestTokenInput {
   method: string;
   /** Absolute URL as it will be sent (the public origin of the API plus path and query). */
   url: string;
   /** Exact body bytes (a string is UTF-8 encoded). Omit for no body. */
   body?: Uint8Array | string;
-  key: SigningKey;
+  /** The JWS algorithm the key signs with: `EdDSA` or `Ed25519` for Ed25519 keys, `HS256` for HMAC secrets. */
+  alg: string;
   kid: string;
   /** Milliseconds since the epoch; defaults to Date.now(). Pass a corrected clock here. */
   now?: number;
@@ -33,38 +21,23 @@ export interface SignRequestInput {
   jti?: string;
 }
 
-export interface SignedRequest {
-  token: string;
-  authorization: string;
+/** What a signer puts in a token, before any signature: the JWS protected header and the claims. */
+export interface RequestToken {
+  header: TokenHeader;
   claims: RequestClaims;
 }
 
 const encoder = new TextEncoder();
 
-function jsonSegment(value: unknown): string {
-  return encodeBase64url(encoder.encode(JSON.stringify(value)));
-}
-
-async function signBytes(key: SigningKey, input: Uint8Array): Promise<Uint8Array> {
-  const subtle = globalThis.crypto.subtle;
-  const data = input as Uint8Array<ArrayBuffer>;
-  if (key.type === 'ed25519') return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, key.privateKey, data));
-  const hmacKey = await subtle.importKey('raw', key.secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return new Uint8Array(await subtle.sign('HMAC', hmacKey, data));
-}
-
 /**
- * Signs one HTTP request. The client kit and the tests use this same function, and the verifier
- * imports the same constants and canonicaliser, so signing and verifying cannot drift apart.
+ * The header and claims that bind one HTTP request. Signing them is the client kit's job (with
+ * jose); building them here, next to the constants and the canonicaliser the verifier imports,
+ * keeps what is signed and what is verified from drifting apart.
  */
-export async function signRequest(input: SignRequestInput): Promise<SignedRequest> {
+export async function requestToken(input: RequestTokenInput): Promise<RequestToken> {
   const canonical = canonicalizeUrl(input.url);
   if (canonical === undefined) {
     throw new SignetError('invalid_request', { detail: `Cannot sign "${input.url}": expected an absolute http(s) URL without a fragment.` });
-  }
-  if (input.key.type === 'hmac' && input.key.secret.length < MIN_HMAC_KEY_BYTES) {
-    // RFC 7518 section 3.2: a shorter HS256 key is guessable offline from one captured token.
-    throw new SignetError('invalid_request', { detail: `An HMAC secret must be at least ${MIN_HMAC_KEY_BYTES} bytes; this one has ${input.key.secret.length}.` });
   }
   const lifetime = input.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
@@ -81,10 +54,5 @@ export async function signRequest(input: SignRequestInput): Promise<SignedReques
     exp: iat + lifetime,
     jti: input.jti ?? newJti(),
   };
-  const alg = input.key.type === 'hmac' ? 'HS256' : (input.key.alg ?? 'EdDSA');
-  const header: TokenHeader = { alg, kid: input.kid, typ: TOKEN_TYPE };
-  const signingInput = `${jsonSegment(header)}.${jsonSegment(claims)}`;
-  const signature = await signBytes(input.key, encoder.encode(signingInput));
-  const token = `${signingInput}.${encodeBase64url(signature)}`;
-  return { token, authorization: `${AUTH_SCHEME} ${token}`, claims };
+  return { header: { alg: input.alg, kid: input.kid, typ: TOKEN_TYPE }, claims };
 }

@@ -10,19 +10,41 @@ import { OverridesSchema } from '../plans.js';
 
 const unique = <T>(items: T[]) => new Set(items).size === items.length;
 
-export const Scope = z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'A scope is 1 to 64 characters: a-z first, then a-z 0-9 : . _ -.');
+const Scope = z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'A scope is 1 to 64 characters: a-z first, then a-z 0-9 : . _ -.');
 export const Scopes = z.array(Scope).max(32).refine(unique, 'Scopes must not repeat.');
-export const Plan = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A plan is 1 to 64 characters of A-Z a-z 0-9 _ . -');
-export const ConsumerName = z.string().trim().min(1).max(200);
-export const Label = z.string().max(200);
-export const Metadata = z
+const Plan = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A plan is 1 to 64 characters of A-Z a-z 0-9 _ . -');
+/**
+ * Characters a name or label may not hold: C0 and DEL, C1, bidi embeddings, overrides, isolates
+ * and marks, zero-width and invisible formatting characters, line and paragraph separators, the
+ * byte-order mark. These are shown in admins' terminals and in the portal: a label written by a
+ * developer must not rewrite an admin's screen or reorder what it shows.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const HIDDEN_OR_CONTROL = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
+
+/**
+ * Text a person reads: well-formed Unicode (no lone surrogates), none of the characters above,
+ * trimmed, not empty, NFC-normalised (one spelling for what looks the same), at most 200 characters.
+ */
+const DisplayText = (what: string) =>
+  z
+    .string()
+    .max(1000)
+    .refine((text) => !LONE_SURROGATE.test(text), `${what} must be well-formed Unicode (no lone surrogates).`)
+    .refine((text) => !HIDDEN_OR_CONTROL.test(text), `${what} must not contain control, bidi or invisible formatting characters.`)
+    .transform((text) => text.normalize('NFC').trim())
+    .pipe(z.string().min(1, `${what} must not be empty or only white space.`).max(200, `${what} is at most 200 characters.`));
+
+export const ConsumerName = DisplayText('A name');
+/** A key label; empty means none. */
+export const Label = z.union([z.literal(''), DisplayText('A label')]);
+const Metadata = z
   .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'A metadata key is 1 to 64 characters of A-Z a-z 0-9 _ . : -'), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((value) => Object.keys(value).length <= 50, 'At most 50 metadata entries.');
-export const AllowedModes = z.array(z.enum(['ed25519', 'hmac'])).min(1).refine(unique, 'Modes must not repeat.');
-export const Timestamp = z.iso.datetime({ offset: true });
-export const ConsumerId = z.string().regex(/^con_[0-9A-Za-z]{1,60}$/, 'Not a consumer id.');
+const AllowedModes = z.array(z.enum(['ed25519', 'hmac'])).min(1).refine(unique, 'Modes must not repeat.');
+const Timestamp = z.iso.datetime({ offset: true });
 /** A JWK object, or PEM / OpenSSH / JWK text; importEd25519PublicKey decides what is acceptable. */
-export const PublicKeyInput = z.union([z.string().min(1).max(8192), z.record(z.string(), z.unknown())]);
+const PublicKeyInput = z.union([z.string().min(1).max(8192), z.record(z.string(), z.unknown())]);
 const Limit = z.coerce.number().int().min(1).max(200).default(50);
 const Cursor = z.string().min(1).max(200);
 
@@ -52,10 +74,17 @@ export const ConsumerListQuery = z.strictObject({
   limit: Limit,
 });
 
-export const EnrollmentCodeBody = z.strictObject({
-  ttl_seconds: z.number().int().min(60).max(MAX_LIFECYCLE_SECONDS).optional(),
-  scopes: Scopes.optional(),
-});
+export const EnrollmentCodeBody = z
+  .strictObject({
+    ttl_seconds: z.number().int().min(60).max(MAX_LIFECYCLE_SECONDS).optional(),
+    scopes: Scopes.optional(),
+    /** Required (true) for a code carrying the admin scope: whoever redeems it becomes an admin. */
+    grants_admin: z.literal(true).optional(),
+  })
+  .refine((body) => !(body.scopes ?? []).includes('admin') || body.grants_admin === true, {
+    message: 'A code with the admin scope makes whoever redeems it an admin: send "grants_admin": true to confirm.',
+    path: ['grants_admin'],
+  });
 
 export const EnrollmentCodeListQuery = z.strictObject({
   state: z.enum(['pending', 'used', 'expired', 'cancelled']).optional(),

@@ -9,10 +9,11 @@ import { CredentialService } from './credentials/credential-service.js';
 import { cacheInvalidation } from './credentials/invalidation.js';
 import { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type WorkerMetrics } from './metrics.js';
 import { authFailureGate } from './middleware/auth-failure-gate.js';
 import { errorHandler } from './middleware/errors.js';
 import { observe } from './middleware/observe.js';
+import { OutageLog } from './outage-log.js';
 import { rateLimitHeaders } from './middleware/rate-limit-headers.js';
 import { rawBody } from './middleware/raw-body.js';
 import { requestId } from './middleware/request-id.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   logger: Logger;
   /** Master keys for HMAC secrets; default loadMasterKeyring(config) (docs/modes.md). */
   masterKeys?: MasterKeyring;
+  /** In a `signet serve --workers` worker: label its metrics and answer /metrics for all workers. */
+  workerMetrics?: WorkerMetrics;
 }
 
 export interface SignetApp {
@@ -55,7 +58,7 @@ const ACCESS_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 /** Builds the Signet Koa app from injected dependencies; opens no port and starts no timer itself. */
 export function createApp(deps: AppDeps): SignetApp {
   const { config, stores, clock, logger } = deps;
-  // Issue 5: HMAC secrets are decrypted on a key-cache fill, the only place they exist in clear.
+  // HMAC secrets are decrypted on a key-cache fill only, so the clear secret lives in one place and is read once per fill.
   const hmacKeys = new HmacKeys(stores.hmacSecrets, deps.masterKeys ?? loadMasterKeyring(config, logger), logger);
   const keyCache = new KeyCache({
     store: stores.credentials,
@@ -65,10 +68,10 @@ export function createApp(deps: AppDeps): SignetApp {
     negativeTtlMs: config.negativeCacheTtlMs,
     openHmacSecret: (found) => hmacKeys.open(found),
   });
-  // Issue 7: invalidations made here reach the other instances, and theirs reach this cache.
+  // A revocation must reach every instance: invalidations made here are published to the others, and theirs reach this cache.
   const sharedCache = shareKeyCache(keyCache, stores.events, logger);
   const lastUsed = new LastUsedRecorder(stores.credentials, logger, config.lastUsedFlushMs);
-  // Issue 6: usage buffer, metrics registry of this app, rate limiter (wrapped around the verifier below).
+  // Per-request accounting: usage buffer, metrics registry of this app, rate limiter (wrapped around the verifier below).
   const usage = new UsageRecorder({
     store: stores.usage,
     clock,
@@ -80,7 +83,9 @@ export function createApp(deps: AppDeps): SignetApp {
     retentionDays: config.usageRetentionDays,
     onDrop: (reason, records) => metrics?.usageDropped.inc({ reason }, records),
   });
-  const metrics = config.metricsEnabled ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }) : undefined;
+  const metrics = config.metricsEnabled
+    ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }, deps.workerMetrics)
+    : undefined;
   const limiter = new RateLimiter({ plans: config.plans, defaultPlan: config.defaultPlan, store: stores.rateLimits, clock, logger });
   const verifySignature = createVerifier({
     config,
@@ -100,7 +105,8 @@ export function createApp(deps: AppDeps): SignetApp {
   // Nothing to observe for (no usage, no metrics, no access log): leave the hop out of the hot path.
   const accessLog = ACCESS_LOG_LEVELS.has(config.logLevel);
   if (usage.enabled || metrics !== undefined || accessLog) app.use(observe({ clock, usage, metrics, logger, accessLog }));
-  app.use(errorHandler({ clock, logger }));
+  const outages = new OutageLog({ logger, clock });
+  app.use(errorHandler({ clock, logger, outages }));
   if (stores.engines.shared === 'redis') {
     // A change is answered only once it has been handed to Redis: "revoked" means the other instances are being told.
     app.use(async (_ctx, next) => {
@@ -129,6 +135,7 @@ export function createApp(deps: AppDeps): SignetApp {
     server,
     keyCache,
     close: async () => {
+      outages.flush();
       sharedCache.leave();
       await lastUsed.stop();
       await usage.stop();

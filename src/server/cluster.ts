@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { openDatabase } from '../store/factory.js';
 import { migrateToLatest } from '../store/migrations.js';
 import type { Logger } from './logger.js';
+import type { WorkerMetrics } from './metrics.js';
 import { loadMasterKeyring } from './secrets/master-keyring.js';
 
 /** The message a worker sends its primary once it listens. */
@@ -23,6 +25,62 @@ export function isWorker(): boolean {
 /** Called by a worker once its server listens. */
 export function reportListening(url: string): void {
   process.send?.({ signet: 'listening', url } satisfies ListeningMessage);
+}
+
+/** A worker asks the primary for every worker's metrics; the primary answers with the text. */
+interface MetricsRequest {
+  signet: 'metrics?';
+  id: number;
+}
+interface MetricsAnswer {
+  signet: 'metrics';
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+const isMetricsRequest = (message: unknown): message is MetricsRequest => (message as Partial<MetricsRequest> | null)?.signet === 'metrics?';
+const isMetricsAnswer = (message: unknown): message is MetricsAnswer => (message as Partial<MetricsAnswer> | null)?.signet === 'metrics';
+
+/** Longest wait for the primary to gather every worker's metrics. */
+const METRICS_TIMEOUT_MS = 10_000;
+
+/**
+ * In a worker: its metrics label and the way to every worker's figures. A scrape reaches one
+ * worker (the kernel hands the connection to any of them); that worker asks the primary, which
+ * gathers each worker's registry with prom-client's AggregatorRegistry and answers the text.
+ * Undefined outside `--workers`.
+ */
+export function workerMetrics(): WorkerMetrics | undefined {
+  const worker = cluster.worker;
+  if (worker === undefined) return undefined;
+  return {
+    worker: String(worker.id),
+    share: (registry: Registry) => {
+      // prom-client's worker side answers the primary's requests with these registries; its
+      // listener is installed by the first AggregatorRegistry built in the process.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([registry]);
+      let next = 0;
+      return () =>
+        new Promise<string>((resolve, reject) => {
+          const id = ++next;
+          const timer = setTimeout(() => {
+            process.off('message', onAnswer);
+            reject(new Error('the primary did not gather the workers\' metrics in time'));
+          }, METRICS_TIMEOUT_MS);
+          const onAnswer = (message: unknown) => {
+            if (!isMetricsAnswer(message) || message.id !== id) return;
+            clearTimeout(timer);
+            process.off('message', onAnswer);
+            if (message.text !== undefined) resolve(message.text);
+            else reject(new Error(`gathering the workers' metrics failed: ${message.error ?? 'unknown'}`));
+          };
+          process.on('message', onAnswer);
+          process.send?.({ signet: 'metrics?', id } satisfies MetricsRequest);
+        });
+    },
+  };
 }
 
 /** Called by a worker that has closed everything, so the channel to the primary does not keep it alive. */
@@ -72,9 +130,20 @@ export async function runWorkers(config: Readonly<Config>, logger: Logger, worke
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   let restartDelay = RESTART_DELAY_MS.first;
 
+  const aggregator = new AggregatorRegistry();
   const fork = (): Worker => {
     const worker = cluster.fork({ SIGNET_MIGRATE_ON_START: 'false' });
     live.add(worker);
+    worker.on('message', (message: unknown) => {
+      if (!isMetricsRequest(message)) return;
+      const answer = (fields: Partial<MetricsAnswer>) => {
+        if (worker.isConnected()) worker.send({ signet: 'metrics', id: message.id, ...fields } satisfies MetricsAnswer);
+      };
+      aggregator.clusterMetrics().then(
+        (text) => answer({ text }),
+        (error: unknown) => answer({ error: String((error as Error)?.message ?? error) }),
+      );
+    });
     const startedAt = Date.now();
     worker.once('exit', (code, signal) => {
       live.delete(worker);

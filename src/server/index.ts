@@ -7,4 +7,5 @@ export { createVerifier, type Verifier, type VerifiedRequest, type IncomingReque
 export { KeyCache } from './key-cache.js';
 export { startServer, type RunningServer } from './start.js';
 export type { SignetState } from './state.js';
+export { answerClientErrors } from './client-errors.js';
 export { CredentialService, type CredentialInvalidation, type CredentialServiceDeps } from './credentials/credential-service.js';

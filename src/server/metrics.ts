@@ -7,6 +7,11 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export interface SignetMetrics {
   registry: Registry;
+  /**
+   * The text GET /metrics answers. One process: this registry's. Under `signet serve --workers`:
+   * every worker's registry, gathered by the primary (each series carries a `worker` label).
+   */
+  exposition(): Promise<string>;
   /** Every response, by outcome (ok, or the problem's error code) and signing mode (none when unauthenticated). */
   requests: Counter<'outcome' | 'mode'>;
   /** Time spent in the verifier, successful or not. */
@@ -21,8 +26,19 @@ export interface MetricSources {
   usageBuffered(): number;
 }
 
-export function createMetrics(sources: MetricSources): SignetMetrics {
+/** Set in a `--workers` worker: its label, and how to reach every worker's figures. */
+export interface WorkerMetrics {
+  worker: string;
+  /** Shares `registry` with the primary; answers every worker's metrics. */
+  share(registry: Registry): () => Promise<string>;
+}
+
+export function createMetrics(sources: MetricSources, cluster?: WorkerMetrics): SignetMetrics {
   const registry = new Registry();
+  // Per-worker series: Prometheus sums them (sum without (worker)); gauges such as the usage
+  // buffer only make sense per process anyway.
+  if (cluster !== undefined) registry.setDefaultLabels({ worker: cluster.worker });
+  const gathered = cluster?.share(registry);
   const registers = [registry];
   new Gauge({ name: 'signet_replay_store_entries', help: 'One-time tokens (jti) currently remembered.', registers, collect() {
     this.set(sources.replayStoreSize());
@@ -32,6 +48,7 @@ export function createMetrics(sources: MetricSources): SignetMetrics {
   } });
   return {
     registry,
+    exposition: gathered ?? (() => registry.metrics()),
     requests: new Counter({ name: 'signet_requests_total', help: 'Responses by outcome (ok or the error code) and signing mode.', labelNames: ['outcome', 'mode'] as const, registers }),
     verification: new Histogram({
       name: 'signet_verification_seconds',

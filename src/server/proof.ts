@@ -8,7 +8,7 @@ import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js
 import type { KeyRecord, ReplayStore } from '../store/types.js';
 import { checkClaims, checkSignature, claimRules, replayExpiryMs, type IncomingRequest } from './verifier.js';
 
-export interface ProofRequest extends Omit<IncomingRequest, 'authorization'> {
+interface ProofRequest extends Omit<IncomingRequest, 'authorization'> {
   /** The Signet-Proof header value (a bare compact JWS), if any. */
   proof: string | undefined;
 }

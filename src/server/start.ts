@@ -1,10 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { collectDefaultMetrics } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createStores, describeDatabase } from '../store/factory.js';
 import { createApp, type SignetApp } from './app.js';
+import { workerMetrics } from './cluster.js';
+import { createDrainingServer, type DrainingServer } from './draining-http.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface RunningServer {
@@ -12,7 +14,10 @@ export interface RunningServer {
   port: number;
   signet: SignetApp;
   http: Server;
-  /** Stops accepting, lets requests in flight finish, flushes buffers and closes the database. */
+  /**
+   * Stops accepting, closes idle and half-sent connections, lets requests in flight finish (up to
+   * SIGNET_SHUTDOWN_GRACE_MS), flushes buffers and closes the database.
+   */
   close(): Promise<void>;
 }
 
@@ -23,7 +28,7 @@ function listen(http: Server, config: Readonly<Config>): Promise<void> {
   });
 }
 
-/** Opens the stores, runs migrations if configured, and listens. */
+/** Opens the stores, runs migrations if configured (else refuses a database with pending ones), and listens. */
 export async function startServer(
   config: Readonly<Config>,
   options: { clock?: Clock; logger?: Logger } = {},
@@ -33,15 +38,15 @@ export async function startServer(
   const stores = await createStores(config, clock, { log: logger });
   let signet: SignetApp | undefined;
   let http: Server;
+  let server: DrainingServer;
   try {
-    signet = createApp({ config, stores, clock, logger });
+    const sharedMetrics = workerMetrics();
+    signet = createApp({ config, stores, clock, logger, ...(sharedMetrics !== undefined ? { workerMetrics: sharedMetrics } : {}) });
     signet.server.lastUsed.start();
     signet.server.usage.start();
     if (signet.server.metrics !== undefined) collectDefaultMetrics({ register: signet.server.metrics.registry });
-    http = createServer(signet.app.callback());
-    // Slow-header clients must not hold sockets for ever.
-    http.headersTimeout = 10_000;
-    http.requestTimeout = 30_000;
+    server = createDrainingServer(signet.app.callback(), { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, now: () => clock.now() });
+    http = server.http;
     await listen(http, config);
   } catch (error) {
     // A server that cannot start (port taken, bad settings) must not keep the process alive with an
@@ -63,10 +68,7 @@ export async function startServer(
     http,
     close: () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeIdleConnections();
-        });
+        await server.drain(config.shutdownGraceMs);
         await signet.close();
         await stores.close();
       })()),

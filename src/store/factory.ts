@@ -7,8 +7,10 @@ import { KnexAuditStore } from './knex-audit.js';
 import { KnexCredentialStore } from './knex-credential-store.js';
 import { KnexEnrollmentStore } from './knex-enrollment-store.js';
 import { KnexHmacSecretStore } from './knex-hmac-secret-store.js';
+import { KnexReplayHighWater } from './knex-replay-high-water.js';
 import { KnexUsageStore } from './knex-usage-store.js';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest, pendingMigrations } from './migrations.js';
+import { SignetError } from '../protocol/errors.js';
 import { openPostgres } from './postgres.js';
 import { openSharedState, type StoreLog } from './shared-state.js';
 import type { AuditStore, CredentialStore, EnrollmentStore, EventBus, HmacSecretStore, RateLimitStore, ReplayStore, SharedStateHealth, UsageStore } from './types.js';
@@ -102,18 +104,33 @@ export async function createStores(config: StoresConfig, clock: Clock, options: 
   return (await createStoresWithDatabase(config, clock, options)).stores;
 }
 
+/**
+ * Stores on a schema older than their code would look ready and fail every request that touches a
+ * missing table or column with a 500; they refuse to open instead, naming what is missing.
+ */
+async function refuseOutdatedSchema(db: Knex, config: DatabaseConfig): Promise<void> {
+  const pending = await pendingMigrations(db);
+  if (pending.length === 0) return;
+  throw new SignetError('service_unavailable', {
+    detail:
+      `The database ${describeDatabase(config)} lacks ${pending.length} migration${pending.length === 1 ? '' : 's'} (${pending.join(', ')}) and SIGNET_MIGRATE_ON_START is false: ` +
+      'run `signet migrate` with the same database settings, then start the server again.',
+  });
+}
+
 /** createStores, also handing back the knex handle: for tests only; the application never needs it. */
 export async function createStoresWithDatabase(config: StoresConfig, clock: Clock, options: { log?: StoreLog } = {}): Promise<StoresWithDatabase> {
   const db = openDatabase(config, options.log);
   try {
     if (config.migrateOnStart) await migrateToLatest(db);
+    else await refuseOutdatedSchema(db, config);
   } catch (error) {
     await db.destroy();
     throw error;
   }
   let shared;
   try {
-    shared = await openSharedState(config, clock, options.log);
+    shared = await openSharedState(config, clock, options.log, new KnexReplayHighWater(db));
   } catch (error) {
     await db.destroy();
     throw error;

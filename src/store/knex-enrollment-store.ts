@@ -60,7 +60,8 @@ export class KnexEnrollmentStore implements EnrollmentStore {
           targetType: 'enrollment_code',
           targetId: record.id,
           consumerId: record.consumerId,
-          after: { scopes: record.scopes, expires_at: iso(record.expiresAt) },
+          // Marked, so an audit review finds every code that could make someone an admin.
+          after: { scopes: record.scopes, expires_at: iso(record.expiresAt), ...(record.scopes.includes('admin') ? { grants_admin: true } : {}) },
         },
       ]);
       return record;

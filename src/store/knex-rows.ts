@@ -17,7 +17,7 @@ function jsonColumn<T>(value: unknown, fallback: T): T {
   return JSON.parse(String(value)) as T;
 }
 
-export const CONSUMER_COLUMNS = ['id', 'name', 'status', 'plan', 'rate_limit_overrides', 'metadata', 'allowed_modes', 'created_at', 'updated_at'] as const;
+const CONSUMER_COLUMNS = ['id', 'name', 'status', 'plan', 'rate_limit_overrides', 'metadata', 'allowed_modes', 'created_at', 'updated_at'] as const;
 
 export function toConsumer(row: Row, prefix = ''): ConsumerRecord {
   return {

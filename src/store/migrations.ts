@@ -4,6 +4,7 @@ import * as m002 from '../../migrations/002_lifecycle_and_audit.js';
 import * as m003 from '../../migrations/003_rate_limits_and_usage.js';
 import * as m004 from '../../migrations/004_hmac_secrets.js';
 import * as m005 from '../../migrations/005_enrollment_code_cancellation.js';
+import * as m006 from '../../migrations/006_replay_high_water.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,9 +21,10 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['003_rate_limits_and_usage', m003],
   ['004_hmac_secrets', m004],
   ['005_enrollment_code_cancellation', m005],
+  ['006_replay_high_water', m006],
 ];
 
-export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...MIGRATIONS],
   getMigrationName: ([name]) => name,
   getMigration: async ([, migration]) => migration,
@@ -36,4 +38,10 @@ export async function migrateToLatest(knex: Knex): Promise<void> {
 
 export async function rollbackAll(knex: Knex): Promise<void> {
   await knex.migrate.rollback(migrationConfig, true);
+}
+
+/** The names of the migrations not yet applied to this database, in order. */
+export async function pendingMigrations(knex: Knex): Promise<string[]> {
+  const [, pending] = (await knex.migrate.list(migrationConfig)) as [unknown[], Array<readonly [string, Migration]>];
+  return pending.map(([name]) => name);
 }

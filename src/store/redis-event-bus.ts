@@ -55,10 +55,10 @@ export class RedisEventBus implements EventBus {
     const id = randomBytes(9).toString('base64url');
     const member = { id, subscriber };
     this.members.set(id, member);
-    const bus = this;
+    const listening = () => this.listening;
     return {
       get deaf() {
-        return !bus.listening;
+        return !listening();
       },
       publish: (event) => this.publish(id, event),
       leave: () => {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { SignetError } from '../protocol/errors.js';
 import { isRedisOutOfMemory, redisUnavailable } from './redis-connection.js';
-import type { ReplayStore, ReplayVerdict } from './types.js';
+import type { ReplayHighWater, ReplayStore, ReplayVerdict } from './types.js';
 
 export interface RedisReplayStoreOptions {
   redis: Redis;
@@ -12,20 +12,33 @@ export interface RedisReplayStoreOptions {
   clock: Clock;
   /** SIGNET_CLOCK_SKEW in ms: how far before its iat a token may already have been accepted. */
   clockSkewMs: number;
+  /**
+   * The durable record of how far accepted tokens reach. With it, an empty Redis starts its
+   * history at that mark (none: at once) instead of at "now", so a fresh deployment does not
+   * refuse its first minute of requests; a Redis that lost its data still refuses the tokens it
+   * may have accepted. Without it, every empty Redis is taken for one that lost its data.
+   */
+  highWater?: ReplayHighWater;
 }
 
+/** How far ahead of an acceptance the high-water mark is written, so that one write covers many. */
+const HIGH_WATER_LEASE_MS = 10_000;
+
 /**
- * One atomic step on the Redis server. KEYS[1] is the epoch marker: the time this Redis started
- * holding one-time tokens, written once and never expiring. If it is missing, Redis has no
- * history (first start, or restarted without its data) and it is written now. A token that may
- * have been accepted before the epoch (issued at or before epoch + skew) cannot be checked and is
- * refused with the epoch (-1); otherwise SET NX with an expiry answers 1 (fresh) or 0 (replayed).
- * ARGV: 1 entry lifetime in ms, 2 the earliest moment the token could have been used (iat - skew,
- * ms), 3 now (ms).
+ * One atomic step on the Redis server. KEYS[1] is the epoch marker: the time from which this
+ * Redis holds every accepted one-time token, written once and never expiring. If it is missing,
+ * Redis has no history (first start, or restarted without its data): it is written with ARGV[3]
+ * when given, else the script answers -2 so the caller can find out, from the durable high-water
+ * mark, how far back the missing history could reach. A token that may have been accepted before
+ * the epoch (its earliest use, iat - skew, at or before it) cannot be checked and is refused with
+ * the epoch (-1); otherwise SET NX with an expiry answers 1 (fresh) or 0 (replayed). ARGV: 1 entry
+ * lifetime in ms, 2 the earliest moment the token could have been used (ms), 3 the epoch to write
+ * if none (ms, or empty).
  */
 const CHECK_AND_SET_LUA = `
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
+  if ARGV[3] == '' then return {-2, ''} end
   redis.call('SET', KEYS[1], ARGV[3])
   epoch = ARGV[3]
 end
@@ -35,7 +48,7 @@ return {0, epoch}
 `;
 
 type ScriptedRedis = Redis & {
-  signetReplayCheckAndSet(epochKey: string, entryKey: string, ttlMs: string, earliestUseMs: string, nowMs: string): Promise<[number, string]>;
+  signetReplayCheckAndSet(epochKey: string, entryKey: string, ttlMs: string, earliestUseMs: string, epochIfNone: string): Promise<[number, string]>;
 };
 
 /** Entries this instance wrote, counted per 10-second expiry bucket (for the replay-size gauge). */
@@ -52,6 +65,11 @@ export class RedisReplayStore implements ReplayStore {
   private readonly redis: ScriptedRedis;
   private readonly epochKey: string;
   private readonly written = new Map<number, number>();
+  /** The epoch last seen in Redis (ms), for refusingUntil. */
+  private epoch: number | undefined;
+  /** How far the high-water mark is known to be written (ms). */
+  private coveredUntil = Number.NEGATIVE_INFINITY;
+  private raising: Promise<void> | undefined;
 
   constructor(private readonly options: RedisReplayStoreOptions) {
     this.redis = options.redis as ScriptedRedis;
@@ -65,9 +83,32 @@ export class RedisReplayStore implements ReplayStore {
     const now = this.options.clock.now();
     const ttlMs = Math.max(1, Math.ceil(expiresAtMs - now));
     const earliestUseMs = issuedAtMs - this.options.clockSkewMs;
-    let answer: [number, string];
+    const highWater = this.options.highWater;
+    // Without a durable mark, an empty Redis can only start its history now.
+    let answer = await this.script(kid, jti, ttlMs, earliestUseMs, highWater === undefined ? String(now) : '');
+    if (answer[0] === -2) {
+      // Empty Redis: its history starts where accepted tokens may reach (nothing accepted ever: at once).
+      answer = await this.script(kid, jti, ttlMs, earliestUseMs, String((await this.readHighWater()) ?? 0));
+    }
+    const [result, epoch] = answer;
+    this.epoch = Number(epoch);
+    if (result === -1) throw historyLost(Number(epoch), issuedAtMs, this.options.clockSkewMs, now);
+    if (result === 0) return 'replayed';
+    // The token is answered as accepted only once the durable mark covers this moment.
+    if (highWater !== undefined) await this.cover(now);
+    this.count(expiresAtMs);
+    return 'fresh';
+  }
+
+  refusingUntil(): number | undefined {
+    if (this.epoch === undefined) return undefined;
+    const until = this.epoch + this.options.clockSkewMs;
+    return until > this.options.clock.now() ? until : undefined;
+  }
+
+  private async script(kid: string, jti: string, ttlMs: number, earliestUseMs: number, epochIfNone: string): Promise<[number, string]> {
     try {
-      answer = await this.redis.signetReplayCheckAndSet(this.epochKey, this.entryKey(kid, jti), String(ttlMs), String(earliestUseMs), String(now));
+      return await this.redis.signetReplayCheckAndSet(this.epochKey, this.entryKey(kid, jti), String(ttlMs), String(earliestUseMs), epochIfNone);
     } catch (error) {
       if (isRedisOutOfMemory(error)) {
         throw new SignetError('replay_store_full', {
@@ -78,11 +119,41 @@ export class RedisReplayStore implements ReplayStore {
       }
       throw redisUnavailable('The replay cache (Redis)', error);
     }
-    const [result, epoch] = answer;
-    if (result === -1) throw historyLost(Number(epoch), issuedAtMs, this.options.clockSkewMs, now);
-    if (result === 0) return 'replayed';
-    this.count(expiresAtMs);
-    return 'fresh';
+  }
+
+  private async readHighWater(): Promise<number | undefined> {
+    try {
+      return await this.options.highWater!.read();
+    } catch (error) {
+      throw highWaterUnavailable(error);
+    }
+  }
+
+  /**
+   * Makes sure the durable mark reaches past `now`: awaited when it does not yet, renewed in the
+   * background when half its lease is gone, one write at a time.
+   */
+  private async cover(now: number): Promise<void> {
+    if (now <= this.coveredUntil - HIGH_WATER_LEASE_MS / 2) return;
+    this.raising ??= (async () => {
+      const until = this.options.clock.now() + HIGH_WATER_LEASE_MS;
+      try {
+        await this.options.highWater!.raise(until);
+        this.coveredUntil = Math.max(this.coveredUntil, until);
+      } finally {
+        this.raising = undefined;
+      }
+    })();
+    const raising = this.raising;
+    if (now <= this.coveredUntil) {
+      raising.catch(() => undefined);
+      return;
+    }
+    try {
+      await raising;
+    } catch (error) {
+      throw highWaterUnavailable(error);
+    }
   }
 
   /** Live entries written by this instance (the whole store is the sum over instances). */
@@ -114,5 +185,13 @@ function historyLost(epochMs: number, issuedAtMs: number, clockSkewMs: number, n
     detail: `The replay cache restarted empty at ${new Date(epochMs).toISOString()}; a token issued before it (plus the allowed clock skew) cannot be checked for reuse. Sign the request again in ${retryAfter} s.`,
     privateDetail: `replay history lost: epoch ${epochMs}, token iat ${issuedAtMs}`,
     extra: { retry_after: retryAfter },
+  });
+}
+
+function highWaterUnavailable(error: unknown): SignetError {
+  return new SignetError('service_unavailable', {
+    detail: 'The database is unavailable right now, so the server cannot record how far accepted tokens reach; retry in a few seconds.',
+    privateDetail: `replay high-water mark: ${String((error as Error | null)?.message ?? error)}`,
+    cause: error,
   });
 }

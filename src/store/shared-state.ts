@@ -7,7 +7,7 @@ import { closeRedis, openRedis, waitForRedis } from './redis-connection.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { RedisReplayStore } from './redis-replay-store.js';
-import type { EventBus, RateLimitStore, ReplayStore, SharedStateHealth } from './types.js';
+import type { EventBus, RateLimitStore, ReplayHighWater, ReplayStore, SharedStateHealth } from './types.js';
 
 /** The structured logging the stores need (pino's logger fits). */
 export interface StoreLog {
@@ -32,7 +32,7 @@ export type SharedStateConfig = Pick<Config, 'redisUrl' | 'redisPrefix' | 'redis
 /** While Redis stays unreachable, one line per connection at most this often. */
 const ERROR_LOG_INTERVAL_MS = 30_000;
 
-export async function openSharedState(config: SharedStateConfig, clock: Clock, log?: StoreLog): Promise<SharedState> {
+export async function openSharedState(config: SharedStateConfig, clock: Clock, log?: StoreLog, highWater?: ReplayHighWater): Promise<SharedState> {
   if (config.redisUrl === undefined) {
     return {
       kind: 'memory',
@@ -76,7 +76,7 @@ export async function openSharedState(config: SharedStateConfig, clock: Clock, l
   const prefix = config.redisPrefix;
   return {
     kind: 'redis',
-    replay: new RedisReplayStore({ redis: commands, prefix, clock, clockSkewMs: config.clockSkewSeconds * 1000 }),
+    replay: new RedisReplayStore({ redis: commands, prefix, clock, clockSkewMs: config.clockSkewSeconds * 1000, ...(highWater !== undefined ? { highWater } : {}) }),
     rateLimits: new RedisRateLimitStore({ redis: commands, prefix, clock }),
     events: new RedisEventBus({ publisher: commands, subscriber, prefix, onError: (error) => log?.warn({ err: error }, 'event bus: Redis call failed') }),
     health: {

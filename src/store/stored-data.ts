@@ -6,7 +6,7 @@ import { SignetError } from '../protocol/errors.js';
  * caller's: a 500 internal_error whose private detail (logged, never sent) says which row, never
  * a 401 that would send the client hunting for a mistake it did not make.
  */
-export function unreadableStoredData(what: string, reason: string): SignetError {
+function unreadableStoredData(what: string, reason: string): SignetError {
   return new SignetError('internal_error', { privateDetail: `unreadable ${what} in the database: ${reason}` });
 }
 

@@ -59,7 +59,7 @@ export interface AuditContext {
   sourceIp?: string | null;
 }
 
-export const LOCAL_OPERATOR = 'local-operator';
+const LOCAL_OPERATOR = 'local-operator';
 export const LOCAL_OPERATOR_CONTEXT: AuditContext = Object.freeze({ actor: LOCAL_OPERATOR });
 
 export interface Page<T> {
@@ -128,6 +128,21 @@ export interface ReplayStore {
   checkAndSet(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number): Promise<ReplayVerdict>;
   /** Live entries held (for a shared store: those this instance wrote). */
   size(): number;
+  /** For a shared store that restarted empty: until when it refuses tokens it cannot check (epoch ms); undefined when it refuses none. */
+  refusingUntil?(): number | undefined;
+}
+
+/**
+ * The durable record, in the SQL database, of the time up to which one-time tokens may have been
+ * accepted. The database survives a Redis that loses its data; this record tells the new, empty
+ * replay cache how far back its missing history could reach, and a deployment that never accepted
+ * a token has none, so it need not refuse anything.
+ */
+export interface ReplayHighWater {
+  /** Records that tokens may be accepted until `untilMs`; never lowers the mark. */
+  raise(untilMs: number): Promise<void>;
+  /** The mark; undefined when no token was ever accepted. */
+  read(): Promise<number | undefined>;
 }
 
 /** `master_key`: a version of the master keyring that encrypts HMAC secrets; its id is the version number. */

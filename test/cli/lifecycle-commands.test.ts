@@ -50,6 +50,18 @@ describe('the lifecycle CLI', () => {
     expect(result.stderr).toContain(`signet enroll --server ${h.baseUrl} --code ${code}`);
   });
 
+  it('admin enroll-code refuses the admin scope without --grant-admin, and warns when it is given', async () => {
+    // A consumer of its own, so the audit trail checked below stays as it is.
+    const other = json(await run('admin', 'consumers', 'add', 'deputy', '--json')).id as string;
+    const refused = await run('admin', 'enroll-code', other, '--scopes', 'admin,keys');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--grant-admin');
+    const granted = await run('admin', 'enroll-code', other, '--scopes', 'admin,keys', '--grant-admin');
+    expect(granted.code).toBe(0);
+    expect(granted.stderr).toMatch(/warning: .*becomes an admin/);
+    expect(granted.stdout.trim()).toMatch(/^sgnt_enroll_/);
+  });
+
   it('enroll generates the key pair locally, uploads the public key with a proof and saves a profile', async () => {
     const enrolled = json(await run('enroll', '--server', h.baseUrl, '--code', code, '--profile', 'acme', '--label', 'laptop', '--json'));
     expect(enrolled).toMatchObject({ consumer_id: consumerId, key: { label: 'laptop', scopes: ['keys'] } });

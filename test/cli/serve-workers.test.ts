@@ -42,6 +42,30 @@ describe('signet serve --workers', () => {
   });
 
   const ready = servicesAvailable('the --workers run on Redis', { redis: true });
+  describe.skipIf(!ready)('metrics under --workers', () => {
+    it("answer every worker's figures at each scrape, labelled by worker", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'signet-workers-metrics-'));
+      const metricsPrefix = redisTestPrefix('workers-metrics');
+      const pool = await spawnServer({ SIGNET_REDIS_URL: REDIS_URL!, SIGNET_REDIS_PREFIX: metricsPrefix, SIGNET_AUTH_FAILURE_LIMIT: '0', HOME: dir }, ['--workers', '2', '--db', join(dir, 'signet.sqlite')]);
+      try {
+        // Fresh connections, so the kernel spreads them over both workers.
+        for (let i = 0; i < 40; i++) await fetch(pool.url + '/healthz', { headers: { Connection: 'close' } });
+        for (let scrape = 0; scrape < 4; scrape++) {
+          const text = await (await fetch(pool.url + '/metrics', { headers: { Connection: 'close' } })).text();
+          const healthz = text.split('\n').filter((line) => line.startsWith('signet_requests_total{') && line.includes('outcome="ok"'));
+          const workersSeen = new Set(healthz.map((line) => /worker="(\d+)"/.exec(line)?.[1]));
+          expect(workersSeen).toEqual(new Set(['1', '2']));
+          // Every scrape counts all 40 health checks (plus earlier scrapes), whichever worker answers it.
+          const total = healthz.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+          expect(total).toBeGreaterThanOrEqual(40 + scrape);
+        }
+      } finally {
+        await pool.stop();
+        await dropRedisPrefix(REDIS_URL!, metricsPrefix);
+      }
+    }, 60_000);
+  });
+
   describe.skipIf(!ready)('on SQLite with Redis', () => {
     let server: ServerProcess | undefined;
     let prefix: string | undefined;

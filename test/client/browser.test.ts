@@ -9,10 +9,11 @@ import { buildBrowserBundle } from '../../scripts/build-browser.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../src/protocol/public-key.js';
 import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { hmacConsumer } from '../helpers/hmac.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.log(`skipping the browser test: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const hasChromium = suiteRuns('the browser test', existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>signet browser test</title>
 <script type="module">
@@ -123,5 +124,18 @@ describe.skipIf(!hasChromium)('the browser bundle in a real Chromium', () => {
     expect(result.json).toMatchObject({ body: '{"from":"chromium"}' });
     expect(result.blob).toMatchObject({ body: 'blob body' });
     expect(result.refusal).toMatchObject({ isTyped: true, code: 'invalid_token', requestId: expect.any(String) });
+  });
+
+  it('signs HS256 with an HMAC secret in the page (jose over WebCrypto) and the server verifies it', async () => {
+    const { kid, secret } = await hmacConsumer(h, await h.addAdmin('browser-admin'), 'browser-hmac');
+    const whoami = await page.evaluate(
+      async ({ kid, secret, origin, t0 }) => {
+        const S = (window as unknown as { Signet: typeof import('../../src/client/index.js') }).Signet;
+        const signedFetch = S.createSignedFetch({ baseUrl: origin, key: secret, kid, now: () => t0, fetch: (url, init) => fetch(url.replace(origin, location.origin), init) });
+        return (await signedFetch('/v1/whoami')).json();
+      },
+      { kid, secret, origin: h.origin, t0: T0 },
+    );
+    expect(whoami).toMatchObject({ key_id: kid, mode: 'hmac' });
   });
 });

@@ -8,6 +8,7 @@ import { exportPrivateKey, exportPublicKey, generateKeyPair, importPrivateKey } 
 import { decodeBase64, encodeBase64 } from '../../src/protocol/base64url.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { importEd25519PublicKey } from '../../src/protocol/public-key.js';
+import { missingCommand, suiteRuns } from '../helpers/optional-suites.js';
 
 async function signs(pair: { privateKey: CryptoKey; publicKey: Uint8Array }): Promise<boolean> {
   const message = new TextEncoder().encode('signet');
@@ -24,8 +25,7 @@ function tamper(text: string, edit: (bytes: Uint8Array) => void): string {
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${encodeBase64(bytes)}\n-----END OPENSSH PRIVATE KEY-----\n`;
 }
 
-const hasSshKeygen = spawnSync('sh', ['-c', 'command -v ssh-keygen']).status === 0;
-if (!hasSshKeygen) console.log('skipping OpenSSH interoperability tests: ssh-keygen is not installed');
+const hasSshKeygen = suiteRuns('the OpenSSH interoperability tests', missingCommand(['ssh-keygen'], 'apt-get install openssh-client'));
 
 describe('private key formats', () => {
   for (const format of ['pem', 'jwk', 'openssh'] as const) {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCorrectedClock } from '../../src/client/clock-offset.js';
 import { createSignedFetch } from '../../src/client/signed-fetch.js';
 import { SignetResponseError } from '../../src/client/errors.js';
 import { SignetError } from '../../src/protocol/errors.js';
@@ -172,6 +173,21 @@ describe('clock-skew correction', () => {
     expect((await signedFetch('/v1/echo', { method: 'POST', body: 'again' })).status).toBe(200);
     expect(transport.calls).toHaveLength(2);
     expect(signedFetch.clockOffsetMs).toBeLessThan(-9 * 60_000);
+  });
+
+  it('shares a corrected clock: a second fetch uses the offset the first one learnt, with no retry of its own', async () => {
+    const { pair, kid } = await h.addConsumer();
+    h.clock.set(T0 + 10 * 60_000);
+    const clock = createCorrectedClock(() => T0);
+    const first = harnessFetch(h);
+    const second = harnessFetch(h);
+    const learning = createSignedFetch({ baseUrl: h.origin, key: pair, kid, fetch: first.fetch, clock });
+    const sharing = createSignedFetch({ baseUrl: h.origin, key: pair, kid, fetch: second.fetch, clock });
+    expect((await learning('/v1/whoami')).status).toBe(200);
+    expect(first.calls).toHaveLength(2);
+    expect(sharing.clockOffsetMs).toBe(clock.offsetMs);
+    expect((await sharing('/v1/whoami')).status).toBe(200);
+    expect(second.calls).toHaveLength(1);
   });
 
   it('retries only once: a second clock-skew refusal is thrown', async () => {

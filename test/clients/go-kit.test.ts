@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineAvailable } from '../helpers/optional-engine.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 import { GO_CACHE } from '../helpers/test-env.js';
 import { startKitServer, type KitServer } from './kit-server.js';
 
 const KIT = fileURLToPath(new URL('../../clients/go/', import.meta.url));
 const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
-const ready = engineAvailable('the Go client kit suite', goVersion.status === 0 ? undefined : 'go is not installed (apt-get install golang-go)');
+const ready = suiteRuns('the Go client kit suite', goVersion.status === 0 ? undefined : 'go is not installed (apt-get install golang-go)');
 
 interface Run {
   code: number | null;

@@ -2,14 +2,14 @@ import { execFile, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineAvailable } from '../helpers/optional-engine.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 import { startKitServer, type KitServer } from './kit-server.js';
 
 const PYTHON = '/usr/bin/python3';
 const KIT = fileURLToPath(new URL('../../clients/python/', import.meta.url));
 
 const probe = spawnSync(PYTHON, ['-c', 'import pytest, cryptography, requests, httpx'], { encoding: 'utf8' });
-const ready = engineAvailable(
+const ready = suiteRuns(
   'the Python client kit suite',
   probe.status === 0 ? undefined : `${PYTHON} cannot import pytest, cryptography, requests and httpx (apt-get install python3-pytest python3-cryptography python3-requests python3-httpx)`,
 );

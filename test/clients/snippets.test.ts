@@ -7,18 +7,18 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFileName } from '../../src/portal/new-key.js';
 import { goSnippet, pythonSnippet } from '../../src/portal/snippets.js';
-import { engineAvailable } from '../helpers/optional-engine.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 import { GO_CACHE } from '../helpers/test-env.js';
 import { startKitServer, type KitServer } from './kit-server.js';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const pythonReady = engineAvailable(
+const pythonReady = suiteRuns(
   'the run of the portal\'s Python snippet',
   spawnSync(PYTHON, ['-c', 'import cryptography, requests']).status === 0 ? undefined : `${PYTHON} cannot import cryptography and requests (apt-get install python3-cryptography python3-requests)`,
 );
-const goReady = engineAvailable('the run of the portal\'s Go snippet', spawnSync('go', ['version']).status === 0 ? undefined : 'go is not installed (apt-get install golang-go)');
+const goReady = suiteRuns('the run of the portal\'s Go snippet', spawnSync('go', ['version']).status === 0 ? undefined : 'go is not installed (apt-get install golang-go)');
 
 describe.skipIf(!pythonReady && !goReady)('the portal\'s Python and Go snippets, run as written with the kits installed as docs/clients.md says', () => {
   let kit: KitServer;

@@ -13,6 +13,7 @@ import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { cliScript, disposeCli } from '../helpers/cli-process.js';
 import { startHarness, T0 } from '../helpers/harness.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+import { missingCommand, suiteRuns } from '../helpers/optional-suites.js';
 
 const doc = readFileSync(new URL('../../docs/client.md', import.meta.url), 'utf8');
 const CLIENT_NODE = fileURLToPath(new URL('../../src/client/node.ts', import.meta.url));
@@ -50,14 +51,15 @@ function workedExample() {
 }
 
 const example = workedExample();
-if (example === undefined) console.log('skipping the recipe checks against the worked example: docs/protocol.md or its example is missing');
+const hasExample = suiteRuns('the recipe checks against the worked example', example === undefined ? 'docs/protocol.md or its example is missing' : undefined);
 const python = ['python3', '/usr/bin/python3'].find((bin) => spawnSync(bin, ['-c', 'import jwt, cryptography']).status === 0);
-if (python === undefined) console.log('skipping the Python recipe: no python3 with PyJWT and cryptography (apt-get install python3-jwt)');
+const hasPython = suiteRuns('the Python recipe', python === undefined ? 'no python3 with PyJWT and cryptography (apt-get install python3-jwt python3-cryptography)' : undefined);
 const GO_JWT = '/usr/share/gocode/src/github.com/golang-jwt/jwt';
-const hasGo = spawnSync('go', ['version']).status === 0 && existsSync(GO_JWT);
-if (!hasGo) console.log('skipping the Go recipe: needs go and golang-jwt (apt-get install golang-go golang-github-golang-jwt-jwt-dev)');
-const hasShellTools = ['openssl', 'curl', 'bash'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
-if (!hasShellTools) console.log('skipping the curl + openssl recipe: needs bash, openssl and curl');
+const hasGo = suiteRuns(
+  'the Go recipe',
+  spawnSync('go', ['version']).status === 0 && existsSync(GO_JWT) ? undefined : 'needs go and golang-jwt (apt-get install golang-go golang-github-golang-jwt-jwt-dev)',
+);
+const hasShellTools = suiteRuns('the curl + openssl recipe', missingCommand(['openssl', 'curl', 'bash'], 'apt-get install openssl curl bash'));
 const EXAMPLE_BODY = '{"hello":"world"}';
 
 describe('docs/client.md', () => {
@@ -113,7 +115,7 @@ describe('docs/client.md', () => {
     expect(result.stdout).toContain('"body": "{\\"hello\\":\\"world\\"}"');
   });
 
-  describe.skipIf(python === undefined || example === undefined)('the Python (PyJWT) recipe', () => {
+  describe.skipIf(!hasPython || !hasExample)('the Python (PyJWT) recipe', () => {
     it('reproduces the worked example token byte for byte', async () => {
       const [fn] = blocks('### Python (PyJWT)', 'python');
       writeFileSync(join(dir, 'signet_recipe.py'), fn!);
@@ -134,7 +136,7 @@ print(signet_authorization(key, ${JSON.stringify(header.kid)}, ${JSON.stringify(
     });
   });
 
-  describe.skipIf(!hasShellTools || example === undefined)('the curl + openssl recipe', () => {
+  describe.skipIf(!hasShellTools || !hasExample)('the curl + openssl recipe', () => {
     it('reproduces the worked example token byte for byte', async () => {
       const [fn] = blocks('### curl + openssl', 'sh');
       const { claims, header, pem } = example!;
@@ -153,7 +155,7 @@ print(signet_authorization(key, ${JSON.stringify(header.kid)}, ${JSON.stringify(
     });
   });
 
-  describe.skipIf(!hasGo || example === undefined)('the Go (golang-jwt) recipe', () => {
+  describe.skipIf(!hasGo || !hasExample)('the Go (golang-jwt) recipe', () => {
     it('signs the worked example claims, and the server accepts the token', async () => {
       const [fn] = blocks('### Go (golang-jwt)', 'go');
       const { claims, header, pem } = example!;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importPrivateKey } from '../../src/client/keys.js';
 import { importEd25519PublicKey, publicKeyToJwk, publicKeyToOpenSsh, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
 const example = doc.slice(doc.indexOf('## 8. Worked example'), doc.indexOf('## 9.'));

@@ -9,9 +9,9 @@ import { silentLogger } from '../../src/server/logger.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
 import { hasPython, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { engineAvailable } from '../helpers/optional-engine.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
-const runs = engineAvailable('the gateway suite', hasPython ? undefined : '/usr/bin/python3 is missing (the echo upstream)');
+const runs = suiteRuns('the gateway suite', hasPython ? undefined : '/usr/bin/python3 is missing (the echo upstream)');
 const dir = mkdtempSync(join(tmpdir(), 'signet-gateway-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

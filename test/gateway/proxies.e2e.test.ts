@@ -11,20 +11,20 @@ import { createSignedFetch } from '../../src/client/signed-fetch.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startForwardAuth, startGateway, type RunningForwardAuth, type RunningGateway } from '../../src/gateway/start.js';
 import { buildPlans } from '../../src/plans.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { disposeCli, runCli } from '../helpers/cli-process.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
 import { hasPython, PYTHON, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
 import { forwardAuthServerBlock, hasAuthRequest, startNginx, type RunningNginx } from '../helpers/nginx.js';
-import { engineAvailable } from '../helpers/optional-engine.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const execFile = promisify(execFileCallback);
 const PYJWT_CLIENT = fileURLToPath(new URL('../interop/pyjwt_client.py', import.meta.url));
 const hasPyJwt = hasPython && spawnSync(PYTHON, ['-c', 'import jwt, cryptography']).status === 0;
 const runs =
-  engineAvailable('the nginx + forward-auth and gateway end-to-end suite', hasAuthRequest() ? undefined : 'nginx with auth_request is missing (apt-get install nginx-light)') &&
-  engineAvailable('the nginx + forward-auth and gateway end-to-end suite', hasPyJwt ? undefined : '/usr/bin/python3 with PyJWT is missing (apt-get install python3-jwt python3-cryptography)');
+  suiteRuns('the nginx + forward-auth and gateway end-to-end suite', hasAuthRequest() ? undefined : 'nginx with auth_request is missing (apt-get install nginx-light)') &&
+  suiteRuns('the nginx + forward-auth and gateway end-to-end suite', hasPyJwt ? undefined : '/usr/bin/python3 with PyJWT is missing (apt-get install python3-jwt python3-cryptography)');
 
 const dir = mkdtempSync(join(tmpdir(), 'signet-proxies-'));
 afterAll(() => {

@@ -10,6 +10,7 @@ import { startHarness, type Harness } from './harness.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
+const LOAD_GENERATOR = fileURLToPath(new URL('../../src/cli/compare/load-generator.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface CliResult {
@@ -31,9 +32,20 @@ export function cliScript(): Promise<string> {
     const cache = join(ROOT, 'node_modules/.cache');
     mkdirSync(cache, { recursive: true });
     bundleDir = mkdtempSync(join(cache, 'signet-cli-'));
-    const outfile = join(bundleDir, 'signet.mjs');
-    await build({ entryPoints: [ENTRY], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
-    return outfile;
+    // The load generator of `signet compare` is a module of its own that the CLI starts as a child
+    // process, found next to the CLI's module: it is bundled beside it.
+    await build({
+      entryPoints: { signet: ENTRY, 'load-generator': LOAD_GENERATOR },
+      outdir: bundleDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    });
+    return join(bundleDir, 'signet.mjs');
   })();
   return bundled;
 }

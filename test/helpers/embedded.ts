@@ -3,7 +3,7 @@ import type { Config } from '../../src/config.js';
 import { createSignet, type Signet } from '../../src/embed/create-signet.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { silentLogger } from '../../src/server/logger.js';
 
 export interface EmbeddedConsumer {

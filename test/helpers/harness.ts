@@ -7,8 +7,9 @@ import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { PROOF_HEADER } from '../../src/protocol/format.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
-import { signRequest, type SignRequestInput } from '../../src/protocol/sign.js';
+import { signRequest, type SignRequestInput } from '../../src/client/sign.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
+import { answerClientErrors } from '../../src/server/client-errors.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { createStoresWithDatabase, type Stores } from '../../src/store/factory.js';
 import type { Knex } from 'knex';
@@ -68,11 +69,12 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { s
   const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const publicOrigin = options.socketOrigin === true ? baseUrl : 'https://api.example.test';
   // Suites send many refused requests from 127.0.0.1: the per-address failure limit is off unless a
-  // test turns it on (test/server/rate-limits.test.ts does).
+  // test turns it on (test/server/rate-limit/rate-limits.test.ts does).
   const config = loadConfig({ db: ':memory:', port: 0, publicOrigin, logLevel: 'silent', authFailureLimit: 0, ...overrides }, {});
   const { stores, db } = await createStoresWithDatabase(config, clock);
   const signet = createApp({ config, stores, clock, logger: silentLogger() });
   http.on('request', signet.app.callback());
+  answerClientErrors(http, clock);
   const origin = config.publicOrigin;
 
   const harness: Harness = {

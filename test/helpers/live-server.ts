@@ -8,11 +8,12 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
 import { createApp } from '../../src/server/app.js';
+import { answerClientErrors } from '../../src/server/client-errors.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { createStores, type Stores } from '../../src/store/factory.js';
 
 /** The real clock plus an offset a test may move (the server "runs fast" or "slow"). */
-export class OffsetClock implements Clock {
+class OffsetClock implements Clock {
   offsetMs = 0;
   now(): number {
     return Date.now() + this.offsetMs;
@@ -44,6 +45,7 @@ export async function startLiveServer(overrides: Partial<Config> = {}): Promise<
   const stores = await createStores(config, clock);
   const signet = createApp({ config, stores, clock, logger: silentLogger() });
   http.on('request', signet.app.callback());
+  answerClientErrors(http, clock);
   return {
     url,
     config,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import type { PgSchema } from './services.js';
 
@@ -10,7 +10,7 @@ import type { PgSchema } from './services.js';
 export const PUBLIC_ORIGIN = 'https://api.scale.test';
 
 /** A plan whose one window cannot roll over during a test run. */
-export const TINY_PLAN = { tiny: { windows: [{ name: 'per_year', limit: 10, window: '366d' }] } };
+const TINY_PLAN = { tiny: { windows: [{ name: 'per_year', limit: 10, window: '366d' }] } };
 
 /** Environment shared by every instance of one deployment. */
 export function deploymentEnv(pg: PgSchema, redisUrl: string, redisPrefix: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { Redis } from 'ioredis';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { openPostgres } from '../../src/store/postgres.js';
+import { suiteRuns } from './optional-suites.js';
 import { PG_URL, REDIS_PREFIX, REDIS_URL } from './test-env.js';
 
 /**
@@ -11,13 +12,12 @@ import { PG_URL, REDIS_PREFIX, REDIS_URL } from './test-env.js';
  * removes them when done.
  */
 
-/** Prints one line saying why a suite that needs real services is skipped; returns whether it runs. */
+/** Whether a suite that needs real services runs (see suiteRuns: it skips with a printed line, or fails under SIGNET_TEST_REQUIRE_ALL=1). */
 export function servicesAvailable(suite: string, needs: { pg?: boolean; redis?: boolean }): boolean {
   const missing = [needs.pg === true && PG_URL === undefined ? 'SIGNET_TEST_PG_URL' : undefined, needs.redis === true && REDIS_URL === undefined ? 'SIGNET_TEST_REDIS_URL' : undefined].filter(
     (name): name is string => name !== undefined,
   );
-  if (missing.length > 0) console.log(`skipping ${suite}: ${missing.join(' and ')} not set (.ci/run sets them)`);
-  return missing.length === 0;
+  return suiteRuns(suite, missing.length === 0 ? undefined : `${missing.join(' and ')} not set (.ci/run sets them)`);
 }
 
 export interface PgSchema {

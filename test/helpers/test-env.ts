@@ -22,8 +22,8 @@ export const REDIS_URL: string | undefined = process.env.SIGNET_TEST_REDIS_URL |
 export const REDIS_PREFIX: string = process.env.SIGNET_TEST_REDIS_PREFIX || `signet-test:${process.pid}:`;
 
 /**
- * SIGNET_TEST_REQUIRE_ALL=1 (CI sets it): a suite whose optional engine (python, go, Chromium ...)
- * is missing fails instead of skipping (test/helpers/optional-engine.ts).
+ * SIGNET_TEST_REQUIRE_ALL=1 (.ci/run sets it): a suite that needs an engine or tool outside npm
+ * fails when it is absent instead of skipping, so CI cannot pass by running less.
  */
 export const REQUIRE_ALL: boolean = process.env.SIGNET_TEST_REQUIRE_ALL === '1';
 

@@ -36,7 +36,7 @@ export function headerFor(kid: string, alg = 'EdDSA'): { alg: string; kid: strin
 }
 
 /** SHA-256 of the empty body, base64url: the body_sha256 of a GET. */
-export const EMPTY_SHA256 = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
+const EMPTY_SHA256 = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
 
 /** Claims that verify for `GET origin+path` at `nowMs` (override any of them). */
 export function claimsFor(origin: string, nowMs: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {

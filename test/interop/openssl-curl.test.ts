@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../src/protocol/public-key.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { missingCommand, suiteRuns } from '../helpers/optional-suites.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
 const recipe = /### Shell: `openssl` \+ `curl`\s+```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
-const tools = ['openssl', 'curl'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
-if (!tools) console.log('skipping the openssl + curl recipe test: openssl or curl is not installed');
+const tools = suiteRuns('the openssl + curl recipe test', missingCommand(['openssl', 'curl'], 'apt-get install openssl curl'));
 
 describe.skipIf(!tools)('the openssl + curl recipe in docs/protocol.md', () => {
   let h: Harness;

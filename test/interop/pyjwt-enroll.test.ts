@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ed25519KeyPair } from '../../src/client/keys.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./pyjwt_enroll.py', import.meta.url));
@@ -14,14 +15,17 @@ const run = promisify(execFile);
 
 const pyjwt = spawnSync(PYTHON, ['-c', 'import jwt, cryptography; jwt.encode({}, "k", algorithm="HS256")'], { encoding: 'utf8' }).status === 0;
 const openssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
-if (!pyjwt || !openssl) console.log('skipping the PyJWT enrollment interop test: needs /usr/bin/python3 with jwt and cryptography (apt-get install python3-jwt python3-cryptography) and openssl');
+const runs = suiteRuns(
+  'the PyJWT enrollment interop test',
+  pyjwt && openssl ? undefined : 'needs /usr/bin/python3 with jwt and cryptography (apt-get install python3-jwt python3-cryptography) and openssl',
+);
 
 async function python(args: string[]): Promise<{ status: number; body: any }> {
   const { stdout } = await run(PYTHON, [SCRIPT, ...args], { encoding: 'utf8', timeout: 20_000 });
   return JSON.parse(stdout);
 }
 
-describe.skipIf(!pyjwt || !openssl)('key uploads by a PyJWT client written from docs/enrollment.md', () => {
+describe.skipIf(!runs)('key uploads by a PyJWT client written from docs/enrollment.md', () => {
   let h: Harness;
   let dir: string;
   let admin: { pair: Ed25519KeyPair; kid: string };

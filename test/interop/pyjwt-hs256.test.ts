@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newHmacSecret } from '../../src/protocol/hmac-secret.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { hmacConsumer, type Admin } from '../helpers/hmac.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const PYTHON = '/usr/bin/python3';
 const run = promisify(execFile);
 const pyjwt = spawnSync(PYTHON, ['-c', 'import jwt; jwt.encode({}, "k" * 32, algorithm="HS256")'], { encoding: 'utf8' }).status === 0;
-if (!pyjwt) console.log(`skipping the PyJWT HS256 interop test: ${PYTHON} cannot import jwt (apt-get install python3-jwt)`);
+const runs = suiteRuns('the PyJWT HS256 interop test', pyjwt ? undefined : `${PYTHON} cannot import jwt (apt-get install python3-jwt)`);
 
 /** The secret check of docs/protocol.md section 1.1, taken from the page itself. */
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
@@ -46,7 +47,7 @@ async function python(command: string, args: unknown): Promise<unknown> {
   return JSON.parse(stdout);
 }
 
-describe.skipIf(!pyjwt)('an HMAC client written with PyJWT HS256 from docs/protocol.md', () => {
+describe.skipIf(!runs)('an HMAC client written with PyJWT HS256 from docs/protocol.md', () => {
   let h: Harness;
   let client: { consumerId: string; kid: string; secret: string };
   beforeAll(async () => {

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPrivateKey } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./pyjwt_client.py', import.meta.url));
@@ -18,8 +19,10 @@ const run = promisify(execFile);
 const probe = spawnSync(PYTHON, ['-c', 'import jwt, cryptography; jwt.encode({}, "k", algorithm="HS256")'], { encoding: 'utf8' });
 const pyjwt = probe.status === 0;
 const openssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
-if (!pyjwt) console.log(`skipping the PyJWT interop tests: ${PYTHON} cannot import jwt and cryptography (apt-get install python3-jwt python3-cryptography)`);
-else if (!openssl) console.log('skipping the PyJWT interop tests: openssl is not installed');
+const runs = suiteRuns(
+  'the PyJWT interop tests',
+  !pyjwt ? `${PYTHON} cannot import jwt and cryptography (apt-get install python3-jwt python3-cryptography)` : !openssl ? 'openssl is not installed (apt-get install openssl)' : undefined,
+);
 
 async function python(args: string[], input?: string): Promise<Record<string, unknown>> {
   const child = run(PYTHON, [SCRIPT, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -30,7 +33,7 @@ async function python(args: string[], input?: string): Promise<Record<string, un
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
-describe.skipIf(!pyjwt || !openssl)('a client written with PyJWT from docs/protocol.md', () => {
+describe.skipIf(!runs)('a client written with PyJWT from docs/protocol.md', () => {
   let h: Harness;
   let dir: string;
   let kid: string;

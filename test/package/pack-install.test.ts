@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/free-port.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { engineAvailable } from '../helpers/optional-engine.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const execFile = promisify(execFileCallback);
@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { na
 const SUBPATHS = Object.keys(pkg.exports).filter((subpath) => subpath !== './client/browser').map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`));
 
 const registryReachable = spawnSync('npm', ['ping'], { encoding: 'utf8', timeout: 30_000 }).status === 0;
-const runs = engineAvailable('the npm pack + install test', registryReachable ? undefined : 'the npm registry is unreachable (npm ping failed)');
+const runs = suiteRuns('the npm pack + install test', registryReachable ? undefined : 'the npm registry is unreachable (npm ping failed)');
 
 const work = mkdtempSync(join(tmpdir(), 'signet-pack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

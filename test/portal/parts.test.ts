@@ -8,7 +8,7 @@ import { formErrors } from '../../src/portal/ui.js';
 import { expiresAtField } from '../../src/portal/views/form-parts.js';
 import { hmacSecretFileName } from '../../src/portal/views/hmac-key.js';
 import { importPrivateKey } from '../../src/client/keys.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 
 describe('the portal’s browser-made keys', () => {
   it('are one key: the downloaded PEM and the kept copy sign alike, and the kept copy cannot be exported', async () => {

@@ -12,10 +12,10 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 import { sendWith, setModes } from '../helpers/hmac.js';
 import { available, runNodeSnippet, runPythonSnippet, runShellSnippet } from './run-snippets.js';
 import { secretMarkers, type SecretKey } from './secret-markers.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.log(`skipping the portal browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const hasChromium = suiteRuns('the portal browser tests', existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 const PYTHON = '/usr/bin/python3';
 
 /** Screenshots of the main screens, for people (gitignored; docs/portal.md describes them). */
@@ -251,6 +251,7 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     await shot(dev, 'usage');
   });
 
+  // Its own timeout: three child processes (python, an esbuild bundle run by node, bash with the CLI) run in turn, slow on a loaded machine.
   it('offers snippets filled in with the key id, and the Python, Node and curl ones run as written', async () => {
     // The server's clock is put right; the page, which learnt the old offset, must correct itself again.
     serverBehindMs = 0;
@@ -266,28 +267,27 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     expect(curl).toContain(`signet sign GET ${h.origin}/v1/whoami --profile Acme-Corp`);
     await shot(dev, 'snippets');
 
-    const pythonReady = await available(PYTHON, ['-c', 'import cryptography, requests']);
+    const pythonReady = suiteRuns(
+      'the run of the Python snippet',
+      (await available(PYTHON, ['-c', 'import cryptography, requests'])) ? undefined : '/usr/bin/python3 lacks cryptography or requests (apt-get install python3-cryptography python3-requests)',
+    );
     if (pythonReady) {
       const output = await runPythonSnippet(PYTHON, python, downloads);
       expect(output).toContain(`200 {'consumer_id'`);
       expect(output).toContain(`'key_id': '${enrolledKid}'`);
       expect(output).toContain(`'body': '{"hello": "world"}'`);
-    } else {
-      console.log('skipping the run of the Python snippet: /usr/bin/python3 lacks cryptography or requests (apt-get install python3-cryptography python3-requests)');
     }
 
     const fromNode = await runNodeSnippet(node, downloads);
     expect(fromNode).toContain(`key_id: '${enrolledKid}'`);
     expect(fromNode).toContain(`body: '{"hello":"world"}'`);
 
-    if (await available('curl', ['--version'])) {
+    if (suiteRuns('the run of the curl snippet', (await available('curl', ['--version'])) ? undefined : 'no curl (apt-get install curl)')) {
       const fromCurl = await runShellSnippet(curl, downloads, join(downloads, 'signet-config.json'));
       expect(fromCurl).toContain(`"key_id":"${enrolledKid}"`);
       expect(fromCurl).toContain(`"body":"{\\"hello\\":\\"world\\"}"`);
-    } else {
-      console.log('skipping the run of the curl snippet: no curl');
     }
-  });
+  }, 120_000);
 
   it('adds a key for another machine: made in the browser, downloaded once, with its label and expiry', async () => {
     await dev.getByRole('link', { name: 'Keys' }).click();

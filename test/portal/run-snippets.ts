@@ -42,7 +42,7 @@ export async function runShellSnippet(snippet: string, cwd: string, configFile: 
 }
 
 /** The Python client kit's source on the path: what `pip install ./clients/python` installs. */
-export const PYTHON_KIT_PATH = join(ROOT, 'clients/python/src');
+const PYTHON_KIT_PATH = join(ROOT, 'clients/python/src');
 
 export async function runPythonSnippet(python: string, snippet: string, cwd: string): Promise<string> {
   writeFileSync(join(cwd, 'snippet.py'), snippet);

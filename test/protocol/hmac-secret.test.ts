@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HMAC_SECRET_PREFIX } from '../../src/protocol/secret-formats.js';
 import { crc32, HMAC_SECRET_LENGTH, looksLikeHmacSecret, MIN_HMAC_KEY_BYTES, newHmacSecret, parseHmacSecret } from '../../src/protocol/hmac-secret.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 
 const RUNS = Number(process.env.SIGNET_FUZZ_RUNS ?? 1000);
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { importPrivateKey } from '../../src/client/keys.js';
 import { decodeBase64url, encodeBase64url } from '../../src/protocol/base64url.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../src/protocol/public-key.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const VECTORS = fileURLToPath(new URL('../../../shared/vectors/rfc8037.json', import.meta.url));
-const present = existsSync(VECTORS);
-if (!present) console.log(`skipping the RFC 8037 vector tests: ${VECTORS} is absent`);
+const present = suiteRuns('the RFC 8037 vector tests', existsSync(VECTORS) ? undefined : `${VECTORS} is absent`);
 
 interface Rfc8037 {
   'A.1_privateKeyJwk': { kty: 'OKP'; crv: 'Ed25519'; d: string; x: string };

@@ -3,7 +3,7 @@ import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { decodeBase64url, encodeBase64url } from '../../src/protocol/base64url.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { MAX_TOKEN_LENGTH } from '../../src/protocol/format.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { decodeClaims, parseToken } from '../../src/protocol/token.js';
 import { claimsFor, craftToken, ed25519Signer, headerFor, segment } from '../helpers/tokens.js';
 

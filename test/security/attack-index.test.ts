@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * docs/security.md maps every attack class to the tests that prove it. This keeps that table
- * honest: every class issue 10 names has a row, every test the table names exists under exactly
+ * honest: every class the threat model requires has a row, every test the table names exists under exactly
  * that title, and every test file of test/security/ is named somewhere in the table.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC = readFileSync(`${ROOT}docs/security.md`, 'utf8');
 
-/** The classes issue 10 asks for (and the reliability proofs), by their id in the table's first column. */
+/** The attack classes a JWS verifier must resist (research/ and seeds/ name them), and the reliability proofs, by their id in the table's first column. */
 const REQUIRED_CLASSES = [
   'alg-none',
   'alg-confusion-public-key',
@@ -82,7 +82,7 @@ function source(file: string): string {
 describe('the attack-class table of docs/security.md', () => {
   const rows = tableRows();
 
-  it('has a row for every class issue 10 names, and no repeated or malformed ids', () => {
+  it('has a row for every required attack class, and no repeated or malformed ids', () => {
     const ids = rows.map((r) => r.id);
     expect(REQUIRED_CLASSES.filter((id) => !ids.includes(id))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESIGN_PARAM } from '../../src/protocol/format.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { T0, type Harness, type TestConsumer, withAlice } from '../helpers/harness.js';
 import { hmacConsumer, sendWith } from '../helpers/hmac.js';
 import { expectRefused, getWith } from '../helpers/security.js';

@@ -113,6 +113,7 @@ describe('attacks on the token encoding', () => {
     // Over HTTP, Node refuses a header of this size itself (431) before Signet sees it; in the query it is 414 or 431.
     const viaHeader = await rawRequest(h.baseUrl, `GET /v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Signet ${token}\r\nConnection: close\r\n\r\n`);
     expect(viaHeader.status).toBe(431);
+    expect(JSON.parse(viaHeader.body)).toMatchObject({ code: 'headers_too_large' });
     const viaQuery = await rawRequest(h.baseUrl, `GET /v1/whoami?signet_token=${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect([414, 431]).toContain(viaQuery.status);
     // Just under Node's header limit the token reaches Signet, which refuses it by length before decoding.
@@ -122,9 +123,13 @@ describe('attacks on the token encoding', () => {
     expect((await h.send({ method: 'GET', path: '/v1/whoami', pair: alice.pair, kid: alice.kid })).status).toBe(200);
   });
 
-  it('refuses a 1 MiB Authorization header without a 5xx, and keeps serving', async () => {
+  it('refuses a 1 MiB Authorization header with 431 headers_too_large and a problem body, and keeps serving', async () => {
     const response = await rawRequest(h.baseUrl, `GET /v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Signet ${'A'.repeat(1 << 20)}\r\nConnection: close\r\n\r\n`);
     expect(response.status).toBe(431);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    const problem = JSON.parse(response.body) as { code: string; status: number; request_id: string; server_time: number };
+    expect(problem).toMatchObject({ code: 'headers_too_large', status: 431, request_id: response.headers['request-id'] });
+    expect(problem.server_time).toBe(Math.floor(h.clock.now() / 1000));
     expect((await h.send({ method: 'GET', path: '/v1/whoami', pair: alice.pair, kid: alice.kid })).status).toBe(200);
   });
 

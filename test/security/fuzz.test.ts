@@ -9,7 +9,7 @@ import { decodeBase64url, encodeBase64url } from '../../src/protocol/base64url.j
 import { SignetError } from '../../src/protocol/errors.js';
 import { CLAIMS, HEADER_MEMBERS, JTI_PATTERN, KID_PATTERN, TOKEN_TYPE } from '../../src/protocol/format.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { decodeClaims, parseToken } from '../../src/protocol/token.js';
 import { AuditQuery, ConsumerListQuery, ForceQuery, KeyTypeListQuery } from '../../src/server/api-schemas.js';
 import { KeyCache } from '../../src/server/key-cache.js';

@@ -11,10 +11,10 @@ import { KeyCache } from '../../src/server/key-cache.js';
 import { checkSignature } from '../../src/server/verifier.js';
 import { createStores, type Stores } from '../../src/store/factory.js';
 import { T0 } from '../helpers/harness.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 const FILE = fileURLToPath(new URL('../../../shared/vectors/ed25519_test.json', import.meta.url));
-const present = existsSync(FILE);
-if (!present) console.log(`skipping the Wycheproof Ed25519 vectors: ${FILE} is absent`);
+const present = suiteRuns('the Wycheproof Ed25519 vectors', existsSync(FILE) ? undefined : `${FILE} is absent`);
 
 interface Group {
   publicKey: { pk: string };

@@ -4,7 +4,7 @@ import { signRequest } from '../../src/client/sign.js';
 import { generateKeyPair } from '../../src/client/keys.js';
 import { parseHmacSecret } from '../../src/protocol/hmac-secret.js';
 import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
-import { signRequest as signWithKey } from '../../src/protocol/sign.js';
+import { signRequest as signWithKey } from '../../src/client/sign.js';
 import { parseToken } from '../../src/protocol/token.js';
 import { checkSignature } from '../../src/server/verifier.js';
 import { startHarness, type Harness } from '../helpers/harness.js';

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { encodeBase64url } from '../../src/protocol/base64url.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { canonicalizeUrl } from '../../src/protocol/target.js';
 import { KeyCache } from '../../src/server/key-cache.js';
 import { createVerifier, type IncomingRequest, type Verifier } from '../../src/server/verifier.js';

@@ -6,6 +6,7 @@ import { redisServerBinary, ThrowawayRedis } from '../helpers/redis-server.js';
 import { addCaller, authorization, deploymentEnv, send, whoami, type Caller } from '../helpers/scale-fixture.js';
 import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { createPgSchema, seedReplayEpoch, servicesAvailable, type PgSchema } from '../helpers/services.js';
+import { suiteRuns } from '../helpers/optional-suites.js';
 
 /**
  * Redis is taken away from two running instances and comes back empty (this test's own
@@ -13,8 +14,7 @@ import { createPgSchema, seedReplayEpoch, servicesAvailable, type PgSchema } fro
  * signed request is accepted, and no token is accepted twice, neither during nor after it.
  */
 const binary = redisServerBinary();
-const ready = servicesAvailable('the Redis outage suite', { pg: true }) && binary !== undefined;
-if (binary === undefined) console.log('skipping the Redis outage suite: redis-server is not installed');
+const ready = servicesAvailable('the Redis outage suite', { pg: true }) && suiteRuns('the Redis outage suite', binary === undefined ? 'redis-server is not installed (apt-get install redis-server)' : undefined);
 
 describe.skipIf(!ready)('two instances through a Redis restart', () => {
   let pg: PgSchema;

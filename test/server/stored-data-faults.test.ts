@@ -10,7 +10,7 @@ import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { createApp, type SignetApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { createStores, openSqlite, type Stores } from '../../src/store/factory.js';

@@ -4,7 +4,7 @@ import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { KeyCache } from '../../src/server/key-cache.js';
 import { createVerifier, type IncomingRequest, type VerifierDeps } from '../../src/server/verifier.js';
 import { createStores, type Stores } from '../../src/store/factory.js';

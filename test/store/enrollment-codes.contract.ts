@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId, randomBase62 } from '../../src/protocol/ids.js';
 import { enrollmentCodeState } from '../../src/store/enrollment-code-state.js';
-import { KnexAuditStore } from '../../src/store/knex-audit.js';
-import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
-import { KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
+import { type KnexAuditStore } from '../../src/store/knex-audit.js';
+import { type KnexCredentialStore } from '../../src/store/knex-credential-store.js';
+import { type KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
 import type { EnrollmentCodeState } from '../../src/store/types.js';
 import { withLifecycleStores, type OpenedDb } from './lifecycle-stores.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
-import { KnexAuditStore } from '../../src/store/knex-audit.js';
-import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
-import { KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
+import type { KnexAuditStore } from '../../src/store/knex-audit.js';
+import type { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
+import type { KnexEnrollmentStore } from '../../src/store/knex-enrollment-store.js';
 import { isDuplicateKey } from '../../src/store/store-error.js';
 import type { NewKey } from '../../src/store/types.js';
 import { withLifecycleStores, type OpenedDb } from './lifecycle-stores.js';

@@ -1,6 +1,5 @@
-import { generateKeyPair, type KeyFormat } from '../../client/keys.js';
+import { generateKeyPair, jwkThumbprint, type KeyFormat } from '../../client/keys.js';
 import { saveKeyPair } from '../../client/key-file.js';
-import { jwkThumbprint } from '../../protocol/public-key.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 
 const FORMATS: readonly KeyFormat[] = ['pem', 'jwk', 'openssh'];

@@ -3,7 +3,7 @@ import { createSignedFetch } from '../../client/signed-fetch.js';
 import { SignetError } from '../../protocol/errors.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget } from '../client-setup.js';
 import { paletteFor } from '../color.js';
-import { EXIT, type CliIo, type Command } from '../command.js';
+import { EXIT, type Command } from '../command.js';
 import { renderClaims, renderProblem } from '../explain.js';
 import { parseHeaders } from '../flags.js';
 
@@ -13,11 +13,6 @@ export function exitCodeForStatus(status: number): number {
   if (status === 403) return EXIT.forbidden;
   if (status < 500) return EXIT.requestFailed;
   return EXIT.serverError;
-}
-
-/** Prints a problem body as sentences, with expected-versus-received lines for binding errors. */
-export function explainProblem(problem: Record<string, unknown>, io: CliIo): void {
-  io.stderr.write(renderProblem(problem as SignetProblem));
 }
 
 async function readBody(response: Response): Promise<unknown> {

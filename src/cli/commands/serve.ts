@@ -60,7 +60,8 @@ from SIGNET_* variables; flags override them (docs/configuration.md).
       const pool = await runWorkers(config, createLogger(config.logLevel), config.workers);
       io.stderr.write(`signet listening on ${pool.url} with ${config.workers} workers (public origin ${config.publicOrigin}, database ${database}, shared state in Redis)\n`);
       await Promise.race([signalled, pool.done]);
-      await pool.stop();
+      // Each worker drains within the grace period itself; the margin covers flushing and closing the stores.
+      await pool.stop(config.shutdownGraceMs + 10_000);
       return EXIT.ok;
     }
 

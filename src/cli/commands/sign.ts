@@ -1,4 +1,4 @@
-import { signRequest } from '../../protocol/sign.js';
+import { signRequest } from '../../client/sign.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget, ttlFlag } from '../client-setup.js';
 import { paletteFor } from '../color.js';
 import { EXIT, type Command } from '../command.js';

@@ -1,6 +1,6 @@
 import { signRequest } from '../../client/sign.js';
 import { systemClock } from '../../clock.js';
-import type { SigningKey } from '../../protocol/sign.js';
+import type { SigningKey } from '../../client/signing-key.js';
 import { createVerifier } from '../../server/verifier.js';
 import { MemoryReplayStore } from '../../store/memory-replay-store.js';
 import { COMPARE_ORIGIN, type CompareEnvironment } from './environment.js';

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair } from '../../client/keys.js';
 import { signRequest } from '../../client/sign.js';
-import type { SigningKey } from '../../protocol/sign.js';
+import type { SigningKey } from '../../client/signing-key.js';
 import { parseKeyring } from '../../keyring-text.js';
 import { MasterKeyring } from '../../server/secrets/master-keyring.js';
 import { openSecret } from '../../server/secrets/secret-box.js';
 import { openSqlite } from '../../store/factory.js';
 import { COMPARE_ORIGIN, type CompareEnvironment } from './environment.js';
 
-export interface ForgeryAttempt {
+interface ForgeryAttempt {
   /** What the attacker tried. */
   attempt: string;
   /** The real HTTP answer of the running server; 0 when no request could be made. */

@@ -1,55 +1,7 @@
-import { spawn } from 'node:child_process';
-
-/**
- * The load generator runs in a child process so that the server's process CPU time measures the
- * server alone. It is plain CommonJS run with `node -e` (no file to find, whether Signet runs from
- * sources, the package or a bundle) and it only sends pre-signed requests: signing is measured
- * separately, on the client side.
- */
-const SOURCE = String.raw`
-const http = require('node:http');
-let job;
-process.on('message', (message) => {
-  if (message.type === 'job') { job = message; process.send({ type: 'loaded' }); return; }
-  if (message.type !== 'go') return;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
-  const target = new URL(job.url);
-  const latencies = [];
-  const statuses = {};
-  let next = 0;
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(job.durationMs) * 1000000n;
-  const one = () => {
-    if (next >= job.requests.length || process.hrtime.bigint() > deadline) return Promise.resolve();
-    const r = job.requests[next++];
-    const t0 = process.hrtime.bigint();
-    return new Promise((resolve) => {
-      const req = http.request({ agent, host: target.hostname, port: target.port, method: r.method, path: r.path, headers: { authorization: r.authorization } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
-          resolve();
-        });
-      });
-      req.on('error', () => { statuses.error = (statuses.error || 0) + 1; resolve(); });
-      req.end();
-    }).then(one);
-  };
-  Promise.all(Array.from({ length: job.concurrency }, one)).then(() => {
-    const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
-    agent.destroy();
-    process.send({ type: 'done', elapsedMs, statuses, latencies }, () => process.exit(0));
-  });
-});
-process.send({ type: 'ready' });
-`;
-
-export interface LoadRequest {
-  method: string;
-  path: string;
-  authorization: string;
-}
+import { fork } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FromGenerator, LoadRequest, ToGenerator } from './load-generator.js';
 
 export interface LoadResult {
   elapsedMs: number;
@@ -60,30 +12,36 @@ export interface LoadResult {
   serverCpuMicros: number;
 }
 
-interface ChildMessage {
-  type: 'ready' | 'loaded' | 'done';
-  elapsedMs?: number;
-  statuses?: Record<string, number>;
-  latencies?: number[];
+/**
+ * The generator module next to this one, with this module's own extension: `.js` in dist/,
+ * `.mjs` in a bundle that carries it as a second entry (test/helpers/cli-process.ts), `.ts` when
+ * running from sources, where tsx compiles it in the child too.
+ */
+function generatorModule(): { path: string; execArgv: string[] } {
+  const self = fileURLToPath(import.meta.url);
+  const extension = extname(self);
+  return { path: fileURLToPath(new URL(`./load-generator${extension}`, import.meta.url)), execArgv: extension === '.ts' ? ['--import', 'tsx'] : [] };
 }
 
 /** Sends the requests from a child process with `concurrency` connections, for at most `durationMs`. */
 export async function runLoad(url: string, requests: LoadRequest[], concurrency: number, durationMs: number): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['-e', SOURCE], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const generator = generatorModule();
+  const child = fork(generator.path, [], { execArgv: generator.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const tell = (message: ToGenerator) => child.send(message);
   return new Promise<LoadResult>((resolve, reject) => {
     let cpuStart: NodeJS.CpuUsage | undefined;
     child.on('error', reject);
     child.on('exit', (code) => {
       if (cpuStart === undefined || code !== 0) reject(new Error(`the load generator stopped early (exit code ${code})`));
     });
-    child.on('message', (message: ChildMessage) => {
-      if (message.type === 'ready') child.send({ type: 'job', url, requests, concurrency, durationMs });
+    child.on('message', (message: FromGenerator) => {
+      if (message.type === 'ready') tell({ type: 'job', url, requests, concurrency, durationMs });
       else if (message.type === 'loaded') {
         cpuStart = process.cpuUsage();
-        child.send({ type: 'go' });
-      } else if (message.type === 'done') {
+        tell({ type: 'go' });
+      } else {
         const cpu = process.cpuUsage(cpuStart);
-        resolve({ elapsedMs: message.elapsedMs!, statuses: message.statuses!, latencies: message.latencies!, serverCpuMicros: cpu.user + cpu.system });
+        resolve({ elapsedMs: message.elapsedMs, statuses: message.statuses, latencies: message.latencies, serverCpuMicros: cpu.user + cpu.system });
       }
     });
   });

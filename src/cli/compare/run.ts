@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import type { SigningKey } from '../../protocol/sign.js';
+import type { SigningKey } from '../../client/signing-key.js';
 import { parseHmacSecret } from '../../protocol/hmac-secret.js';
 import { measureMode, warmUp, type BenchSettings, type ModePerformance } from './bench.js';
 import { startCompareEnvironment } from './environment.js';
@@ -7,9 +7,9 @@ import { simulateLeak, type LeakOutcome } from './leak.js';
 import { describeStorage, type StorageView } from './storage.js';
 
 export type Mode = 'ed25519' | 'hmac';
-export const MODES: readonly Mode[] = ['ed25519', 'hmac'];
+const MODES: readonly Mode[] = ['ed25519', 'hmac'];
 
-export interface ModeReport {
+interface ModeReport {
   storage: StorageView;
   leak: { database: LeakOutcome; database_and_master_key: LeakOutcome };
   performance: ModePerformance;

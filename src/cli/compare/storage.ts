@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { openSqlite } from '../../store/factory.js';
 import type { CompareEnvironment } from './environment.js';
 
-export interface StoredColumn {
+interface StoredColumn {
   column: string;
   /** Size of the value in bytes (decoded), or null for SQL NULL. */
   bytes: number | null;

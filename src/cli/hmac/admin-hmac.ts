@@ -6,6 +6,7 @@ import { reportFailure, withServer, type ApiAnswer } from '../lifecycle/api-clie
 import { JSON_HELP, parseDuration, parseScopes } from '../lifecycle/flags.js';
 import { printKey, type KeyJson } from '../lifecycle/key-lines.js';
 import { segment, signedCall, signedSession } from '../lifecycle/session.js';
+import { jsonText, shown } from '../terminal-text.js';
 
 const MODES = new Set(['ed25519', 'hmac']);
 
@@ -124,11 +125,11 @@ ${CLIENT_OPTIONS_HELP}`,
       } while (cursor !== null);
       const consumers = new Set(items.filter((k) => k.status === 'active').map((k) => k.consumer.id));
       if (values.json === true) {
-        io.stdout.write(JSON.stringify({ items, consumers_with_active_hmac_keys: consumers.size }) + '\n');
+        io.stdout.write(jsonText({ items, consumers_with_active_hmac_keys: consumers.size }) + '\n');
         return 0;
       }
       for (const key of items) {
-        io.stdout.write(`${key.consumer.id}  ${key.consumer.name}  `);
+        io.stdout.write(`${key.consumer.id}  ${shown(key.consumer.name)}  `);
         printKey(key, io);
       }
       io.stderr.write(`${items.length} HMAC key(s); ${consumers.size} consumer(s) still hold an active HMAC key\n`);

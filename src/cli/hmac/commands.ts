@@ -3,7 +3,7 @@ import { adminConsumersModesCommand, adminKeysCreateHmacCommand, adminKeysHmacRe
 import { keysAddHmacCommand } from './keys-hmac.js';
 import { adminRotateMasterKeyCommand } from './rotate-master-key.js';
 
-/** HMAC compatibility mode commands (issue 5, docs/modes.md). */
+/** HMAC compatibility mode commands, for clients that cannot sign with Ed25519 (docs/modes.md). */
 export const HMAC_COMMANDS: readonly Command[] = [
   adminConsumersModesCommand,
   adminKeysCreateHmacCommand,

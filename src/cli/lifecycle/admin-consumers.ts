@@ -3,6 +3,7 @@ import { EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { printAnswer, reportFailure, withServer } from './api-client.js';
 import { JSON_HELP, parseMetadata } from './flags.js';
 import { oneIdCommand, printPage, segment, signedCall, signedSession } from './session.js';
+import { jsonText, shown } from '../terminal-text.js';
 
 interface ConsumerJson {
   id: string;
@@ -14,7 +15,7 @@ interface ConsumerJson {
 }
 
 function printConsumer(c: ConsumerJson, io: CliIo): void {
-  io.stdout.write(`${c.id}  ${c.status.padEnd(8)}  ${c.name}${c.plan === null ? '' : `  plan=${c.plan}`}\n`);
+  io.stdout.write(`${c.id}  ${c.status.padEnd(8)}  ${shown(c.name)}${c.plan === null ? '' : `  plan=${shown(c.plan)}`}\n`);
 }
 
 export const adminConsumersAddCommand: Command = {
@@ -70,7 +71,7 @@ export const adminConsumersShowCommand = oneIdCommand({
   url: (id) => `/admin/v1/consumers/${id}`,
   print: (c: ConsumerJson, io) => {
     printConsumer(c, io);
-    io.stdout.write(`created ${c.created_at}\nmetadata ${JSON.stringify(c.metadata)}\n`);
+    io.stdout.write(`created ${c.created_at}\nmetadata ${jsonText(c.metadata)}\n`);
   },
 });
 

@@ -1,5 +1,5 @@
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, requirePositionals } from '../client-setup.js';
-import type { CliIo, Command } from '../command.js';
+import { UsageError, type CliIo, type Command } from '../command.js';
 import { printAnswer, withServer } from './api-client.js';
 import { JSON_HELP, parseDuration, parseScopes } from './flags.js';
 import { oneIdCommand, printPage, segment, signedSession } from './session.js';
@@ -29,7 +29,7 @@ function printCode(code: EnrollmentCodeJson, io: CliIo): void {
 export const adminEnrollCodeCommand: Command = {
   path: ['admin', 'enroll-code'],
   summary: 'Create a one-time enrollment code for a consumer (shown once)',
-  usage: `signet admin enroll-code CONSUMER_ID [--ttl 24h] [--scopes keys,...] [--json] [--profile NAME]
+  usage: `signet admin enroll-code CONSUMER_ID [--ttl 24h] [--scopes keys,...] [--grant-admin] [--json] [--profile NAME]
 
 Creates a single-use code the consumer passes to "signet enroll" to register its first key. The
 server keeps only the code's SHA-256, so this is the only time it is shown. "signet admin
@@ -37,18 +37,24 @@ enroll-codes list" shows a consumer's codes; "signet admin enroll-codes cancel" 
 
   --ttl DURATION   how long the code works: 60s to 30d (default 24h), e.g. 90m, 2d
   --scopes a,b     scopes of the key enrolled with it (default: keys)
+  --grant-admin    confirm a code whose scopes include admin (whoever redeems it becomes an admin)
 ${JSON_HELP}
 ${CLIENT_OPTIONS_HELP}`,
-  options: { ...CLIENT_OPTIONS, ttl: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' } },
+  options: { ...CLIENT_OPTIONS, ttl: { type: 'string' }, scopes: { type: 'string' }, 'grant-admin': { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     const [id] = requirePositionals(positionals, ['CONSUMER_ID']);
     const ttl = typeof values.ttl === 'string' ? parseDuration(values.ttl, '--ttl') : undefined;
     const scopes = parseScopes(values.scopes);
+    const grantsAdmin = scopes?.includes('admin') === true;
+    if (grantsAdmin && values['grant-admin'] !== true) {
+      throw new UsageError('--scopes includes admin: whoever redeems this code becomes an admin. Add --grant-admin to confirm.');
+    }
     const session = await signedSession(values);
     return withServer(io, async () => {
       const answer = await session.api.call('POST', `/admin/v1/consumers/${segment(id!)}/enrollment-codes`, {
-        json: { ...(ttl !== undefined ? { ttl_seconds: ttl } : {}), ...(scopes !== undefined ? { scopes } : {}) },
+        json: { ...(ttl !== undefined ? { ttl_seconds: ttl } : {}), ...(scopes !== undefined ? { scopes } : {}), ...(grantsAdmin ? { grants_admin: true } : {}) },
       });
+      if (grantsAdmin && answer.status === 201) io.stderr.write('warning: this code grants the admin scope: whoever redeems it becomes an admin. Hand it over as you would an admin key.\n');
       return printAnswer(answer, 201, values, io, (code) => {
         io.stdout.write(`${code.code}\n`);
         io.stderr.write(`single use, expires ${code.expires_at}; the consumer runs:\n  signet enroll --server ${session.server} --code ${code.code}\n`);

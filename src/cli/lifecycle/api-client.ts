@@ -1,11 +1,13 @@
-import type { Ed25519KeyPair } from '../../client/keys.js';
+import { clockSkewServerTime, createCorrectedClock, retryOnceOnClockSkew } from '../../client/clock-offset.js';
+import { jwkThumbprint, type Ed25519KeyPair } from '../../client/keys.js';
 import { PROOF_HEADER } from '../../protocol/format.js';
-import { jwkThumbprint } from '../../protocol/public-key.js';
-import { signRequest, type SigningKey } from '../../protocol/sign.js';
+import { signRequest } from '../../client/sign.js';
+import type { SigningKey } from '../../client/signing-key.js';
 import { renderProblem } from '../explain.js';
 import { EXIT, type CliIo } from '../command.js';
 import { exitCodeForStatus } from '../commands/request.js';
 import type { SignetProblem } from '../../client/errors.js';
+import { jsonText, shown } from '../terminal-text.js';
 
 export interface ApiAnswer {
   status: number;
@@ -13,7 +15,7 @@ export interface ApiAnswer {
   body: any;
 }
 
-export interface CallOptions {
+interface CallOptions {
   json?: unknown;
   /** The key being uploaded: adds a Signet-Proof signed by it over the same request. */
   proof?: Ed25519KeyPair;
@@ -24,11 +26,9 @@ export interface ApiClient {
 }
 
 /** The server did not answer at all (exit code 7). */
-export class UnreachableError extends Error {
+class UnreachableError extends Error {
   override name = 'UnreachableError';
 }
-
-const CLOCK_SKEW_CODES = new Set(['token_expired', 'token_issued_in_future']);
 
 /**
  * The CLI's JSON client for the lifecycle API. Unlike the client kit's createSignedFetch (which
@@ -37,44 +37,43 @@ const CLOCK_SKEW_CODES = new Set(['token_expired', 'token_issued_in_future']);
  * share one clock offset, learnt from the server's time after a clock-skew refusal (one retry).
  */
 export function createApiClient(options: { server: string; kid?: string; key?: SigningKey; now?: () => number }): ApiClient {
-  const now = options.now ?? (() => Date.now());
-  let offsetMs = 0;
+  const clock = createCorrectedClock(options.now);
 
-  async function once(method: string, url: string, body: Uint8Array | undefined, proof: Ed25519KeyPair | undefined): Promise<Response> {
+  async function once(method: string, url: string, body: Uint8Array | undefined, proof: Ed25519KeyPair | undefined, nowMs: number): Promise<ApiAnswer> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const signing = { method, url, ...(body !== undefined ? { body } : {}), now: now() + offsetMs };
+    const signing = { method, url, ...(body !== undefined ? { body } : {}), now: nowMs };
     if (options.kid !== undefined && options.key !== undefined) {
       headers.Authorization = (await signRequest({ ...signing, key: options.key, kid: options.kid })).authorization;
     }
     if (proof !== undefined) {
       headers[PROOF_HEADER] = (await signRequest({ ...signing, key: { type: 'ed25519', privateKey: proof.privateKey }, kid: await jwkThumbprint(proof.publicKey) })).token;
     }
+    let response: Response;
     try {
-      return await fetch(url, { method, headers, ...(body !== undefined ? { body: body as Uint8Array<ArrayBuffer> } : {}) });
+      response = await fetch(url, { method, headers, ...(body !== undefined ? { body: body as Uint8Array<ArrayBuffer> } : {}) });
     } catch (error) {
       throw new UnreachableError(`cannot reach ${new URL(url).origin}: ${String((error as Error).cause ?? (error as Error).message)}`);
     }
+    const text = await response.text();
+    let parsed: any = undefined;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = { code: 'invalid_request', detail: `The server answered ${response.status} with a body that is not JSON.` };
+    }
+    return { status: response.status, body: parsed };
   }
 
   return {
     async call(method, path, callOptions = {}) {
       const url = new URL(path, options.server).href;
       const body = callOptions.json === undefined ? undefined : new TextEncoder().encode(JSON.stringify(callOptions.json));
-      for (let attempt = 0; ; attempt++) {
-        const response = await once(method, url, body, callOptions.proof);
-        const text = await response.text();
-        let parsed: any = undefined;
-        try {
-          parsed = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          parsed = { code: 'invalid_request', detail: `The server answered ${response.status} with a body that is not JSON.` };
-        }
-        const skewed = response.status === 401 && CLOCK_SKEW_CODES.has(parsed?.code) && typeof parsed?.server_time === 'number';
-        if (!skewed || attempt > 0) return { status: response.status, body: parsed };
-        // server_time is whole seconds: aim at the middle of that second.
-        offsetMs = parsed.server_time * 1000 + 500 - now();
-      }
+      return retryOnceOnClockSkew(
+        clock,
+        (nowMs) => once(method, url, body, callOptions.proof, nowMs),
+        (answer) => clockSkewServerTime(answer.status, answer.body),
+      );
     },
   };
 }
@@ -86,7 +85,7 @@ export function reportFailure(answer: ApiAnswer, io: CliIo): number {
   if (body !== undefined && typeof body.code === 'string') {
     io.stderr.write(renderProblem(body));
     const errors = (body as { errors?: Array<{ path: string; message: string }> }).errors ?? [];
-    for (const e of errors) io.stderr.write(`  ${e.path === '' ? '(body)' : e.path}: ${e.message}\n`);
+    for (const e of errors) io.stderr.write(`  ${e.path === '' ? '(body)' : shown(e.path)}: ${shown(e.message)}\n`);
   }
   return exitCodeForStatus(answer.status);
 }
@@ -105,7 +104,7 @@ export async function withServer(io: CliIo, run: () => Promise<number>): Promise
 /** Prints a successful answer (the JSON with --json, else `human`), or the refusal. */
 export function printAnswer(answer: ApiAnswer, ok: number, values: Record<string, unknown>, io: CliIo, human: (body: any) => void): number {
   if (answer.status !== ok) return reportFailure(answer, io);
-  if (values.json === true) io.stdout.write(JSON.stringify(answer.body ?? null) + '\n');
+  if (values.json === true) io.stdout.write(jsonText(answer.body ?? null) + '\n');
   else human(answer.body);
   return EXIT.ok;
 }

@@ -15,7 +15,7 @@ import { adminKeysListCommand, adminKeysRevokeCommand } from './admin-keys.js';
 import { enrollCommand } from './enroll.js';
 import { keysAddCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
 
-/** The consumer and key lifecycle commands (issue 4), in the order `signet --help` lists them. */
+/** The consumer and key lifecycle commands (docs/api.md), in the order `signet --help` lists them. */
 export const LIFECYCLE_COMMANDS: readonly Command[] = [
   adminInitCommand,
   adminConsumersAddCommand,

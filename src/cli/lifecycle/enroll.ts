@@ -7,6 +7,7 @@ import { requireString } from '../flags.js';
 import { readProfileFile, saveProfile } from '../profiles.js';
 import { createApiClient, reportFailure, withServer } from './api-client.js';
 import { newLocalKey } from './flags.js';
+import { jsonText, shown } from '../terminal-text.js';
 
 /** Removes a generated key the server did not take, so no orphan private key is left behind. */
 export async function discardKey(file: string): Promise<void> {
@@ -67,8 +68,8 @@ key, and saves a profile for it. The private key never leaves this machine.
       }
       const keyFile = resolve(file);
       await saveProfile(env.configFile, profileName, { server, kid: answer.body.key.id, key_file: keyFile });
-      if (values.json === true) io.stdout.write(JSON.stringify(answer.body) + '\n');
-      else io.stdout.write(`enrolled as ${answer.body.consumer_name} (${answer.body.consumer_id})\nkey id      ${answer.body.key.id}\nprivate key ${keyFile} (mode 0600)\nprofile     ${profileName}\n`);
+      if (values.json === true) io.stdout.write(jsonText(answer.body) + '\n');
+      else io.stdout.write(`enrolled as ${shown(answer.body.consumer_name)} (${answer.body.consumer_id})\nkey id      ${answer.body.key.id}\nprivate key ${keyFile} (mode 0600)\nprofile     ${profileName}\n`);
       return EXIT.ok;
     });
   },

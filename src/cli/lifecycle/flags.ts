@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { saveKeyPair } from '../../client/key-file.js';
-import { generateKeyPair, type Ed25519KeyPair } from '../../client/keys.js';
+import { generateKeyPair, jwkThumbprint, type Ed25519KeyPair } from '../../client/keys.js';
 import type { ClientEnv } from '../../config.js';
-import { jwkThumbprint } from '../../protocol/public-key.js';
 import { UsageError } from '../command.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };

@@ -1,4 +1,5 @@
 import type { CliIo } from '../command.js';
+import { shown } from '../terminal-text.js';
 
 export interface KeyJson {
   id: string;
@@ -19,5 +20,5 @@ export function printKey(key: KeyJson, io: CliIo, current?: string): void {
     key.last_used_at !== null ? `last used ${key.last_used_at}` : 'never used',
     key.id === current ? '(this profile)' : '',
   ].filter(Boolean);
-  io.stdout.write(`${key.id}  ${(key.type ?? '').padEnd(7)}  ${key.status.padEnd(13)}  [${key.scopes.join(',')}]  ${key.label === '' ? '-' : key.label}  ${notes.join(', ')}\n`);
+  io.stdout.write(`${key.id}  ${(key.type ?? '').padEnd(7)}  ${key.status.padEnd(13)}  [${key.scopes.join(',')}]  ${key.label === '' ? '-' : shown(key.label)}  ${notes.join(', ')}\n`);
 }

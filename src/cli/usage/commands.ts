@@ -35,7 +35,7 @@ function usageQuery(values: Record<string, unknown>, extra: string[] = []): URLS
 
 const columns = (io: CliIo) => (io.stdout as { columns?: number }).columns ?? 80;
 
-export const usageCommand: Command = {
+const usageCommand: Command = {
   path: ['usage'],
   summary: 'Your usage (table and bar chart) and the state of your rate limits',
   usage: `signet usage [--since 24h] [--until T] [--granularity minute|hour|day] [--group-by key|route|status_class] [--json] [--profile NAME]
@@ -56,7 +56,7 @@ ${CLIENT_OPTIONS_HELP}`,
   },
 };
 
-export const adminUsageCommand: Command = {
+const adminUsageCommand: Command = {
   path: ['admin', 'usage'],
   summary: 'Usage of all consumers, or one (admin API)',
   usage: `signet admin usage [--consumer ID] [--since 24h] [--granularity minute|hour|day] [--group-by consumer|key|route|status_class] [--json] [--profile NAME]
@@ -74,7 +74,7 @@ ${CLIENT_OPTIONS_HELP}`,
   },
 };
 
-export const adminPlansCommand: Command = {
+const adminPlansCommand: Command = {
   path: ['admin', 'plans'],
   summary: 'List the rate-limit plans the server is configured with',
   usage: `signet admin plans [--json] [--profile NAME]
@@ -96,13 +96,13 @@ ${CLIENT_OPTIONS_HELP}`,
 };
 
 /** "--limit per_second=10/1s" (or "per_day=none/1d" to remove a plan window) as an override. */
-export function parseLimitFlag(text: string): { name: string; limit: number | null; window: string } {
+function parseLimitFlag(text: string): { name: string; limit: number | null; window: string } {
   const match = /^([A-Za-z0-9_.-]{1,64})=(none|\d+)\/(\S+)$/.exec(text);
   if (match === null) throw new UsageError(`--limit must look like NAME=LIMIT/WINDOW (per_second=10/1s, per_day=none/1d), not "${text}".`);
   return { name: match[1]!, limit: match[2] === 'none' ? null : Number(match[2]), window: match[3]! };
 }
 
-export const adminSetPlanCommand: Command = {
+const adminSetPlanCommand: Command = {
   path: ['admin', 'consumers', 'set-plan'],
   summary: "Set a consumer's rate-limit plan and per-consumer limits (admin API)",
   usage: `signet admin consumers set-plan CONSUMER_ID [PLAN | --default] [--limit NAME=LIMIT/WINDOW]... [--clear-limits] [--json] [--profile NAME]

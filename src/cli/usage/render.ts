@@ -1,6 +1,7 @@
 /** Text rendering of the usage API's answers: a table and a terminal bar chart (no colour needed). */
+import { shown } from '../terminal-text.js';
 
-export interface UsageTotalsJson {
+interface UsageTotalsJson {
   requests: number;
   latency_ms_avg: number | null;
   latency_ms_max: number | null;
@@ -20,7 +21,7 @@ export interface UsageJson {
   limits?: LimitsJson;
 }
 
-export interface LimitsJson {
+interface LimitsJson {
   plan: string;
   overridden: boolean;
   unlimited: boolean;
@@ -36,7 +37,7 @@ export function bar(value: number, max: number, width: number): string {
   return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8]!;
 }
 
-export function duration(seconds: number): string {
+function duration(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
   if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
@@ -55,7 +56,7 @@ function bucketLabel(start: string, granularity: UsageJson['granularity']): stri
   return granularity === 'day' ? start.slice(0, 10) : `${start.slice(0, 10)} ${start.slice(11, 16)}`;
 }
 
-export function renderLimits(limits: LimitsJson): string {
+function renderLimits(limits: LimitsJson): string {
   const head = `plan ${limits.plan}${limits.overridden ? ' (with overrides)' : ''}`;
   if (limits.unlimited) return `${head}: unlimited\n`;
   const windows = limits.windows.map((w) => `  ${w.name.padEnd(14)} ${String(w.remaining).padStart(8)} of ${w.limit} per ${w.window} left, resets in ${duration(w.reset_seconds)}`);
@@ -92,7 +93,7 @@ export function renderUsage(usage: UsageJson, columns = 80): string {
   if (usage.group_by !== undefined && usage.groups !== undefined) {
     const name = usage.group_by;
     const top = Math.max(0, ...usage.groups.map((g) => g.requests));
-    const labels = usage.groups.map((g) => String(g[name]));
+    const labels = usage.groups.map((g) => shown(g[name]));
     const width = Math.max(name.length, ...labels.map((l) => l.length));
     out += `\nby ${name}\n`;
     usage.groups.forEach((g, i) => {

@@ -8,7 +8,7 @@ import { FormActions, SelectField, useConfirmSubmit, useFormSubmit } from './for
 import { IdCell, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 /** An enrollment code as the admin API lists it: never the code itself, which only its creation answer shows. */
-export interface EnrollmentCodeView {
+interface EnrollmentCodeView {
   id: string;
   consumer_id: string;
   state: 'pending' | 'used' | 'expired' | 'cancelled';
@@ -126,6 +126,12 @@ function CodeRow({ code, confirming, toggle }: { code: EnrollmentCodeView; confi
       <td>{formatTime(code.created_at)}</td>
       <td>
         <code>{code.created_by}</code>
+        {code.scopes.includes('admin') ? (
+          <strong class="warning" title="Whoever redeems this code becomes an admin">
+            {' '}
+            grants admin
+          </strong>
+        ) : null}
       </td>
       <td>{formatTime(code.expires_at)}</td>
       <td>{ended ?? <span class="muted">—</span>}</td>
@@ -257,7 +263,6 @@ function useCodePages(api: PortalApi, consumerId: string, state: string) {
   useEffect(() => {
     setPages(undefined);
     void load(1);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, consumerId, state]);
 
   return {

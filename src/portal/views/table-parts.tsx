@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { LoadError } from '../ui.js';
 
-export function StatusBadge({ status }: { status: string }) {
+function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{status.replace(/_/g, ' ')}</span>;
 }
 

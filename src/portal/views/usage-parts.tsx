@@ -3,7 +3,7 @@ import { UsageChart, type UsageBucket } from '../chart.js';
 import { formatCount, formatSeconds } from '../format.js';
 import { LoadError, Notice } from '../ui.js';
 
-export interface UsageTotals {
+interface UsageTotals {
   requests: number;
   latency_ms_avg: number | null;
   latency_ms_max: number | null;
@@ -31,13 +31,13 @@ export interface LimitsView {
 }
 
 /** The spans the usage views offer: the server's default span for each granularity. */
-export const GRANULARITIES: Array<[string, string]> = [
+const GRANULARITIES: Array<[string, string]> = [
   ['minute', 'Last hour, per minute'],
   ['hour', 'Last 24 hours, per hour'],
   ['day', 'Last 30 days, per day'],
 ];
 
-export function GranularitySelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+function GranularitySelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
   return (
     <label class="inline-label">
       Span{' '}
@@ -52,7 +52,7 @@ export function GranularitySelect({ value, onChange }: { value: string; onChange
   );
 }
 
-export function Totals({ series }: { series: UsageSeries }) {
+function Totals({ series }: { series: UsageSeries }) {
   const t = series.totals;
   const errors = (t.by_status_class['4xx'] ?? 0) + (t.by_status_class['5xx'] ?? 0);
   return (
@@ -79,7 +79,7 @@ export function Totals({ series }: { series: UsageSeries }) {
   );
 }
 
-export function SeriesChart({ series }: { series: UsageSeries }) {
+function SeriesChart({ series }: { series: UsageSeries }) {
   return (
     <>
       {!series.recording && <Notice kind="warn">Usage recording is switched off on this server (SIGNET_USAGE=false).</Notice>}

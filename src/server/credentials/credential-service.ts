@@ -31,7 +31,7 @@ export interface CredentialInvalidation {
 }
 
 /** Issues HMAC keys (src/server/secrets/hmac-keys.ts); optional for callers that never issue one. */
-export interface HmacKeyIssuer {
+interface HmacKeyIssuer {
   issue(consumer: ConsumerRecord, input: NewHmacKey, now: number, audit: AuditContext): Promise<IssuedHmacKey>;
 }
 
@@ -44,7 +44,7 @@ export interface CredentialServiceDeps {
 }
 
 /** The public sentence for an upload of a key that is registered already. */
-export const DUPLICATE_KEY_DETAIL = 'This public key is already registered. Generate a new key pair for every upload.';
+const DUPLICATE_KEY_DETAIL = 'This public key is already registered. Generate a new key pair for every upload.';
 
 /**
  * The one owner of consumer and key state changes. Every change goes through here: the store

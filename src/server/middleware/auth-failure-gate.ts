@@ -7,18 +7,19 @@ import type { SignetState } from '../state.js';
 
 /** Health and metrics answers stay available to an address that is turned away. */
 const EXEMPT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-export const AUTH_FAILURE_POLICY = 'auth_failures';
+const AUTH_FAILURE_POLICY = 'auth_failures';
 
 /**
  * Turns away, with 429 and before the body is read or a token parsed, a client address that has
- * caused too many authentication failures (401s) in the current window; counts the 401s it sees
- * pass by. Goes between the error handler and everything that authenticates.
+ * caused too many authentication failures (401s) in the current window. Each request holds a
+ * failure slot while it runs, kept only if it ends in a 401 (AuthFailureLimiter.admit). Goes between the error handler and everything that authenticates.
  */
 export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMetrics): Middleware<SignetState> {
   return async function authFailureGateMiddleware(ctx, next) {
     if (EXEMPT_PATHS.has(ctx.path)) return next();
     const address = ctx.ip;
-    const state = await checkOrSkip(limiter, address);
+    const slot = await admitOrSkip(limiter, address);
+    const state = slot?.state;
     if (state?.blocked === true) {
       metrics?.authFailureRefusals.inc();
       ctx.set('Retry-After', String(state.resetSeconds));
@@ -31,11 +32,14 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
         extra: { policy: AUTH_FAILURE_POLICY, limit: state.limit, window_seconds: state.windowSeconds, retry_after: state.resetSeconds },
       });
     }
+    let failed = false;
     try {
       await next();
     } catch (error) {
-      if (error instanceof SignetError && error.status === 401) await limiter.fail(address).catch(ignoreOutage);
+      failed = error instanceof SignetError && error.status === 401;
       throw error;
+    } finally {
+      await slot?.settle(failed);
     }
   };
 }
@@ -46,9 +50,9 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
  * replay check needs Redis too and fails closed), and unsigned routes such as /openapi.json keep
  * working. A 401 stays a 401 even if it cannot be counted.
  */
-async function checkOrSkip(limiter: AuthFailureLimiter, address: string) {
+async function admitOrSkip(limiter: AuthFailureLimiter, address: string) {
   try {
-    return await limiter.check(address);
+    return await limiter.admit(address);
   } catch (error) {
     ignoreOutage(error);
     return undefined;

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { SignetError } from '../../protocol/errors.js';
+import { SignetError, invalidToken } from '../../protocol/errors.js';
 import type { SignetState } from '../state.js';
 import type { VerifiedRequest, Verifier } from '../verifier.js';
 
@@ -18,6 +18,10 @@ export function authenticate(verify: Verifier, options: AuthenticateOptions = {}
     if (!Buffer.isBuffer(ctx.state.rawBody)) {
       throw new SignetError('internal_error', { privateDetail: 'authenticate() runs without the rawBody middleware before it' });
     }
+    // Node keeps the first of several Authorization headers; a proxy in front may keep the last.
+    // Two parties disagreeing about who is calling is refused outright.
+    const sent = ctx.req.headersDistinct.authorization;
+    if (sent !== undefined && sent.length > 1) throw invalidToken('several Authorization headers');
     ctx.state.auth = await verify({
       method: ctx.method,
       target: ctx.originalUrl,

@@ -1,8 +1,9 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Clock } from '../../clock.js';
 import { SignetError } from '../../protocol/errors.js';
 import { isDatabaseUnavailable } from '../../store/outage.js';
 import type { Logger } from '../logger.js';
+import type { OutageLog } from '../outage-log.js';
 import { writeProblem } from '../problem.js';
 import type { SignetState } from '../state.js';
 
@@ -33,10 +34,23 @@ export function toSignetError(caught: unknown): SignetError {
 }
 
 /**
- * Maps every failure to a problem body with a stable code. Unknown errors become a generic 500
- * whose cause is logged, never shown.
+ * The client hung up before its request was complete (Node's request stream fails with "aborted",
+ * code ECONNRESET). That code also means "the database went away" when a driver raises it, so the
+ * request's own state is checked first: a client leaving is not an outage.
  */
-export function errorHandler(deps: { clock: Clock; logger: Logger }): Middleware<SignetState> {
+function fromClientAbort(ctx: Context, error: unknown): SignetError | undefined {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const streamAborted = e?.code === 'ECONNRESET' && e.message === 'aborted';
+  if (!ctx.req.readableAborted && !streamAborted) return undefined;
+  return new SignetError('invalid_request', { detail: 'The client closed the connection before the request was complete.', privateDetail: 'client closed the connection mid-request' });
+}
+
+/**
+ * Maps every failure to a problem body with a stable code. Unknown errors become a generic 500
+ * whose cause is logged, never shown. Refusals because a dependency is down (503) go to the outage
+ * log, which writes one line per interval with counts rather than one per request.
+ */
+export function errorHandler(deps: { clock: Clock; logger: Logger; outages?: OutageLog }): Middleware<SignetState> {
   return async function errorMiddleware(ctx, next) {
     try {
       await next();
@@ -49,9 +63,10 @@ export function errorHandler(deps: { clock: Clock; logger: Logger }): Middleware
         throw new SignetError('method_not_allowed', { detail: `${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}.` });
       }
     } catch (caught) {
-      const error = toSignetError(caught);
+      const error = caught instanceof SignetError ? caught : (fromHttpError(caught) ?? fromClientAbort(ctx, caught) ?? fromOutage(caught) ?? new SignetError('internal_error', { cause: caught }));
       const log = { request_id: ctx.state.requestId, code: error.code, status: error.status, reason: error.privateDetail };
-      if (error.status >= 500) deps.logger.error({ ...log, err: error.cause ?? error }, 'request failed');
+      if (error.status === 503 && deps.outages !== undefined) deps.outages.note(error.code, error.privateDetail);
+      else if (error.status >= 500) deps.logger.error({ ...log, err: error.cause ?? error }, 'request failed');
       else deps.logger.info(log, 'request refused');
       writeProblem(ctx, error, deps.clock.now());
     }

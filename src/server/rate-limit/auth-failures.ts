@@ -9,10 +9,20 @@ export interface AuthFailureState {
   resetSeconds: number;
 }
 
+/** An admitted request's hold on one failure slot: kept if it ends in a 401, given back otherwise. */
+export interface FailureSlot {
+  state: AuthFailureState;
+  /** Keeps the slot (the request failed authentication) or gives it back. Never throws. */
+  settle(failed: boolean): Promise<void>;
+}
+
 /**
- * Authentication failures per client address, in fixed aligned windows. `check` is a counter read,
- * so an address that has failed too often is turned away before its token is parsed or its
- * signature checked; `fail` counts a 401 after the fact.
+ * Authentication failures per client address, in fixed aligned windows. `admit` takes a slot
+ * before the request is verified, in one atomic add, and the slot is given back unless the request
+ * ends in a 401: a request still in flight counts as a failure until it has not failed. Reading the
+ * counter and counting afterwards would let a concurrent burst through (every request of it reads
+ * the same count before any of them is counted); with the slot taken first, at most `limit`
+ * requests of an address can be in flight or failed in one window, whatever the concurrency.
  */
 export class AuthFailureLimiter {
   constructor(
@@ -23,16 +33,31 @@ export class AuthFailureLimiter {
     return this.deps.limit > 0;
   }
 
-  async check(address: string): Promise<AuthFailureState> {
+  async admit(address: string): Promise<FailureSlot> {
     const now = this.deps.clock.now();
     const span = windowAt({ kind: 'fixed', seconds: this.deps.windowSeconds }, now);
-    const failures = await this.deps.store.get(this.key(address, span.start));
-    return { blocked: failures >= this.deps.limit, limit: this.deps.limit, windowSeconds: span.seconds, resetSeconds: secondsUntil(span.end, now) };
+    const key = this.key(address, span.start);
+    const expiresAt = span.end + 10_000;
+    const taken = await this.deps.store.add(key, 1, expiresAt);
+    const blocked = taken > this.deps.limit;
+    const state = { blocked, limit: this.deps.limit, windowSeconds: span.seconds, resetSeconds: secondsUntil(span.end, now) };
+    let settled = blocked;
+    // A refused request is not a failure: its slot goes back at once.
+    if (blocked) await this.giveBack(key, expiresAt);
+    return {
+      state,
+      settle: async (failed) => {
+        if (settled) return;
+        settled = true;
+        if (!failed) await this.giveBack(key, expiresAt);
+      },
+    };
   }
 
-  async fail(address: string): Promise<void> {
-    const span = windowAt({ kind: 'fixed', seconds: this.deps.windowSeconds }, this.deps.clock.now());
-    await this.deps.store.add(this.key(address, span.start), 1, span.end + 10_000);
+  private async giveBack(key: string, expiresAt: number): Promise<void> {
+    // The shared store may be unreachable; the slot then stays counted until the window ends,
+    // which errs on the side of refusing.
+    await this.deps.store.add(key, -1, expiresAt).catch(() => undefined);
   }
 
   private key(address: string, windowStart: number): string {

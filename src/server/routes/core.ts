@@ -35,7 +35,15 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
     const [database, redis] = await Promise.all([probe(server.stores.credentials.ping()), shared === undefined ? undefined : probe(shared.ping())]);
     const ready = database === 'ok' && redis !== 'unreachable';
     if (!ready) ctx.status = 503;
-    ctx.body = { status: ready ? 'ready' : 'not_ready', database, ...(redis !== undefined ? { redis } : {}), usage: server.usage.health() };
+    // A replay cache that restarted empty refuses older tokens for a while: reported, not "not ready" (every instance shares it).
+    const refusingUntil = server.stores.replay.refusingUntil?.();
+    ctx.body = {
+      status: ready ? 'ready' : 'not_ready',
+      database,
+      ...(redis !== undefined ? { redis } : {}),
+      ...(refusingUntil !== undefined ? { replay_refusing_until: new Date(refusingUntil).toISOString() } : {}),
+      usage: server.usage.health(),
+    };
   });
 
   return router;

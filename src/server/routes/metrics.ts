@@ -23,7 +23,7 @@ export function metricsRoutes(server: ServerContext, metrics: SignetMetrics): Ro
     if (!allowed) throw new SignetError('not_found', { detail: `No route for GET ${ctx.path}.`, privateDetail: 'metrics: no valid bearer token, or not a loopback peer' });
     ctx.set('Cache-Control', 'no-store');
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.body = await metrics.exposition();
   });
 
   return router;

@@ -23,7 +23,7 @@ export const AdminUsageQuery = OwnUsageQuery.extend({
 
 /** Default span when `from` is absent: an hour of minutes, a day of hours, 30 days. */
 const DEFAULT_SPAN_MS: Record<UsageGranularity, number> = { minute: 3_600_000, hour: 86_400_000, day: 30 * 86_400_000 };
-export const MAX_BUCKETS = 1500;
+const MAX_BUCKETS = 1500;
 
 type Parsed = z.infer<typeof AdminUsageQuery>;
 

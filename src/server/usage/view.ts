@@ -55,7 +55,7 @@ export function usageView(query: UsageQuery, series: UsageSeries, recording: boo
   };
 }
 
-export function windowView(state: WindowState, window: string) {
+function windowView(state: WindowState, window: string) {
   return {
     name: state.name,
     limit: state.limit,

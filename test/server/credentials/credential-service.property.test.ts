@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../../src/config.js';
 import { SignetError } from '../../../src/protocol/errors.js';
 import { newConsumerId, newKeyId } from '../../../src/protocol/ids.js';
 import { jwkThumbprint } from '../../../src/protocol/public-key.js';
-import { signRequest } from '../../../src/protocol/sign.js';
+import { signRequest } from '../../../src/client/sign.js';
 import { createApp, type SignetApp } from '../../../src/server/app.js';
 import { silentLogger } from '../../../src/server/logger.js';
 import { createStores, type Stores } from '../../../src/store/factory.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
-import { publicKeyToJwk } from '../../src/protocol/public-key.js';
-import { readAnswer, startHarness, T0, type Answer, type Harness, type SignedCall } from '../helpers/harness.js';
+import { generateKeyPair, type Ed25519KeyPair } from '../../../src/client/keys.js';
+import { publicKeyToJwk } from '../../../src/protocol/public-key.js';
+import { readAnswer, startHarness, T0, type Answer, type Harness, type SignedCall } from '../../helpers/harness.js';
 
 describe('listing and cancelling enrollment codes over HTTP', () => {
   let h: Harness;
@@ -70,6 +70,21 @@ describe('listing and cancelling enrollment codes over HTTP', () => {
     expect(ids(first)).toHaveLength(2);
     expect(second.body.next_cursor).toBeNull();
     expect([...ids(first), ...ids(second)]).toEqual(ids(all));
+  });
+
+  it('creates a code with the admin scope only when grants_admin confirms it, and marks it in the audit entry', async () => {
+    const silent = await asAdmin('POST', `/admin/v1/consumers/${consumerId}/enrollment-codes`, { scopes: ['admin', 'keys'] });
+    expect(silent.status).toBe(400);
+    expect(silent.body).toMatchObject({ code: 'invalid_request' });
+    expect(JSON.stringify(silent.body.errors)).toContain('grants_admin');
+    const confirmed = await asAdmin('POST', `/admin/v1/consumers/${consumerId}/enrollment-codes`, { scopes: ['admin', 'keys'], grants_admin: true });
+    expect(confirmed.status).toBe(201);
+    const entries = (await asAdmin('GET', `/admin/v1/audit?target=${confirmed.body.id}&action=enrollment_code.create`)).body.items;
+    expect(entries).toHaveLength(1);
+    expect(entries[0].after).toMatchObject({ scopes: ['admin', 'keys'], grants_admin: true });
+    const ordinary = await issue({ scopes: ['keys'] });
+    const plain = (await asAdmin('GET', `/admin/v1/audit?target=${ordinary.id}&action=enrollment_code.create`)).body.items;
+    expect(plain[0].after).not.toHaveProperty('grants_admin');
   });
 
   it('cancels a pending code, audits it, and then refuses the code exactly as an unknown one', async () => {

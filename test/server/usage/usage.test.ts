@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { silentLogger } from '../../src/server/logger.js';
-import { UsageRecorder } from '../../src/server/usage/recorder.js';
-import type { UsageRecord } from '../../src/server/usage/rollup.js';
-import type { UsageRollup, UsageStore } from '../../src/store/types.js';
-import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { ManualClock } from '../../../src/clock.js';
+import { silentLogger } from '../../../src/server/logger.js';
+import { UsageRecorder } from '../../../src/server/usage/recorder.js';
+import type { UsageRecord } from '../../../src/server/usage/rollup.js';
+import type { UsageRollup, UsageStore } from '../../../src/store/types.js';
+import { startHarness, T0, type Harness } from '../../helpers/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -46,7 +46,7 @@ describe('usage recording over HTTP', () => {
   });
 
   it('records rate-limited refusals as 429s of their consumer', async () => {
-    const { buildPlans } = await import('../../src/plans.js');
+    const { buildPlans } = await import('../../../src/plans.js');
     h = await startHarness({ plans: buildPlans({ one: { windows: [{ name: 'per_second', limit: 1, window: '1s' }] } }), defaultPlan: 'one' });
     const c = await h.addConsumer();
     await h.send({ method: 'GET', path: '/v1/whoami', ...c });
@@ -100,7 +100,7 @@ describe('usage recording over HTTP', () => {
 
 describe('the usage API', () => {
   it('GET /v1/usage: own traffic per bucket and status class, and the current limit state', async () => {
-    const { buildPlans } = await import('../../src/plans.js');
+    const { buildPlans } = await import('../../../src/plans.js');
     h = await startHarness({ plans: buildPlans({ small: { windows: [{ name: 'per_hour', limit: 100, window: '1h' }] } }) });
     const me = await h.addConsumer('me');
     const other = await h.addConsumer('other');

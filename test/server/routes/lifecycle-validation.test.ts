@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportPrivateKey, generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
-import { PROOF_HEADER } from '../../src/protocol/format.js';
-import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
-import { signRequest } from '../../src/protocol/sign.js';
-import { readAnswer, startHarness, type Harness, type SignedCall } from '../helpers/harness.js';
+import { exportPrivateKey, generateKeyPair, type Ed25519KeyPair } from '../../../src/client/keys.js';
+import { PROOF_HEADER } from '../../../src/protocol/format.js';
+import { jwkThumbprint, publicKeyToJwk } from '../../../src/protocol/public-key.js';
+import { signRequest } from '../../../src/client/sign.js';
+import { readAnswer, startHarness, type Harness, type SignedCall } from '../../helpers/harness.js';
 
 describe('lifecycle API input checking', () => {
   let h: Harness;

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { hmacConsumer, sendWith, type Admin } from '../helpers/hmac.js';
+import { startHarness, type Harness } from '../../helpers/harness.js';
+import { hmacConsumer, sendWith, type Admin } from '../../helpers/hmac.js';
 
 /** Every byte of the database directory's SQLite files (main file, WAL and shared memory). */
 function databaseBytes(dir: string): Buffer {

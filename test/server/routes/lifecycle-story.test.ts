@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
-import { encodeBase64url } from '../../src/protocol/base64url.js';
-import { publicKeyToJwk, publicKeyToPem } from '../../src/protocol/public-key.js';
-import { readAnswer, startHarness, T0, type Harness, type SignedCall } from '../helpers/harness.js';
+import { generateKeyPair, type Ed25519KeyPair } from '../../../src/client/keys.js';
+import { encodeBase64url } from '../../../src/protocol/base64url.js';
+import { publicKeyToJwk, publicKeyToPem } from '../../../src/protocol/public-key.js';
+import { readAnswer, startHarness, T0, type Harness, type SignedCall } from '../../helpers/harness.js';
 
 describe('the consumer and key lifecycle over HTTP', () => {
   let h: Harness;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildPlans } from '../../src/plans.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { buildPlans } from '../../../src/plans.js';
+import { startHarness, type Harness } from '../../helpers/harness.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {

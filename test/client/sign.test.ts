@@ -5,7 +5,7 @@ import { encodeBase64url } from '../../src/protocol/base64url.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { EMPTY_BODY_SHA256, MAX_TOKEN_LIFETIME_SECONDS } from '../../src/protocol/format.js';
 import { sha256Base64url } from '../../src/protocol/hash.js';
-import { signRequest } from '../../src/protocol/sign.js';
+import { signRequest } from '../../src/client/sign.js';
 import { decodeClaims, parseToken } from '../../src/protocol/token.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0, 750);

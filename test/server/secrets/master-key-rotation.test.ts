@@ -3,19 +3,19 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newConsumerId } from '../../src/protocol/ids.js';
-import { HmacKeys } from '../../src/server/secrets/hmac-keys.js';
-import { parseKeyring, type MasterKey } from '../../src/keyring-text.js';
-import { MasterKeyring, newMasterKey, writeKeyFile } from '../../src/server/secrets/master-keyring.js';
-import { reencryptSecrets } from '../../src/server/secrets/reencrypt.js';
-import { openSqlite } from '../../src/store/factory.js';
-import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
-import { KnexHmacSecretStore } from '../../src/store/knex-hmac-secret-store.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
-import { LOCAL_OPERATOR_CONTEXT } from '../../src/store/types.js';
-import { runInProcess as cli } from '../helpers/cli-process.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { sendWith, type Admin } from '../helpers/hmac.js';
+import { newConsumerId } from '../../../src/protocol/ids.js';
+import { HmacKeys } from '../../../src/server/secrets/hmac-keys.js';
+import { parseKeyring, type MasterKey } from '../../../src/keyring-text.js';
+import { MasterKeyring, newMasterKey, writeKeyFile } from '../../../src/server/secrets/master-keyring.js';
+import { reencryptSecrets } from '../../../src/server/secrets/reencrypt.js';
+import { openSqlite } from '../../../src/store/factory.js';
+import { KnexCredentialStore } from '../../../src/store/knex-credential-store.js';
+import { KnexHmacSecretStore } from '../../../src/store/knex-hmac-secret-store.js';
+import { migrateToLatest } from '../../../src/store/migrations.js';
+import { LOCAL_OPERATOR_CONTEXT } from '../../../src/store/types.js';
+import { runInProcess as cli } from '../../helpers/cli-process.js';
+import { startHarness, type Harness } from '../../helpers/harness.js';
+import { sendWith, type Admin } from '../../helpers/hmac.js';
 
 /**
  * `signet admin rotate-master-key` against a live server: the CLI opens the same SQLite file on

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildPlans, type RateLimitOverride } from '../../src/plans.js';
-import { startHarness, T0, type Harness } from '../helpers/harness.js';
+import { buildPlans, type RateLimitOverride } from '../../../src/plans.js';
+import { startHarness, T0, type Harness } from '../../helpers/harness.js';
+import { rawBurst } from '../../helpers/raw-http.js';
+import { dropRedisPrefix, redisTestPrefix, servicesAvailable } from '../../helpers/services.js';
+import { REDIS_URL } from '../../helpers/test-env.js';
 
 const PLANS = buildPlans({
   tiny: { windows: [{ name: 'per_second', limit: 3, window: '1s' }, { name: 'per_minute', limit: 5, window: '1m' }] },
@@ -18,6 +21,9 @@ async function consumerOn(plan: string | null, overrides: RateLimitOverride[] | 
   h.signet.keyCache.invalidateConsumer(c.record.consumer.id);
   return c;
 }
+
+/** A signed-looking request whose token is garbage, sent whole (body included) so that the body is read before verification. */
+const BAD_TOKEN_POST = 'POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Signet not.a.token\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc';
 
 const whoami = (who: { pair: any; kid: string }) => h.send({ method: 'GET', path: '/v1/whoami', ...who });
 
@@ -93,9 +99,9 @@ describe('per-consumer rate limits', () => {
   it('shares the limits between all keys of a consumer', async () => {
     h = await startHarness({ plans: PLANS });
     const c = await consumerOn('tiny');
-    const { generateKeyPair } = await import('../../src/client/keys.js');
-    const { jwkThumbprint } = await import('../../src/protocol/public-key.js');
-    const { newKeyId } = await import('../../src/protocol/ids.js');
+    const { generateKeyPair } = await import('../../../src/client/keys.js');
+    const { jwkThumbprint } = await import('../../../src/protocol/public-key.js');
+    const { newKeyId } = await import('../../../src/protocol/ids.js');
     const pair = await generateKeyPair();
     const kid = newKeyId();
     await h.stores.credentials.insertKey({ id: kid, consumerId: c.record.consumer.id, type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) }, h.clock.now());
@@ -228,5 +234,28 @@ describe('the per-address limit on authentication failures', () => {
     }
     expect((await h.send({ method: 'GET', path: '/v1/whoami' })).status).toBe(401);
     expect((await whoami(c)).status).toBe(200);
+  });
+
+  it('counts a concurrent burst atomically: of 150 bad tokens sent at once with a limit of 20, exactly 20 are answered 401', async () => {
+    h = await startHarness({ authFailureLimit: 20, authFailureWindowSeconds: 60 });
+    const statuses = await rawBurst(h.baseUrl, Array.from({ length: 150 }, () => BAD_TOKEN_POST));
+    expect(statuses.filter((status) => status === 401)).toHaveLength(20);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(130);
+  });
+});
+
+const redisReady = servicesAvailable('the failure limit on Redis', { redis: true });
+
+describe.skipIf(!redisReady)('the per-address limit on authentication failures, counted in Redis', () => {
+  it('counts a concurrent burst atomically: of 150 bad tokens sent at once with a limit of 20, exactly 20 are answered 401', async () => {
+    const prefix = redisTestPrefix('gate');
+    try {
+      h = await startHarness({ authFailureLimit: 20, authFailureWindowSeconds: 60, redisUrl: REDIS_URL, redisPrefix: prefix });
+      const statuses = await rawBurst(h.baseUrl, Array.from({ length: 150 }, () => BAD_TOKEN_POST));
+      expect(statuses.filter((status) => status === 401)).toHaveLength(20);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(130);
+    } finally {
+      await dropRedisPrefix(REDIS_URL!, prefix);
+    }
   });
 });

@@ -3,8 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPortalDir } from '../../src/server/portal-assets.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { defaultPortalDir } from '../../../src/server/portal-assets.js';
+import { startHarness, type Harness } from '../../helpers/harness.js';
 
 /** A stand-in for dist/portal: the route serves whatever the build wrote, so these tests need no build. */
 function fakePortal(): string {
@@ -91,7 +91,7 @@ describe('the portal route', () => {
   });
 
   it('finds the built portal in the package by default, whether it runs from src or from dist', () => {
-    const root = join(__dirname, '../..');
+    const root = join(__dirname, '../../..');
     expect(defaultPortalDir(join(root, 'src/server/portal-assets.ts'))).toBe(join(root, 'dist/portal'));
     expect(defaultPortalDir(join(root, 'dist/src/server/portal-assets.js'))).toBe(join(root, 'dist/portal'));
   });

@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { formatKeyEntry, parseKeyring } from '../../src/keyring-text.js';
-import { createKeyFile, developmentKeyFile, loadMasterKeyring, MasterKeyring, newMasterKey, writeKeyFile } from '../../src/server/secrets/master-keyring.js';
-import { openSecret, sealSecret, SecretUnavailableError } from '../../src/server/secrets/secret-box.js';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+import { formatKeyEntry, parseKeyring } from '../../../src/keyring-text.js';
+import { createKeyFile, developmentKeyFile, loadMasterKeyring, MasterKeyring, newMasterKey, writeKeyFile } from '../../../src/server/secrets/master-keyring.js';
+import { openSecret, sealSecret, SecretUnavailableError } from '../../../src/server/secrets/secret-box.js';
 
 const KEY = Buffer.alloc(32, 7);
 const owner = { consumerId: 'con_a', keyId: 'key_a' };
