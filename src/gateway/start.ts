@@ -65,10 +65,10 @@ function closeServer(server: Server): Promise<void> {
 
 /** Listens with the front server (proxy or check endpoint) and Signet's own app; on failure closes everything opened. */
 async function listenBoth(front: Server, frontPort: number, signet: Signet, config: Readonly<Config>, cleanup: () => Promise<void>): Promise<{ url: string; adminUrl: string; admin: Server }> {
-  // Slow-header clients must not hold sockets for ever (as for `signet serve`).
-  front.headersTimeout = 10_000;
+  // Slow-header clients must not hold sockets for ever (SIGNET_HEADERS_TIMEOUT_MS, as for `signet serve`).
+  front.headersTimeout = config.headersTimeoutMs;
   const admin = createServer(signet.app.callback());
-  admin.headersTimeout = 10_000;
+  admin.headersTimeout = config.headersTimeoutMs;
   try {
     const url = await listen(front, frontPort, config.host);
     const adminUrl = await listen(admin, config.port, config.host);
