@@ -6,6 +6,8 @@ declare global {
   // Express's own Request type is merged from this global namespace; declaring it here needs no Express import.
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
+    // Declaration merging needs an interface; an empty one that only extends is exactly that.
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface Request extends SignetRequestFields {}
   }
 }
