@@ -50,6 +50,7 @@ describe.runIf(runs)('the package as a user installs it', () => {
     const help = await run('npx', ['--no-install', 'signet', '--help']);
     expect(help.stdout).toContain('Usage: signet COMMAND');
     await run('npx', ['--no-install', 'signet', 'keygen', '--out', 'acme.pem']);
+    await run('npx', ['--no-install', 'signet', 'migrate', '--db', 'signet.sqlite']);
     const added = JSON.parse((await run('npx', ['--no-install', 'signet', 'consumers', 'add', 'acme', '--public-key', 'acme.pem.pub', '--scopes', 'reports:read', '--db', 'signet.sqlite', '--json'])).stdout) as { key_id: string };
 
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
