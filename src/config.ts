@@ -116,6 +116,8 @@ export interface Config extends ScaleOutConfig {
   headersTimeoutMs: number;
   /** SIGNET_REQUEST_TIMEOUT_MS, default 30,000: a request not received whole (body included) by then is answered 408 and closed. */
   requestTimeoutMs: number;
+  /** SIGNET_DOCS_URL, no default: the documentation GET /.well-known/signet points clients to (without it, this server's /openapi.json). */
+  docsUrl: string | undefined;
 }
 
 /**
@@ -226,6 +228,7 @@ const ENV_SCHEMA = z.object({
   SIGNET_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   SIGNET_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SIGNET_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  SIGNET_DOCS_URL: z.string().url().optional(),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -329,6 +332,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     shutdownGraceMs: e.SIGNET_SHUTDOWN_GRACE_MS,
     headersTimeoutMs: e.SIGNET_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.SIGNET_REQUEST_TIMEOUT_MS,
+    docsUrl: e.SIGNET_DOCS_URL,
     ...overrides,
     publicOrigin: origin.origin,
   };

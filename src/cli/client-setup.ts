@@ -5,7 +5,8 @@ import { loadClientEnv, type ClientEnv } from '../config.js';
 import { SignetError } from '../protocol/errors.js';
 import type { SigningKey } from '../client/signing-key.js';
 import { UsageError, type Command } from './command.js';
-import { resolveProfile, type ResolvedProfile } from './profiles.js';
+import { scopeHint } from './explain.js';
+import { readProfileFile, resolveProfile, type ResolvedProfile } from './profiles.js';
 
 /** Flags every consumer-side command shares: which profile, server, key id and key file. */
 export const CLIENT_OPTIONS = {
@@ -48,6 +49,13 @@ export async function clientSetup(values: Record<string, unknown>, env: Readonly
   if (profile.kid === undefined) throw new UsageError(`No key id: pass --kid KID or set SIGNET_KID (${where}).`);
   const key = secretFile !== undefined ? await loadHmacSecretFile(secretFile) : await loadSigningKeyFile(profile.keyFile!);
   return { env, profile, kid: profile.kid, key };
+}
+
+/** After a 403: which profile signed and which to use instead, when the key lacks a scope. */
+export async function scopeHintFor(setup: ClientSetup, problem: { code?: unknown } | undefined): Promise<string | undefined> {
+  if (problem?.code !== 'insufficient_scope') return undefined;
+  const names = Object.keys((await readProfileFile(setup.env.configFile)).profiles);
+  return scopeHint(problem, { profile: setup.profile.name, kid: setup.kid }, names);
 }
 
 /** A PATH (starting with "/") is resolved against the server; anything else must be an absolute URL. */

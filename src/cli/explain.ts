@@ -36,12 +36,31 @@ const HINTS: Record<string, string> = {
 };
 
 const CODE_HINTS: Record<string, string> = {
-  invalid_token: 'Check that --kid names the key you registered, that the key file holds its private half, and that the server is the one you registered with.',
+  invalid_token: 'Check that the kid belongs to this key file (the key id the server issued for its public half) and that the server is the one you registered with; --explain shows the claims signed.',
   token_replayed: 'Every token works once: sign every request afresh.',
   token_expired: "The client already corrected its clock once from the server's time; check the local clock.",
   token_issued_in_future: "The client already corrected its clock once from the server's time; check the local clock.",
   missing_token: 'Presigned links work for GET only; other requests need the Authorization header.',
 };
+
+/** Codes whose hint is printed even without --explain: their one-line detail says too little to act on. */
+const PLAIN_HINT_CODES: ReadonlySet<string> = new Set(['invalid_token']);
+
+/**
+ * For a 403 insufficient_scope: which profile and key signed, and which profile to try instead
+ * (after `signet admin init`, the admin profile holds the key with the admin scope).
+ */
+export function scopeHint(problem: { code?: unknown } | undefined, used: { profile: string | undefined; kid: string }, profileNames: readonly string[]): string | undefined {
+  if (problem?.code !== 'insufficient_scope') return undefined;
+  const by = used.profile === undefined ? `key ${used.kid} (no profile)` : `the profile "${used.profile}" (key ${used.kid})`;
+  const others = profileNames.filter((name) => name !== used.profile);
+  const suggestion = others.includes('admin')
+    ? 'For admin commands use the key from "signet admin init": add --profile admin.'
+    : others.length > 0
+      ? `Try another profile with --profile NAME (${others.join(', ')}), or "signet profile list".`
+      : 'Admin commands need the key made by "signet admin init" (then: --profile admin).';
+  return `  signed with ${by}, whose key lacks that scope. ${suggestion}\n`;
+}
 
 /**
  * A Signet problem as sentences; for binding mismatches, expected (server) versus received
@@ -61,7 +80,8 @@ export function renderProblem(problem: SignetProblem, options: { palette?: Palet
       if (HINTS[m.claim] !== undefined) lines.push(`    ${p.dim(HINTS[m.claim]!)}`);
     }
   }
-  if (options.explain === true && mismatches.length === 0 && CODE_HINTS[String(problem.code)] !== undefined) {
+  const plainHint = PLAIN_HINT_CODES.has(String(problem.code));
+  if ((options.explain === true || plainHint) && mismatches.length === 0 && CODE_HINTS[String(problem.code)] !== undefined) {
     lines.push(`  ${p.dim(CODE_HINTS[String(problem.code)]!)}`);
   }
   if (problem.request_id !== undefined) lines.push(`  request id ${String(problem.request_id)}`);

@@ -7,7 +7,7 @@ import { consumersAddCommand } from './commands/consumers-add.js';
 import { keygenCommand } from './commands/keygen.js';
 import { migrateCommand } from './commands/migrate.js';
 import { presignCommand } from './commands/presign.js';
-import { profileAddCommand, profileListCommand, profileShowCommand } from './commands/profile.js';
+import { profileAddCommand, profileListCommand, profileRemoveCommand, profileShowCommand } from './commands/profile.js';
 import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
 import { gatewayCommand } from './commands/gateway.js';
@@ -16,6 +16,10 @@ import { signCommand } from './commands/sign.js';
 import { HMAC_COMMANDS } from './hmac/commands.js';
 import { LIFECYCLE_COMMANDS } from './lifecycle/commands.js';
 import { USAGE_COMMANDS } from './usage/commands.js';
+import { commandWords, groupHelp, groupMembers, overview as overviewOf, suggestCommand } from './help/overview.js';
+import { signetVersion } from './help/version.js';
+import { completionCommand } from './commands/completion.js';
+import { doctorCommand } from './doctor/command.js';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -28,18 +32,42 @@ export const COMMANDS: readonly Command[] = [
   profileAddCommand,
   profileListCommand,
   profileShowCommand,
+  profileRemoveCommand,
   ...LIFECYCLE_COMMANDS,
   ...USAGE_COMMANDS,
   ...HMAC_COMMANDS,
   compareCommand,
   gatewayCommand,
   forwardAuthCommand,
+  completionCommand(() => COMMANDS),
+  doctorCommand,
 ];
 
-function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
-  const lines = COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
-  return `signet: API authentication with per-request Ed25519 signatures\n\nUsage: signet COMMAND [options]\n\n${lines.join('\n')}\n\nRun "signet COMMAND --help" for a command's options.\n`;
+const overview = (): string => overviewOf(COMMANDS);
+
+/** No command matched: a command group's list (`signet admin`), or "did you mean", or the overview. */
+function unknownCommand(argv: string[], io: CliIo): number {
+  const words = commandWords(argv);
+  const asked = argv.includes('--help') || argv.includes('-h');
+  const suggestion = suggestCommand(COMMANDS, words);
+  for (let n = words.length; n > 0; n--) {
+    const members = groupMembers(COMMANDS, words.slice(0, n));
+    if (members.length === 0) continue;
+    if (asked && n === words.length) {
+      io.stdout.write(groupHelp(words, members));
+      return EXIT.ok;
+    }
+    const missing = n === words.length ? `"signet ${words.join(' ')}" needs a command` : `unknown command "signet ${words.join(' ')}"`;
+    const hint = suggestion !== undefined ? `; did you mean "signet ${suggestion}"?` : '';
+    io.stderr.write(`signet: ${missing}${hint}\n\n${groupHelp(words.slice(0, n), members)}`);
+    return EXIT.usage;
+  }
+  if (suggestion !== undefined) {
+    io.stderr.write(`signet: unknown command "${words.join(' ')}"; did you mean "signet ${suggestion}"?\nRun "signet --help" for every command.\n`);
+    return EXIT.usage;
+  }
+  io.stderr.write(`signet: unknown command "${argv.join(' ')}"\n\n${overview()}`);
+  return EXIT.usage;
 }
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
@@ -57,11 +85,12 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     io.stdout.write(overview());
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
-  const found = findCommand(argv);
-  if (found === undefined) {
-    io.stderr.write(`signet: unknown command "${argv.join(' ')}"\n\n${overview()}`);
-    return EXIT.usage;
+  if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
+    io.stdout.write(`signet ${signetVersion()}\n`);
+    return EXIT.ok;
   }
+  const found = findCommand(argv);
+  if (found === undefined) return unknownCommand(argv, io);
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(command.usage + '\n');

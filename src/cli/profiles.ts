@@ -47,6 +47,24 @@ export async function saveProfile(path: string, name: string, profile: Profile, 
   const file = await readProfileFile(path);
   file.profiles[name] = ProfileSchema.parse(profile);
   if (options.makeDefault === true || file.default_profile === undefined) file.default_profile = name;
+  await writeProfileFile(path, file);
+}
+
+/**
+ * Removes one profile (its key file stays: it may be the only copy of a key the server knows).
+ * Returns the removed profile, or undefined when there was none of that name.
+ */
+export async function removeProfile(path: string, name: string): Promise<Profile | undefined> {
+  const file = await readProfileFile(path);
+  const removed = file.profiles[name];
+  if (removed === undefined) return undefined;
+  delete file.profiles[name];
+  if (file.default_profile === name) delete file.default_profile;
+  await writeProfileFile(path, file);
+  return removed;
+}
+
+async function writeProfileFile(path: string, file: ProfileFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });

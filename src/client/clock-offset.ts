@@ -13,6 +13,8 @@ export interface CorrectedClock {
   readonly offsetMs: number;
   /** Learns the offset from a refusal's `server_time` (whole seconds since the epoch). */
   learn(serverTimeSeconds: number): void;
+  /** Takes an offset measured elsewhere (the discovery document's `server_time`, allowing for its age). */
+  adopt(offsetMs: number): void;
 }
 
 export function createCorrectedClock(localNow: () => number = () => Date.now(), initialOffsetMs = 0): CorrectedClock {
@@ -25,6 +27,9 @@ export function createCorrectedClock(localNow: () => number = () => Date.now(), 
     learn(serverTimeSeconds) {
       // server_time is whole seconds: aim at the middle of that second.
       offsetMs = serverTimeSeconds * 1000 + 500 - localNow();
+    },
+    adopt(measuredMs) {
+      offsetMs = measuredMs;
     },
   };
 }

@@ -8,6 +8,8 @@ export { toSigningKey, type ClientKey, type SigningKey } from './signing-key.js'
 export { SignetResponseError, isProblemResponse, type SignetProblem } from './errors.js';
 export { bufferBody, DEFAULT_MAX_BODY_BYTES, type BufferedBody, type JsonBody } from './body.js';
 export { createCorrectedClock, clockSkewServerTime, retryOnceOnClockSkew, type CorrectedClock } from './clock-offset.js';
+export { discoverServer, type DiscoveredSettings } from './discovery.js';
+export { DISCOVERY_PATH, type DiscoveryDocument } from '../protocol/discovery.js';
 export { createSignedFetch, type SignedFetch, type SignedFetchOptions, type SignedRequestInit } from './signed-fetch.js';
 export { presignUrl, type PresignOptions, type PresignedLink } from './presign.js';
 export { parseTtl } from './duration.js';

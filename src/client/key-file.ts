@@ -114,10 +114,31 @@ async function readSecretFile(path: string, what: 'key' | 'secret', options: Loa
     throw new SignetError('invalid_request', { detail: `Cannot read the ${what} file ${path}.` });
   }
   if (!info.isFile()) throw new SignetError('invalid_request', { detail: `The ${what} file ${path} is not a regular file.` });
+  // A public key is checked first: its .pub file is rightly world-readable, and "chmod 600" would be the wrong advice.
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text !== undefined && looksLikePublicKey(text)) {
+    throw new SignetError('invalid_request', {
+      detail: `${path} holds a public key; sign with the private key file${path.endsWith('.pub') ? ` (${path.slice(0, -4)})` : ''}, and register the .pub file with the server.`,
+    });
+  }
   if (options.allowInsecurePermissions !== true && process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
     throw new KeyFilePermissionError(path, info.mode & 0o777);
   }
-  return readFile(path, 'utf8');
+  if (text === undefined) throw new SignetError('invalid_request', { detail: `Cannot read the ${what} file ${path}.` });
+  return text;
+}
+
+/** A PEM/SPKI public key, an OpenSSH public line, or a JWK without its private member "d". */
+function looksLikePublicKey(text: string): boolean {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('-----BEGIN PUBLIC KEY-----') || /^ssh-ed25519 /.test(trimmed)) return true;
+  if (!trimmed.startsWith('{')) return false;
+  try {
+    const jwk = JSON.parse(trimmed) as Record<string, unknown>;
+    return typeof jwk.x === 'string' && jwk.d === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Loads a public key file (JWK, PEM or an OpenSSH line) as its 32 raw bytes. */

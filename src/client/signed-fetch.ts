@@ -1,6 +1,7 @@
 import { SignetError } from '../protocol/errors.js';
-import type { RequestClaims } from '../protocol/format.js';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, type RequestClaims } from '../protocol/format.js';
 import { signRequest } from './sign.js';
+import { discoverServer, type DiscoveredSettings } from './discovery.js';
 import { bufferBody, DEFAULT_MAX_BODY_BYTES, type JsonBody } from './body.js';
 import { clockSkewServerTime, createCorrectedClock, retryOnceOnClockSkew, type CorrectedClock } from './clock-offset.js';
 import { isProblemResponse, SignetResponseError } from './errors.js';
@@ -30,6 +31,12 @@ export interface SignedFetchOptions {
   retryOnClockSkew?: boolean;
   /** Called with the claims of every token signed (diagnostics: `signet request --explain`). */
   onSigned?: (claims: RequestClaims, kid: string) => void;
+  /**
+   * Before the first request, read GET /.well-known/signet from the target's origin (or baseUrl):
+   * take the server's audience (unless `audience` is set), keep the lifetime within its maximum and
+   * correct the clock from its time, so even the first request is signed right (default false).
+   */
+  discover?: boolean;
 }
 
 /** RequestInit whose body may also be a plain object or array, sent as JSON. */
@@ -99,9 +106,30 @@ export function createSignedFetch(options: SignedFetchOptions): SignedFetch {
   const clock = options.clock ?? createCorrectedClock(options.now);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const retryOnClockSkew = options.retryOnClockSkew !== false;
+  /** The local clock without the learnt offset: discovery measures the offset afresh. */
+  const localNow = () => clock.now() - clock.offsetMs;
+  let discovered: Promise<DiscoveredSettings> | undefined;
 
   async function signedFetch(input: string | URL | Request, init: SignedRequestInit = {}): Promise<Response> {
     const request = await prepare(input, init, options.baseUrl);
+    let audience = options.audience;
+    let lifetimeSeconds = options.lifetimeSeconds;
+    if (options.discover === true) {
+      // Once per client; a failed discovery is tried again on the next call rather than remembered.
+      discovered ??= discoverServer(new URL(options.baseUrl ?? request.url).origin, send, localNow).then(
+        (settings) => {
+          clock.adopt(settings.clockOffsetMs);
+          return settings;
+        },
+        (error: unknown) => {
+          discovered = undefined;
+          throw error;
+        },
+      );
+      const settings = await discovered;
+      audience ??= settings.audience;
+      lifetimeSeconds = Math.min(lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS, settings.maxTokenLifetimeSeconds);
+    }
     const { bytes, contentType } = await bufferBody(request.body, maxBodyBytes);
     if (contentType !== undefined && !request.headers.has('content-type')) request.headers.set('content-type', contentType);
     const body = bytes === undefined ? undefined : exactBytes(bytes);
@@ -115,8 +143,8 @@ export function createSignedFetch(options: SignedFetchOptions): SignedFetch {
           key,
           kid: options.kid,
           now: nowMs,
-          ...(options.lifetimeSeconds !== undefined ? { lifetimeSeconds: options.lifetimeSeconds } : {}),
-          ...(options.audience !== undefined ? { audience: options.audience } : {}),
+          ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}),
+          ...(audience !== undefined ? { audience } : {}),
         });
         options.onSigned?.(signed.claims, options.kid);
         request.headers.set('authorization', signed.authorization);

@@ -12,7 +12,7 @@ export type SigningKey =
  * a bare Ed25519 private CryptoKey, a protocol SigningKey, or an HMAC secret exactly as the server
  * showed it (`sgnt_hs_...`), whose format and checksum are checked here, before anything is sent.
  */
-export type ClientKey = SigningKey | Ed25519KeyPair | CryptoKey | string;
+export type ClientKey = SigningKey | { type: 'hmac'; secret: string } | Ed25519KeyPair | CryptoKey | string;
 
 export function toSigningKey(key: ClientKey): SigningKey {
   if (typeof key === 'string') {
@@ -26,6 +26,10 @@ export function toSigningKey(key: ClientKey): SigningKey {
     if (key.type !== 'private') throw new SignetError('invalid_request', { detail: 'Sign with the private key, not the public one.' });
     return { type: 'ed25519', privateKey: key };
   }
-  if (key.type === 'ed25519' || key.type === 'hmac') return key;
+  if (key.type === 'hmac' && typeof key.secret === 'string') return toSigningKey(key.secret);
+  if (key.type === 'hmac' && !((key.secret as unknown) instanceof Uint8Array)) {
+    throw new SignetError('invalid_request', { detail: 'An HMAC key\'s secret must be the sgnt_hs_... text the server showed, or its decoded bytes.' });
+  }
+  if (key.type === 'ed25519' || key.type === 'hmac') return key as SigningKey;
   throw new SignetError('invalid_request', { detail: 'Unrecognised signing key: pass a key pair, a private CryptoKey, an HMAC secret or a SigningKey.' });
 }

@@ -11,3 +11,4 @@ export * from './sign.js';
 export * from './strict-json.js';
 export * from './target.js';
 export * from './token.js';
+export * from './discovery.js';

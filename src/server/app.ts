@@ -1,3 +1,4 @@
+import { discoveryRoutes } from './routes/discovery.js';
 import Koa from 'koa';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -123,7 +124,7 @@ export function createApp(deps: AppDeps): SignetApp {
   app.use(routes.routes());
   app.use(routes.allowedMethods());
   const portal = config.portalEnabled ? [portalRoutes(server)] : [];
-  for (const router of [...lifecycleRoutes(server), usageRoutes(server), ...(metrics !== undefined ? [metricsRoutes(server, metrics)] : []), ...portal]) {
+  for (const router of [discoveryRoutes(server), ...lifecycleRoutes(server), usageRoutes(server), ...(metrics !== undefined ? [metricsRoutes(server, metrics)] : []), ...portal]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

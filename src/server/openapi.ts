@@ -95,6 +95,37 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
         get: operation({ summary: 'Readiness (database, and Redis when configured, reachable)', operationId: 'readyz', tag: 'core', responses: { '200': json('Ready', { type: 'object' }), '503': json('Not ready', { type: 'object' }) } }),
       },
       '/openapi.json': { get: operation({ summary: 'This document', operationId: 'openapi', tag: 'core', responses: { '200': json('OpenAPI 3.1 document', { type: 'object' }) } }) },
+      '/.well-known/signet': {
+        get: operation({
+          summary: 'Discovery: audience, token lifetime, clock skew, algorithms, key formats, server time and docs (public, cacheable for 10 s; docs/protocol.md §10)',
+          operationId: 'discovery',
+          tag: 'core',
+          responses: {
+            '200': json('Discovery document', {
+              type: 'object',
+              required: ['protocol', 'protocol_version', 'public_origin', 'audience', 'max_token_lifetime_seconds', 'clock_skew_seconds', 'algorithms', 'public_key_formats', 'server_time', 'docs_url'],
+              properties: {
+                protocol: { const: 'signet' },
+                protocol_version: { const: 1 },
+                public_origin: { type: 'string', format: 'uri' },
+                audience: { type: 'string' },
+                authorization_scheme: { type: 'string' },
+                token_type: { type: 'string' },
+                default_token_lifetime_seconds: { type: 'integer' },
+                max_token_lifetime_seconds: { type: 'integer' },
+                clock_skew_seconds: { type: 'integer' },
+                algorithms: { type: 'object', properties: { ed25519: { type: 'array', items: { type: 'string' } }, hmac: { type: 'array', items: { type: 'string' } } } },
+                public_key_formats: { type: 'array', items: { type: 'string', enum: ['jwk', 'pem', 'openssh'] } },
+                presign_parameter: { type: 'string' },
+                proof_header: { type: 'string' },
+                server_time: { type: 'integer', description: 'Epoch seconds when the server answered.' },
+                docs_url: { type: 'string', format: 'uri' },
+                openapi_url: { type: 'string', format: 'uri' },
+              },
+            }),
+          },
+        }),
+      },
       '/v1/whoami': { get: operation({ summary: 'The verified consumer and key', operationId: 'whoami', tag: 'core', scopes: [], responses: { '200': json('Identity', ref('Whoami')) } }) },
       '/v1/echo': {
         post: operation({

@@ -180,7 +180,7 @@ export function checkClaims(
   const maxLifetime = presigned ? MAX_TOKEN_LIFETIME_SECONDS : rules.maxTokenLifetimeSeconds;
   if (claims.iat > now + skew) {
     throw new SignetError('token_issued_in_future', {
-      detail: `The token was issued at ${claims.iat}, more than ${skew} s after the server's time ${now}. Check the client clock.`,
+      detail: `The token was issued at ${readableTime(claims.iat)}, ${claims.iat - now} s after the server's time ${readableTime(now)} (at most ${skew} s is allowed). Check the client clock.`,
       extra: timing,
     });
   }
@@ -192,7 +192,7 @@ export function checkClaims(
   }
   if (now > claims.exp + skew) {
     throw new SignetError('token_expired', {
-      detail: `The token expired at ${claims.exp}; the server's time is ${now}. Sign each request just before sending it.`,
+      detail: `The token expired at ${readableTime(claims.exp)}, ${now - claims.exp} s before the server's time ${readableTime(now)} (${skew} s of clock skew is allowed). Sign each request just before sending it.`,
       extra: timing,
     });
   }
@@ -210,6 +210,13 @@ export function checkClaims(
     });
   }
 }
+
+/** Epoch seconds as people read them, with the number the token carries: "2026-01-01T00:00:00Z (1767225600)". */
+const readableTime = (seconds: number): string => {
+  const date = new Date(seconds * 1000);
+  // A time beyond what Date can show (a forged token may carry any number) stays a number.
+  return Number.isNaN(date.getTime()) ? String(seconds) : `${date.toISOString().replace('.000Z', 'Z')} (${seconds})`;
+};
 
 function bindingMismatches(rules: ClaimRules, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {
   const mismatches: BindingMismatch[] = [];

@@ -89,7 +89,7 @@ describe('consumer CLI commands against a running server', () => {
     const result = await runCli(['request', 'GET', '/v1/whoami', '--kid', 'key_0000000000000000000000', '--explain'], env);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('error invalid_token');
-    expect(result.stderr).toContain('--kid names the key you registered');
+    expect(result.stderr).toContain('Check that the kid belongs to this key file');
   });
 
   it('request --json on a refusal prints the problem body as JSON', async () => {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -121,9 +121,13 @@ describe('operator commands (keygen, consumers add, migrate, request) as a user 
     const db = join(dir, 'migrate', 'signet.sqlite');
     const up = await runCli(['migrate', '--db', db], env);
     expect(up.code).toBe(0);
+    const migrations = readdirSync(join(ROOT, 'migrations')).filter((name) => /\.(ts|js)$/.test(name)).length;
+    expect(up.stdout).toContain(`applied ${migrations} migrations;`);
     expect(up.stdout).toContain('up to date (0 pending)');
     expect(existsSync(db)).toBe(true);
-    expect((await runInProcess('migrate', '--db', db)).code).toBe(0);
+    const second = await runInProcess('migrate', '--db', db);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('applied 0 migrations;');
     const down = await runCli(['migrate', '--db', db, '--down'], env);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain('rolled back');

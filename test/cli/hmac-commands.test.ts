@@ -126,7 +126,11 @@ describe('the HMAC CLI', () => {
   });
 
   it('admin rotate-master-key adds a version to the development key file and re-encrypts every secret', async () => {
-    const rotated = json(await run('admin', 'rotate-master-key', '--db', join(dir, 'signet.sqlite'), '--json'));
+    const rotating = await run('admin', 'rotate-master-key', '--db', join(dir, 'signet.sqlite'), '--json');
+    // Not a terminal: progress as plain lines a log can read, no carriage returns.
+    expect(rotating.stderr).toMatch(/^re-encrypted \d+\n/m);
+    expect(rotating.stderr).not.toContain('\r');
+    const rotated = json(rotating);
     expect(rotated).toMatchObject({ version: 2, failed: [] });
     expect(Object.keys(rotated.by_version)).toEqual(['2']);
     expect(readFileSync(join(dir, 'master.key'), 'utf8')).toMatch(/^2:/m);

@@ -29,7 +29,7 @@ describe.skipIf(!ready)('database commands with SIGNET_DATABASE_URL', () => {
     const result = await runCli(['migrate'], { ...env, SIGNET_DATABASE_URL: withPassword.toString() });
     // Trust authentication ignores the password; what matters is that it is not printed.
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^database postgres:\/\/postgres:\*\*\*@.* is up to date \(0 pending\)\n$/);
+    expect(result.stdout).toMatch(/^applied \d+ migrations?; database postgres:\/\/postgres:\*\*\*@.* is up to date \(0 pending\)\n$/);
     expect(result.stdout).not.toContain('not-shown');
   });
 

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config.js';
 import { SignetError } from '../../protocol/errors.js';
 import { newConsumerId, newKeyId } from '../../protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../protocol/public-key.js';
+import { SELF_SERVICE_SCOPE } from '../../protocol/scopes.js';
 import { LOCAL_OPERATOR_CONTEXT } from '../../store/types.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { requireString } from '../flags.js';
@@ -18,7 +19,9 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
 
   --public-key FILE   the public key: PEM, JWK or an OpenSSH "ssh-ed25519" line
   --label TEXT        a label for the key
-  --scopes a,b        scopes granted to the key (comma separated)
+  --scopes a,b        scopes granted to the key (comma separated; default "keys", as for an
+                      enrolled key: the consumer may list, add and rotate its own keys;
+                      --scopes "" grants none)
   --db FILE           SQLite database file (SIGNET_DB, default ./data/signet.sqlite, as for
                       \`signet serve\`); with SIGNET_DATABASE_URL set, that PostgreSQL database
   --create-db         create the SQLite database if it does not exist (otherwise refused)
@@ -44,7 +47,8 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
     }
     const publicKey = importEd25519PublicKey(text);
     const thumbprint = await jwkThumbprint(publicKey);
-    const scopes = typeof values.scopes === 'string' ? values.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    // The same default as a key enrolled with a code: the consumer may manage its own keys (signet keys ...).
+    const scopes = typeof values.scopes === 'string' ? values.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [SELF_SERVICE_SCOPE];
     const config = loadConfig(values.db !== undefined ? { db: String(values.db) } : {});
     const local = await openLocalStores(config, { create: values['create-db'] === true });
     try {

@@ -1,3 +1,6 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { loadClientEnv } from '../../config.js';
 import { generateKeyPair, jwkThumbprint, type KeyFormat } from '../../client/keys.js';
 import { saveKeyPair } from '../../client/key-file.js';
 import { EXIT, UsageError, type Command } from '../command.js';
@@ -13,7 +16,8 @@ Generates an Ed25519 key pair on this machine. The private key goes to FILE (mod
 public key to FILE.pub and to standard output. Upload only the public key; the private key
 never leaves this machine.
 
-  --out FILE       private key file (default ./signet-key.pem, .jwk or .openssh by format)
+  --out FILE       private key file (default ~/.config/signet/keys/signet-key.pem, .jwk or
+                   .openssh by format: keys/ beside the profile file SIGNET_CONFIG)
   --format F       pem (PKCS#8 private, SPKI public; default), jwk, or openssh (the
                    "openssh-key-v1" private key ssh-keygen writes, and an ssh-ed25519 line)
   --comment TEXT   comment in OpenSSH keys (default empty)
@@ -30,7 +34,9 @@ never leaves this machine.
     if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`);
     const format = ((values.format as string | undefined) ?? 'pem') as KeyFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be pem, jwk or openssh, not "${format}".`);
-    const out = (values.out as string | undefined) ?? `signet-key.${format}`;
+    // By default in the user's own folder, never the current one: a key written into a repository is one commit away from leaking.
+    const out = (values.out as string | undefined) ?? join(dirname(loadClientEnv().configFile), 'keys', `signet-key.${format}`);
+    await mkdir(dirname(out), { recursive: true, mode: 0o700 });
     const pair = await generateKeyPair();
     const saved = await saveKeyPair(pair, out, { format, comment: (values.comment as string | undefined) ?? '', overwrite: values.force === true });
     const thumbprint = await jwkThumbprint(pair.publicKey);

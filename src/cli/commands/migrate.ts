@@ -19,10 +19,17 @@ SIGNET_MIGRATE_ON_START=false). --down rolls every migration back, dropping Sign
     const config = loadConfig(values.db !== undefined ? { db: String(values.db) } : {});
     const db = openDatabase(config);
     try {
-      if (values.down === true) await rollbackAll(db);
-      else await migrateToLatest(db);
-      const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]];
-      io.stdout.write(values.down === true ? `rolled back all migrations in ${describeDatabase(config)}\n` : `database ${describeDatabase(config)} is up to date (${pending.length} pending)\n`);
+      if (values.down === true) {
+        await rollbackAll(db);
+        io.stdout.write(`rolled back all migrations in ${describeDatabase(config)}\n`);
+      } else {
+        const pending = async () => ((await db.migrate.list(migrationConfig)) as [unknown[], unknown[]])[1].length;
+        const before = await pending();
+        await migrateToLatest(db);
+        const left = await pending();
+        const applied = before - left;
+        io.stdout.write(`applied ${applied} migration${applied === 1 ? '' : 's'}; database ${describeDatabase(config)} is up to date (${left} pending)\n`);
+      }
     } finally {
       await db.destroy();
     }

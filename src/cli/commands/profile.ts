@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { loadClientEnv } from '../../config.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { requireString } from '../flags.js';
-import { readProfileFile, resolveProfile, saveProfile, ProfileSchema } from '../profiles.js';
+import { readProfileFile, removeProfile, resolveProfile, saveProfile, ProfileSchema } from '../profiles.js';
 
 export const profileAddCommand: Command = {
   path: ['profile', 'add'],
@@ -91,6 +91,27 @@ SIGNET_KEY_FILE overrides.
         `config    ${env.configFile}`,
       ].join('\n') + '\n',
     );
+    return EXIT.ok;
+  },
+};
+
+export const profileRemoveCommand: Command = {
+  path: ['profile', 'rm'],
+  summary: 'Remove a saved profile (its key file is kept)',
+  usage: `signet profile rm NAME
+
+Removes the profile NAME from the config file (SIGNET_CONFIG). Its private key file is left
+where it is: delete it yourself once no server knows the key (revoke it first: signet keys revoke).
+If it was the default profile, no profile is the default afterwards.`,
+  options: {},
+  async run({ positionals, io }) {
+    const [name, extra] = positionals;
+    if (name === undefined) throw new UsageError('NAME is required.');
+    if (extra !== undefined) throw new UsageError(`Unexpected argument "${extra}".`);
+    const env = loadClientEnv();
+    const removed = await removeProfile(env.configFile, name);
+    if (removed === undefined) throw new UsageError(`No profile named "${name}" in ${env.configFile}.`);
+    io.stderr.write(`profile "${name}" removed from ${env.configFile}; its key file ${removed.key_file} is kept\n`);
     return EXIT.ok;
   },
 };

@@ -1,7 +1,7 @@
 import { SignetResponseError, type SignetProblem } from '../../client/errors.js';
 import { createSignedFetch } from '../../client/signed-fetch.js';
 import { SignetError } from '../../protocol/errors.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget } from '../client-setup.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, readData, requirePositionals, resolveTarget, scopeHintFor } from '../client-setup.js';
 import { paletteFor } from '../color.js';
 import { EXIT, type Command } from '../command.js';
 import { renderClaims, renderProblem } from '../explain.js';
@@ -94,7 +94,10 @@ Exit codes: 0 success, 2 usage error, 3 refused (401), 4 forbidden (403), 5 othe
       io.stdout.write(JSON.stringify({ status, body: responseBody }) + '\n');
     } else {
       io.stderr.write(`HTTP ${status}\n`);
-      if (status >= 400 && isProblem(responseBody)) io.stderr.write(renderProblem(responseBody, { palette, explain }));
+      if (status >= 400 && isProblem(responseBody)) {
+        io.stderr.write(renderProblem(responseBody, { palette, explain }));
+        io.stderr.write((await scopeHintFor(setup, responseBody)) ?? '');
+      }
       else io.stdout.write((typeof responseBody === 'string' ? responseBody : JSON.stringify(responseBody, null, 2)) + '\n');
     }
     return exitCodeForStatus(status);

@@ -65,10 +65,22 @@ from SIGNET_* variables; flags override them (docs/configuration.md).
       return EXIT.ok;
     }
 
-    const running = await startServer(config);
+    // Listen for the signal before starting: a SIGTERM that arrives while the server starts must
+    // still shut it down cleanly, not kill the process with the default action.
+    const signalled = untilSignalled(isWorker());
+    let running;
+    try {
+      running = await startServer(config);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      io.stderr.write(
+        `signet serve: port ${config.port} on ${config.host} is already in use (another "signet serve" running?). Stop that process, or pick a free port with --port N or SIGNET_PORT (--port 0 picks one).\n`,
+      );
+      return EXIT.usage;
+    }
     if (isWorker()) reportListening(running.url);
     else io.stderr.write(`signet listening on ${running.url} (public origin ${config.publicOrigin}, database ${database})\n`);
-    await untilSignalled(isWorker());
+    await signalled;
     await running.close();
     // A worker's channel to its primary would keep it alive after everything else has closed.
     if (isWorker()) leaveCluster();

@@ -66,14 +66,20 @@ a secret or a key).
         await store.recordMasterKeyAdded({ version: added.version, keyringVersions }, () => writeKeyFile(source.path, [...keys, added]), systemClock.now(), LOCAL_OPERATOR_CONTEXT);
         io.stderr.write(`added master key version ${added.version} to ${source.path}\n`);
       }
+      // A terminal shows one progress line rewritten in place; a log or pipe gets one line per step, not "\r"s.
+      const overwriteLine = (io.stderr as { isTTY?: boolean }).isTTY === true;
+      let progressShown = false;
       const report = await reencryptSecrets({
         store,
         keyring,
         now: () => systemClock.now(),
         audit: LOCAL_OPERATOR_CONTEXT,
-        onProgress: (done) => io.stderr.write(`\rre-encrypted ${done}`),
+        onProgress: (done) => {
+          progressShown = true;
+          io.stderr.write(overwriteLine ? `\rre-encrypted ${done}` : `re-encrypted ${done}\n`);
+        },
       });
-      io.stderr.write('\n');
+      if (overwriteLine && progressShown) io.stderr.write('\n');
       if (values.json === true) {
         io.stdout.write(JSON.stringify({ version: report.version, reencrypted: report.reencrypted, failed: report.failed, by_version: report.byVersion }) + '\n');
       } else {

@@ -13,6 +13,8 @@ export interface ApiAnswer {
   status: number;
   /** Parsed JSON, or undefined for an empty body. */
   body: any;
+  /** A sentence printed after a refusal, about what the caller can change (e.g. the profile). */
+  hint?: string;
 }
 
 interface CallOptions {
@@ -87,6 +89,7 @@ export function reportFailure(answer: ApiAnswer, io: CliIo): number {
     const errors = (body as { errors?: Array<{ path: string; message: string }> }).errors ?? [];
     for (const e of errors) io.stderr.write(`  ${e.path === '' ? '(body)' : shown(e.path)}: ${shown(e.message)}\n`);
   }
+  if (answer.hint !== undefined) io.stderr.write(answer.hint);
   return exitCodeForStatus(answer.status);
 }
 

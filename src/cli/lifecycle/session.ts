@@ -1,5 +1,5 @@
 import { UsageError, type CliIo, type Command } from '../command.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, requirePositionals, type ClientSetup } from '../client-setup.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientSetup, requirePositionals, scopeHintFor, type ClientSetup } from '../client-setup.js';
 import { createApiClient, printAnswer, withServer, type ApiClient } from './api-client.js';
 import { JSON_HELP } from './flags.js';
 
@@ -13,7 +13,18 @@ export async function signedSession(values: Record<string, unknown>): Promise<Se
   const setup = await clientSetup(values);
   const server = setup.profile.server;
   if (server === undefined) throw new UsageError('No server: pass --server URL or set SIGNET_SERVER, or use a profile with a server.');
-  return { ...setup, server, api: createApiClient({ server, kid: setup.kid, key: setup.key }) };
+  const api = createApiClient({ server, kid: setup.kid, key: setup.key });
+  return {
+    ...setup,
+    server,
+    api: {
+      async call(...args) {
+        const answer = await api.call(...args);
+        const hint = answer.status === 403 ? await scopeHintFor(setup, answer.body) : undefined;
+        return hint === undefined ? answer : { ...answer, hint };
+      },
+    },
+  };
 }
 
 export const segment = (id: string): string => encodeURIComponent(id);
