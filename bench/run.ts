@@ -41,6 +41,11 @@ const SCENARIOS: Record<string, { variants: VariantName[]; baselines: VariantNam
     baselines: ['serve-memory', 'serve-redis'],
     description: 'scale-out cost: `signet serve` on memory stores, on Redis, and `--workers 2` on Redis (needs Redis: --redis URL)',
   },
+  redis: {
+    variants: ['serve-memory', 'serve-redis'],
+    baselines: ['serve-memory'],
+    description: '`signet serve` on Redis stores against the same on memory stores (target: at least 0.95; needs Redis: --redis URL)',
+  },
   pipeline: {
     variants: ['verifier', 'pipeline'],
     baselines: ['verifier'],

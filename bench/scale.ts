@@ -5,25 +5,28 @@
  *  - p99 of a cold key lookup among 1,000,000 keys in SQLite (keys never read before by this
  *    process, after a warm-up on other keys; no cache in front);
  *  - server start time with 1,000,000 keys (keys are never loaded eagerly).
+ * `npm run bench:scale -- --http [--keys N] [--connections N]`: instead, first lookups of cold keys
+ *    among N keys (default 100,000) over HTTP against `signet serve`, N concurrent connections
+ *    (default 50): bench/cold-lookups-http.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManualClock } from '../src/clock.js';
+import { coldLookupsOverHttp } from './cold-lookups-http.js';
+import { seedKeys } from './seed-keys.js';
 import { loadConfig } from '../src/config.js';
-import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
+import { newKeyId } from '../src/protocol/ids.js';
 import { startServer } from '../src/server/start.js';
 import { silentLogger } from '../src/server/logger.js';
 import { openSqlite } from '../src/store/factory.js';
 import { KnexCredentialStore } from '../src/store/knex-credential-store.js';
-import { consumerRow, keyRow } from '../src/store/knex-rows.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
-import { migrateToLatest } from '../src/store/migrations.js';
 
-const { values } = parseArgs({ options: { keys: { type: 'string' }, entries: { type: 'string' } } });
-const keyCount = Number(values.keys ?? 1_000_000);
+const { values } = parseArgs({ options: { keys: { type: 'string' }, entries: { type: 'string' }, http: { type: 'boolean' }, connections: { type: 'string' } } });
+const overHttp = values.http === true;
+const keyCount = Number(values.keys ?? (overHttp ? 100_000 : 1_000_000));
 const entryCount = Number(values.entries ?? 1_000_000);
 
 function percentile(sorted: number[], p: number): number {
@@ -44,32 +47,6 @@ async function replayBytesPerEntry(): Promise<{ entries: number; tableBytesPerEn
   return { entries: store.size(), tableBytesPerEntry: store.bytes() / entryCount, processBytesPerEntry: grown / entryCount };
 }
 
-async function seed(dbFile: string): Promise<string[]> {
-  const db = openSqlite(dbFile);
-  await migrateToLatest(db);
-  const sample: string[] = [];
-  const now = Date.now();
-  const perBatch = 5000;
-  for (let done = 0; done < keyCount; done += perBatch) {
-    await db.transaction(async (trx) => {
-      const consumers = [];
-      const keys = [];
-      for (let i = 0; i < Math.min(perBatch, keyCount - done); i++) {
-        const consumerId = newConsumerId();
-        const id = newKeyId();
-        if ((done + i) % Math.max(1, Math.floor(keyCount / 4000)) === 0) sample.push(id);
-        consumers.push(consumerRow({ id: consumerId, name: `c${done + i}` }, now));
-        keys.push(keyRow({ id, consumerId, type: 'ed25519', publicKey: randomBytes(32), thumbprint: randomBytes(32).toString('base64url') }, now));
-      }
-      // SQLite allows at most 32766 bound variables a statement.
-      await trx.batchInsert('consumers', consumers, 500);
-      await trx.batchInsert('keys', keys, 500);
-    });
-    if (done % 100_000 === 0) process.stderr.write(`seeded ${done} keys\n`);
-  }
-  await db.destroy();
-  return sample;
-}
 
 async function coldLookups(dbFile: string, sample: string[]): Promise<{ lookups: number; p50Ms: number; p99Ms: number; maxMs: number }> {
   const db = openSqlite(dbFile);
@@ -103,15 +80,21 @@ async function startTime(dbFile: string): Promise<{ startMs: number }> {
 const dir = mkdtempSync(join(tmpdir(), 'signet-scale-'));
 console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl})`);
 try {
-  const replay = await replayBytesPerEntry();
-  console.log(`replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`);
-  const dbFile = join(dir, 'scale.sqlite');
-  const sample = await seed(dbFile);
-  const lookups = await coldLookups(dbFile, sample);
-  console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms.toFixed(3)} ms, p99 ${lookups.p99Ms.toFixed(3)} ms, max ${lookups.maxMs.toFixed(3)} ms over ${lookups.lookups} lookups`);
-  const start = await startTime(dbFile);
-  console.log(`server start with ${keyCount} keys: ${start.startMs.toFixed(0)} ms`);
-  console.log(JSON.stringify({ node: process.version, keyCount, replay, lookups, start }));
+  if (overHttp) {
+    const cold = await coldLookupsOverHttp(join(dir, 'scale.sqlite'), keyCount, Number(values.connections ?? 50));
+    console.log(`first lookups of cold keys among ${cold.keyCount} keys over HTTP, ${cold.connections} connections: p50 ${cold.p50Ms.toFixed(2)} ms, p99 ${cold.p99Ms.toFixed(2)} ms, max ${cold.maxMs.toFixed(2)} ms over ${cold.lookups} requests (${cold.non2xx} not 2xx); the same keys warm: p50 ${cold.warm.p50Ms.toFixed(2)} ms, p99 ${cold.warm.p99Ms.toFixed(2)} ms`);
+    console.log(JSON.stringify({ node: process.version, coldOverHttp: cold }));
+  } else {
+    const replay = await replayBytesPerEntry();
+    console.log(`replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`);
+    const dbFile = join(dir, 'scale.sqlite');
+    const sample = await seedKeys(dbFile, keyCount, { sampleSize: 4000 });
+    const lookups = await coldLookups(dbFile, sample);
+    console.log(`cold key lookup among ${keyCount} keys: p50 ${lookups.p50Ms.toFixed(3)} ms, p99 ${lookups.p99Ms.toFixed(3)} ms, max ${lookups.maxMs.toFixed(3)} ms over ${lookups.lookups} lookups`);
+    const start = await startTime(dbFile);
+    console.log(`server start with ${keyCount} keys: ${start.startMs.toFixed(0)} ms`);
+    console.log(JSON.stringify({ node: process.version, keyCount, replay, lookups, start }));
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

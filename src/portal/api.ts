@@ -5,6 +5,7 @@ import { createSignedFetch, type SignedFetch } from '../client/signed-fetch.js';
 import { PROOF_HEADER } from '../protocol/format.js';
 import { publicKeyToJwk } from '../protocol/public-key.js';
 import { signRequest } from '../client/sign.js';
+import { humanFieldMessage } from './field-messages.js';
 import type { PortalSettings } from './settings.js';
 
 /** A refused or failed call, with the server's field errors by path (`name`, `public_key`, ...). */
@@ -23,10 +24,17 @@ export class ApiError extends Error {
   static fromProblem(status: number, problem: Record<string, unknown>): ApiError {
     const fields: Record<string, string> = {};
     for (const e of Array.isArray(problem.errors) ? problem.errors : []) {
-      if (typeof e?.path === 'string' && typeof e?.message === 'string' && fields[e.path] === undefined) fields[e.path] = e.message;
+      if (typeof e?.path === 'string' && typeof e?.message === 'string' && fields[e.path] === undefined) fields[e.path] = humanFieldMessage(e.message);
     }
     const code = typeof problem.code === 'string' ? problem.code : 'error';
-    const detail = typeof problem.detail === 'string' ? problem.detail : `The server answered ${status}.`;
+    // A validation refusal's detail repeats the validator's wording: say it with the fields' sentences.
+    const listed = Object.entries(fields).map(([path, message]) => (path === '' ? message : `${path}: ${message}`));
+    const detail =
+      code === 'invalid_request' && listed.length > 0
+        ? `Some of what was sent is not accepted. ${listed.join(' ')}`
+        : typeof problem.detail === 'string'
+          ? problem.detail
+          : `The server answered ${status}.`;
     return new ApiError(status, code, detail, fields, problem);
   }
 }
@@ -36,6 +44,20 @@ export interface PortalKey {
   kid: string;
   privateKey: CryptoKey;
 }
+
+/**
+ * Refusals that say the signing key itself is finished: revoked, expired, or unknown to the server
+ * (deleted with its consumer; the portal's own signatures are otherwise always well formed).
+ */
+const DEAD_KEY_CODES = new Set(['key_revoked', 'key_expired', 'invalid_token']);
+
+/** Whether a refusal means the key that signed the call no longer works (not a clock or rate problem). */
+export function isDeadKeyRefusal(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 401 && DEAD_KEY_CODES.has(error.code);
+}
+
+/** Told when the server refuses the key a call was signed with as dead (see isDeadKeyRefusal). */
+export type DeadKeyListener = (kid: string, error: ApiError) => void;
 
 /** Longest Retry-After the portal waits out by itself before showing a rate-limit refusal. */
 const MAX_RATE_LIMIT_WAIT_S = 3;
@@ -93,6 +115,7 @@ export class PortalApi {
     readonly settings: PortalSettings,
     readonly key: PortalKey | undefined,
     clock: CorrectedClock = createCorrectedClock(),
+    private readonly onDeadKey: DeadKeyListener = () => undefined,
   ) {
     this.clock = clock;
     if (key !== undefined) this.signedFetch = this.makeSignedFetch(key, sameOriginFetch);
@@ -100,7 +123,7 @@ export class PortalApi {
 
   /** The same settings and learnt clock, signing with another key. */
   withKey(key: PortalKey | undefined): PortalApi {
-    return new PortalApi(this.settings, key, createCorrectedClock(undefined, this.clock.offsetMs));
+    return new PortalApi(this.settings, key, createCorrectedClock(undefined, this.clock.offsetMs), this.onDeadKey);
   }
 
   private makeSignedFetch(key: PortalKey, send: (url: string, init: RequestInit) => Promise<Response>): SignedFetch {
@@ -113,6 +136,15 @@ export class PortalApi {
    * most MAX_RATE_LIMIT_WAIT_S is waited out and retried once (a refused request changed nothing).
    */
   async call<T = any>(method: string, path: string, options: { json?: unknown; query?: Query; proof?: Ed25519KeyPair } = {}): Promise<T> {
+    try {
+      return await this.callWithRetry<T>(method, path, options);
+    } catch (error) {
+      if (this.key !== undefined && isDeadKeyRefusal(error)) this.onDeadKey(this.key.kid, error);
+      throw error;
+    }
+  }
+
+  private async callWithRetry<T>(method: string, path: string, options: { json?: unknown; query?: Query; proof?: Ed25519KeyPair }): Promise<T> {
     try {
       return await this.callOnce<T>(method, path, options);
     } catch (error) {

@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Ed25519KeyPair } from '../client/keys.js';
-import { ApiError, PortalApi } from './api.js';
+import { ApiError, PortalApi, type DeadKeyListener } from './api.js';
 import { DownloadPanel } from './download.js';
 import { forgetIdentity, loadIdentity, saveIdentity } from './key-store.js';
 import { go, useHashRoute } from './route.js';
@@ -47,11 +47,14 @@ async function storeIfKept(identity: Identity): Promise<void> {
 }
 
 export function App({ settings }: { settings: PortalSettings }) {
-  const base = useMemo(() => new PortalApi(settings, undefined), [settings]);
+  // The listener is made once with the API; it reaches the current sign-out through this ref.
+  const onDeadKey = useRef<DeadKeyListener>(() => undefined);
+  const base = useMemo(() => new PortalApi(settings, undefined, undefined, (kid, error) => onDeadKey.current(kid, error)), [settings]);
   const [identity, setIdentity] = useState<Identity | undefined>(undefined);
   const [api, setApi] = useState<PortalApi>(base);
   const [booting, setBooting] = useState(true);
-  const [notice, setNotice] = useState<{ kind: 'info' | 'ok' | 'warn' | 'error'; text: string } | undefined>(undefined);
+  /** A notice, shown on the tab it was given for when `onlyOn` is set (a success belongs to where it happened). */
+  const [notice, setNotice] = useState<{ kind: 'info' | 'ok' | 'warn' | 'error'; text: string; onlyOn?: string } | undefined>(undefined);
   const [download, setDownload] = useState<PendingDownload | undefined>(undefined);
   const route = useHashRoute();
 
@@ -80,6 +83,16 @@ export function App({ settings }: { settings: PortalSettings }) {
     setNotice(message === undefined ? undefined : { kind: 'warn', text: message });
     go('/');
   }
+
+  /**
+   * The key this page signs with was revoked, expired or removed while the page was open: leave as
+   * a reload would, with the reason, rather than leave a signed-in page whose every call fails. A
+   * refusal of a key the page no longer signs with (the old key of a rotation) changes nothing.
+   */
+  onDeadKey.current = (kid, error) => {
+    if (identity === undefined || kid !== identity.kid) return;
+    void signOut(`The key this browser signed with (${kid}) no longer works: ${error.detail} (${error.code}). ${identity.stored ? 'This browser has forgotten it. ' : ''}Sign in with another key file, or enroll with a new code from your API provider.`);
+  };
 
   // A key kept from an earlier visit: check it still works and refresh what the server says about it.
   useEffect(() => {
@@ -137,6 +150,8 @@ export function App({ settings }: { settings: PortalSettings }) {
           settings,
           offerDownload: setDownload,
           async replaceOwnKey(kid: string, key: Ed25519KeyPair) {
+            // A notice naming the old key ("signs with key_...") would now contradict the header.
+            setNotice((shown) => (shown?.kind === 'ok' ? undefined : shown));
             await signIn({ ...identity, kid, key });
           },
           lostOwnKey: (message: string) => signOut(message),
@@ -176,7 +191,7 @@ export function App({ settings }: { settings: PortalSettings }) {
         </nav>
       )}
       <main id="main" tabIndex={-1}>
-        {notice !== undefined && (
+        {notice !== undefined && (notice.onlyOn === undefined || notice.onlyOn === route.path) && (
           <Notice kind={notice.kind} onClose={() => setNotice(undefined)}>
             {notice.text}
           </Notice>
@@ -193,7 +208,7 @@ export function App({ settings }: { settings: PortalSettings }) {
             onEnrolled={async (next, pending) => {
               // The download first: the key is registered now, and this is its only chance.
               setDownload(pending);
-              if (await signIn(next)) setNotice({ kind: 'ok', text: `Enrolled as ${next.consumerName}: this browser now signs with ${next.kid}.` });
+              if (await signIn(next)) setNotice({ kind: 'ok', text: `Enrolled as ${next.consumerName}: this browser now signs with ${next.kid}.`, onlyOn: '/keys' });
               go('/keys');
             }}
             onSignedIn={async (next) => {

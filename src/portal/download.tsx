@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { keyFileName } from './new-key.js';
 import type { PendingDownload } from './session.js';
 
@@ -15,8 +15,9 @@ const HEADINGS: Record<PendingDownload['reason'], string> = {
 export function DownloadPanel({ download, onClose }: { download: PendingDownload; onClose: () => void }) {
   const headingId = useId();
   const file = keyFileName(download.kid);
+  const panel = useFocusOnShow(download.kid);
   return (
-    <section class="card download" aria-labelledby={headingId} data-testid="download-panel">
+    <section class="card download" aria-labelledby={headingId} data-testid="download-panel" tabIndex={-1} ref={panel}>
       <h2 id={headingId}>{HEADINGS[download.reason]}</h2>
       <p>
         This is the only time the private key of <code>{download.kid}</code> can be saved. It was made in this browser and never sent anywhere:
@@ -56,4 +57,17 @@ export function OneTimeDownloadActions({ text, type, file, onClose }: { text: st
       </button>
     </p>
   );
+}
+
+/**
+ * Moves keyboard focus to a one-time panel when it appears (and when what it offers changes): the
+ * form that made it may be gone, and the download must not be many Tabs away.
+ */
+export function useFocusOnShow(what: string) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [what]);
+  return ref;
 }

@@ -24,3 +24,23 @@ export function bucketLabel(iso: string, granularity: string): string {
   if (granularity === 'day') return text.slice(5, 10);
   return text.slice(11, 16);
 }
+
+const RELATIVE_UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "3 minutes ago", "in 30 days", "just now": the largest whole unit, rounded. */
+export function relativeTime(iso: string, nowMs: number): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const diff = at - nowMs;
+  if (Math.abs(diff) < 45_000) return 'just now';
+  const words = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+  for (const [unit, ms] of RELATIVE_UNITS) {
+    if (Math.abs(diff) >= ms * 0.95 || unit === 'minute') return words.format(Math.round(diff / ms), unit);
+  }
+  return iso;
+}

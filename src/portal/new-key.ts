@@ -35,3 +35,21 @@ export function kidFromFileName(name: string): string | undefined {
 export function keyFileName(kid: string): string {
   return `signet-${kid}.pem`;
 }
+
+/**
+ * The key id for a key file, read from the CLI's config file (what `signet admin init` and
+ * `signet login` write: `{profiles: {NAME: {server, kid, key_file}}}`): the profile whose key file
+ * has the chosen file's name, else the only profile there is. Undefined when neither fits.
+ */
+export function kidFromCliConfig(configText: string, keyFileName: string | undefined): string | undefined {
+  let profiles: Array<{ kid?: unknown; key_file?: unknown }>;
+  try {
+    profiles = Object.values((JSON.parse(configText) as { profiles?: Record<string, { kid?: unknown; key_file?: unknown }> }).profiles ?? {});
+  } catch {
+    return undefined;
+  }
+  const withKid = profiles.filter((p) => typeof p.kid === 'string' && /^key_[A-Za-z0-9]+$/.test(p.kid));
+  const byFile = keyFileName === undefined ? [] : withKid.filter((p) => typeof p.key_file === 'string' && p.key_file.split(/[\\/]/).pop() === keyFileName);
+  const found = byFile.length === 1 ? byFile[0] : withKid.length === 1 ? withKid[0] : undefined;
+  return found?.kid as string | undefined;
+}

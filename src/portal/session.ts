@@ -40,6 +40,8 @@ export interface WhoAmI {
   key_id: string;
   mode: string;
   scopes: string[];
+  /** The modes the consumer may sign with (ed25519, hmac); absent from servers before it was added. */
+  allowed_modes?: string[];
 }
 
 export const isAdmin = (identity: Identity) => identity.scopes.includes('admin');

@@ -20,24 +20,43 @@ function sh(value: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Where the snippets' readers find how to install the CLI and the kits (in the Signet repository). */
+export const INSTALL_DOCS = { cli: 'README.md, "Quick start", and docs/client.md', kits: 'docs/clients.md, "Install"' } as const;
+
+/**
+ * A shell script that stops at the first failure: without the CLI, or when signing fails, it says
+ * so on stderr and exits non-zero instead of sending the request unsigned. (`set -e` does not see a
+ * failure inside `curl -H "$(...)"`, so each header is signed into a variable first.)
+ */
 export function curlSnippet({ origin, kid, profile }: SnippetInput): string {
   const file = keyFileName(kid);
-  return `# Once: protect the downloaded key file (the CLI refuses one others can read) and save a profile.
+  const p = sh(profile);
+  return `#!/bin/sh
+set -eu
+# Needs the signet CLI on PATH: in a checkout of the Signet repository, npm install && npm link
+# (${INSTALL_DOCS.cli}).
+command -v signet >/dev/null || { echo "signet CLI not found: install it (npm install && npm link in the Signet repository) and run this again" >&2; exit 1; }
+
+# Once: protect the downloaded key file (the CLI refuses one others can read) and save a profile.
 chmod 600 ${file}
-signet profile add ${sh(profile)} --server ${sh(origin)} --kid ${kid} --key ${file}
+signet profile add ${p} --server ${sh(origin)} --kid ${kid} --key ${file}
 
 # Each request: signet sign prints the Authorization header for exactly this method, URL and body.
-curl -H "$(signet sign GET ${origin}/v1/whoami --profile ${sh(profile)})" ${origin}/v1/whoami
+AUTH=$(signet sign GET ${origin}/v1/whoami --profile ${p})
+curl -sS --fail-with-body -H "$AUTH" ${origin}/v1/whoami
+echo
 
 BODY='{"hello":"world"}'
-curl -H "$(signet sign POST ${origin}/v1/echo --profile ${sh(profile)} -d "$BODY")" \\
-  -H 'Content-Type: application/json' --data-binary "$BODY" ${origin}/v1/echo
+AUTH=$(signet sign POST ${origin}/v1/echo --profile ${p} -d "$BODY")
+curl -sS --fail-with-body -H "$AUTH" -H 'Content-Type: application/json' --data-binary "$BODY" ${origin}/v1/echo
+echo
 `;
 }
 
 export function nodeSnippet({ origin, audience, kid }: SnippetInput): string {
   const audienceOption = audience === origin ? '' : `, audience: '${audience}'`;
-  return `// Node 20+, with the Signet client kit: import from 'signet-auth/client'.
+  return `// Node 20+, with the Signet client kit: import from 'signet-auth/client'. Install it from a checkout of
+// the Signet repository: npm install PATH/TO/signet (${INSTALL_DOCS.cli}).
 import { createSignedFetch, loadPrivateKeyFile } from 'signet-auth/client';
 
 const key = await loadPrivateKeyFile('${keyFileName(kid)}');

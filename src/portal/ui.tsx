@@ -1,6 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
+import { formatTime, relativeTime } from './format.js';
 
 /** Field errors by name, plus one for the form as a whole (shown beside its submit button). */
 export interface FormErrors {
@@ -138,4 +139,14 @@ export function problemText(error: unknown): string {
 export function LoadError({ error }: { error: unknown }) {
   if (error === undefined) return null;
   return <Notice kind="error">{problemText(error)}</Notice>;
+}
+
+/** A time as people read it ("3 minutes ago"), with the exact UTC time on hover and for machines. */
+export function Time({ iso }: { iso: string | null | undefined }) {
+  if (iso === null || iso === undefined) return <>—</>;
+  return (
+    <time dateTime={iso} title={`${new Date(iso).toISOString()} (${formatTime(iso)})`}>
+      {relativeTime(iso, Date.now())}
+    </time>
+  );
 }

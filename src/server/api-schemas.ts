@@ -11,7 +11,7 @@ import { OverridesSchema } from '../plans.js';
 const unique = <T>(items: T[]) => new Set(items).size === items.length;
 
 const Scope = z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'A scope is 1 to 64 characters: a-z first, then a-z 0-9 : . _ -.');
-export const Scopes = z.array(Scope).max(32).refine(unique, 'Scopes must not repeat.');
+const Scopes = z.array(Scope).max(32).refine(unique, 'Scopes must not repeat.');
 const Plan = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'A plan is 1 to 64 characters of A-Z a-z 0-9 _ . -');
 /**
  * Characters a name or label may not hold: C0 and DEL, C1, bidi embeddings, overrides, isolates
@@ -35,9 +35,9 @@ const DisplayText = (what: string) =>
     .transform((text) => text.normalize('NFC').trim())
     .pipe(z.string().min(1, `${what} must not be empty or only white space.`).max(200, `${what} is at most 200 characters.`));
 
-export const ConsumerName = DisplayText('A name');
+const ConsumerName = DisplayText('A name');
 /** A key label; empty means none. */
-export const Label = z.union([z.literal(''), DisplayText('A label')]);
+const Label = z.union([z.literal(''), DisplayText('A label')]);
 const Metadata = z
   .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'A metadata key is 1 to 64 characters of A-Z a-z 0-9 _ . : -'), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((value) => Object.keys(value).length <= 50, 'At most 50 metadata entries.');

@@ -401,6 +401,15 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           responses: { '200': pageOf('A page of entries', ref('AuditEntry')) },
         }),
       },
+      '/admin/v1/audit/actions': {
+        get: operation({
+          summary: 'The actions the audit log records (for an action filter)',
+          operationId: 'listAuditActions',
+          tag: 'admin',
+          scopes: admin,
+          responses: { '200': json('Action names', { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'string' } } } }) },
+        }),
+      },
     },
     components: {
       securitySchemes: {
@@ -430,7 +439,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             exhausted: { type: 'array', items: { type: 'string' } },
           },
         },
-        Whoami: { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key_id: { type: 'string' }, mode: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } } },
+        Whoami: { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key_id: { type: 'string' }, mode: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, allowed_modes: { type: 'array', items: { type: 'string' }, description: 'The modes the consumer may sign with (ed25519, hmac).' } } },
         Consumer: {
           type: 'object',
           properties: {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
 import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { preparedPostgresRead } from './postgres-prepared-read.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
@@ -27,12 +28,15 @@ function toKeyWithConsumer(row: Row): KeyWithConsumer {
   return { key: toKey(row), consumer: toConsumer(row, 'c_') };
 }
 
+/** Keys per last-use statement: two bound values each, far below SQLite's limit of 32,766. */
+const LAST_USED_PER_STATEMENT = 250;
+
 export class KnexCredentialStore implements CredentialStore {
-  /** findKey on a SQLite connection, without knex's per-query cost (the verifier's cache-miss read). */
+  /** findKey as a prepared statement on SQLite or PostgreSQL, without knex's per-query cost (the verifier's cache-miss read). */
   private readonly findKeyPrepared: ((id: string) => Promise<Row[]>) | undefined;
 
   constructor(private readonly db: Knex) {
-    this.findKeyPrepared = preparedSqliteRead(db, (id) => findKeyQuery(db, id));
+    this.findKeyPrepared = preparedSqliteRead(db, (id) => findKeyQuery(db, id)) ?? preparedPostgresRead(db, 'signet_find_key', (id) => findKeyQuery(db, id));
   }
 
   async createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyWithConsumer> {
@@ -196,15 +200,20 @@ export class KnexCredentialStore implements CredentialStore {
   }
 
   async recordLastUsed(lastUsed: ReadonlyMap<string, number>): Promise<void> {
-    if (lastUsed.size === 0) return;
-    await this.db.transaction(async (trx) => {
-      for (const [id, at] of lastUsed) {
-        await trx('keys')
-          .where({ id })
-          .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', at))
-          .update({ last_used_at: at });
-      }
-    });
+    const entries = [...lastUsed];
+    // A few hundred keys a statement, each statement on its own: on SQLite's single connection a
+    // key lookup waits for at most one short statement, not for a transaction over every key used
+    // in the interval (thousands after a burst of new keys, which held the lookups for seconds).
+    for (let i = 0; i < entries.length; i += LAST_USED_PER_STATEMENT) {
+      const chunk = entries.slice(i, i + LAST_USED_PER_STATEMENT);
+      // Both dialects run this UPDATE ... FROM a VALUES list; the casts give the list's columns types on PostgreSQL.
+      await this.db.raw(
+        `with used(id, at) as (values ${chunk.map(() => '(cast(? as text), cast(? as bigint))').join(', ')})
+         update keys set last_used_at = used.at from used
+         where keys.id = used.id and (keys.last_used_at is null or keys.last_used_at < used.at)`,
+        chunk.flat(),
+      );
+    }
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
 import { redisUnavailable } from './redis-connection.js';
 import type { RateLimitStore } from './types.js';
@@ -12,40 +11,55 @@ export interface RedisRateLimitStoreOptions {
 }
 
 /**
- * Rate-limit counters shared by every instance, kept by rate-limiter-flexible's Redis limiter
- * (penalty and reward run one Lua script: an atomic add that sets the expiry of a new counter).
- * As with the memory store, the caller puts the window in the key and the expiry only frees
- * memory. Redis unreachable: 503 service_unavailable (limits are not silently lifted).
+ * One atomic add on the Redis server: INCRBY, and an expiry for a counter that has none yet (a new
+ * one). ARGV: 1 the delta, 2 the expiry in whole seconds.
+ */
+const ADD_LUA = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return count
+`;
+
+type ScriptedRedis = Redis & { signetRateLimitAdd(key: string, delta: string, ttlSeconds: string): Promise<number> };
+
+/**
+ * Rate-limit counters shared by every instance. Hand-written rather than rate-limiter-flexible's
+ * Redis limiter (used before) because that one reads a counter with MULTI/GET/PTTL/EXEC, four
+ * commands where one GET does, and the failure gate reads a counter on every request; the add is
+ * one script either way. Keys keep the layout that library used (`<prefix>rl:<key>`), so counters
+ * survive an upgrade. As with the memory store, the caller puts the window in the key and the
+ * expiry only frees memory. Redis unreachable: 503 service_unavailable (limits are not silently
+ * lifted).
  */
 export class RedisRateLimitStore implements RateLimitStore {
-  private readonly limiter: RateLimiterRedis;
+  private readonly redis: ScriptedRedis;
+  private readonly keyPrefix: string;
 
   constructor(private readonly options: RedisRateLimitStoreOptions) {
-    this.limiter = new RateLimiterRedis({
-      storeClient: options.redis,
-      keyPrefix: `${options.prefix}rl`,
-      points: 1,
-      duration: 1,
-      // Refuse at once while disconnected rather than queue behind a reconnect.
-      rejectIfRedisNotReady: true,
-    });
+    this.redis = options.redis as ScriptedRedis;
+    if (typeof this.redis.signetRateLimitAdd !== 'function') {
+      this.redis.defineCommand('signetRateLimitAdd', { numberOfKeys: 1, lua: ADD_LUA });
+    }
+    this.keyPrefix = `${options.prefix}rl:`;
   }
 
   async add(key: string, delta: number, expiresAtMs: number): Promise<number> {
-    const customDuration = Math.max(1, Math.ceil((expiresAtMs - this.options.clock.now()) / 1000));
+    if (!Number.isInteger(delta)) throw new TypeError('a rate-limit counter moves by whole units');
+    const ttlSeconds = Math.max(1, Math.ceil((expiresAtMs - this.options.clock.now()) / 1000));
     try {
-      const result = delta >= 0 ? await this.limiter.penalty(key, delta, { customDuration }) : await this.limiter.reward(key, -delta, { customDuration });
-      return result.consumedPoints;
+      return Number(await this.redis.signetRateLimitAdd(this.keyPrefix + key, String(delta), String(ttlSeconds)));
     } catch (error) {
       throw redisUnavailable('The rate-limit store (Redis)', error);
     }
   }
 
   async get(key: string): Promise<number> {
+    let value: string | null;
     try {
-      return (await this.limiter.get(key))?.consumedPoints ?? 0;
+      value = await this.redis.get(this.keyPrefix + key);
     } catch (error) {
       throw redisUnavailable('The rate-limit store (Redis)', error);
     }
+    return value === null ? 0 : Number(value);
   }
 }

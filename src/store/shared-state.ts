@@ -47,7 +47,7 @@ export async function openSharedState(config: SharedStateConfig, clock: Clock, l
     let down = false;
     let lastLogged = 0;
     return openRedis(
-      { url, timeoutMs: config.redisTimeoutMs, connectionName: `signet-${role}`, subscriber: role === 'events' },
+      { url, timeoutMs: config.redisTimeoutMs, connectionName: `signet-${role}`, subscriber: role === 'events', autoPipelining: role === 'commands' },
       {
         onError: (error) => {
           const now = Date.now();

@@ -1,10 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/portal/api.js';
 import { niceCeiling } from '../../src/portal/chart.js';
-import { keyFileName, kidFromFileName, newKeyPair } from '../../src/portal/new-key.js';
+import { keyFileName, kidFromCliConfig, kidFromFileName, newKeyPair } from '../../src/portal/new-key.js';
 import { parseHash } from '../../src/portal/route.js';
 import { curlSnippet, goSnippet, nodeSnippet, profileName, pythonSnippet } from '../../src/portal/snippets.js';
 import { formErrors } from '../../src/portal/ui.js';
+import { relativeTime } from '../../src/portal/format.js';
+import { humanFieldMessage } from '../../src/portal/field-messages.js';
 import { expiresAtField } from '../../src/portal/views/form-parts.js';
 import { hmacSecretFileName } from '../../src/portal/views/hmac-key.js';
 import { importPrivateKey } from '../../src/client/keys.js';
@@ -28,6 +34,20 @@ describe('the portal’s browser-made keys', () => {
     expect(keyFileName('key_7Qx3mJtZ1pUe9LcWbR4sNa')).toBe('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa.pem');
     expect(kidFromFileName('signet-key_7Qx3mJtZ1pUe9LcWbR4sNa (1).pem')).toBe('key_7Qx3mJtZ1pUe9LcWbR4sNa');
     expect(kidFromFileName('admin.pem')).toBeUndefined();
+  });
+
+  it('take their key id from the CLI config file when the file name has none (signet admin init)', () => {
+    const config = JSON.stringify({
+      profiles: {
+        admin: { server: 'https://a.test', kid: 'key_7Qx3mJtZ1pUe9LcWbR4sNa', key_file: '/home/x/.config/signet/keys/admin-3f9a1c2b7d4e.pem' },
+        acme: { server: 'https://a.test', kid: 'key_AAAAAAAAAAAAAAAAAAAAAA', key_file: 'C:\\keys\\acme.pem' },
+      },
+    });
+    expect(kidFromCliConfig(config, 'admin-3f9a1c2b7d4e.pem')).toBe('key_7Qx3mJtZ1pUe9LcWbR4sNa');
+    expect(kidFromCliConfig(config, 'acme.pem')).toBe('key_AAAAAAAAAAAAAAAAAAAAAA');
+    expect(kidFromCliConfig(config, 'other.pem')).toBeUndefined();
+    expect(kidFromCliConfig(JSON.stringify({ profiles: { admin: { kid: 'key_7Qx3mJtZ1pUe9LcWbR4sNa', key_file: '/k/admin.pem' } } }), undefined)).toBe('key_7Qx3mJtZ1pUe9LcWbR4sNa');
+    expect(kidFromCliConfig('not json', 'admin.pem')).toBeUndefined();
   });
 });
 
@@ -80,5 +100,76 @@ describe('portal helpers', () => {
     expect(goSnippet(input)).not.toContain('Audience');
     expect(goSnippet({ ...input, audience: 'urn:acme' })).toContain('signet.Options{Audience: "urn:acme"}');
     expect(curlSnippet({ ...input, profile: "it's" })).toContain(`--profile 'it'\\''s'`);
+  });
+});
+
+describe('what the portal says to people', () => {
+  it('never shows the schema validator’s wording: field errors and the refusal’s detail become sentences', () => {
+    expect(humanFieldMessage('Too small: expected string to have >=1 characters')).toBe('This cannot be empty.');
+    expect(humanFieldMessage('Too big: expected string to have <=100 characters')).toBe('Use at most 100 characters.');
+    expect(humanFieldMessage('Invalid input: expected string, received undefined')).toBe('This is required.');
+    expect(humanFieldMessage('Invalid option: expected one of "free"|"metered"')).toBe('Choose one of: free, metered.');
+    expect(humanFieldMessage('Unknown field.')).toBe('This field is not accepted here.');
+    expect(humanFieldMessage('Invalid something new')).toBe('This value is not accepted.');
+    // The server's own sentences pass unchanged.
+    expect(humanFieldMessage('The enrollment code is unknown.')).toBe('The enrollment code is unknown.');
+
+    const refused = ApiError.fromProblem(400, {
+      code: 'invalid_request',
+      detail: 'The request body is invalid: name: Too small: expected string to have >=1 characters',
+      errors: [{ path: 'name', message: 'Too small: expected string to have >=1 characters' }],
+    });
+    expect(refused.fields).toEqual({ name: 'This cannot be empty.' });
+    expect(refused.detail).toBe('Some of what was sent is not accepted. name: This cannot be empty.');
+    expect(refused.detail).not.toMatch(/Too small|expected string/);
+  });
+
+  it('gives times relative to now, in the largest whole unit', () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    expect(relativeTime('2026-12-01T11:57:00Z', now)).toBe('3 minutes ago');
+    expect(relativeTime('2026-12-01T11:59:50Z', now)).toBe('just now');
+    expect(relativeTime('2026-12-01T12:59:40Z', now)).toBe('in 1 hour');
+    expect(relativeTime('2026-12-31T12:00:00Z', now)).toBe('in 30 days');
+    expect(relativeTime('2025-12-01T12:00:00Z', now)).toBe('1 year ago');
+    expect(relativeTime('not a time', now)).toBe('not a time');
+  });
+});
+
+describe('the curl snippet', () => {
+  const input = { origin: 'https://api.example.test', audience: 'https://api.example.test', kid: 'key_7Qx3mJtZ1pUe9LcWbR4sNa', profile: 'acme' };
+
+  /** Runs the snippet with sh, a curl that only records that it ran, and `signet` as given (or none). */
+  function runWith(signet: string | undefined): { status: number | null; stderr: string; curlRan: boolean } {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-curl-snippet-'));
+    const bin = join(dir, 'bin');
+    spawnSync('mkdir', [bin]);
+    writeFileSync(join(bin, 'curl'), `#!/bin/sh\ntouch ${join(dir, 'curl-ran')}\n`);
+    chmodSync(join(bin, 'curl'), 0o755);
+    if (signet !== undefined) {
+      writeFileSync(join(bin, 'signet'), `#!/bin/sh\n${signet}\n`);
+      chmodSync(join(bin, 'signet'), 0o755);
+    }
+    writeFileSync(join(dir, 'signet-key_7Qx3mJtZ1pUe9LcWbR4sNa.pem'), 'not a key');
+    const result = spawnSync('/bin/sh', ['-c', curlSnippet(input)], { cwd: dir, env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+    return { status: result.status, stderr: result.stderr, curlRan: existsSync(join(dir, 'curl-ran')) };
+  }
+
+  it('fails loudly without the signet CLI, and never sends a request', () => {
+    const run = runWith(undefined);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('signet CLI not found');
+    expect(run.curlRan).toBe(false);
+  });
+
+  it('stops before curl when signing fails, instead of sending the request unsigned', () => {
+    const run = runWith('case "$1" in profile) exit 0;; *) echo "signing refused" >&2; exit 3;; esac');
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('signing refused');
+    expect(run.curlRan).toBe(false);
+  });
+
+  it('says where to install the CLI', () => {
+    expect(curlSnippet(input)).toMatch(/npm install && npm link/);
+    expect(curlSnippet(input)).toContain('README.md');
   });
 });

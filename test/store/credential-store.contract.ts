@@ -129,6 +129,17 @@ export function credentialStoreContract(engine: string, open: () => Promise<Open
       expect((await store.findKey(other.id))?.key.lastUsedAt).toBe(T0 + 500);
     });
 
+    it('records the last-use times of a batch larger than one statement takes, the known keys wherever they fall', async () => {
+      const { consumerId, key } = await consumerWithKey();
+      const other = await store.insertKey(newKey(consumerId), T0);
+      const batch = new Map<string, number>([[key.id, T0 + 7]]);
+      for (let i = 0; i < 600; i++) batch.set(`key_${String(i).padStart(22, '0')}`, T0 + i);
+      batch.set(other.id, T0 + 9);
+      await store.recordLastUsed(batch);
+      expect((await store.findKey(key.id))?.key.lastUsedAt).toBe(T0 + 7);
+      expect((await store.findKey(other.id))?.key.lastUsedAt).toBe(T0 + 9);
+    });
+
     it('reads a key afresh after every change: revocation, rotation, consumer update, disabling and deletion', async () => {
       const { consumerId, key } = await consumerWithKey({ expiresAt: T0 + 86_400_000 });
       expect(await store.findKey(key.id)).toMatchObject({ key: { revokedAt: null, expiresAt: T0 + 86_400_000 }, consumer: { name: 'Ada', status: 'active' } });

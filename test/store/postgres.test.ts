@@ -40,13 +40,14 @@ if (servicesAvailable('the PostgreSQL migration and outage tests', { pg: true })
       try {
         const tables = async () =>
           (await pg.db('information_schema.tables').where({ table_schema: pg.schema }).pluck('table_name')).filter((t: string) => !t.startsWith('signet_migrations')).sort();
-        expect(await tables()).toEqual(['audit_log', 'consumers', 'enrollment_codes', 'hmac_secrets', 'keys', 'usage_rollups']);
+        const all = ['audit_log', 'consumers', 'enrollment_codes', 'hmac_secrets', 'keys', 'replay_high_water', 'usage_rollups'];
+        expect(await tables()).toEqual(all);
         await rollbackAll(pg.db);
         expect(await tables()).toEqual([]);
         await migrateToLatest(pg.db);
         const [, pending] = (await pg.db.migrate.list(migrationConfig)) as [unknown[], unknown[]];
         expect(pending).toEqual([]);
-        expect(await tables()).toHaveLength(6);
+        expect(await tables()).toEqual(all);
       } finally {
         await pg.drop();
       }
@@ -63,6 +64,30 @@ if (servicesAvailable('the PostgreSQL migration and outage tests', { pg: true })
         const [count] = await pg.db('consumers').count({ n: '*' });
         expect(count).toEqual({ n: 1 });
       } finally {
+        await pg.drop();
+      }
+    });
+
+    it('finds a key through a statement prepared once per connection, with the same answer as knex', async () => {
+      const pg = await createPgSchema('prepared');
+      // One connection, so the session that prepared the statement is the one asked about it.
+      const db = openPostgres({ url: pg.url, poolMax: 1, connectTimeoutMs: 5000, queryTimeoutMs: 30_000 });
+      try {
+        const store = new KnexCredentialStore(db);
+        const at = Date.UTC(2030, 0, 1);
+        const created = await store.createConsumerWithKey(
+          { id: 'con_p', name: 'p' },
+          { id: 'key_p', consumerId: '', type: 'ed25519', publicKey: new Uint8Array(32).fill(7), thumbprint: 'tp' },
+          at,
+        );
+        expect(await store.findKey('key_p')).toEqual(created);
+        expect(await store.findKey('key_p')).toEqual(created);
+        expect(await store.findKey('key_none')).toBeUndefined();
+        const prepared = (await db.raw('select name from pg_prepared_statements')).rows.map((r: { name: string }) => r.name);
+        expect(prepared).toEqual(['signet_find_key']);
+        expect(await db.transaction((trx) => new KnexCredentialStore(trx).findKey('key_p'))).toEqual(created);
+      } finally {
+        await db.destroy();
         await pg.drop();
       }
     });

@@ -21,7 +21,8 @@ if (servicesAvailable('the Redis rate-limit store suites', { redis: true })) {
   rateLimitStoreContract('Redis', async () => {
     const prefix = redisTestPrefix('rate-contract');
     const clock = new ManualClock(T0);
-    const redis = openRedis({ url, timeoutMs: 1000 });
+    // As the server opens its command connection: concurrent commands share one write.
+    const redis = openRedis({ url, timeoutMs: 1000, autoPipelining: true });
     await waitForRedis(redis, 5000);
     return {
       store: new RedisRateLimitStore({ redis, prefix, clock }),

@@ -26,7 +26,8 @@ replayStoreContract('memory', async () => {
 });
 
 async function openRedisStore(url: string, prefix: string, clock: ManualClock) {
-  const redis = openRedis({ url, timeoutMs: 1000 });
+  // As the server opens its command connection: concurrent commands share one write.
+  const redis = openRedis({ url, timeoutMs: 1000, autoPipelining: true });
   await waitForRedis(redis, 5000);
   return { redis, store: new RedisReplayStore({ redis, prefix, clock, clockSkewMs: SKEW_MS }) };
 }

@@ -7,7 +7,7 @@ const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
  * group's next words, after a whole command its flags. Zsh runs the same function through its
  * bash compatibility layer (bashcompinit), so the two cannot drift apart.
  */
-export function bashCompletion(commands: readonly Command[]): string {
+function bashCompletion(commands: readonly Command[]): string {
   const next = new Map<string, Set<string>>();
   for (const command of commands) {
     for (let i = 0; i < command.path.length; i++) {
@@ -39,7 +39,7 @@ complete -o default -F _signet signet
 `;
 }
 
-export function zshCompletion(commands: readonly Command[]): string {
+function zshCompletion(commands: readonly Command[]): string {
   return `# signet shell completion (zsh). Load it with: source <(signet completion zsh)
 autoload -U +X compinit && compinit
 autoload -U +X bashcompinit && bashcompinit

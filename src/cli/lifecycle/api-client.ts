@@ -58,7 +58,7 @@ export function createApiClient(options: { server: string; kid?: string; key?: S
       throw new UnreachableError(`cannot reach ${new URL(url).origin}: ${String((error as Error).cause ?? (error as Error).message)}`);
     }
     const text = await response.text();
-    let parsed: any = undefined;
+    let parsed: any;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {

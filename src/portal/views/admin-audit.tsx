@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks';
-import { formatTime } from '../format.js';
 import type { ViewProps } from '../session.js';
-import { LoadError, useLoad } from '../ui.js';
+import { LoadError, Time, useLoad } from '../ui.js';
 import { LoadMore } from './table-parts.js';
 
 interface AuditEntry {
@@ -22,21 +21,22 @@ interface Page {
   next_cursor: string | null;
 }
 
-/** The audit actions of docs/api.md, for the filter. */
-const ACTIONS = [
-  'consumer.create',
-  'consumer.update',
-  'consumer.disable',
-  'consumer.enable',
-  'consumer.delete',
-  'key.create',
-  'key.enroll',
-  'key.rotate',
-  'key.revoke',
-  'enrollment_code.create',
-  'master_key.add',
-  'master_key.reencrypt',
-];
+/** Consumer names by id, for the log's id columns (the first 200 consumers; others show their id only). */
+async function consumerNames(api: ViewProps['api']): Promise<Map<string, string>> {
+  const page = await api.call<{ items: Array<{ id: string; name: string }> }>('GET', '/admin/v1/consumers', { query: { limit: 200 } });
+  return new Map(page.items.map((c) => [c.id, c.name]));
+}
+
+/** An id with the name it stands for, when known. */
+function Named({ id, names }: { id: string; names: Map<string, string> | undefined }) {
+  const name = names?.get(id);
+  return (
+    <>
+      {name !== undefined && <span class="id-name">{name} </span>}
+      <code class="id">{id}</code>
+    </>
+  );
+}
 
 /** Admin: the append-only audit log, newest first, filtered by action and consumer. */
 export function AdminAuditView({ api }: ViewProps) {
@@ -46,6 +46,9 @@ export function AdminAuditView({ api }: ViewProps) {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [moreError, setMoreError] = useState<unknown>(undefined);
+  // The server's list of actions, so the filter never falls behind what the log can hold.
+  const actions = useLoad(() => api.call<{ items: string[] }>('GET', '/admin/v1/audit/actions'), [api]);
+  const names = useLoad(() => consumerNames(api), [api]);
   const query = (c?: string) => ({ action: applied.action, consumer: applied.consumer, limit: 50, cursor: c });
   const first = useLoad(async () => {
     const page = await api.call<Page>('GET', '/admin/v1/audit', { query: query() });
@@ -78,7 +81,7 @@ export function AdminAuditView({ api }: ViewProps) {
           <label for="audit-action">Action</label>
           <select id="audit-action" value={action} onChange={(e) => setAction(e.currentTarget.value)}>
             <option value="">all</option>
-            {ACTIONS.map((a) => (
+            {(actions.data?.items ?? []).map((a) => (
               <option key={a} value={a}>
                 {a}
               </option>
@@ -93,12 +96,12 @@ export function AdminAuditView({ api }: ViewProps) {
           <button type="submit">Filter</button>
         </div>
       </form>
-      <LoadError error={first.error} />
+      <LoadError error={first.error ?? actions.error} />
       <div class="table-wrap">
         <table data-testid="audit-table">
           <thead>
             <tr>
-              <th scope="col">Time (UTC)</th>
+              <th scope="col">Time</th>
               <th scope="col">Action</th>
               <th scope="col">Target</th>
               <th scope="col">Actor</th>
@@ -109,17 +112,19 @@ export function AdminAuditView({ api }: ViewProps) {
           <tbody>
             {entries.map((e) => (
               <tr key={e.id} data-action={e.action}>
-                <td>{formatTime(e.at)}</td>
+                <td>
+                  <Time iso={e.at} />
+                </td>
                 <td>
                   <code>{e.action}</code>
                 </td>
                 <td>
-                  <code>{e.target.id}</code>
+                  <Named id={e.target.id} names={names.data} />
                 </td>
                 <td>
                   <code>{e.actor}</code>
                 </td>
-                <td>{e.consumer_id === null ? '—' : <code>{e.consumer_id}</code>}</td>
+                <td>{e.consumer_id === null ? '—' : <Named id={e.consumer_id} names={names.data} />}</td>
                 <td>
                   <details>
                     <summary>before / after</summary>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { Field, FormError, formErrors, noErrors, problemText, type FormErrors } from '../ui.js';
 
 /**
@@ -8,8 +8,12 @@ import { Field, FormError, formErrors, noErrors, problemText, type FormErrors } 
 function useSubmit<E>(action: () => Promise<void>, errorOf: (caught: unknown) => E, none: E): { busy: boolean; error: E; submit: (event: Event) => Promise<void> } {
   const [error, setError] = useState<E>(none);
   const [busy, setBusy] = useState(false);
+  // A second submit (Enter again) while the first runs is dropped: the button stays focusable.
+  const running = useRef(false);
   async function submit(event: Event) {
     event.preventDefault();
+    if (running.current) return;
+    running.current = true;
     setBusy(true);
     setError(none);
     try {
@@ -17,6 +21,7 @@ function useSubmit<E>(action: () => Promise<void>, errorOf: (caught: unknown) =>
     } catch (caught) {
       setError(errorOf(caught));
     } finally {
+      running.current = false;
       setBusy(false);
     }
   }
@@ -101,9 +106,7 @@ export function FormActions({
 }) {
   return (
     <div class="form-actions">
-      <button type="submit" class={danger ? 'danger' : secondary ? 'secondary' : undefined} disabled={busy}>
-        {busy ? busyLabel : label}
-      </button>
+      <BusyButton busy={busy} class={danger ? 'danger' : secondary ? 'secondary' : undefined} label={label} busyLabel={busyLabel ?? label} />
       {cancel !== undefined && (
         <button type="button" class="secondary" onClick={cancel}>
           {cancelLabel}
@@ -128,4 +131,16 @@ export const EXPIRY_CHOICES = EXPIRIES.map(([text]) => [text, text] as const);
 export function expiresAtField(choice: string): { expires_at?: string } {
   const days = EXPIRIES.find(([text]) => text === choice)?.[1];
   return days === undefined ? {} : { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() };
+}
+
+/**
+ * A submit button that says it is busy without being disabled: a disabled button drops keyboard
+ * focus to <body>, so aria-disabled marks it and the form's handler ignores a submit meanwhile.
+ */
+export function BusyButton({ busy, label, busyLabel, class: className }: { busy: boolean; label: string; busyLabel: string; class?: string | undefined }) {
+  return (
+    <button type="submit" class={className} aria-disabled={busy ? 'true' : undefined} aria-busy={busy ? 'true' : undefined}>
+      {busy ? busyLabel : label}
+    </button>
+  );
 }

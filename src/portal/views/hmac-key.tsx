@@ -1,7 +1,7 @@
 import { useId, useState } from 'preact/hooks';
-import { OneTimeDownloadActions } from '../download.js';
-import type { ViewProps } from '../session.js';
-import { CopyBlock, Field, Notice } from '../ui.js';
+import { OneTimeDownloadActions, useFocusOnShow } from '../download.js';
+import type { ViewProps, WhoAmI } from '../session.js';
+import { CopyBlock, Field, Notice, useLoad } from '../ui.js';
 import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useFormSubmit } from './form-parts.js';
 import type { KeyView } from './keys.js';
 
@@ -34,10 +34,15 @@ export function HmacKeySection(props: ViewProps & { reload: () => void }) {
     });
     setIssued(answer);
     setLabel('');
+    setExpiry('never');
     props.reload();
   });
 
+  // Offered only to a consumer an admin allowed the hmac mode; the server refuses the others anyway.
+  const me = useLoad(() => props.api.call<WhoAmI>('GET', '/v1/whoami'), [props.api]);
+
   if (issued !== undefined) return <HmacSecretPanel issued={issued} onClose={() => setIssued(undefined)} />;
+  if (me.data?.allowed_modes?.includes('hmac') !== true) return null;
   return (
     <section class="card" aria-labelledby="add-hmac-heading">
       <h2 id="add-hmac-heading">Add an HMAC key (compatibility mode)</h2>
@@ -61,8 +66,9 @@ function HmacSecretPanel({ issued, onClose }: { issued: IssuedHmacKey; onClose: 
   const headingId = useId();
   const kid = issued.key.id;
   const file = hmacSecretFileName(kid);
+  const panel = useFocusOnShow(kid);
   return (
-    <section class="card download" aria-labelledby={headingId} data-testid="hmac-secret-panel">
+    <section class="card download" aria-labelledby={headingId} data-testid="hmac-secret-panel" tabIndex={-1} ref={panel}>
       <h2 id={headingId}>HMAC key issued: save its secret now</h2>
       <p>
         This is the only time the secret of <code>{kid}</code> is shown. Store it in a file with mode 0600 or a secret manager.

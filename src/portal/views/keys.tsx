@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
-import { formatTime } from '../format.js';
 import { newKeyPair } from '../new-key.js';
 import type { ViewProps } from '../session.js';
 import { publicKeyToJwk } from '../../protocol/public-key.js';
-import { Field, LoadError, useLoad } from '../ui.js';
+import { Field, LoadError, Time, useLoad } from '../ui.js';
 import { EXPIRY_CHOICES, FormActions, SelectField, expiresAtField, useConfirmSubmit, useFormSubmit } from './form-parts.js';
 import { HmacKeySection } from './hmac-key.js';
+import { OnboardingChecklist } from './onboarding.js';
 import { IdCell, KeyLabel, PanelRow, StatusCell, TableHead } from './table-parts.js';
 
 export interface KeyView {
@@ -38,6 +38,7 @@ export function KeysView(props: ViewProps) {
 
   return (
     <div class="stack">
+      <OnboardingChecklist api={api} identity={identity} keys={keys.data?.items} />
       <section class="card" aria-labelledby="keys-heading">
         <div class="card-head">
           <h1 id="keys-heading">Your keys</h1>
@@ -46,7 +47,7 @@ export function KeysView(props: ViewProps) {
           </button>
         </div>
         <p class="muted">
-          Consumer <strong>{identity.consumerName}</strong> (<code>{identity.consumerId}</code>). Times are UTC.
+          Consumer <strong>{identity.consumerName}</strong> (<code>{identity.consumerId}</code>). Hover a time for its exact UTC time.
         </p>
         <LoadError error={keys.error} />
         {keys.data !== undefined && (
@@ -91,10 +92,30 @@ function KeyRow({
           {item.type !== 'ed25519' && <span class="badge">{item.type}</span>}
         </td>
         <IdCell id={item.id}>{own && <span class="badge badge-own">this browser</span>}</IdCell>
-        <StatusCell status={item.status} />
-        <td>{formatTime(item.created_at)}</td>
-        <td>{item.last_used_at === null ? <span class="muted">never</span> : formatTime(item.last_used_at)}</td>
-        <td>{item.revoked_at !== null ? `revoked ${formatTime(item.revoked_at)}` : item.expires_at === null ? <span class="muted">never</span> : formatTime(item.expires_at)}</td>
+        <StatusCell status={item.status}>
+          {/* A key on its way out (the old key of a rotation, a key given an end) says when it stops. */}
+          {item.status === 'active' && item.expires_at !== null && (
+            <span class="status-note" data-testid="expiring">
+              {' '}
+              expires <Time iso={item.expires_at} />
+            </span>
+          )}
+        </StatusCell>
+        <td>
+          <Time iso={item.created_at} />
+        </td>
+        <td>{item.last_used_at === null ? <span class="muted">never</span> : <Time iso={item.last_used_at} />}</td>
+        <td>
+          {item.revoked_at !== null ? (
+            <>
+              revoked <Time iso={item.revoked_at} />
+            </>
+          ) : item.expires_at === null ? (
+            <span class="muted">never</span>
+          ) : (
+            <Time iso={item.expires_at} />
+          )}
+        </td>
         <td class="row-actions">
           {usable && item.type === 'ed25519' && (
             <button type="button" class="secondary small" aria-expanded={open === 'rotate'} onClick={() => setOpen(open === 'rotate' ? undefined : { kid: item.id, action: 'rotate' })}>
@@ -207,6 +228,7 @@ function AddKeyForm(props: ViewProps & { reload: () => void }) {
     });
     props.offerDownload({ kid: created.id, pem: key.pem, reason: 'added' });
     setLabel('');
+    setExpiry('never');
     props.reload();
   });
 

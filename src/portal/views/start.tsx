@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
 import { ENROLLMENT_CODE_PREFIX, looksLikeEnrollmentCode } from '../../protocol/secret-formats.js';
 import { ApiError, type PortalApi } from '../api.js';
-import { kidFromFileName, loadKeyFile, newKeyPair } from '../new-key.js';
+import { kidFromCliConfig, kidFromFileName, loadKeyFile, newKeyPair } from '../new-key.js';
 import type { Route } from '../route.js';
 import type { Identity, PendingDownload, WhoAmI } from '../session.js';
 import { Field, FormError, formErrors, noErrors, type FormErrors } from '../ui.js';
+import { BusyButton } from './form-parts.js';
 
 interface StartProps {
   api: PortalApi;
@@ -46,6 +47,7 @@ function EnrollForm({ api, route, onEnrolled }: StartProps) {
 
   async function submit(event: Event) {
     event.preventDefault();
+    if (busy) return;
     const trimmed = code.trim();
     if (!looksLikeEnrollmentCode(trimmed)) {
       setErrors({ fields: { code: `Paste the whole code you were given: it starts with ${ENROLLMENT_CODE_PREFIX}.` } });
@@ -87,9 +89,7 @@ function EnrollForm({ api, route, onEnrolled }: StartProps) {
           {(a) => <input {...a} type="text" value={label} maxLength={100} onInput={(e) => setLabel(e.currentTarget.value)} />}
         </Field>
         <div class="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Creating your key…' : 'Create my key and enroll'}
-          </button>
+          <BusyButton busy={busy} label="Create my key and enroll" busyLabel="Creating your key…" />
           <FormError message={errors.form} />
         </div>
       </form>
@@ -110,8 +110,19 @@ function KeyFileForm({ api, onSignedIn }: StartProps) {
     if (found !== undefined && kid === '') setKid(found);
   }
 
+  /** `signet admin init` names its key file after the profile, not the kid: the kid is in the CLI's config file. */
+  async function chooseConfig(chosen: File | undefined) {
+    if (chosen === undefined) return;
+    const found = kidFromCliConfig(await chosen.text(), file?.name);
+    if (found !== undefined) {
+      setKid(found);
+      setErrors(noErrors);
+    } else setErrors({ fields: { cli_config: `No profile in ${chosen.name} names ${file === undefined ? 'a key id' : `the key file ${file.name}`}: type the key id instead.` } });
+  }
+
   async function submit(event: Event) {
     event.preventDefault();
+    if (busy) return;
     const fields: Record<string, string> = {};
     if (file === undefined) fields.key_file = 'Choose your private key file.';
     if (!/^key_[A-Za-z0-9]+$/.test(kid.trim())) fields.kid = 'Enter the key id the server issued for this key: it starts with key_.';
@@ -157,14 +168,24 @@ function KeyFileForm({ api, onSignedIn }: StartProps) {
         <Field label="Key id" name="kid" error={errors.fields.kid} hint={<>The kid the server issued; <code>signet profile show</code> prints it.</>}>
           {(a) => <input {...a} type="text" value={kid} autocomplete="off" spellcheck={false} placeholder="key_…" onInput={(e) => setKid(e.currentTarget.value)} />}
         </Field>
+        <Field
+          label="CLI config file (optional)"
+          name="cli_config"
+          error={errors.fields.cli_config}
+          hint={
+            <>
+              Fills in the kid from <code>~/.config/signet/config.json</code>, as <code>signet admin init</code> writes it; read here, never uploaded.
+            </>
+          }
+        >
+          {(a) => <input {...a} type="file" accept=".json,application/json" onChange={(e) => void chooseConfig(e.currentTarget.files?.[0])} />}
+        </Field>
         <div class="field checkbox">
           <input id="keep-key" type="checkbox" checked={keep} onChange={(e) => setKeep(e.currentTarget.checked)} />
           <label for="keep-key">Keep this key in this browser (stored non-extractable; forget it with "Forget this key")</label>
         </div>
         <div class="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Checking…' : 'Use this key'}
-          </button>
+          <BusyButton busy={busy} label="Use this key" busyLabel="Checking…" />
           <FormError message={errors.form} />
         </div>
       </form>

@@ -33,10 +33,11 @@ export function IdCell({ id, children }: { id: string; children?: ComponentChild
   );
 }
 
-export function StatusCell({ status }: { status: string }) {
+export function StatusCell({ status, children }: { status: string; children?: ComponentChildren }) {
   return (
     <td>
       <StatusBadge status={status} />
+      {children}
     </td>
   );
 }

@@ -1,13 +1,18 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import type { ViewProps, WhoAmI } from '../session.js';
 import { Notice, useLoad } from '../ui.js';
+import { markUsageSeen } from './onboarding.js';
 import { LimitsTable, UsageCard, type LimitsView, type UsageSeries } from './usage-parts.js';
 
 /** Your requests over time by status class, and where you stand against your rate limits. */
-export function UsageView({ api }: ViewProps) {
+export function UsageView({ api, identity }: ViewProps) {
   const [granularity, setGranularity] = useState('minute');
   const usage = useLoad(() => api.call<UsageSeries & { limits: LimitsView }>('GET', '/v1/usage', { query: { granularity } }), [api, granularity]);
+  // For the getting-started checklist: the usage has been shown to this developer.
+  useEffect(() => {
+    if (usage.data !== undefined) markUsageSeen(identity.consumerId);
+  }, [usage.data, identity.consumerId]);
   const [tried, setTried] = useState<{ ok: boolean; text: string } | undefined>(undefined);
 
   async function tryRequest() {

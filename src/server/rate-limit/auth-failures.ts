@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { RateLimitStore } from '../../store/types.js';
 import { secondsUntil, windowAt } from './windows.js';
 
-export interface AuthFailureState {
+interface AuthFailureState {
   blocked: boolean;
   limit: number;
   windowSeconds: number;

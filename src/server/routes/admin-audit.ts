@@ -6,6 +6,7 @@ import type { SignetState } from '../state.js';
 import { parseQuery } from '../validation.js';
 import { auditView } from '../views.js';
 import { ADMIN_SCOPE } from '../../protocol/scopes.js';
+import { AUDIT_ACTIONS } from '../../store/audit-actions.js';
 
 /** Admin API: the audit log, newest first, with filters and cursor pagination. */
 export function adminAuditRoutes(server: ServerContext): Router<SignetState> {
@@ -25,6 +26,10 @@ export function adminAuditRoutes(server: ServerContext): Router<SignetState> {
       limit: q.limit,
     });
     ctx.body = { items: page.items.map(auditView), next_cursor: page.nextCursor };
+  });
+
+  router.get('/audit/actions', admin, function listAuditActions(ctx) {
+    ctx.body = { items: AUDIT_ACTIONS };
   });
 
   return router;

@@ -11,7 +11,7 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
 
   router.get('/v1/whoami', signed, (ctx) => {
     const { consumer, key, mode } = ctx.state.auth;
-    ctx.body = { consumer_id: consumer.id, consumer_name: consumer.name, key_id: key.id, mode, scopes: key.scopes };
+    ctx.body = { consumer_id: consumer.id, consumer_name: consumer.name, key_id: key.id, mode, scopes: key.scopes, allowed_modes: consumer.allowedModes };
   });
 
   router.post('/v1/echo', signed, (ctx) => {
