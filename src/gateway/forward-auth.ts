@@ -47,7 +47,7 @@ function originalRequest(req: IncomingMessage): { method: string; target: string
 }
 
 /** The sha-256 member of an RFC 9530 Content-Digest field, as base64url, or undefined. */
-export function contentDigestSha256(field: string | undefined): string | undefined {
+function contentDigestSha256(field: string | undefined): string | undefined {
   if (field === undefined) return undefined;
   let dictionary: ReturnType<typeof parseDictionary>;
   try {

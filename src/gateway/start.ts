@@ -20,7 +20,7 @@ export interface RunningGateway {
 }
 
 /** The routes file named by SIGNET_GATEWAY_ROUTES, or one route: every path needs a valid signature. */
-export function loadRoutes(file: string | undefined): RouteTable {
+function loadRoutes(file: string | undefined): RouteTable {
   if (file === undefined) return routeTable([SIGNED_EVERYWHERE]);
   let text: string;
   try {
@@ -31,7 +31,7 @@ export function loadRoutes(file: string | undefined): RouteTable {
   return parseRoutes(text, file);
 }
 
-export function upstreamUrl(text: string | undefined): URL {
+function upstreamUrl(text: string | undefined): URL {
   if (text === undefined) throw new ConfigError(['SIGNET_GATEWAY_UPSTREAM (or --upstream) is required: the URL of the API to protect']);
   let url: URL;
   try {

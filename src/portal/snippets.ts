@@ -21,7 +21,7 @@ function sh(value: string): string {
 }
 
 /** Where the snippets' readers find how to install the CLI and the kits (in the Signet repository). */
-export const INSTALL_DOCS = { cli: 'README.md, "Quick start", and docs/client.md', kits: 'docs/clients.md, "Install"' } as const;
+const INSTALL_DOCS = { cli: 'README.md, "Quick start", and docs/client.md', kits: 'docs/clients.md, "Install"' } as const;
 
 /**
  * A shell script that stops at the first failure: without the CLI, or when signing fails, it says

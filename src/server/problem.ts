@@ -10,7 +10,7 @@ export interface ProblemAnswer {
   body: Record<string, unknown>;
 }
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /**
  * Writes an RFC 9457 problem body for a SignetError: the stable code, the public detail, the
