@@ -89,6 +89,27 @@ export interface Config extends ScaleOutConfig, HttpSignatureConfig {
   portalEnabled: boolean;
   /** SIGNET_PORTAL_DIR, default the package's dist/portal (written by `npm run build`): where the portal's built files are. */
   portalDir: string | undefined;
+  /** SIGNET_GATEWAY_UPSTREAM, no default: the http(s) URL `signet gateway` forwards verified requests to (docs/gateway.md). */
+  gatewayUpstream: string | undefined;
+  /** SIGNET_GATEWAY_PORT, default 8080: the port `signet gateway` proxies on (SIGNET_PORT keeps the admin API, portal and /metrics). */
+  gatewayPort: number;
+  /** SIGNET_GATEWAY_ROUTES, no default: the routes file (method, path, scopes or public); without one every path needs a valid signature. */
+  gatewayRoutesFile: string | undefined;
+  /** SIGNET_GATEWAY_UPSTREAM_TIMEOUT_MS, default 30,000: longest wait for the upstream's response headers, and between two body chunks. */
+  gatewayUpstreamTimeoutMs: number;
+  /** SIGNET_GATEWAY_CONNECT_TIMEOUT_MS, default 5,000: longest wait to connect to the upstream. */
+  gatewayConnectTimeoutMs: number;
+  /** SIGNET_FORWARD_AUTH_PORT, default 8081: the port `signet forward-auth` answers proxies' auth checks on. */
+  forwardAuthPort: number;
+  /** SIGNET_FORWARD_AUTH_TRUSTED_PROXIES, default "127.0.0.1,::1": peer addresses whose X-Forwarded-* / X-Original-* headers forward-auth believes. */
+  forwardAuthTrustedProxies: readonly string[];
+  /**
+   * SIGNET_FORWARD_AUTH_BODY, default "refuse": what forward-auth does about request bodies it cannot
+   * see. "refuse": the token must bind an empty body and a request announcing one is refused;
+   * "digest": the token's body_sha256 must equal the request's Content-Digest sha-256, which the
+   * upstream (or proxy) must check against the body (docs/gateway.md).
+   */
+  forwardAuthBody: 'refuse' | 'digest';
   /** SIGNET_SHUTDOWN_GRACE_MS, default 10,000: on SIGTERM, how long requests in flight may take before their connections are cut. */
   shutdownGraceMs: number;
   /** SIGNET_HEADERS_TIMEOUT_MS, default 10,000: a connection that has not sent complete request headers by then is answered 408 and closed. */
@@ -231,6 +252,14 @@ const ENV_SCHEMA = z.object({
   SIGNET_MASTER_KEY_FILE: z.string().min(1).optional(),
   SIGNET_PORTAL: bool.default(true),
   SIGNET_PORTAL_DIR: z.string().min(1).optional(),
+  SIGNET_GATEWAY_UPSTREAM: z.string().min(1).optional(),
+  SIGNET_GATEWAY_PORT: int(0, 65535).default(8080),
+  SIGNET_GATEWAY_ROUTES: z.string().min(1).optional(),
+  SIGNET_GATEWAY_UPSTREAM_TIMEOUT_MS: int(10, 3_600_000).default(30_000),
+  SIGNET_GATEWAY_CONNECT_TIMEOUT_MS: int(10, 600_000).default(5_000),
+  SIGNET_FORWARD_AUTH_PORT: int(0, 65535).default(8081),
+  SIGNET_FORWARD_AUTH_TRUSTED_PROXIES: z.string().default('127.0.0.1,::1'),
+  SIGNET_FORWARD_AUTH_BODY: z.enum(['refuse', 'digest']).default('refuse'),
   SIGNET_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   SIGNET_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SIGNET_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
@@ -350,6 +379,14 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     portalEnabled: e.SIGNET_PORTAL,
     portalDir: e.SIGNET_PORTAL_DIR,
+    gatewayUpstream: e.SIGNET_GATEWAY_UPSTREAM,
+    gatewayPort: e.SIGNET_GATEWAY_PORT,
+    gatewayRoutesFile: e.SIGNET_GATEWAY_ROUTES,
+    gatewayUpstreamTimeoutMs: e.SIGNET_GATEWAY_UPSTREAM_TIMEOUT_MS,
+    gatewayConnectTimeoutMs: e.SIGNET_GATEWAY_CONNECT_TIMEOUT_MS,
+    forwardAuthPort: e.SIGNET_FORWARD_AUTH_PORT,
+    forwardAuthTrustedProxies: Object.freeze(e.SIGNET_FORWARD_AUTH_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter((a) => a !== '')),
+    forwardAuthBody: e.SIGNET_FORWARD_AUTH_BODY,
     shutdownGraceMs: e.SIGNET_SHUTDOWN_GRACE_MS,
     headersTimeoutMs: e.SIGNET_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.SIGNET_REQUEST_TIMEOUT_MS,

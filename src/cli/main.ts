@@ -10,6 +10,8 @@ import { presignCommand } from './commands/presign.js';
 import { profileAddCommand, profileListCommand, profileRemoveCommand, profileShowCommand } from './commands/profile.js';
 import { requestCommand } from './commands/request.js';
 import { serveCommand } from './commands/serve.js';
+import { gatewayCommand } from './commands/gateway.js';
+import { forwardAuthCommand } from './commands/forward-auth.js';
 import { signCommand } from './commands/sign.js';
 import { HMAC_COMMANDS } from './hmac/commands.js';
 import { LIFECYCLE_COMMANDS } from './lifecycle/commands.js';
@@ -35,6 +37,8 @@ export const COMMANDS: readonly Command[] = [
   ...USAGE_COMMANDS,
   ...HMAC_COMMANDS,
   compareCommand,
+  gatewayCommand,
+  forwardAuthCommand,
   completionCommand(() => COMMANDS),
   doctorCommand,
 ];

@@ -52,7 +52,7 @@ export interface PortalKey {
 const DEAD_KEY_CODES = new Set(['key_revoked', 'key_expired', 'invalid_token']);
 
 /** Whether a refusal means the key that signed the call no longer works (not a clock or rate problem). */
-export function isDeadKeyRefusal(error: unknown): error is ApiError {
+function isDeadKeyRefusal(error: unknown): error is ApiError {
   return error instanceof ApiError && error.status === 401 && DEAD_KEY_CODES.has(error.code);
 }
 

@@ -21,7 +21,7 @@ function sh(value: string): string {
 }
 
 /** Where the snippets' readers find how to install the CLI and the kits (in the Signet repository). */
-export const INSTALL_DOCS = { cli: 'README.md, "Quick start", and docs/client.md', kits: 'docs/clients.md, "Install"' } as const;
+const INSTALL_DOCS = { cli: 'README.md, "Quick start", and docs/client.md', kits: 'docs/clients.md, "Install"' } as const;
 
 /**
  * A shell script that stops at the first failure: without the CLI, or when signing fails, it says
@@ -55,9 +55,9 @@ echo
 
 export function nodeSnippet({ origin, audience, kid }: SnippetInput): string {
   const audienceOption = audience === origin ? '' : `, audience: '${audience}'`;
-  return `// Node 20+, with the Signet client kit: import from 'signet/client'. Install it from a checkout of
+  return `// Node 20+, with the Signet client kit: import from 'signet-auth/client'. Install it from a checkout of
 // the Signet repository: npm install PATH/TO/signet (${INSTALL_DOCS.cli}).
-import { createSignedFetch, loadPrivateKeyFile } from 'signet/client';
+import { createSignedFetch, loadPrivateKeyFile } from 'signet-auth/client';
 
 const key = await loadPrivateKeyFile('${keyFileName(kid)}');
 const signedFetch = createSignedFetch({ baseUrl: '${origin}', key, kid: '${kid}'${audienceOption} });

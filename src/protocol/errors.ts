@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   service_unavailable: { status: 503, title: 'A service the server depends on is unavailable.' },
   headers_too_large: { status: 431, title: 'The request headers are larger than the server accepts.' },
   request_timeout: { status: 408, title: 'The request did not arrive in time.' },
+  upstream_unavailable: { status: 502, title: 'The upstream API could not be reached or failed to answer.' },
+  upstream_timeout: { status: 504, title: 'The upstream API did not answer in time.' },
+  not_implemented: { status: 501, title: 'The gateway does not support this kind of request.' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

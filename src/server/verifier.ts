@@ -22,6 +22,11 @@ export interface IncomingRequest {
    * format reads Signature-Input, Signature, Content-Digest and whatever fields a signature covers.
    */
   headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * base64url SHA-256 of the body, when the body itself is not here (forward-auth in Content-Digest
+   * mode): whoever passes it vouches that something downstream checks the body against it.
+   */
+  bodySha256?: string;
 }
 
 /** Which of the two request formats a request was signed in (docs/rfc9421.md). */
@@ -294,7 +299,7 @@ function bindingMismatches(rules: ClaimRules, request: IncomingRequest, claims: 
   // Most signers send the canonical form already: skip the second canonicalisation then.
   const received = claims.url === expected ? expected : (canonicalizeUrl(claims.url)?.href ?? claims.url);
   if (received !== expected) mismatches.push({ claim: 'url', expected, received: claims.url });
-  const bodyHash = request.body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(request.body).digest('base64url');
+  const bodyHash = request.bodySha256 ?? (request.body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(request.body).digest('base64url'));
   if (claims.body_sha256 !== bodyHash) mismatches.push({ claim: 'body_sha256', expected: bodyHash, received: claims.body_sha256 });
   return mismatches;
 }

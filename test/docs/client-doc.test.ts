@@ -88,7 +88,7 @@ describe('docs/client.md', () => {
   it('the library quick start runs as written and makes a successful signed call', async () => {
     const [example] = blocks('## Quick start: the library', 'js');
     const script = join(dir, 'quick-start.mts');
-    writeFileSync(script, localise(example!).replace("from 'signet/client'", `from ${JSON.stringify(CLIENT_NODE)}`));
+    writeFileSync(script, localise(example!).replace("from 'signet-auth/client'", `from ${JSON.stringify(CLIENT_NODE)}`));
     // Run from the repository, where the tsx loader resolves; every path in the script is absolute.
     const output = await run(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)) });
     expect(output).toMatch(/^200 \{/);

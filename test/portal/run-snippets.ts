@@ -17,8 +17,8 @@ const childEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PA
 
 /**
  * Runs the portal's Node snippet as written, in `cwd` (where its key file is): its
- * `import ... from 'signet/client'` is pointed at the client kit's source, which is what the
- * published `signet/client` is built from.
+ * `import ... from 'signet-auth/client'` is pointed at the client kit's source, which is what the
+ * published `signet-auth/client` is built from.
  */
 export async function runNodeSnippet(snippet: string, cwd: string): Promise<string> {
   // Under node_modules/.cache so the bundle's package imports resolve as the source's do.
@@ -28,7 +28,7 @@ export async function runNodeSnippet(snippet: string, cwd: string): Promise<stri
   try {
     writeFileSync(join(dir, 'snippet.mjs'), snippet);
     const outfile = join(dir, 'snippet.bundle.mjs');
-    await build({ entryPoints: [join(dir, 'snippet.mjs')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', alias: { 'signet/client': CLIENT_KIT }, logLevel: 'error' });
+    await build({ entryPoints: [join(dir, 'snippet.mjs')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', alias: { 'signet-auth/client': CLIENT_KIT }, logLevel: 'error' });
     return (await run(process.execPath, [outfile], { cwd, env: childEnv(), encoding: 'utf8', timeout: 20_000 })).stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });

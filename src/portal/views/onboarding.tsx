@@ -30,7 +30,7 @@ function usageSeenAt(consumerId: string): string | null {
  * A first call made by a program: a key other than this browser's was used, or a route the page
  * never calls shows in the last 30 days of usage (the snippets call /v1/echo).
  */
-export function madeFirstCall(keys: KeyView[], ownKid: string, routes: string[]): boolean {
+function madeFirstCall(keys: KeyView[], ownKid: string, routes: string[]): boolean {
   return keys.some((k) => k.id !== ownKid && k.last_used_at !== null) || routes.some((route) => !PORTAL_ROUTE.test(route));
 }
 

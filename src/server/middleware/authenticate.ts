@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { SignetError, invalidToken } from '../../protocol/errors.js';
 import type { SignetState } from '../state.js';
-import type { Verifier } from '../verifier.js';
+import type { VerifiedRequest, Verifier } from '../verifier.js';
 
 export interface AuthenticateOptions {
   /** Scopes the route requires; the key must carry every one of them. */
@@ -29,13 +29,18 @@ export function authenticate(verify: Verifier, options: AuthenticateOptions = {}
       body: ctx.state.rawBody,
       headers: ctx.headers,
     });
-    const missing = required.filter((scope) => !ctx.state.auth.key.scopes.includes(scope));
-    if (missing.length > 0) {
-      throw new SignetError('insufficient_scope', {
-        detail: `This route needs the scope(s) ${missing.join(', ')}.`,
-        extra: { required_scopes: required },
-      });
-    }
+    requireScopes(ctx.state.auth, required);
     await next();
   };
+}
+
+/** Refuses (403 insufficient_scope) a verified request whose key lacks one of the required scopes. */
+export function requireScopes(auth: Pick<VerifiedRequest, 'key'>, required: readonly string[]): void {
+  const missing = required.filter((scope) => !auth.key.scopes.includes(scope));
+  if (missing.length > 0) {
+    throw new SignetError('insufficient_scope', {
+      detail: `This route needs the scope(s) ${missing.join(', ')}.`,
+      extra: { required_scopes: required },
+    });
+  }
 }

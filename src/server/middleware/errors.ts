@@ -28,6 +28,11 @@ function fromOutage(error: unknown): SignetError | undefined {
   });
 }
 
+/** Any failure as a SignetError: HTTP errors and database outages keep their meaning, anything else is a 500. */
+export function toSignetError(caught: unknown): SignetError {
+  return caught instanceof SignetError ? caught : (fromHttpError(caught) ?? fromOutage(caught) ?? new SignetError('internal_error', { cause: caught }));
+}
+
 /**
  * The client hung up before its request was complete (Node's request stream fails with "aborted",
  * code ECONNRESET). That code also means "the database went away" when a driver raises it, so the

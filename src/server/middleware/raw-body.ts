@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import { SignetError } from '../../protocol/errors.js';
 import type { SignetState } from '../state.js';
@@ -9,26 +10,35 @@ function tooLarge(limit: number): SignetError {
 }
 
 /**
+ * Reads the exact body bytes of a Node request, refusing (413 payload_too_large) a declared or
+ * received length above `limit` without reading further. Shared by the Koa middleware below, the
+ * framework adapters and the gateway.
+ */
+export async function readRawBody(req: Pick<IncomingMessage, 'headers'> & AsyncIterable<unknown>, limit: number): Promise<Buffer> {
+  const header = req.headers['content-length'];
+  const declared = header === undefined || header === '' ? undefined : Number(header);
+  if (declared !== undefined && declared > limit) throw tooLarge(limit);
+  if (declared === 0 || (declared === undefined && req.headers['transfer-encoding'] === undefined)) {
+    // HTTP/1.1 (RFC 9112 section 6.3): neither Content-Length nor Transfer-Encoding means no body.
+    return EMPTY;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+}
+
+/**
  * Reads the exact body bytes into `ctx.state.rawBody` before anything parses them: the signature
  * binds these bytes, and a parser's idea of the body (decoded text, re-serialised JSON) differs.
  */
 export function rawBody(limit: number): Middleware<SignetState> {
   return async function rawBodyMiddleware(ctx, next) {
-    const declared = ctx.request.length;
-    if (declared !== undefined && declared > limit) throw tooLarge(limit);
-    if (declared === 0 || (declared === undefined && ctx.req.headers['transfer-encoding'] === undefined)) {
-      // HTTP/1.1 (RFC 9112 section 6.3): neither Content-Length nor Transfer-Encoding means no body.
-      ctx.state.rawBody = EMPTY;
-      return next();
-    }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-      received += chunk.length;
-      if (received > limit) throw tooLarge(limit);
-      chunks.push(chunk);
-    }
-    ctx.state.rawBody = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+    ctx.state.rawBody = await readRawBody(ctx.req, limit);
     await next();
   };
 }
