@@ -24,7 +24,6 @@ export interface ColdLookupsOverHttp {
   warm: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
-
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const probe = createServer();
@@ -40,14 +39,10 @@ export async function coldLookupsOverHttp(dbFile: string, keyCount: number, conn
   // Every key shares one real public key (each with its own id and consumer), so any id can be signed for.
   const sample = (await seedKeys(dbFile, keyCount, { sampleSize: Math.min(6000, keyCount), publicKey: pair.publicKey })).sort(() => Math.random() - 0.5);
   const port = await freePort();
-  const server = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./signet-cli.ts', import.meta.url).pathname, 'serve', '--port', String(port), '--db', dbFile],
-    {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SIGNET_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, SIGNET_MAX_TOKEN_LIFETIME: '300', SIGNET_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'inherit', 'pipe'],
-    },
-  );
+  const server = spawn(process.execPath, ['--import', 'tsx', new URL('./signet-cli.ts', import.meta.url).pathname, 'serve', '--port', String(port), '--db', dbFile], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SIGNET_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, SIGNET_MAX_TOKEN_LIFETIME: '300', SIGNET_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
   try {
     let stderr = '';
     await new Promise<void>((resolve, reject) => {

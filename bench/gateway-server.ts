@@ -27,11 +27,23 @@ const BENCH_ORIGIN = 'http://bench.signet.test';
 async function addConsumer(stores: Stores) {
   const pair = await generateKeyPair();
   const kid = newKeyId();
-  await stores.credentials.createConsumerWithKey({ id: newConsumerId(), name: 'bench' }, { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) }, Date.now());
+  await stores.credentials.createConsumerWithKey(
+    { id: newConsumerId(), name: 'bench' },
+    { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) },
+    Date.now(),
+  );
   return { kid, jwk: await globalThis.crypto.subtle.exportKey('jwk', pair.privateKey) };
 }
 
-const base = { db: join(mkdtempSync(join(tmpdir(), 'signet-bench-gw-')), 'db.sqlite'), publicOrigin: BENCH_ORIGIN, logLevel: 'silent' as const, usageEnabled: true, metricsEnabled: false, authFailureLimit: 0, port: 0 };
+const base = {
+  db: join(mkdtempSync(join(tmpdir(), 'signet-bench-gw-')), 'db.sqlite'),
+  publicOrigin: BENCH_ORIGIN,
+  logLevel: 'silent' as const,
+  usageEnabled: true,
+  metricsEnabled: false,
+  authFailureLimit: 0,
+  port: 0,
+};
 
 if (variant === 'upstream' || variant === 'plain-proxy') {
   const pool = variant === 'plain-proxy' ? new Pool(upstream!) : undefined;

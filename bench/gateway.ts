@@ -17,7 +17,9 @@ const REQUESTS = Number(values.requests);
 const children: ChildProcess[] = [];
 
 async function start(variant: string, upstream?: string): Promise<{ port: number; kid?: string; jwk?: JsonWebKey }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./gateway-server.ts', import.meta.url).pathname, variant, ...(upstream ? [upstream] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./gateway-server.ts', import.meta.url).pathname, variant, ...(upstream ? [upstream] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   return new Promise((resolve) => child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()))));
 }
@@ -84,7 +86,9 @@ try {
   const gatewayHalf = await load(gateway.port, '/v1/whoami', gwSlice(halfAmount), halfAmount, half);
   rows.push('| variant | max req/s (32 conn.) | p99 at max (ms) | p50 / p99 at ' + half + ' req/s (ms) | non-2xx |', '| --- | --- | --- | --- | --- |');
   rows.push(`| plain undici proxy | ${plainMax.rps.toFixed(0)} | ${plainMax.p99.toFixed(2)} | ${plainHalf.p50.toFixed(2)} / ${plainHalf.p99.toFixed(2)} | ${plainMax.non2xx + plainHalf.non2xx} |`);
-  rows.push(`| Signet gateway, Ed25519 | ${gatewayMax.rps.toFixed(0)} | ${gatewayMax.p99.toFixed(2)} | ${gatewayHalf.p50.toFixed(2)} / ${gatewayHalf.p99.toFixed(2)} | ${gatewayMax.non2xx + gatewayHalf.non2xx} |`);
+  rows.push(
+    `| Signet gateway, Ed25519 | ${gatewayMax.rps.toFixed(0)} | ${gatewayMax.p99.toFixed(2)} | ${gatewayHalf.p50.toFixed(2)} / ${gatewayHalf.p99.toFixed(2)} | ${gatewayMax.non2xx + gatewayHalf.non2xx} |`,
+  );
   rows.push(`| Signet serving /v1/whoami itself, Ed25519 | ${serveMax.rps.toFixed(0)} | ${serveMax.p99.toFixed(2)} | | ${serveMax.non2xx} |`);
   console.log(rows.join('\n'));
   console.log(`\ngateway / serve throughput: ${(gatewayMax.rps / serveMax.rps).toFixed(2)}x (target >= 0.85x)`);

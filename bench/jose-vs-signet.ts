@@ -22,9 +22,32 @@ const count = Number(process.argv[2] ?? 20000);
 const CONCURRENCY = 50;
 const origin = 'http://127.0.0.1:3000';
 const kid = 'key_0123456789012345678901';
-const consumer: ResolvedKey['consumer'] = { id: 'con_x', name: 'x', status: 'active', plan: null, rateLimitOverrides: null, metadata: {}, allowedModes: ['ed25519', 'hmac'], createdAt: 0, updatedAt: 0 };
+const consumer: ResolvedKey['consumer'] = {
+  id: 'con_x',
+  name: 'x',
+  status: 'active',
+  plan: null,
+  rateLimitOverrides: null,
+  metadata: {},
+  allowedModes: ['ed25519', 'hmac'],
+  createdAt: 0,
+  updatedAt: 0,
+};
 const keyRecord = (type: 'ed25519' | 'hmac', publicKey: Uint8Array | null) =>
-  ({ id: kid, consumerId: consumer.id, type, publicKey, thumbprint: null, label: '', scopes: [], notBefore: null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: 0 }) as ResolvedKey['key'];
+  ({
+    id: kid,
+    consumerId: consumer.id,
+    type,
+    publicKey,
+    thumbprint: null,
+    label: '',
+    scopes: [],
+    notBefore: null,
+    expiresAt: null,
+    revokedAt: null,
+    lastUsedAt: null,
+    createdAt: 0,
+  }) as ResolvedKey['key'];
 
 async function tokens(key: SigningKey): Promise<string[]> {
   const out: string[] = [];
@@ -92,7 +115,11 @@ await compare('Ed25519 (EdDSA)', await tokens({ type: 'ed25519', privateKey: pai
 const secret = new Uint8Array(randomBytes(32));
 await compare('HMAC (HS256)', await tokens({ type: 'hmac', secret }), secret, 'HS256', () => ({ key: keyRecord('hmac', null), consumer, keyObject: null, hmacSecret: secret }));
 
-console.log(`Node ${process.version}, ${count} distinct tokens per algorithm, median of chunks of ${CHUNK}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `Node ${process.version}, ${count} distinct tokens per algorithm, median of chunks of ${CHUNK}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log('| tokens | verified | jose compactVerify µs/op | Signet verifier µs/op |');
 console.log('| --- | --- | ---: | ---: |');
 for (const [label, mode, joseUs, signetUs] of rows) console.log(`| ${label} | ${mode} | ${joseUs.toFixed(1)} | ${signetUs.toFixed(1)} |`);

@@ -57,7 +57,12 @@ function pinned(command: string, args: string[], env: Record<string, string> = {
 }
 
 function goRates(seconds: number): Record<string, Rate> {
-  const output = pinned('go', ['test', '-run', '^$', '-bench', '.', '-benchtime', `${seconds}s`], { GOMAXPROCS: '1', GOPROXY: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' }, `${ROOT}clients/go`);
+  const output = pinned(
+    'go',
+    ['test', '-run', '^$', '-bench', '.', '-benchtime', `${seconds}s`],
+    { GOMAXPROCS: '1', GOPROXY: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' },
+    `${ROOT}clients/go`,
+  );
   const out: Record<string, Rate> = {};
   for (const match of output.matchAll(/^Benchmark(\w+?)(Ed25519|HMAC)\s+\d+\s+([\d.]+) ns\/op\s+([\d.]+) req\/cpu-s/gm)) {
     const name = `${match[2]!.toLowerCase()}_${match[1] === 'Sign' ? 'sign_request' : 'transport'}`;

@@ -60,9 +60,7 @@ export async function rfc9421(setup: VariantSetup): Promise<BuiltVariant> {
           requiredParams: ['created', 'keyid'],
           maxAge: 300,
           keyLookup: async (params) =>
-            params.keyid === 'key_bench'
-              ? { id: 'key_bench', algs: ['ed25519'], verify: async (data: Buffer, signature: Buffer) => verifySignature(null, data, keyObject, signature) }
-              : null,
+            params.keyid === 'key_bench' ? { id: 'key_bench', algs: ['ed25519'], verify: async (data: Buffer, signature: Buffer) => verifySignature(null, data, keyObject, signature) } : null,
         },
         request,
       );

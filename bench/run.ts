@@ -310,7 +310,13 @@ function printHalfLoadTable(rows: Row[], baselines: VariantName[]): void {
   if (rate === undefined) return;
   const p99Of = (variant: VariantName) => rows.find((r) => r.variant === variant)!.halfLoad!.p99Ms;
   const header = ['variant', 'p50 ms', 'p99 ms', 'non-2xx', ...baselines.map((b) => `added p99 ms vs ${b}`)];
-  const lines = rows.map((r) => [r.variant, r.halfLoad!.p50Ms.toFixed(2), r.halfLoad!.p99Ms.toFixed(2), String(r.halfLoad!.non2xx), ...baselines.map((b) => (r.halfLoad!.p99Ms - p99Of(b)).toFixed(2))]);
+  const lines = rows.map((r) => [
+    r.variant,
+    r.halfLoad!.p50Ms.toFixed(2),
+    r.halfLoad!.p99Ms.toFixed(2),
+    String(r.halfLoad!.non2xx),
+    ...baselines.map((b) => (r.halfLoad!.p99Ms - p99Of(b)).toFixed(2)),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
   console.log(`\nAt ${rate} req/s for every variant (half the saturation rate of the slowest):\n`);
@@ -348,9 +354,7 @@ try {
     const rows: Row[] = measured.map((m) => ({
       ...m,
       ...(halfLoads.has(m.variant) ? { halfLoad: halfLoads.get(m.variant)! } : {}),
-      ratios: Object.fromEntries(
-        scenario.baselines.map((b) => [b, m.requestsPerSecond / measured.find((x) => x.variant === b)!.requestsPerSecond]),
-      ),
+      ratios: Object.fromEntries(scenario.baselines.map((b) => [b, m.requestsPerSecond / measured.find((x) => x.variant === b)!.requestsPerSecond])),
     }));
     (report.scenarios as Record<string, unknown>)[name] = rows;
     printTable(name, rows, scenario.baselines);

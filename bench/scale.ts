@@ -47,7 +47,6 @@ async function replayBytesPerEntry(): Promise<{ entries: number; tableBytesPerEn
   return { entries: store.size(), tableBytesPerEntry: store.bytes() / entryCount, processBytesPerEntry: grown / entryCount };
 }
 
-
 async function coldLookups(dbFile: string, sample: string[]): Promise<{ lookups: number; p50Ms: number; p99Ms: number; maxMs: number }> {
   const db = openSqlite(dbFile);
   const store = new KnexCredentialStore(db);
@@ -82,11 +81,15 @@ console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl})`);
 try {
   if (overHttp) {
     const cold = await coldLookupsOverHttp(join(dir, 'scale.sqlite'), keyCount, Number(values.connections ?? 50));
-    console.log(`first lookups of cold keys among ${cold.keyCount} keys over HTTP, ${cold.connections} connections: p50 ${cold.p50Ms.toFixed(2)} ms, p99 ${cold.p99Ms.toFixed(2)} ms, max ${cold.maxMs.toFixed(2)} ms over ${cold.lookups} requests (${cold.non2xx} not 2xx); the same keys warm: p50 ${cold.warm.p50Ms.toFixed(2)} ms, p99 ${cold.warm.p99Ms.toFixed(2)} ms`);
+    console.log(
+      `first lookups of cold keys among ${cold.keyCount} keys over HTTP, ${cold.connections} connections: p50 ${cold.p50Ms.toFixed(2)} ms, p99 ${cold.p99Ms.toFixed(2)} ms, max ${cold.maxMs.toFixed(2)} ms over ${cold.lookups} requests (${cold.non2xx} not 2xx); the same keys warm: p50 ${cold.warm.p50Ms.toFixed(2)} ms, p99 ${cold.warm.p99Ms.toFixed(2)} ms`,
+    );
     console.log(JSON.stringify({ node: process.version, coldOverHttp: cold }));
   } else {
     const replay = await replayBytesPerEntry();
-    console.log(`replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`);
+    console.log(
+      `replay store: ${replay.entries} live entries, ${replay.tableBytesPerEntry.toFixed(1)} bytes/entry in its tables, ${replay.processBytesPerEntry.toFixed(1)} bytes/entry of process memory`,
+    );
     const dbFile = join(dir, 'scale.sqlite');
     const sample = await seedKeys(dbFile, keyCount, { sampleSize: 4000 });
     const lookups = await coldLookups(dbFile, sample);

@@ -28,12 +28,32 @@ const origin = 'http://127.0.0.1:3000';
 const tokens: string[] = [];
 for (let i = 0; i < count; i++) tokens.push((await signRequest({ method: 'GET', url: `${origin}/v1/whoami`, key: { type: 'hmac', secret }, kid, lifetimeSeconds: 300 })).token);
 const consumer = { id: 'con_x', name: 'x', status: 'active', createdAt: 0, updatedAt: 0, allowedModes: ['ed25519', 'hmac'], plan: 'bench', rateLimitOverrides: null } as unknown as ConsumerRecord;
-const key = { id: kid, consumerId: 'con_x', type: 'hmac', publicKey: null, thumbprint: null, label: '', scopes: [], notBefore: null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: 0 } as unknown as KeyRecord;
+const key = {
+  id: kid,
+  consumerId: 'con_x',
+  type: 'hmac',
+  publicKey: null,
+  thumbprint: null,
+  label: '',
+  scopes: [],
+  notBefore: null,
+  expiresAt: null,
+  revokedAt: null,
+  lastUsedAt: null,
+  createdAt: 0,
+} as unknown as KeyRecord;
 const store = { findKey: async () => ({ key, consumer }) } as unknown as CredentialStore;
 const keys = new KeyCache({ store, clock: systemClock, size: 10, ttlMs: 3_600_000, negativeTtlMs: 1000, openHmacSecret: async () => secret });
 const config = { publicOrigin: origin, audience: origin, maxTokenLifetimeSeconds: 300, clockSkewSeconds: 60 };
 const newVerifier = () => createVerifier({ config, keys, replay: new MemoryReplayStore({ clock: systemClock, capacity: 10_000_000 }), clock: systemClock });
-const plans = buildPlans({ bench: { windows: [{ name: 'per_second', limit: 1e9, window: '1s' }, { name: 'per_day', limit: 1e12, window: '1d' }] } });
+const plans = buildPlans({
+  bench: {
+    windows: [
+      { name: 'per_second', limit: 1e9, window: '1s' },
+      { name: 'per_day', limit: 1e12, window: '1d' },
+    ],
+  },
+});
 const newLimiter = () => new RateLimiter({ plans, defaultPlan: 'bench', store: new MemoryRateLimitStore(systemClock), clock: systemClock, logger: silentLogger() });
 const metrics = createMetrics({ replayStoreSize: () => 0, usageBuffered: () => 0 });
 const body = new Uint8Array(0);
@@ -64,12 +84,18 @@ for (let round = 0; round < 5; round++) {
   const admitted = withRateLimit(newVerifier(), newLimiter(), metrics);
   await time('verifier + admission + histogram', (i) => admitted(request(i)));
   const batch = new RollupBatch();
-  await time('usage roll-up of one record', () => batch.addRecord({ at: Date.now(), consumerId: 'con_x', keyId: kid, mode: 'hmac', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 0.5, bytesIn: 0, bytesOut: 100 }));
+  await time('usage roll-up of one record', () =>
+    batch.addRecord({ at: Date.now(), consumerId: 'con_x', keyId: kid, mode: 'hmac', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 0.5, bytesIn: 0, bytesOut: 100 }),
+  );
   const decision = await limiter.admit(consumer);
   const sink = { set: (_field: string, _value: string) => {} };
   await time('RateLimit header strings, 2 windows', () => setRateLimitHeaders(sink, decision.windows));
   await time('metrics counter increment', () => metrics.requests.inc({ outcome: 'ok', mode: 'hmac' }));
 }
 for (const [name, times] of Object.entries(rounds)) {
-  console.log(`${name.padEnd(44)} ${Math.min(...times).toFixed(2).padStart(6)} µs   (rounds: ${times.map((t) => t.toFixed(2)).join(' ')})`);
+  console.log(
+    `${name.padEnd(44)} ${Math.min(...times)
+      .toFixed(2)
+      .padStart(6)} µs   (rounds: ${times.map((t) => t.toFixed(2)).join(' ')})`,
+  );
 }

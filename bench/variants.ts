@@ -45,9 +45,7 @@ function floorVariant(threadPool: boolean) {
   return async function floor(setup: VariantSetup): Promise<BuiltVariant> {
     const key: KeyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: setup.publicKey }, format: 'jwk' });
     const verifyToken = (input: Buffer, signature: Buffer): boolean | Promise<boolean> =>
-      threadPool
-        ? new Promise((resolve, reject) => verifySignature(null, input, key, signature, (error, ok) => (error ? reject(error) : resolve(ok))))
-        : verifySignature(null, input, key, signature);
+      threadPool ? new Promise((resolve, reject) => verifySignature(null, input, key, signature, (error, ok) => (error ? reject(error) : resolve(ok)))) : verifySignature(null, input, key, signature);
     const app = new Koa();
     app.use(async (ctx) => {
       const token = (ctx.get('Authorization') ?? '').slice(7);
@@ -74,10 +72,7 @@ async function signet(setup: VariantSetup): Promise<BuiltVariant> {
  * same app with rate limits, usage, metrics and the failure gate on, against all of them off).
  */
 async function signetWith(setup: VariantSetup, overrides: Partial<Config>, plan: string | null): Promise<BuiltVariant> {
-  const config = loadConfig(
-    { db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent', ...overrides },
-    {},
-  );
+  const config = loadConfig({ db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent', ...overrides }, {});
   const stores = await createStores(config, systemClock);
   const kid = newKeyId();
   const publicKey = decodeBase64url(setup.publicKey);
@@ -107,16 +102,20 @@ async function verifier(setup: VariantSetup): Promise<BuiltVariant> {
  * usage recorded and flushed in batches, metrics, the per-address failure gate, RateLimit headers.
  */
 async function pipeline(setup: VariantSetup): Promise<BuiltVariant> {
-  const plans = buildPlans({ bench: { windows: [{ name: 'per_second', limit: 1e9, window: '1s' }, { name: 'per_day', limit: 1e12, window: '1d' }] } });
+  const plans = buildPlans({
+    bench: {
+      windows: [
+        { name: 'per_second', limit: 1e9, window: '1s' },
+        { name: 'per_day', limit: 1e12, window: '1d' },
+      ],
+    },
+  });
   return signetWith(setup, { plans, usageEnabled: true, metricsEnabled: true, authFailureLimit: 100 }, 'bench');
 }
 
 /** 8. Signet in HMAC mode (HS256, secret decrypted once into the key cache), default pipeline. */
 async function hmac(setup: VariantSetup): Promise<BuiltVariant> {
-  const config = loadConfig(
-    { db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent' },
-    {},
-  );
+  const config = loadConfig({ db: setup.dbFile, port: setup.port, publicOrigin: `http://127.0.0.1:${setup.port}`, maxTokenLifetimeSeconds: 300, logLevel: 'silent' }, {});
   const stores = await createStores(config, systemClock);
   const publicKey = decodeBase64url(setup.publicKey);
   const created = await stores.credentials.createConsumerWithKey(
@@ -125,12 +124,11 @@ async function hmac(setup: VariantSetup): Promise<BuiltVariant> {
     Date.now(),
   );
   const { app, close, server } = createApp({ config, stores, clock: systemClock, logger: silentLogger() });
-  const issued = await server.hmacKeys.issue(
-    created.consumer,
-    { label: 'bench', scopes: [], notBefore: null, expiresAt: null },
-    Date.now(),
-    { actor: 'local-operator', requestId: null, sourceIp: null },
-  );
+  const issued = await server.hmacKeys.issue(created.consumer, { label: 'bench', scopes: [], notBefore: null, expiresAt: null }, Date.now(), {
+    actor: 'local-operator',
+    requestId: null,
+    sourceIp: null,
+  });
   return {
     callback: app.callback(),
     kid: issued.key.id,
@@ -148,7 +146,18 @@ async function hmac(setup: VariantSetup): Promise<BuiltVariant> {
  */
 const pipelineRfc9421 = pipeline;
 
-export const VARIANTS = { bare, floor: floorVariant(false), 'floor-async': floorVariant(true), signet, verifier, pipeline, 'pipeline-rfc9421': pipelineRfc9421, hmac, 'jose-peer': joseDb, 'rfc9421-peer': rfc9421 } as const;
+export const VARIANTS = {
+  bare,
+  floor: floorVariant(false),
+  'floor-async': floorVariant(true),
+  signet,
+  verifier,
+  pipeline,
+  'pipeline-rfc9421': pipelineRfc9421,
+  hmac,
+  'jose-peer': joseDb,
+  'rfc9421-peer': rfc9421,
+} as const;
 /** Variants built inside bench/server-process.ts. */
 export type InProcessVariantName = keyof typeof VARIANTS;
 /** In-process variants and `signet serve` variants (bench/serve-process.ts). */

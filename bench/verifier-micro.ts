@@ -22,7 +22,20 @@ for (let i = 0; i < count; i++) {
   tokens.push((await signRequest({ method: 'GET', url: `${origin}/v1/whoami`, key: { type: 'ed25519', privateKey: pair.privateKey }, kid, lifetimeSeconds: 300 })).token);
 }
 const record = {
-  key: { id: kid, consumerId: 'con_x', type: 'ed25519' as const, publicKey: pair.publicKey, thumbprint: null, label: '', scopes: [], notBefore: null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: 0 },
+  key: {
+    id: kid,
+    consumerId: 'con_x',
+    type: 'ed25519' as const,
+    publicKey: pair.publicKey,
+    thumbprint: null,
+    label: '',
+    scopes: [],
+    notBefore: null,
+    expiresAt: null,
+    revokedAt: null,
+    lastUsedAt: null,
+    createdAt: 0,
+  },
   consumer: { id: 'con_x', name: 'x', status: 'active' as const, createdAt: 0, updatedAt: 0 },
 };
 const store = { findKey: async () => record } as unknown as CredentialStore;

@@ -36,7 +36,10 @@ export async function buildPortal(outdir: string = PORTAL_OUTPUT): Promise<Metaf
     logLevel: 'warning',
   });
   const strays = Object.keys(result.metafile.inputs).filter((input) => !ALLOWED_INPUT.test(input));
-  if (strays.length > 0) throw new Error(`The portal bundle may only use src/portal, src/client, src/protocol, preact and the client kit's browser-safe libraries (jose, @noble/ed25519, structured-headers); it pulled in: ${strays.join(', ')}`);
+  if (strays.length > 0)
+    throw new Error(
+      `The portal bundle may only use src/portal, src/client, src/protocol, preact and the client kit's browser-safe libraries (jose, @noble/ed25519, structured-headers); it pulled in: ${strays.join(', ')}`,
+    );
   for (const file of PORTAL_STATIC_FILES) await copyFile(join(PORTAL_SOURCE, file), join(outdir, file));
   return result.metafile;
 }

@@ -52,11 +52,27 @@ type ClassName = 'valid-ed25519' | 'valid-hmac' | 'invalid' | 'replayed' | 'rate
 const ALLOWED: Record<ClassName, Array<[number, string]>> = {
   'valid-ed25519': [[200, '']],
   'valid-hmac': [[200, '']],
-  invalid: [[401, 'invalid_token'], [401, 'binding_mismatch'], [429, 'rate_limited']],
-  replayed: [[401, 'token_replayed'], [429, 'rate_limited']],
-  'rate-limited': [[200, ''], [429, 'rate_limited']],
+  invalid: [
+    [401, 'invalid_token'],
+    [401, 'binding_mismatch'],
+    [429, 'rate_limited'],
+  ],
+  replayed: [
+    [401, 'token_replayed'],
+    [429, 'rate_limited'],
+  ],
+  'rate-limited': [
+    [200, ''],
+    [429, 'rate_limited'],
+  ],
 };
-const WEIGHTS: Array<[ClassName, number]> = [['valid-ed25519', 35], ['valid-hmac', 15], ['invalid', 20], ['replayed', 15], ['rate-limited', 15]];
+const WEIGHTS: Array<[ClassName, number]> = [
+  ['valid-ed25519', 35],
+  ['valid-hmac', 15],
+  ['invalid', 20],
+  ['replayed', 15],
+  ['rate-limited', 15],
+];
 
 interface Credentials {
   ed: { kid: string; pair: Ed25519KeyPair };
@@ -84,12 +100,21 @@ function askSample(child: ChildProcess): Promise<SoakSample> {
 
 const encoder = new TextEncoder();
 
-async function signedFetch(baseUrl: string, call: { method: string; path: string; key: SigningKey; kid: string; body?: Uint8Array; proof?: Ed25519KeyPair; from: string }): Promise<{ response: Response; authorization: string }> {
+async function signedFetch(
+  baseUrl: string,
+  call: { method: string; path: string; key: SigningKey; kid: string; body?: Uint8Array; proof?: Ed25519KeyPair; from: string },
+): Promise<{ response: Response; authorization: string }> {
   const signed = await signRequest({ method: call.method, url: ORIGIN + call.path, ...(call.body !== undefined ? { body: call.body } : {}), key: call.key, kid: call.kid });
   const headers: Record<string, string> = { Authorization: signed.authorization, 'X-Forwarded-For': call.from };
   if (call.body !== undefined) headers['Content-Type'] = 'application/json';
   if (call.proof !== undefined) {
-    const proof = await signRequest({ method: call.method, url: ORIGIN + call.path, ...(call.body !== undefined ? { body: call.body } : {}), key: { type: 'ed25519', privateKey: call.proof.privateKey }, kid: await jwkThumbprint(call.proof.publicKey) });
+    const proof = await signRequest({
+      method: call.method,
+      url: ORIGIN + call.path,
+      ...(call.body !== undefined ? { body: call.body } : {}),
+      key: { type: 'ed25519', privateKey: call.proof.privateKey },
+      kid: await jwkThumbprint(call.proof.publicKey),
+    });
     headers[PROOF_HEADER] = proof.token;
   }
   const response = await fetch(baseUrl + call.path, { method: call.method, headers, ...(call.body !== undefined ? { body: call.body as Uint8Array<ArrayBuffer> } : {}) });
@@ -105,7 +130,9 @@ async function expectJson<T>(response: Response, status: number, what: string): 
 /** Consumers made through the admin API, as an operator would: enrolled Ed25519 keys and an issued HMAC key. */
 async function setUp(baseUrl: string, admin: { kid: string; pair: Ed25519KeyPair }): Promise<Credentials> {
   const asAdmin = (method: string, path: string, json: unknown) =>
-    signedFetch(baseUrl, { method, path, key: { type: 'ed25519', privateKey: admin.pair.privateKey }, kid: admin.kid, body: encoder.encode(JSON.stringify(json)), from: '10.0.0.1' }).then((r) => r.response);
+    signedFetch(baseUrl, { method, path, key: { type: 'ed25519', privateKey: admin.pair.privateKey }, kid: admin.kid, body: encoder.encode(JSON.stringify(json)), from: '10.0.0.1' }).then(
+      (r) => r.response,
+    );
   async function enrolled(name: string, plan: string): Promise<{ kid: string; pair: Ed25519KeyPair }> {
     const consumer = await expectJson<{ id: string }>(await asAdmin('POST', '/admin/v1/consumers', { name, plan }), 201, `create ${name}`);
     const { code } = await expectJson<{ code: string }>(await asAdmin('POST', `/admin/v1/consumers/${consumer.id}/enrollment-codes`, {}), 201, 'enrollment code');
@@ -165,7 +192,14 @@ async function main(): Promise<number> {
       let authorization: string | undefined;
       if (cls === 'valid-ed25519' || cls === 'rate-limited') {
         const who = cls === 'valid-ed25519' ? creds.ed : creds.limited;
-        ({ response, authorization } = await signedFetch(baseUrl, { method, path, key: { type: 'ed25519', privateKey: who.pair.privateKey }, kid: who.kid, ...(body !== undefined ? { body } : {}), from: cls === 'valid-ed25519' ? '10.1.0.1' : '10.2.0.1' }));
+        ({ response, authorization } = await signedFetch(baseUrl, {
+          method,
+          path,
+          key: { type: 'ed25519', privateKey: who.pair.privateKey },
+          kid: who.kid,
+          ...(body !== undefined ? { body } : {}),
+          from: cls === 'valid-ed25519' ? '10.1.0.1' : '10.2.0.1',
+        }));
       } else if (cls === 'valid-hmac') {
         ({ response } = await signedFetch(baseUrl, { method, path, key: { type: 'hmac', secret: creds.hmac.secret }, kid: creds.hmac.kid, ...(body !== undefined ? { body } : {}), from: '10.1.0.2' }));
       } else if (cls === 'replayed') {
@@ -300,7 +334,13 @@ function analyse(tally: Tally, samples: Array<SoakSample & { atSeconds: number; 
       windowSeconds: REPLAY_WINDOW_SECONDS,
       withinBound: replayWithinBound,
     },
-    samples: samples.map((s) => ({ at: Math.round(s.atSeconds), requests: s.requests, rssMb: +(s.rssBytes / MB).toFixed(1), heapMb: +(s.heapUsedBytes / MB).toFixed(1), replayEntries: s.replayEntries })),
+    samples: samples.map((s) => ({
+      at: Math.round(s.atSeconds),
+      requests: s.requests,
+      rssMb: +(s.rssBytes / MB).toFixed(1),
+      heapMb: +(s.heapUsedBytes / MB).toFixed(1),
+      replayEntries: s.replayEntries,
+    })),
     pass: tally.unexpected.length === 0 && rssBounded && replayWithinBound,
   };
 }
@@ -311,7 +351,13 @@ function render(r: ReturnType<typeof analyse>): string {
     '',
     '| class | answers |',
     '|---|---|',
-    ...Object.entries(r.byClass).map(([cls, answers]) => `| ${cls} | ${Object.entries(answers).sort().map(([k, v]) => `${k}: ${v}`).join(', ')} |`),
+    ...Object.entries(r.byClass).map(
+      ([cls, answers]) =>
+        `| ${cls} | ${Object.entries(answers)
+          .sort()
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')} |`,
+    ),
     '',
     `Unexpected answers (5xx, network errors, or a status/code the class does not allow): ${r.unexpected}`,
     ...r.unexpectedExamples.map((u) => `  ${u.cls}: ${u.what}`),
@@ -322,7 +368,9 @@ function render(r: ReturnType<typeof analyse>): string {
     '',
     '| t (s) | requests | RSS (MB) | heap (MB) | replay entries |',
     '|---:|---:|---:|---:|---:|',
-    ...r.samples.filter((_, i, all) => all.length <= 24 || i % Math.ceil(all.length / 24) === 0 || i === all.length - 1).map((s) => `| ${s.at} | ${s.requests} | ${s.rssMb} | ${s.heapMb} | ${s.replayEntries} |`),
+    ...r.samples
+      .filter((_, i, all) => all.length <= 24 || i % Math.ceil(all.length / 24) === 0 || i === all.length - 1)
+      .map((s) => `| ${s.at} | ${s.requests} | ${s.rssMb} | ${s.heapMb} | ${s.replayEntries} |`),
     '',
     r.pass ? 'PASS' : 'FAIL',
   ];

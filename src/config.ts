@@ -273,7 +273,10 @@ const ENV_SCHEMA = z.object({
   SIGNET_KEY_DIRECTORY_MAX_TTL: int(60, 30 * 86_400).default(86_400),
   SIGNET_KEY_DIRECTORY_STALE: int(0, 30 * 86_400).default(3_600),
   SIGNET_KEY_DIRECTORY_ALLOW_PRIVATE: bool.default(false),
-  SIGNET_HTTP_SIGNATURE_LABEL: z.string().regex(/^[a-z*][a-z0-9_.*-]{0,63}$/, 'must be a structured-field key (lower case)').optional(),
+  SIGNET_HTTP_SIGNATURE_LABEL: z
+    .string()
+    .regex(/^[a-z*][a-z0-9_.*-]{0,63}$/, 'must be a structured-field key (lower case)')
+    .optional(),
 });
 
 /** SIGNET_PLANS: JSON text (starting with "{") or the path of a JSON file. */
@@ -305,7 +308,10 @@ function loadPlans(source: string | undefined): Readonly<Record<string, Plan>> {
 type Env = Record<string, string | undefined>;
 
 function commaList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** SIGNET_WEB_BOT_AUTH_AGENTS: each entry an http(s) origin, kept in canonical form. */
@@ -322,9 +328,7 @@ function agentOrigins(value: string | undefined): string[] {
  * flags win over the environment). Empty variables count as unset.
  */
 export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.env): Readonly<Config> {
-  const relevant = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => name.startsWith('SIGNET_') && value !== undefined && value !== ''),
-  );
+  const relevant = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith('SIGNET_') && value !== undefined && value !== ''));
   const parsed = ENV_SCHEMA.safeParse(relevant);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
@@ -385,7 +389,11 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     gatewayUpstreamTimeoutMs: e.SIGNET_GATEWAY_UPSTREAM_TIMEOUT_MS,
     gatewayConnectTimeoutMs: e.SIGNET_GATEWAY_CONNECT_TIMEOUT_MS,
     forwardAuthPort: e.SIGNET_FORWARD_AUTH_PORT,
-    forwardAuthTrustedProxies: Object.freeze(e.SIGNET_FORWARD_AUTH_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter((a) => a !== '')),
+    forwardAuthTrustedProxies: Object.freeze(
+      e.SIGNET_FORWARD_AUTH_TRUSTED_PROXIES.split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+    ),
     forwardAuthBody: e.SIGNET_FORWARD_AUTH_BODY,
     shutdownGraceMs: e.SIGNET_SHUTDOWN_GRACE_MS,
     headersTimeoutMs: e.SIGNET_HEADERS_TIMEOUT_MS,

@@ -20,11 +20,14 @@ describe('rate-limit plans', () => {
     expect(formatWindowLength({ kind: 'fixed', seconds: 3600 })).toBe('1h');
   });
 
-  it('include the seeds\' examples as built-in plans', () => {
+  it("include the seeds' examples as built-in plans", () => {
     const plans = buildPlans({});
     expect(plans.internal!.windows).toEqual([]);
     expect(plans.free!.windows).toEqual([{ name: 'per_15min', limit: 180, length: { kind: 'fixed', seconds: 900 } }]);
-    expect(plans.standard!.windows.map((w) => [w.name, w.limit])).toEqual([['per_second', 5], ['per_day', 5000]]);
+    expect(plans.standard!.windows.map((w) => [w.name, w.limit])).toEqual([
+      ['per_second', 5],
+      ['per_day', 5000],
+    ]);
     expect(plans.metered!.windows[1]).toEqual({ name: 'per_month', limit: 100_000, length: { kind: 'month' } });
     expect(Object.isFrozen(plans) && Object.isFrozen(plans.standard) && Object.isFrozen(plans.standard!.windows)).toBe(true);
   });
@@ -37,7 +40,16 @@ describe('rate-limit plans', () => {
   });
 
   it('refuse repeated window names, unknown fields and negative limits', () => {
-    expect(() => buildPlans({ p: { windows: [{ name: 'a', limit: 1, window: '1s' }, { name: 'a', limit: 2, window: '1m' }] } })).toThrow(/must not repeat/);
+    expect(() =>
+      buildPlans({
+        p: {
+          windows: [
+            { name: 'a', limit: 1, window: '1s' },
+            { name: 'a', limit: 2, window: '1m' },
+          ],
+        },
+      }),
+    ).toThrow(/must not repeat/);
     expect(() => buildPlans({ p: { windows: [], burst: 3 } })).toThrow();
     expect(() => buildPlans({ p: { windows: [{ name: 'a', limit: -1, window: '1s' }] } })).toThrow();
     expect(() => buildPlans({ 'bad name': { windows: [] } })).toThrow();
@@ -80,7 +92,15 @@ describe('SIGNET_PLANS and SIGNET_DEFAULT_PLAN', () => {
 
   it('default to unlimited consumers, usage and metrics on, and the failure limit at 100 per minute', () => {
     const config = loadConfig({}, {});
-    expect(config).toMatchObject({ defaultPlan: 'internal', usageEnabled: true, metricsEnabled: true, authFailureLimit: 100, authFailureWindowSeconds: 60, trustProxy: false, metricsToken: undefined });
+    expect(config).toMatchObject({
+      defaultPlan: 'internal',
+      usageEnabled: true,
+      metricsEnabled: true,
+      authFailureLimit: 100,
+      authFailureWindowSeconds: 60,
+      trustProxy: false,
+      metricsToken: undefined,
+    });
     expect(config.usageRetentionDays).toEqual({ minute: 2, hour: 35, day: 400 });
   });
 

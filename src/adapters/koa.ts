@@ -20,10 +20,7 @@ export interface SignetKoaState {
 export function signetKoa(signet: VerifierHandle, rules: RouteRules = {}): Middleware<SignetKoaState> {
   return async function signetKoaMiddleware(ctx, next) {
     const read = (ctx.state as Partial<SignetKoaState>).rawBody;
-    const verdict = await signet.verifyRequest(
-      { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, body: Buffer.isBuffer(read) ? read : (limit) => readRawBody(ctx.req, limit) },
-      rules,
-    );
+    const verdict = await signet.verifyRequest({ method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, body: Buffer.isBuffer(read) ? read : (limit) => readRawBody(ctx.req, limit) }, rules);
     ctx.set(verdict.headers);
     if (!verdict.ok) {
       ctx.status = verdict.status;

@@ -36,7 +36,8 @@ const HINTS: Record<string, string> = {
 };
 
 const CODE_HINTS: Record<string, string> = {
-  invalid_token: 'Check that the kid belongs to this key file (the key id the server issued for its public half) and that the server is the one you registered with; --explain shows the claims signed.',
+  invalid_token:
+    'Check that the kid belongs to this key file (the key id the server issued for its public half) and that the server is the one you registered with; --explain shows the claims signed.',
   token_replayed: 'Every token works once: sign every request afresh.',
   token_expired: "The client already corrected its clock once from the server's time; check the local clock.",
   token_issued_in_future: "The client already corrected its clock once from the server's time; check the local clock.",

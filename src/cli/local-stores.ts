@@ -31,7 +31,7 @@ export function assertDatabaseExists(config: Pick<Config, 'db' | 'databaseUrl'>)
   throw new SignetError('invalid_request', {
     detail:
       `No Signet database at ${resolve(config.db)}. Run this command where \`signet serve\` runs, or point it at the ` +
-      'server\'s database with --db FILE or SIGNET_DB (SIGNET_DATABASE_URL for PostgreSQL); `signet migrate` creates a new one.',
+      "server's database with --db FILE or SIGNET_DB (SIGNET_DATABASE_URL for PostgreSQL); `signet migrate` creates a new one.",
   });
 }
 

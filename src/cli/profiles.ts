@@ -82,10 +82,7 @@ export interface ResolvedProfile {
  * Which server, kid and key file a command uses: flags first, then SIGNET_* variables, then the
  * chosen profile (--profile, SIGNET_PROFILE, or the file's default).
  */
-export async function resolveProfile(
-  env: ClientEnv,
-  flags: { profile?: string; server?: string; kid?: string; keyFile?: string },
-): Promise<ResolvedProfile> {
+export async function resolveProfile(env: ClientEnv, flags: { profile?: string; server?: string; kid?: string; keyFile?: string }): Promise<ResolvedProfile> {
   const file = await readProfileFile(env.configFile);
   const name = flags.profile ?? env.profile ?? file.default_profile;
   const profile = name === undefined ? undefined : file.profiles[name];

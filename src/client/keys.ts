@@ -54,7 +54,10 @@ export async function importPrivateKey(input: string | PrivateJwk, options: { ex
     const key = decodeOpenSshPrivateKey(input);
     jwk = { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(key.publicKey), d: encodeBase64url(key.seed) };
   } else if (typeof input === 'string' && input.trim().startsWith('-----BEGIN PRIVATE KEY-----')) {
-    const body = input.trim().replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, '');
+    const body = input
+      .trim()
+      .replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '')
+      .replace(/\s+/g, '');
     const der = decodeBase64(body);
     if (der === undefined) throw invalidKey('The PEM private key is not valid base64.');
     let privateKey: CryptoKey;

@@ -149,15 +149,7 @@ export function encodeOpenSshPrivateKey(key: OpenSshEd25519Key): string {
   const section = new Writer().uint32(check).uint32(check).string(KEY_TYPE).string(key.publicKey).string(secret).string(key.comment);
   const padLength = (BLOCK_SIZE - (section.length % BLOCK_SIZE)) % BLOCK_SIZE;
   section.raw(Uint8Array.from({ length: padLength }, (_, i) => i + 1));
-  const body = new Writer()
-    .raw(encoder.encode(MAGIC))
-    .string('none')
-    .string('none')
-    .string(new Uint8Array(0))
-    .uint32(1)
-    .string(publicBlob(key.publicKey))
-    .string(section.bytes())
-    .bytes();
+  const body = new Writer().raw(encoder.encode(MAGIC)).string('none').string('none').string(new Uint8Array(0)).uint32(1).string(publicBlob(key.publicKey)).string(section.bytes()).bytes();
   const lines = encodeBase64(body).match(/.{1,70}/g) ?? [];
   return `${BEGIN}\n${lines.join('\n')}\n${END}\n`;
 }

@@ -38,9 +38,7 @@ async function signJws(input: SignRequestInput): Promise<SignedRequest> {
   const key = signingKeyToSignWith(input.key);
   const alg = key.type === 'hmac' ? 'HS256' : (key.alg ?? 'EdDSA');
   const { header, claims } = await requestToken({ ...input, alg });
-  const token = await new CompactSign(encoder.encode(JSON.stringify(claims)))
-    .setProtectedHeader({ ...header })
-    .sign(key.type === 'hmac' ? key.secret : key.privateKey);
+  const token = await new CompactSign(encoder.encode(JSON.stringify(claims))).setProtectedHeader({ ...header }).sign(key.type === 'hmac' ? key.secret : key.privateKey);
   return { token, authorization: `${AUTH_SCHEME} ${token}`, claims };
 }
 

@@ -90,9 +90,7 @@ async function prepare(input: string | URL | Request, init: SignedRequestInit, b
 
 /** A fresh, exactly-sized copy, so no transport sends bytes around a view of a larger buffer. */
 function exactBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
-    ? (bytes as Uint8Array<ArrayBuffer>)
-    : new Uint8Array(bytes);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
 /**

@@ -3,9 +3,7 @@ import { looksLikeHmacSecret, MIN_HMAC_KEY_BYTES, parseHmacSecret } from '../pro
 import type { Ed25519KeyPair } from './keys.js';
 
 /** Key material as the signer uses it: an Ed25519 private CryptoKey, or the raw bytes of an HMAC secret. */
-export type SigningKey =
-  | { type: 'ed25519'; privateKey: CryptoKey; alg?: 'EdDSA' | 'Ed25519' }
-  | { type: 'hmac'; secret: Uint8Array };
+export type SigningKey = { type: 'ed25519'; privateKey: CryptoKey; alg?: 'EdDSA' | 'Ed25519' } | { type: 'hmac'; secret: Uint8Array };
 
 /**
  * What the client functions accept as `key`: the pair from generateKeyPair()/loadPrivateKeyFile(),
@@ -28,7 +26,7 @@ export function toSigningKey(key: ClientKey): SigningKey {
   }
   if (key.type === 'hmac' && typeof key.secret === 'string') return toSigningKey(key.secret);
   if (key.type === 'hmac' && !((key.secret as unknown) instanceof Uint8Array)) {
-    throw new SignetError('invalid_request', { detail: 'An HMAC key\'s secret must be the sgnt_hs_... text the server showed, or its decoded bytes.' });
+    throw new SignetError('invalid_request', { detail: "An HMAC key's secret must be the sgnt_hs_... text the server showed, or its decoded bytes." });
   }
   if (key.type === 'ed25519' || key.type === 'hmac') return key as SigningKey;
   throw new SignetError('invalid_request', { detail: 'Unrecognised signing key: pass a key pair, a private CryptoKey, an HMAC secret or a SigningKey.' });

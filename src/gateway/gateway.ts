@@ -111,7 +111,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     refuseUpgrade: (req, socket) => {
       const problem = problemFor(new SignetError('not_implemented', { detail: `The gateway does not proxy "Upgrade: ${req.headers.upgrade ?? ''}" requests.` }), randomUUID(), clock.now());
       const text = JSON.stringify(problem.body);
-      const head = Object.entries({ ...problem.headers, 'Content-Length': String(Buffer.byteLength(text)), Connection: 'close' }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+      const head = Object.entries({ ...problem.headers, 'Content-Length': String(Buffer.byteLength(text)), Connection: 'close' })
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\r\n');
       socket.end(`HTTP/1.1 501 Not Implemented\r\n${head}\r\n\r\n${text}`);
     },
     close: () => pool.close(),

@@ -23,11 +23,32 @@ export interface HttpDirectoryFetcherOptions {
 function privateRanges(): BlockList {
   const list = new BlockList();
   for (const [net, prefix] of [
-    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-    ['224.0.0.0', 4], ['240.0.0.0', 4],
-  ] as const) list.addSubnet(net, prefix, 'ipv4');
-  for (const [net, prefix] of [['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.0.2.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['198.51.100.0', 24],
+    ['203.0.113.0', 24],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const)
+    list.addSubnet(net, prefix, 'ipv4');
+  for (const [net, prefix] of [
+    ['::', 128],
+    ['::1', 128],
+    ['64:ff9b::', 96],
+    ['100::', 64],
+    ['2001:db8::', 32],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const) {
     list.addSubnet(net, prefix, 'ipv6');
   }
   return list;
@@ -107,7 +128,12 @@ export class HttpDirectoryFetcher implements KeyDirectoryFetcher {
   private get(url: URL): Promise<IncomingMessage> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const request = send(url, { method: 'GET', lookup: this.lookup, headers: { accept: 'application/http-message-signatures-directory+json, application/jwk-set+json, application/json' }, timeout: this.options.timeoutMs });
+      const request = send(url, {
+        method: 'GET',
+        lookup: this.lookup,
+        headers: { accept: 'application/http-message-signatures-directory+json, application/jwk-set+json, application/json' },
+        timeout: this.options.timeoutMs,
+      });
       const timer = setTimeout(() => request.destroy(new DirectoryFetchError(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       request.on('response', (response) => {
         response.on('close', () => clearTimeout(timer));

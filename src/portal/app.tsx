@@ -91,7 +91,9 @@ export function App({ settings }: { settings: PortalSettings }) {
    */
   onDeadKey.current = (kid, error) => {
     if (identity === undefined || kid !== identity.kid) return;
-    void signOut(`The key this browser signed with (${kid}) no longer works: ${error.detail} (${error.code}). ${identity.stored ? 'This browser has forgotten it. ' : ''}Sign in with another key file, or enroll with a new code from your API provider.`);
+    void signOut(
+      `The key this browser signed with (${kid}) no longer works: ${error.detail} (${error.code}). ${identity.stored ? 'This browser has forgotten it. ' : ''}Sign in with another key file, or enroll with a new code from your API provider.`,
+    );
   };
 
   // A key kept from an earlier visit: check it still works and refresh what the server says about it.
@@ -221,9 +223,7 @@ export function App({ settings }: { settings: PortalSettings }) {
           <current.view key={`${current.path}:${identity.kid}`} {...props} />
         )}
       </main>
-      <footer class="footer muted">
-        Keys are made and kept in this browser; only public keys and signed requests leave it. No cookies, no passwords.
-      </footer>
+      <footer class="footer muted">Keys are made and kept in this browser; only public keys and signed requests leave it. No cookies, no passwords.</footer>
     </>
   );
 }

@@ -99,7 +99,9 @@ export function UsageChart({ buckets, granularity }: { buckets: UsageBucket[]; g
             <thead>
               <tr>
                 <th scope="col">{granularity} (UTC)</th>
-                <th scope="col" class="num">requests</th>
+                <th scope="col" class="num">
+                  requests
+                </th>
                 {present.map((cls) => (
                   <th scope="col" class="num" key={cls}>
                     {cls}

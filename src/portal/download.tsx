@@ -20,13 +20,13 @@ export function DownloadPanel({ download, onClose }: { download: PendingDownload
     <section class="card download" aria-labelledby={headingId} data-testid="download-panel" tabIndex={-1} ref={panel}>
       <h2 id={headingId}>{HEADINGS[download.reason]}</h2>
       <p>
-        This is the only time the private key of <code>{download.kid}</code> can be saved. It was made in this browser and never sent anywhere:
-        the server holds only its public key. {download.reason === 'added' ? '' : 'The copy this browser keeps can sign for the portal but cannot be exported.'}
+        This is the only time the private key of <code>{download.kid}</code> can be saved. It was made in this browser and never sent anywhere: the server holds only its public key.{' '}
+        {download.reason === 'added' ? '' : 'The copy this browser keeps can sign for the portal but cannot be exported.'}
       </p>
       <OneTimeDownloadActions text={download.pem} type="application/x-pem-file" file={file} onClose={onClose} />
       <p class="hint">
-        It is a PKCS#8 PEM file, as <code>openssl genpkey -algorithm ed25519</code> writes: the <code>signet</code> CLI, Node, Python and Go load it.
-        Keep it private (<code>chmod 600 {file}</code>); the <a href="#/snippets">code snippets</a> show how to use it.
+        It is a PKCS#8 PEM file, as <code>openssl genpkey -algorithm ed25519</code> writes: the <code>signet</code> CLI, Node, Python and Go load it. Keep it private (<code>chmod 600 {file}</code>);
+        the <a href="#/snippets">code snippets</a> show how to use it.
       </p>
     </section>
   );

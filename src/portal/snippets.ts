@@ -11,7 +11,10 @@ export interface SnippetInput {
 
 /** A CLI profile name (1 to 64 of A-Z a-z 0-9 . _ -) from a consumer name. */
 export function profileName(consumerName: string): string {
-  const slug = consumerName.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  const slug = consumerName
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
   return slug === '' ? 'signet' : slug;
 }
 

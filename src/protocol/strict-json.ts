@@ -52,9 +52,9 @@ class Parser {
     if (c === '{') return this.object(depth);
     if (c === '[') return this.array(depth);
     if (c === '"') return this.string();
-    if (this.text.startsWith('true', this.pos)) return (this.pos += 4), true;
-    if (this.text.startsWith('false', this.pos)) return (this.pos += 5), false;
-    if (this.text.startsWith('null', this.pos)) return (this.pos += 4), null;
+    if (this.text.startsWith('true', this.pos)) return ((this.pos += 4), true);
+    if (this.text.startsWith('false', this.pos)) return ((this.pos += 5), false);
+    if (this.text.startsWith('null', this.pos)) return ((this.pos += 4), null);
     NUMBER.lastIndex = this.pos;
     const match = NUMBER.exec(this.text);
     if (match === null) this.fail('unexpected character');
@@ -66,7 +66,7 @@ class Parser {
     this.pos++;
     const out: { [key: string]: JsonValue } = {};
     this.whitespace();
-    if (this.text[this.pos] === '}') return this.pos++, out;
+    if (this.text[this.pos] === '}') return (this.pos++, out);
     for (;;) {
       this.whitespace();
       if (this.text[this.pos] !== '"') this.fail('expected a member name');
@@ -89,7 +89,7 @@ class Parser {
     this.pos++;
     const out: JsonValue[] = [];
     this.whitespace();
-    if (this.text[this.pos] === ']') return this.pos++, out;
+    if (this.text[this.pos] === ']') return (this.pos++, out);
     for (;;) {
       out.push(this.value(depth + 1));
       this.whitespace();

@@ -73,8 +73,7 @@ const PLAIN_TARGET = /^\/[^%?#\s]*$/;
 export function expectedUrlFor(publicOrigin: string): (requestTarget: string, presigned?: boolean) => string | undefined {
   // The canonical form of origin + "/", less the "/": what every plain target is appended to.
   const prefix = expectedUrl(publicOrigin, '/')?.slice(0, -1);
-  return (requestTarget, presigned = false) =>
-    prefix !== undefined && !presigned && PLAIN_TARGET.test(requestTarget) ? prefix + requestTarget : expectedUrl(publicOrigin, requestTarget, presigned);
+  return (requestTarget, presigned = false) => (prefix !== undefined && !presigned && PLAIN_TARGET.test(requestTarget) ? prefix + requestTarget : expectedUrl(publicOrigin, requestTarget, presigned));
 }
 
 /** Reads one query parameter's raw value from a request target, without decoding others. */

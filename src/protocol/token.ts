@@ -1,15 +1,6 @@
 import { decodeBase64url } from './base64url.js';
 import { invalidToken, SignetError } from './errors.js';
-import {
-  CLAIMS,
-  HEADER_MEMBERS,
-  JTI_PATTERN,
-  KID_PATTERN,
-  MAX_TOKEN_LENGTH,
-  TOKEN_TYPE,
-  type RequestClaims,
-  type TokenHeader,
-} from './format.js';
+import { CLAIMS, HEADER_MEMBERS, JTI_PATTERN, KID_PATTERN, MAX_TOKEN_LENGTH, TOKEN_TYPE, type RequestClaims, type TokenHeader } from './format.js';
 import { parseStrictJson, type JsonValue } from './strict-json.js';
 
 export interface ParsedToken {
@@ -77,10 +68,19 @@ export function decodeClaims(payloadBytes: Uint8Array): RequestClaims {
     if (!(CLAIMS as readonly string[]).includes(name)) throw claimError(`The token carries an unknown claim "${name}".`);
   }
   const { method, url, body_sha256, aud, iat, exp, jti } = payload;
-  for (const [name, value] of [['method', method], ['url', url], ['body_sha256', body_sha256], ['aud', aud], ['jti', jti]] as const) {
+  for (const [name, value] of [
+    ['method', method],
+    ['url', url],
+    ['body_sha256', body_sha256],
+    ['aud', aud],
+    ['jti', jti],
+  ] as const) {
     if (typeof value !== 'string') throw claimError(`The claim "${name}" must be a string.`);
   }
-  for (const [name, value] of [['iat', iat], ['exp', exp]] as const) {
+  for (const [name, value] of [
+    ['iat', iat],
+    ['exp', exp],
+  ] as const) {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
       throw claimError(`The claim "${name}" must be a non-negative integer number of seconds.`);
     }

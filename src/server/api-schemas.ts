@@ -41,7 +41,10 @@ const Label = z.union([z.literal(''), DisplayText('A label')]);
 const Metadata = z
   .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'A metadata key is 1 to 64 characters of A-Z a-z 0-9 _ . : -'), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((value) => Object.keys(value).length <= 50, 'At most 50 metadata entries.');
-const AllowedModes = z.array(z.enum(['ed25519', 'hmac'])).min(1).refine(unique, 'Modes must not repeat.');
+const AllowedModes = z
+  .array(z.enum(['ed25519', 'hmac']))
+  .min(1)
+  .refine(unique, 'Modes must not repeat.');
 const Timestamp = z.iso.datetime({ offset: true });
 /** A JWK object, or PEM / OpenSSH / JWK text; importEd25519PublicKey decides what is acceptable. */
 const PublicKeyInput = z.union([z.string().min(1).max(8192), z.record(z.string(), z.unknown())]);

@@ -106,9 +106,7 @@ export function createApp(deps: AppDeps): SignetApp {
     retentionDays: config.usageRetentionDays,
     onDrop: (reason, records) => metrics?.usageDropped.inc({ reason }, records),
   });
-  const metrics = config.metricsEnabled
-    ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }, deps.workerMetrics)
-    : undefined;
+  const metrics = config.metricsEnabled ? createMetrics({ replayStoreSize: () => stores.replay.size(), usageBuffered: () => usage.health().buffered }, deps.workerMetrics) : undefined;
   const limiter = new RateLimiter({ plans: config.plans, defaultPlan: config.defaultPlan, store: stores.rateLimits, clock, logger });
   const verifySignature = createVerifier({
     config,

@@ -33,7 +33,7 @@ export function answerClientErrors(http: Server, clock: { now(): number }): void
       error.code === 'HPE_HEADER_OVERFLOW'
         ? new SignetError('headers_too_large', { detail: 'The request line and headers are larger than the server accepts; a Signet token is at most a few kilobytes.' })
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? new SignetError('request_timeout', { detail: 'The request did not arrive within the server\'s time limit; send it again, faster.' })
+          ? new SignetError('request_timeout', { detail: "The request did not arrive within the server's time limit; send it again, faster." })
           : new SignetError('invalid_request', { detail: 'The request is not valid HTTP/1.1.' });
     const requestId = randomUUID();
     const body = JSON.stringify(problemBody(refusal, requestId, clock.now()));

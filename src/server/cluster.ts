@@ -67,7 +67,7 @@ export function workerMetrics(): WorkerMetrics | undefined {
           const id = ++next;
           const timer = setTimeout(() => {
             process.off('message', onAnswer);
-            reject(new Error('the primary did not gather the workers\' metrics in time'));
+            reject(new Error("the primary did not gather the workers' metrics in time"));
           }, METRICS_TIMEOUT_MS);
           const onAnswer = (message: unknown) => {
             if (!isMetricsAnswer(message) || message.id !== id) return;

@@ -33,7 +33,6 @@ export interface KeyCacheOptions {
  */
 export const DEAF_TTL_MS = 1_000;
 
-
 interface Entry {
   value: ResolvedKey | undefined;
   expiresAt: number;
@@ -142,8 +141,7 @@ export class KeyCache {
     this.loading.set(kid, (this.loading.get(kid) ?? 0) + 1);
     try {
       const found = await this.options.store.findKey(kid);
-      const value: ResolvedKey | undefined =
-        found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
+      const value: ResolvedKey | undefined = found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
       if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now);
       return value;
     } finally {

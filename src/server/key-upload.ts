@@ -25,9 +25,6 @@ export async function acceptUploadedKey(server: ServerContext, ctx: Context & { 
     throw new SignetError(error.code, { detail: error.detail, extra: { errors: [{ path: 'public_key', message: error.detail }] } });
   }
   const uploaded = { publicKey, thumbprint: await jwkThumbprint(publicKey) };
-  await server.verifyProof(
-    { method: ctx.method, target: ctx.originalUrl, body: ctx.state.rawBody, proof: ctx.get(PROOF_HEADER) || undefined },
-    uploaded,
-  );
+  await server.verifyProof({ method: ctx.method, target: ctx.originalUrl, body: ctx.state.rawBody, proof: ctx.get(PROOF_HEADER) || undefined }, uploaded);
   return uploaded;
 }

@@ -42,12 +42,22 @@ export function createMetrics(sources: MetricSources, cluster?: WorkerMetrics): 
   if (cluster !== undefined) registry.setDefaultLabels({ worker: cluster.worker });
   const gathered = cluster?.share(registry);
   const registers = [registry];
-  new Gauge({ name: 'signet_replay_store_entries', help: 'One-time tokens (jti) currently remembered.', registers, collect() {
-    this.set(sources.replayStoreSize());
-  } });
-  new Gauge({ name: 'signet_usage_buffer_records', help: 'Usage records waiting for the next flush.', registers, collect() {
-    this.set(sources.usageBuffered());
-  } });
+  new Gauge({
+    name: 'signet_replay_store_entries',
+    help: 'One-time tokens (jti) currently remembered.',
+    registers,
+    collect() {
+      this.set(sources.replayStoreSize());
+    },
+  });
+  new Gauge({
+    name: 'signet_usage_buffer_records',
+    help: 'Usage records waiting for the next flush.',
+    registers,
+    collect() {
+      this.set(sources.usageBuffered());
+    },
+  });
   return {
     registry,
     exposition: gathered ?? (() => registry.metrics()),
@@ -66,6 +76,11 @@ export function createMetrics(sources: MetricSources, cluster?: WorkerMetrics): 
       registers,
     }),
     usageDropped: new Counter({ name: 'signet_usage_records_dropped_total', help: 'Usage records lost: buffer full, or the database write failed.', labelNames: ['reason'] as const, registers }),
-    formats: new Counter({ name: 'signet_authenticated_requests_total', help: 'Authenticated responses by request format (jws, rfc9421) and signing mode.', labelNames: ['format', 'mode'] as const, registers }),
+    formats: new Counter({
+      name: 'signet_authenticated_requests_total',
+      help: 'Authenticated responses by request format (jws, rfc9421) and signing mode.',
+      labelNames: ['format', 'mode'] as const,
+      registers,
+    }),
   };
 }

@@ -86,14 +86,20 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
     info: {
       title: 'Signet',
       version: '1',
-      description: 'API authentication with per-request Ed25519 JWS signatures. Every signed route takes `Authorization: Signet <token>` (docs/protocol.md); key uploads also take a `Signet-Proof` token signed by the new key (docs/enrollment.md).',
+      description:
+        'API authentication with per-request Ed25519 JWS signatures. Every signed route takes `Authorization: Signet <token>` (docs/protocol.md); key uploads also take a `Signet-Proof` token signed by the new key (docs/enrollment.md).',
     },
     servers: [{ url: config.publicOrigin }],
     tags: [{ name: 'core' }, { name: 'admin' }, { name: 'self-service' }, { name: 'enrollment' }, { name: 'usage' }, { name: 'portal' }],
     paths: {
       '/healthz': { get: operation({ summary: 'Liveness', operationId: 'healthz', tag: 'core', responses: { '200': json('Alive', { type: 'object' }) } }) },
       '/readyz': {
-        get: operation({ summary: 'Readiness (database, and Redis when configured, reachable)', operationId: 'readyz', tag: 'core', responses: { '200': json('Ready', { type: 'object' }), '503': json('Not ready', { type: 'object' }) } }),
+        get: operation({
+          summary: 'Readiness (database, and Redis when configured, reachable)',
+          operationId: 'readyz',
+          tag: 'core',
+          responses: { '200': json('Ready', { type: 'object' }), '503': json('Not ready', { type: 'object' }) },
+        }),
       },
       '/openapi.json': { get: operation({ summary: 'This document', operationId: 'openapi', tag: 'core', responses: { '200': json('OpenAPI 3.1 document', { type: 'object' }) } }) },
       '/.well-known/signet': {
@@ -104,7 +110,18 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           responses: {
             '200': json('Discovery document', {
               type: 'object',
-              required: ['protocol', 'protocol_version', 'public_origin', 'audience', 'max_token_lifetime_seconds', 'clock_skew_seconds', 'algorithms', 'public_key_formats', 'server_time', 'docs_url'],
+              required: [
+                'protocol',
+                'protocol_version',
+                'public_origin',
+                'audience',
+                'max_token_lifetime_seconds',
+                'clock_skew_seconds',
+                'algorithms',
+                'public_key_formats',
+                'server_time',
+                'docs_url',
+              ],
               properties: {
                 protocol: { const: 'signet' },
                 protocol_version: { const: 1 },
@@ -140,14 +157,11 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
       },
       '/v1/usage': {
         get: operation({
-          summary: "Your own usage and the current state of your rate limits",
+          summary: 'Your own usage and the current state of your rate limits',
           operationId: 'ownUsage',
           tag: 'usage',
           scopes: [],
-          parameters: [
-            ...usageQueryParams,
-            queryParam('group_by', { type: 'string', enum: ['key', 'route', 'status_class'] }, 'Also total the span per value of this dimension.'),
-          ],
+          parameters: [...usageQueryParams, queryParam('group_by', { type: 'string', enum: ['key', 'route', 'status_class'] }, 'Also total the span per value of this dimension.')],
           responses: { '200': json('Usage series with limits', { allOf: [ref('Usage'), { type: 'object', properties: { consumer_id: { type: 'string' }, limits: ref('Limits') } }] }) },
         }),
       },
@@ -176,7 +190,10 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           operationId: 'metrics',
           tags: ['core'],
           security: [{ metricsToken: [] }, {}],
-          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, '404': problem('not_found: no valid token, or not a loopback peer') },
+          responses: {
+            '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '404': problem('not_found: no valid token, or not a loopback peer'),
+          },
         },
       },
       '/v1/enroll': {
@@ -186,7 +203,10 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           tag: 'enrollment',
           proof: true,
           body: 'POST /v1/enroll',
-          responses: { '201': json('Enrolled', { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key: ref('Key') } }), '409': problem('conflict: this public key is already registered') },
+          responses: {
+            '201': json('Enrolled', { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key: ref('Key') } }),
+            '409': problem('conflict: this public key is already registered'),
+          },
         }),
       },
       '/v1/keys': {
@@ -249,10 +269,24 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           parameters: [queryParam('status', { type: 'string', enum: ['active', 'disabled'] }, 'Filter by status.'), queryParam('plan', { type: 'string' }, 'Filter by plan.'), cursorParam, limitParam],
           responses: { '200': pageOf('A page of consumers', ref('Consumer')) },
         }),
-        post: operation({ summary: 'Create a consumer', operationId: 'createConsumer', tag: 'admin', scopes: admin, body: 'POST /admin/v1/consumers', responses: { '201': json('The consumer', ref('Consumer')) } }),
+        post: operation({
+          summary: 'Create a consumer',
+          operationId: 'createConsumer',
+          tag: 'admin',
+          scopes: admin,
+          body: 'POST /admin/v1/consumers',
+          responses: { '201': json('The consumer', ref('Consumer')) },
+        }),
       },
       '/admin/v1/consumers/{id}': {
-        get: operation({ summary: 'Show a consumer', operationId: 'showConsumer', tag: 'admin', scopes: admin, parameters: [idParam], responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') } }),
+        get: operation({
+          summary: 'Show a consumer',
+          operationId: 'showConsumer',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') },
+        }),
         patch: operation({
           summary: 'Change name, plan, metadata or allowed modes',
           operationId: 'updateConsumer',
@@ -282,10 +316,24 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
         }),
       },
       '/admin/v1/consumers/{id}/enable': {
-        post: operation({ summary: 'Enable a consumer again', operationId: 'enableConsumer', tag: 'admin', scopes: admin, parameters: [idParam], responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') } }),
+        post: operation({
+          summary: 'Enable a consumer again',
+          operationId: 'enableConsumer',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') },
+        }),
       },
       '/admin/v1/consumers/{id}/keys': {
-        get: operation({ summary: "List a consumer's keys", operationId: 'listConsumerKeys', tag: 'admin', scopes: admin, parameters: [idParam], responses: { '200': json('Keys', ref('KeyList')), '404': problem('not_found') } }),
+        get: operation({
+          summary: "List a consumer's keys",
+          operationId: 'listConsumerKeys',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam],
+          responses: { '200': json('Keys', ref('KeyList')), '404': problem('not_found') },
+        }),
       },
       '/admin/v1/consumers/{id}/keys/hmac': {
         post: operation({
@@ -313,7 +361,18 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           ],
           responses: {
             '200': pageOf('A page of keys, in creation order', {
-              allOf: [ref('Key'), { type: 'object', properties: { consumer: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, allowed_modes: { type: 'array', items: { type: 'string' } } } } } }],
+              allOf: [
+                ref('Key'),
+                {
+                  type: 'object',
+                  properties: {
+                    consumer: {
+                      type: 'object',
+                      properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, allowed_modes: { type: 'array', items: { type: 'string' } } },
+                    },
+                  },
+                },
+              ],
             }),
           },
         }),
@@ -381,7 +440,13 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
         }),
       },
       '/admin/v1/plans': {
-        get: operation({ summary: 'The configured rate-limit plans and the default plan', operationId: 'listPlans', tag: 'usage', scopes: admin, responses: { '200': json('Plans', ref('PlanList')) } }),
+        get: operation({
+          summary: 'The configured rate-limit plans and the default plan',
+          operationId: 'listPlans',
+          tag: 'usage',
+          scopes: admin,
+          responses: { '200': json('Plans', ref('PlanList')) },
+        }),
       },
       '/admin/v1/audit': {
         get: operation({
@@ -447,7 +512,18 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             exhausted: { type: 'array', items: { type: 'string' } },
           },
         },
-        Whoami: { type: 'object', properties: { consumer_id: { type: 'string' }, consumer_name: { type: 'string' }, key_id: { type: 'string' }, mode: { type: 'string' }, format: { type: 'string', enum: ['jws', 'rfc9421'] }, scopes: { type: 'array', items: { type: 'string' } }, allowed_modes: { type: 'array', items: { type: 'string' }, description: 'The modes the consumer may sign with (ed25519, hmac).' } } },
+        Whoami: {
+          type: 'object',
+          properties: {
+            consumer_id: { type: 'string' },
+            consumer_name: { type: 'string' },
+            key_id: { type: 'string' },
+            mode: { type: 'string' },
+            format: { type: 'string', enum: ['jws', 'rfc9421'] },
+            scopes: { type: 'array', items: { type: 'string' } },
+            allowed_modes: { type: 'array', items: { type: 'string' }, description: 'The modes the consumer may sign with (ed25519, hmac).' },
+          },
+        },
         Consumer: {
           type: 'object',
           properties: {
@@ -485,7 +561,11 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           type: 'object',
           properties: {
             key: ref('Key'),
-            secret: { type: 'string', pattern: '^sgnt_hs_[0-9A-Za-z]{49}$', description: 'Shown in this answer only; the server keeps it encrypted and never shows it again. Sign HS256 with its ASCII bytes as the key.' },
+            secret: {
+              type: 'string',
+              pattern: '^sgnt_hs_[0-9A-Za-z]{49}$',
+              description: 'Shown in this answer only; the server keeps it encrypted and never shows it again. Sign HS256 with its ASCII bytes as the key.',
+            },
           },
         },
         RateLimitOverride: {
@@ -503,7 +583,14 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
               type: 'array',
               items: {
                 type: 'object',
-                properties: { name: { type: 'string' }, limit: { type: 'integer' }, window: { type: 'string' }, window_seconds: { type: 'integer' }, remaining: { type: 'integer' }, reset_seconds: { type: 'integer' } },
+                properties: {
+                  name: { type: 'string' },
+                  limit: { type: 'integer' },
+                  window: { type: 'string' },
+                  window_seconds: { type: 'integer' },
+                  remaining: { type: 'integer' },
+                  reset_seconds: { type: 'integer' },
+                },
               },
             },
           },
@@ -515,10 +602,31 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
             recording: { type: 'boolean' },
-            totals: { type: 'object', properties: { requests: { type: 'integer' }, latency_ms_avg: { type: ['number', 'null'] }, latency_ms_max: { type: ['number', 'null'] }, bytes_in: { type: 'integer' }, bytes_out: { type: 'integer' }, by_status_class: { type: 'object', additionalProperties: { type: 'integer' } } } },
+            totals: {
+              type: 'object',
+              properties: {
+                requests: { type: 'integer' },
+                latency_ms_avg: { type: ['number', 'null'] },
+                latency_ms_max: { type: ['number', 'null'] },
+                bytes_in: { type: 'integer' },
+                bytes_out: { type: 'integer' },
+                by_status_class: { type: 'object', additionalProperties: { type: 'integer' } },
+              },
+            },
             buckets: {
               type: 'array',
-              items: { type: 'object', properties: { start: { type: 'string', format: 'date-time' }, requests: { type: 'integer' }, latency_ms_avg: { type: ['number', 'null'] }, latency_ms_max: { type: ['number', 'null'] }, bytes_in: { type: 'integer' }, bytes_out: { type: 'integer' }, by_status_class: { type: 'object', additionalProperties: { type: 'integer' } } } },
+              items: {
+                type: 'object',
+                properties: {
+                  start: { type: 'string', format: 'date-time' },
+                  requests: { type: 'integer' },
+                  latency_ms_avg: { type: ['number', 'null'] },
+                  latency_ms_max: { type: ['number', 'null'] },
+                  bytes_in: { type: 'integer' },
+                  bytes_out: { type: 'integer' },
+                  by_status_class: { type: 'object', additionalProperties: { type: 'integer' } },
+                },
+              },
             },
             group_by: { type: 'string' },
             groups: { type: 'array', items: { type: 'object', description: 'The dimension named by group_by with its value, and the totals.' } },

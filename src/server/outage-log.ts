@@ -20,9 +20,7 @@ export class OutageLog {
   private readonly pending = new Map<string, number>();
   private pendingTotal = 0;
 
-  constructor(
-    private readonly deps: { logger: Logger; clock: Clock; intervalMs?: number },
-  ) {}
+  constructor(private readonly deps: { logger: Logger; clock: Clock; intervalMs?: number }) {}
 
   /** One refused request: `code` is its error code, `reason` the private detail (no secrets). */
   note(code: string, reason: string | undefined): void {

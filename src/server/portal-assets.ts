@@ -98,12 +98,7 @@ export class PortalAssets {
     if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.asset;
     let body = await readFile(path);
     if (name === 'index.html') {
-      body = Buffer.from(
-        body
-          .toString('utf8')
-          .replace('%SIGNET_PUBLIC_ORIGIN%', escapeAttribute(this.page.publicOrigin))
-          .replace('%SIGNET_AUDIENCE%', escapeAttribute(this.page.audience)),
-      );
+      body = Buffer.from(body.toString('utf8').replace('%SIGNET_PUBLIC_ORIGIN%', escapeAttribute(this.page.publicOrigin)).replace('%SIGNET_AUDIENCE%', escapeAttribute(this.page.audience)));
     }
     const asset = { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     this.cache.set(name, { mtimeMs: info.mtimeMs, size: info.size, asset });

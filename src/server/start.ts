@@ -29,10 +29,7 @@ function listen(http: Server, config: Readonly<Config>): Promise<void> {
 }
 
 /** Opens the stores, runs migrations if configured (else refuses a database with pending ones), and listens. */
-export async function startServer(
-  config: Readonly<Config>,
-  options: { clock?: Clock; logger?: Logger } = {},
-): Promise<RunningServer> {
+export async function startServer(config: Readonly<Config>, options: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const stores = await createStores(config, clock, { log: logger });
@@ -56,10 +53,7 @@ export async function startServer(
     throw error;
   }
   const port = (http.address() as AddressInfo).port;
-  logger.info(
-    { port, host: config.host, db: describeDatabase(config), shared_state: stores.engines.shared, public_origin: config.publicOrigin, pid: process.pid },
-    'signet listening',
-  );
+  logger.info({ port, host: config.host, db: describeDatabase(config), shared_state: stores.engines.shared, public_origin: config.publicOrigin, pid: process.pid }, 'signet listening');
   let closing: Promise<void> | undefined;
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,

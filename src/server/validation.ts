@@ -26,7 +26,10 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix: readonly Prope
 }
 
 export function invalidFields(where: string, errors: FieldError[]): SignetError {
-  const summary = errors.slice(0, 3).map((e) => `${e.path === '' ? where : e.path}: ${e.message}`).join('; ');
+  const summary = errors
+    .slice(0, 3)
+    .map((e) => `${e.path === '' ? where : e.path}: ${e.message}`)
+    .join('; ');
   return new SignetError('invalid_request', { detail: `The ${where} is invalid: ${summary}`, extra: { errors } });
 }
 

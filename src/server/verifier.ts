@@ -217,13 +217,7 @@ export function claimRules(config: Pick<Config, 'publicOrigin' | 'audience' | 'm
  * The checks between a verified signature and the key state: time, lifetime, audience and the
  * request binding, each reported precisely. Shared with the proof-of-possession verifier.
  */
-export function checkClaims(
-  rules: ClaimRules,
-  request: IncomingRequest,
-  claims: RequestClaims,
-  presigned: boolean,
-  nowMs: number,
-): void {
+export function checkClaims(rules: ClaimRules, request: IncomingRequest, claims: RequestClaims, presigned: boolean, nowMs: number): void {
   checkTiming(rules, claims, presigned ? MAX_TOKEN_LIFETIME_SECONDS : rules.maxTokenLifetimeSeconds, nowMs);
   if (claims.aud !== rules.audience) {
     throw new SignetError('audience_mismatch', {
@@ -260,13 +254,7 @@ const readableTime = (seconds: number): string => {
  * Issued-at, lifetime and expiry, the same rules for both formats (RFC 9421's `created` and
  * `expires` play `iat` and `exp`). The problem body carries `iat` and `exp` in both.
  */
-export function checkTiming(
-  rules: Pick<ClaimRules, 'clockSkewSeconds'>,
-  claims: Pick<RequestClaims, 'iat' | 'exp'>,
-  maxLifetime: number,
-  nowMs: number,
-  names: TimingNames = JWS_TIMING,
-): void {
+export function checkTiming(rules: Pick<ClaimRules, 'clockSkewSeconds'>, claims: Pick<RequestClaims, 'iat' | 'exp'>, maxLifetime: number, nowMs: number, names: TimingNames = JWS_TIMING): void {
   const skew = rules.clockSkewSeconds;
   const now = Math.floor(nowMs / 1000);
   const timing = { iat: claims.iat, exp: claims.exp };

@@ -93,8 +93,7 @@ export function describeDatabase(config: Pick<Config, 'db' | 'databaseUrl'>): st
   }
 }
 
-export type StoresConfig = DatabaseConfig &
-  Pick<Config, 'migrateOnStart' | 'replayCapacity' | 'redisUrl' | 'redisPrefix' | 'redisTimeoutMs' | 'clockSkewSeconds'>;
+export type StoresConfig = DatabaseConfig & Pick<Config, 'migrateOnStart' | 'replayCapacity' | 'redisUrl' | 'redisPrefix' | 'redisTimeoutMs' | 'clockSkewSeconds'>;
 
 /**
  * Picks store implementations from the configuration: knex on SQLite or PostgreSQL for durable

@@ -80,7 +80,9 @@ export class KnexAuditStore implements AuditStore {
   constructor(private readonly db: Knex) {}
 
   async list(query: AuditQuery): Promise<Page<AuditEntry>> {
-    const q = this.db('audit_log').orderBy('id', 'desc').limit(query.limit + 1);
+    const q = this.db('audit_log')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1);
     if (query.since !== undefined) q.where('at', '>=', query.since);
     if (query.until !== undefined) q.where('at', '<', query.until);
     if (query.consumerId !== undefined) q.where('consumer_id', query.consumerId);

@@ -59,9 +59,7 @@ export class KnexCredentialStore implements CredentialStore {
       const row = consumerRow(consumer, now);
       await trx('consumers').insert(row);
       const created = toConsumer(row);
-      await appendAudit(trx, audit, now, [
-        { action: 'consumer.create', targetType: 'consumer', targetId: created.id, consumerId: created.id, after: consumerSummary(created) },
-      ]);
+      await appendAudit(trx, audit, now, [{ action: 'consumer.create', targetType: 'consumer', targetId: created.id, consumerId: created.id, after: consumerSummary(created) }]);
       return created;
     });
   }
@@ -72,7 +70,10 @@ export class KnexCredentialStore implements CredentialStore {
   }
 
   async listConsumers(query: ConsumerQuery): Promise<Page<ConsumerRecord>> {
-    const q = this.db('consumers').orderBy('created_at').orderBy('id').limit(query.limit + 1);
+    const q = this.db('consumers')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(query.limit + 1);
     if (query.status !== undefined) q.where('status', query.status);
     if (query.plan !== undefined) q.where('plan', query.plan);
     if (query.cursor !== undefined) {
@@ -97,9 +98,7 @@ export class KnexCredentialStore implements CredentialStore {
       if (patch.allowedModes !== undefined) changes.allowed_modes = JSON.stringify(patch.allowedModes);
       await trx('consumers').where({ id }).update(changes);
       const after = toConsumer({ ...row, ...changes });
-      await appendAudit(trx, audit, now, [
-        { action: 'consumer.update', targetType: 'consumer', targetId: id, consumerId: id, before: consumerSummary(before), after: consumerSummary(after) },
-      ]);
+      await appendAudit(trx, audit, now, [{ action: 'consumer.update', targetType: 'consumer', targetId: id, consumerId: id, before: consumerSummary(before), after: consumerSummary(after) }]);
       return after;
     });
   }
@@ -131,12 +130,12 @@ export class KnexCredentialStore implements CredentialStore {
       const keys = ((await trx('keys').where({ consumer_id: id }).select('thumbprint')) as Row[]).map((k) => k.thumbprint);
       // Delete children explicitly rather than rely on the foreign-key cascade being switched on.
       await trx('enrollment_codes').where({ consumer_id: id }).delete();
-      await trx('hmac_secrets').whereIn('key_id', trx('keys').select('id').where({ consumer_id: id })).delete();
+      await trx('hmac_secrets')
+        .whereIn('key_id', trx('keys').select('id').where({ consumer_id: id }))
+        .delete();
       await trx('keys').where({ consumer_id: id }).delete();
       await trx('consumers').where({ id }).delete();
-      await appendAudit(trx, audit, now, [
-        { action: 'consumer.delete', targetType: 'consumer', targetId: id, consumerId: id, before: { ...consumerSummary(toConsumer(row)), key_thumbprints: keys } },
-      ]);
+      await appendAudit(trx, audit, now, [{ action: 'consumer.delete', targetType: 'consumer', targetId: id, consumerId: id, before: { ...consumerSummary(toConsumer(row)), key_thumbprints: keys } }]);
       return true;
     });
   }

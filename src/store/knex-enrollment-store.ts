@@ -3,17 +3,7 @@ import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js
 import { enrollmentCodeState, whereEnrollmentCodeState } from './enrollment-code-state.js';
 import { appendAudit, keySummary } from './knex-audit.js';
 import { insertKeyRow, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
-import type {
-  AuditContext,
-  CancelOutcome,
-  EnrollmentCodeQuery,
-  EnrollmentCodeRecord,
-  EnrollmentOutcome,
-  EnrollmentStore,
-  NewEnrollmentCode,
-  NewKey,
-  Page,
-} from './types.js';
+import type { AuditContext, CancelOutcome, EnrollmentCodeQuery, EnrollmentCodeRecord, EnrollmentOutcome, EnrollmentStore, NewEnrollmentCode, NewKey, Page } from './types.js';
 
 const optionalNum = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -100,7 +90,11 @@ export class KnexEnrollmentStore implements EnrollmentStore {
   }
 
   async listCodes(query: EnrollmentCodeQuery): Promise<Page<EnrollmentCodeRecord>> {
-    const q = this.db('enrollment_codes').where('consumer_id', query.consumerId).orderBy('created_at').orderBy('id').limit(query.limit + 1);
+    const q = this.db('enrollment_codes')
+      .where('consumer_id', query.consumerId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(query.limit + 1);
     if (query.state !== undefined) whereEnrollmentCodeState(q, query.state, query.now);
     if (query.cursor !== undefined) {
       const [createdAt, id] = decodeCreationCursor(query.cursor);

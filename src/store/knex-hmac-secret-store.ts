@@ -109,7 +109,13 @@ export class KnexHmacSecretStore implements HmacSecretStore {
       // The entry first: a database that refuses it stops the key from being persisted at all.
       // Only a failed COMMIT after `persist` could leave the key without its entry.
       await appendAudit(trx, audit, now, [
-        { action: 'master_key.add', targetType: 'master_key', targetId: String(added.version), consumerId: null, after: { master_key_version: added.version, keyring_versions: added.keyringVersions } },
+        {
+          action: 'master_key.add',
+          targetType: 'master_key',
+          targetId: String(added.version),
+          consumerId: null,
+          after: { master_key_version: added.version, keyring_versions: added.keyringVersions },
+        },
       ]);
       persist();
     });

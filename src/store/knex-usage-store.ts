@@ -61,7 +61,10 @@ export class KnexUsageStore implements UsageStore {
     await db.transaction(async (trx) => {
       // Rows arrive aggregated, so no two rows of one statement share a key (PostgreSQL refuses that).
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        await trx(TABLE).insert(rows.slice(i, i + ROWS_PER_INSERT).map(rowOf)).onConflict([...USAGE_KEY_COLUMNS]).merge(merge);
+        await trx(TABLE)
+          .insert(rows.slice(i, i + ROWS_PER_INSERT).map(rowOf))
+          .onConflict([...USAGE_KEY_COLUMNS])
+          .merge(merge);
       }
       for (const [granularity, before] of Object.entries(deleteBefore)) {
         await trx(TABLE).where({ granularity }).andWhere('bucket_start', '<', before).delete();
@@ -80,12 +83,7 @@ export class KnexUsageStore implements UsageStore {
       return q;
     };
     const aggregates = (q: Knex.QueryBuilder) =>
-      q
-        .sum({ requests: 'requests' })
-        .sum({ latency_ms_sum: 'latency_ms_sum' })
-        .max({ latency_ms_max: 'latency_ms_max' })
-        .sum({ bytes_in: 'bytes_in' })
-        .sum({ bytes_out: 'bytes_out' });
+      q.sum({ requests: 'requests' }).sum({ latency_ms_sum: 'latency_ms_sum' }).max({ latency_ms_max: 'latency_ms_max' }).sum({ bytes_in: 'bytes_in' }).sum({ bytes_out: 'bytes_out' });
 
     const bucketRows = (await aggregates(filtered().select('bucket_start', { status_class: statusClass }))
       .groupBy('bucket_start', statusClass)

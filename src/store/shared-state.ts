@@ -97,7 +97,10 @@ async function warnIfEvicting(redis: ReturnType<typeof openRedis>, log?: StoreLo
     const answer = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
     const policy = answer[1];
     if (policy !== undefined && policy !== 'noeviction') {
-      log?.warn({ maxmemory_policy: policy }, 'Redis may evict keys (maxmemory-policy is not noeviction): an evicted one-time token could be replayed; set maxmemory-policy noeviction (docs/deployment.md)');
+      log?.warn(
+        { maxmemory_policy: policy },
+        'Redis may evict keys (maxmemory-policy is not noeviction): an evicted one-time token could be replayed; set maxmemory-policy noeviction (docs/deployment.md)',
+      );
     }
   } catch {
     // CONFIG is often disabled on managed Redis; the documentation states the requirement.

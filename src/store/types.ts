@@ -45,8 +45,7 @@ export interface KeyWithConsumer {
 
 export type NewConsumer = Pick<ConsumerRecord, 'id' | 'name'> & Partial<Pick<ConsumerRecord, 'plan' | 'rateLimitOverrides' | 'metadata' | 'allowedModes'>>;
 export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'plan' | 'rateLimitOverrides' | 'metadata' | 'allowedModes'>>;
-export type NewKey = Pick<KeyRecord, 'id' | 'consumerId' | 'type' | 'publicKey' | 'thumbprint'> &
-  Partial<Pick<KeyRecord, 'label' | 'scopes' | 'notBefore' | 'expiresAt'>>;
+export type NewKey = Pick<KeyRecord, 'id' | 'consumerId' | 'type' | 'publicKey' | 'thumbprint'> & Partial<Pick<KeyRecord, 'label' | 'scopes' | 'notBefore' | 'expiresAt'>>;
 
 /**
  * Who made a change, for the audit log. The store writes the audit entry itself, in the same
@@ -208,18 +207,14 @@ export interface EnrollmentCodeQuery {
 
 export type CancelOutcome =
   /** `changed` is false when the code was already cancelled: nothing is written again. */
-  | { ok: true; code: EnrollmentCodeRecord; changed: boolean }
-  | { ok: false; reason: 'unknown' }
-  | { ok: false; reason: 'used'; code: EnrollmentCodeRecord };
+  { ok: true; code: EnrollmentCodeRecord; changed: boolean } | { ok: false; reason: 'unknown' } | { ok: false; reason: 'used'; code: EnrollmentCodeRecord };
 
 export type NewEnrollmentCode = Pick<EnrollmentCodeRecord, 'id' | 'consumerId' | 'scopes' | 'expiresAt'> & {
   /** SHA-256 of the code (base64url); the code itself is never stored. */
   codeHash: string;
 };
 
-export type EnrollmentOutcome =
-  | { ok: true; enrolled: KeyWithConsumer; codeId: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'cancelled' | 'consumer_disabled'; at?: number };
+export type EnrollmentOutcome = { ok: true; enrolled: KeyWithConsumer; codeId: string } | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'cancelled' | 'consumer_disabled'; at?: number };
 
 export interface EnrollmentStore {
   /** Undefined when the consumer does not exist. */

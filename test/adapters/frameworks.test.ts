@@ -67,10 +67,14 @@ const HOSTS: Record<string, (signet: Signet) => Promise<Host>> = {
     return listen(createServer(app.callback()));
   },
   'node:http': async (signet) => {
-    const reports = withSignet(signet, (req, res) => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ consumer: req.signet?.consumer.name, key: req.signet?.key.id }));
-    }, READ);
+    const reports = withSignet(
+      signet,
+      (req, res) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ consumer: req.signet?.consumer.name, key: req.signet?.key.id }));
+      },
+      READ,
+    );
     const echo = withSignet(signet, (req, res) => {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ received: req.rawBody?.toString('utf8') }));

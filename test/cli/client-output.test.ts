@@ -55,11 +55,7 @@ describe('explaining refusals', () => {
   });
 
   it('prints every signed claim with readable times', () => {
-    const text = renderClaims(
-      { method: 'GET', url: 'https://api.example.com/x', body_sha256: 'h', aud: 'https://api.example.com', iat: 1767225600, exp: 1767225660, jti: 'j' },
-      'key_1',
-      0,
-    );
+    const text = renderClaims({ method: 'GET', url: 'https://api.example.com/x', body_sha256: 'h', aud: 'https://api.example.com', iat: 1767225600, exp: 1767225660, jti: 'j' }, 'key_1', 0);
     for (const expected of ['kid          key_1', 'url          https://api.example.com/x', 'iat          1767225600 (2026-01-01T00:00:00Z)', 'lifetime 60 s']) {
       expect(text).toContain(expected);
     }

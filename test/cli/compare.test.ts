@@ -63,14 +63,30 @@ describe('signet compare', () => {
     expect(Object.keys(report.modes)).toEqual(['ed25519', 'hmac']);
     for (const mode of ['ed25519', 'hmac']) {
       const m = report.modes[mode];
-      expect(m.storage).toEqual({ table: expect.any(String), columns: expect.any(Array), key_material_bytes: expect.any(Number), secret_in_database: expect.any(String), master_key_version: mode === 'hmac' ? 1 : null });
+      expect(m.storage).toEqual({
+        table: expect.any(String),
+        columns: expect.any(Array),
+        key_material_bytes: expect.any(Number),
+        secret_in_database: expect.any(String),
+        master_key_version: mode === 'hmac' ? 1 : null,
+      });
       for (const column of m.storage.columns) expect(column).toEqual({ column: expect.any(String), bytes: column.bytes === null ? null : expect.any(Number), holds: expect.any(String) });
       for (const who of ['database', 'database_and_master_key']) {
         expect(m.leak[who]).toEqual({ forged: expect.any(Boolean), attempts: expect.any(Array) });
         for (const attempt of m.leak[who].attempts) expect(attempt).toEqual({ attempt: expect.any(String), status: expect.any(Number), code: attempt.code === null ? null : expect.any(String) });
       }
       const p = m.performance;
-      expect(Object.keys(p).sort()).toEqual(['authorization_header_bytes', 'failed_requests', 'latency_ms', 'requests', 'requests_per_s', 'server_cpu_us_per_request', 'sign_ops_per_s', 'token_bytes', 'verify_ops_per_s']);
+      expect(Object.keys(p).sort()).toEqual([
+        'authorization_header_bytes',
+        'failed_requests',
+        'latency_ms',
+        'requests',
+        'requests_per_s',
+        'server_cpu_us_per_request',
+        'sign_ops_per_s',
+        'token_bytes',
+        'verify_ops_per_s',
+      ]);
       for (const field of ['sign_ops_per_s', 'verify_ops_per_s', 'token_bytes', 'authorization_header_bytes', 'requests_per_s', 'server_cpu_us_per_request']) {
         expect(p[field], `${mode}.${field}`).toBeGreaterThan(0);
       }
@@ -99,7 +115,18 @@ describe('signet compare', () => {
   it('prints the side-by-side table without --json', async () => {
     const table = await run('compare', '--ops', '16', '--requests', '40', '--concurrency', '2', '--duration', '60s');
     expect(table.code, table.stderr).toBe(0);
-    for (const label of ['Ed25519 (EdDSA)', 'HMAC (HS256)', 'copy of the database file', 'database + master key', 'sign ops/s', 'verify ops/s', 'token size', 'end-to-end requests/s', 'latency p50 / p99', 'server CPU per request']) {
+    for (const label of [
+      'Ed25519 (EdDSA)',
+      'HMAC (HS256)',
+      'copy of the database file',
+      'database + master key',
+      'sign ops/s',
+      'verify ops/s',
+      'token size',
+      'end-to-end requests/s',
+      'latency p50 / p99',
+      'server CPU per request',
+    ]) {
       expect(table.stdout).toContain(label);
     }
     expect(table.stdout).toMatch(/database \+ master key\s+refused: HTTP 401.*FORGED: HTTP 200/);

@@ -194,8 +194,7 @@ function spawnServe(args: string[], dir: string) {
   });
   listening.catch(() => undefined);
   /** Resolves with the exit code, or undefined when the child had to be killed after `graceMs`. */
-  const exitWithin = (graceMs: number) =>
-    Promise.race([exited, delay(graceMs, undefined, { ref: false })]);
+  const exitWithin = (graceMs: number) => Promise.race([exited, delay(graceMs, undefined, { ref: false })]);
   return {
     child,
     listening,

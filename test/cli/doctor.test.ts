@@ -57,7 +57,7 @@ describe('signet doctor', () => {
     expect(lines['public origin']).toMatchObject({ verdict: 'fail', found: expect.stringContaining('nothing answers at http://127.0.0.1:1/.well-known/signet') });
   });
 
-  it('finds a clock far from the server\'s and says to run NTP', async () => {
+  it("finds a clock far from the server's and says to run NTP", async () => {
     server.clock.offsetMs = 10 * 60_000;
     try {
       const lines = verdicts((await runCli(['doctor', '--json'], serverSettings())).stdout);

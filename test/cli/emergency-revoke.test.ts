@@ -49,7 +49,15 @@ describe.skipIf(binary === undefined)('revoking a key while Redis is down', () =
     await db.destroy();
     const [leaked, innocent] = callers as [Caller, Caller];
     redis = await ThrowawayRedis.start(binary!);
-    const env = { SIGNET_DB: file, SIGNET_REDIS_URL: redis.url, SIGNET_REDIS_TIMEOUT_MS: '200', SIGNET_PUBLIC_ORIGIN: PUBLIC_ORIGIN, SIGNET_MASTER_KEY_FILE: join(dir, 'master.key'), SIGNET_AUTH_FAILURE_LIMIT: '0', SIGNET_CLOCK_SKEW: '1' };
+    const env = {
+      SIGNET_DB: file,
+      SIGNET_REDIS_URL: redis.url,
+      SIGNET_REDIS_TIMEOUT_MS: '200',
+      SIGNET_PUBLIC_ORIGIN: PUBLIC_ORIGIN,
+      SIGNET_MASTER_KEY_FILE: join(dir, 'master.key'),
+      SIGNET_AUTH_FAILURE_LIMIT: '0',
+      SIGNET_CLOCK_SKEW: '1',
+    };
     server = await spawnServer(env);
     expect((await whoami(server.url, leaked)).status).toBe(200);
 

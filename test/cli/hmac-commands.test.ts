@@ -155,7 +155,10 @@ describe('the HMAC CLI', () => {
     expect(added).toHaveLength(1);
     const text = JSON.stringify([...moved, ...added]);
     expect(text).not.toContain(readFileSync(secretFile, 'utf8').trim().slice(8));
-    for (const line of readFileSync(join(dir, 'master.key'), 'utf8').split('\n').filter((l) => /^\d+:/.test(l))) expect(text).not.toContain(line.split(':')[1]);
+    for (const line of readFileSync(join(dir, 'master.key'), 'utf8')
+      .split('\n')
+      .filter((l) => /^\d+:/.test(l)))
+      expect(text).not.toContain(line.split(':')[1]);
     const listed = await run('admin', 'audit', '--action', 'master_key.reencrypt');
     expect(listed.stdout).toMatch(/master_key\.reencrypt\s+master_key 2\s+by local-operator\n/);
   });

@@ -20,7 +20,10 @@ afterAll(() => disposeCli());
 
 function children(pid: number): number[] {
   try {
-    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
   } catch {
     return [];
   }
@@ -46,7 +49,12 @@ describe('signet serve --workers', () => {
     it("answer every worker's figures at each scrape, labelled by worker", async () => {
       const dir = mkdtempSync(join(tmpdir(), 'signet-workers-metrics-'));
       const metricsPrefix = redisTestPrefix('workers-metrics');
-      const pool = await spawnServer({ SIGNET_REDIS_URL: REDIS_URL!, SIGNET_REDIS_PREFIX: metricsPrefix, SIGNET_AUTH_FAILURE_LIMIT: '0', HOME: dir }, ['--workers', '2', '--db', join(dir, 'signet.sqlite')]);
+      const pool = await spawnServer({ SIGNET_REDIS_URL: REDIS_URL!, SIGNET_REDIS_PREFIX: metricsPrefix, SIGNET_AUTH_FAILURE_LIMIT: '0', HOME: dir }, [
+        '--workers',
+        '2',
+        '--db',
+        join(dir, 'signet.sqlite'),
+      ]);
       try {
         // Fresh connections, so the kernel spreads them over both workers.
         for (let i = 0; i < 40; i++) await fetch(pool.url + '/healthz', { headers: { Connection: 'close' } });
@@ -89,10 +97,12 @@ describe('signet serve --workers', () => {
       await db.destroy();
       prefix = redisTestPrefix('workers');
       await seedReplayEpoch(REDIS_URL!, prefix);
-      server = await spawnServer(
-        { SIGNET_REDIS_URL: REDIS_URL!, SIGNET_REDIS_PREFIX: prefix, SIGNET_PUBLIC_ORIGIN: PUBLIC_ORIGIN, SIGNET_AUTH_FAILURE_LIMIT: '0', HOME: dir },
-        ['--workers', '2', '--db', file],
-      );
+      server = await spawnServer({ SIGNET_REDIS_URL: REDIS_URL!, SIGNET_REDIS_PREFIX: prefix, SIGNET_PUBLIC_ORIGIN: PUBLIC_ORIGIN, SIGNET_AUTH_FAILURE_LIMIT: '0', HOME: dir }, [
+        '--workers',
+        '2',
+        '--db',
+        file,
+      ]);
       expect(server.stderr()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ with 2 workers/);
       const workers = children(server.child.pid!);
       expect(workers).toHaveLength(2);
@@ -102,7 +112,10 @@ describe('signet serve --workers', () => {
         Array.from({ length: 12 }, async () => {
           const token = await authorization(caller, 'GET', '/v1/whoami');
           const answers = await Promise.all([send(server!.url, 'GET', '/v1/whoami', token), send(server!.url, 'GET', '/v1/whoami', token)]);
-          return answers.map((r) => r.status).sort().join('/');
+          return answers
+            .map((r) => r.status)
+            .sort()
+            .join('/');
         }),
       );
       expect(new Set(outcomes)).toEqual(new Set(['200/401']));

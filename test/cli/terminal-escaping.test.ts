@@ -28,7 +28,11 @@ describe('stored text in the CLI output', () => {
       { id: newKeyId(), consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey), label: HOSTILE, scopes: ['keys'] },
       h.clock.now(),
     );
-    for (const argv of [['admin', 'consumers', 'list'], ['admin', 'consumers', 'show', consumerId], ['admin', 'keys', 'list', consumerId]]) {
+    for (const argv of [
+      ['admin', 'consumers', 'list'],
+      ['admin', 'consumers', 'show', consumerId],
+      ['admin', 'keys', 'list', consumerId],
+    ]) {
       const printed = await run(...argv);
       expect(printed.code).toBe(0);
       expect(printed.stdout).not.toMatch(UNSAFE);

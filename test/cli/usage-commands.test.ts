@@ -29,12 +29,18 @@ describe('the usage and plan CLI', () => {
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toBe(`${consumerId}  plan=standard\n  per_second 10/1s\n  per_day removed\n`);
     const stored = await h.stores.credentials.getConsumer(consumerId);
-    expect(stored).toMatchObject({ plan: 'standard', rateLimitOverrides: [{ name: 'per_second', limit: 10, window: '1s' }, { name: 'per_day', limit: null, window: '1d' }] });
+    expect(stored).toMatchObject({
+      plan: 'standard',
+      rateLimitOverrides: [
+        { name: 'per_second', limit: 10, window: '1s' },
+        { name: 'per_day', limit: null, window: '1d' },
+      ],
+    });
     const cleared = JSON.parse((await run('admin', 'consumers', 'set-plan', consumerId, '--default', '--clear-limits', '--json')).stdout);
     expect(cleared).toMatchObject({ plan: null, rate_limits: null });
   });
 
-  it('admin consumers set-plan refuses an unknown plan (exit 5, the server\'s 400) and malformed flags (exit 2)', async () => {
+  it("admin consumers set-plan refuses an unknown plan (exit 5, the server's 400) and malformed flags (exit 2)", async () => {
     const unknown = await run('admin', 'consumers', 'set-plan', consumerId, 'gold');
     expect(unknown.code).toBe(5);
     expect(unknown.stderr).toContain('Unknown plan "gold"');
@@ -58,7 +64,7 @@ describe('the usage and plan CLI', () => {
     expect(asJson.groups.map((g: { route: string }) => g.route)).toEqual(expect.arrayContaining(['/admin/v1/plans', '/admin/v1/consumers/:id']));
   });
 
-  it('admin usage groups every consumer\'s traffic', async () => {
+  it("admin usage groups every consumer's traffic", async () => {
     const shown = await run('admin', 'usage', '--group-by', 'status_class', '--granularity', 'hour');
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/by status_class\n2xx\s+\d+ █/);

@@ -109,7 +109,9 @@ describe.skipIf(!hasChromium)('the browser bundle in a real Chromium', () => {
         const blob = await (await signedFetch('/v1/echo', { method: 'POST', body: new Blob(['blob ', 'body'], { type: 'text/plain' }) })).json();
         let refusal: unknown;
         try {
-          await S.createSignedFetch({ baseUrl: origin, key: w.pair, kid: 'key_0000000000000000000000', now: () => t0, fetch: (url, init) => fetch(url.replace(origin, location.origin), init) })('/v1/whoami');
+          await S.createSignedFetch({ baseUrl: origin, key: w.pair, kid: 'key_0000000000000000000000', now: () => t0, fetch: (url, init) => fetch(url.replace(origin, location.origin), init) })(
+            '/v1/whoami',
+          );
         } catch (error) {
           const e = error as InstanceType<typeof S.SignetResponseError>;
           refusal = { isTyped: e instanceof S.SignetResponseError, code: e.code, requestId: e.requestId };

@@ -41,7 +41,11 @@ describe('retryOnceOnClockSkew', () => {
   it('sends once when the answer is not a clock-skew refusal', async () => {
     const clock = createCorrectedClock(() => 10_000);
     const sentAt: number[] = [];
-    const answer = await retryOnceOnClockSkew(clock, async (nowMs) => (sentAt.push(nowMs), 'ok'), () => undefined);
+    const answer = await retryOnceOnClockSkew(
+      clock,
+      async (nowMs) => (sentAt.push(nowMs), 'ok'),
+      () => undefined,
+    );
     expect(answer).toBe('ok');
     expect(sentAt).toEqual([10_000]);
     expect(clock.offsetMs).toBe(0);
@@ -64,7 +68,11 @@ describe('retryOnceOnClockSkew', () => {
     const clock = createCorrectedClock(() => 0);
     let sends = 0;
     const refusal = { status: 401, body: { code: 'token_issued_in_future', server_time: 1 } };
-    const answer = await retryOnceOnClockSkew(clock, async () => (sends++, refusal), (a) => clockSkewServerTime(a.status, a.body));
+    const answer = await retryOnceOnClockSkew(
+      clock,
+      async () => (sends++, refusal),
+      (a) => clockSkewServerTime(a.status, a.body),
+    );
     expect(answer).toBe(refusal);
     expect(sends).toBe(2);
   });

@@ -17,8 +17,7 @@ describe('presigned links', () => {
   /** Sends a presigned link's path and query to the harness socket. */
   const open = (link: string, method = 'GET') => fetch(h.baseUrl + link.slice(h.origin.length), { method });
 
-  const presign = (path: string, ttl: number | string = 60) =>
-    presignUrl({ url: h.origin + path, key: consumer.pair, kid: consumer.kid, ttl, now: h.clock.now() });
+  const presign = (path: string, ttl: number | string = 60) => presignUrl({ url: h.origin + path, key: consumer.pair, kid: consumer.kid, ttl, now: h.clock.now() });
 
   it('is accepted once, without any Authorization header', async () => {
     const link = await presign('/v1/whoami?format=json', '5m');

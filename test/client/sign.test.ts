@@ -56,7 +56,14 @@ describe('signRequest', () => {
 
   it('takes the audience, lifetime and jti it is given', async () => {
     const { claims } = await signRequest({
-      method: 'GET', url: 'https://h/', key: key(), kid: KID, now: NOW, audience: 'urn:x', lifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS, jti: 'J'.repeat(22),
+      method: 'GET',
+      url: 'https://h/',
+      key: key(),
+      kid: KID,
+      now: NOW,
+      audience: 'urn:x',
+      lifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS,
+      jti: 'J'.repeat(22),
     });
     expect(claims).toMatchObject({ aud: 'urn:x', exp: claims.iat + MAX_TOKEN_LIFETIME_SECONDS, jti: 'J'.repeat(22) });
   });

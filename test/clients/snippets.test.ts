@@ -15,12 +15,12 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pythonReady = suiteRuns(
-  'the run of the portal\'s Python snippet',
+  "the run of the portal's Python snippet",
   spawnSync(PYTHON, ['-c', 'import cryptography, requests']).status === 0 ? undefined : `${PYTHON} cannot import cryptography and requests (apt-get install python3-cryptography python3-requests)`,
 );
-const goReady = suiteRuns('the run of the portal\'s Go snippet', spawnSync('go', ['version']).status === 0 ? undefined : 'go is not installed (apt-get install golang-go)');
+const goReady = suiteRuns("the run of the portal's Go snippet", spawnSync('go', ['version']).status === 0 ? undefined : 'go is not installed (apt-get install golang-go)');
 
-describe.skipIf(!pythonReady && !goReady)('the portal\'s Python and Go snippets, run as written with the kits installed as docs/clients.md says', () => {
+describe.skipIf(!pythonReady && !goReady)("the portal's Python and Go snippets, run as written with the kits installed as docs/clients.md says", () => {
   let kit: KitServer;
   let dir: string;
   let kid: string;
@@ -46,19 +46,23 @@ describe.skipIf(!pythonReady && !goReady)('the portal\'s Python and Go snippets,
     expect(stdout).toContain(`'body': '{"hello": "world"}'`);
   });
 
-  it.skipIf(!goReady)('runs the Go snippet in a module that requires the kit through a replace directive', async () => {
-    const module = join(dir, 'go-snippet');
-    mkdirSync(module, { recursive: true });
-    writeFileSync(join(module, 'main.go'), goSnippet(input()).replaceAll(keyFileName(kid), join(dir, keyFileName(kid))));
-    writeFileSync(join(module, 'go.mod'), `module snippet\n\ngo 1.19\n\nrequire signet.dev/client v0.0.0\n\nreplace signet.dev/client => ${join(ROOT, 'clients/go')}\n`);
-    const cache = GO_CACHE ?? join(dir, 'gocache');
-    const { stdout } = await run('go', ['run', '.'], {
-      cwd: module,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, GOPROXY: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOCACHE: cache, GOPATH: join(dir, 'gopath') },
-      timeout: 240_000,
-    });
-    expect(stdout).toContain(`200 {"consumer_id"`);
-    expect(stdout).toContain(`"key_id":"${kid}"`);
-    expect(stdout).toContain(`"body":"{\\"hello\\":\\"world\\"}"`);
-  }, 300_000);
+  it.skipIf(!goReady)(
+    'runs the Go snippet in a module that requires the kit through a replace directive',
+    async () => {
+      const module = join(dir, 'go-snippet');
+      mkdirSync(module, { recursive: true });
+      writeFileSync(join(module, 'main.go'), goSnippet(input()).replaceAll(keyFileName(kid), join(dir, keyFileName(kid))));
+      writeFileSync(join(module, 'go.mod'), `module snippet\n\ngo 1.19\n\nrequire signet.dev/client v0.0.0\n\nreplace signet.dev/client => ${join(ROOT, 'clients/go')}\n`);
+      const cache = GO_CACHE ?? join(dir, 'gocache');
+      const { stdout } = await run('go', ['run', '.'], {
+        cwd: module,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, GOPROXY: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOCACHE: cache, GOPATH: join(dir, 'gopath') },
+        timeout: 240_000,
+      });
+      expect(stdout).toContain(`200 {"consumer_id"`);
+      expect(stdout).toContain(`"key_id":"${kid}"`);
+      expect(stdout).toContain(`"body":"{\\"hello\\":\\"world\\"}"`);
+    },
+    300_000,
+  );
 });

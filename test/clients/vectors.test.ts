@@ -21,7 +21,7 @@ interface Vectors {
 const checkedIn = readFileSync(VECTORS_PATH, 'utf8');
 const vectors = JSON.parse(checkedIn) as Vectors;
 
-describe('the client kits\' vector file', () => {
+describe("the client kits' vector file", () => {
   it('is what the TypeScript protocol code generates today (rerun scripts/client-vectors.ts when this fails)', async () => {
     expect(await buildClientVectors()).toBe(checkedIn);
   });

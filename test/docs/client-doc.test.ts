@@ -46,7 +46,10 @@ function workedExample() {
   const pem = /-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n/.exec(text)?.[0];
   const token = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/m.exec(text)?.[0];
   if (pem === undefined || token === undefined) return undefined;
-  const [header, claims] = token.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>);
+  const [header, claims] = token
+    .split('.')
+    .slice(0, 2)
+    .map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>);
   return { pem, token, header: header!, claims: claims! as { method: string; url: string; aud: string; iat: number; jti: string } };
 }
 
@@ -82,8 +85,7 @@ describe('docs/client.md', () => {
   });
 
   /** The docs' placeholders (a local server, the example kid and key file) replaced by this test's. */
-  const localise = (code: string) =>
-    code.replaceAll('http://localhost:3000', server.url).replaceAll(DOC_KID, kid).replaceAll('signet-key.pem', keyFile);
+  const localise = (code: string) => code.replaceAll('http://localhost:3000', server.url).replaceAll(DOC_KID, kid).replaceAll('signet-key.pem', keyFile);
 
   it('the library quick start runs as written and makes a successful signed call', async () => {
     const [example] = blocks('## Quick start: the library', 'js');
@@ -194,7 +196,10 @@ func main() {
         env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOSUMDB: 'off', GOCACHE: join(tmpdir(), 'signet-go-cache'), GOPATH: join(dir, 'gopath') },
       });
       const token = output.trim().replace(/^Signet /, '');
-      const [goHeader, goClaims] = token.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as unknown);
+      const [goHeader, goClaims] = token
+        .split('.')
+        .slice(0, 2)
+        .map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as unknown);
       expect(goHeader).toEqual(example!.header);
       expect(goClaims).toEqual(example!.claims);
 

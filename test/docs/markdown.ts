@@ -6,7 +6,13 @@ import GithubSlugger from 'github-slugger';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** README.md and every docs/*.md, as paths relative to the repository. */
-export const DOCUMENTS: readonly string[] = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+export const DOCUMENTS: readonly string[] = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
 
 export interface CodeBlock {
   document: string;

@@ -17,7 +17,6 @@ function readmeExample(): string {
   return found[1]!;
 }
 
-
 mkdirSync(join(ROOT, 'test-output'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, 'test-output', 'readme-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

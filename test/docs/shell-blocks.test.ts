@@ -113,7 +113,9 @@ describe('every shell block of the docs runs, in order, against a live server in
             timeout: 120_000,
             env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, SIGNET_DB: server.config.db, SIGNET_PUBLIC_ORIGIN: server.url, SIGNET_LOG_LEVEL: 'silent' },
           });
-          await expect(run.catch((error: { stderr?: string; stdout?: string; code?: number }) => Promise.reject(new Error(`exit ${error.code}\n--- stdout\n${error.stdout}\n--- stderr\n${error.stderr}`)))).resolves.toBeDefined();
+          await expect(
+            run.catch((error: { stderr?: string; stdout?: string; code?: number }) => Promise.reject(new Error(`exit ${error.code}\n--- stdout\n${error.stdout}\n--- stderr\n${error.stderr}`))),
+          ).resolves.toBeDefined();
         }, 180_000);
       }
     });

@@ -155,7 +155,10 @@ describe.runIf(runs)('signet gateway in front of an API in another language', ()
   );
 
   it('refuses a WebSocket upgrade with 501 not_implemented', async () => {
-    const answer = await rawRequest(gw.url, 'GET /pets HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const answer = await rawRequest(
+      gw.url,
+      'GET /pets HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     expect(answer.status).toBe(501);
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'not_implemented' });
   });

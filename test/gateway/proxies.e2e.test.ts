@@ -32,14 +32,23 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 const ROUTES = 'GET /pets pets:read\nPOST /pets pets:read\nGET /open public\n';
 
 function config(overrides: Partial<Config>): Readonly<Config> {
   const routes = join(dir, 'routes.txt');
   writeFileSync(routes, ROUTES);
   return loadConfig(
-    { db: ':memory:', port: 0, gatewayPort: 0, forwardAuthPort: 0, logLevel: 'silent', authFailureLimit: 0, gatewayRoutesFile: routes, plans: buildPlans({ tiny: { windows: [{ name: 'per_minute', limit: 1, window: '1m' }] } }), ...overrides },
+    {
+      db: ':memory:',
+      port: 0,
+      gatewayPort: 0,
+      forwardAuthPort: 0,
+      logLevel: 'silent',
+      authFailureLimit: 0,
+      gatewayRoutesFile: routes,
+      plans: buildPlans({ tiny: { windows: [{ name: 'per_minute', limit: 1, window: '1m' }] } }),
+      ...overrides,
+    },
     {},
   );
 }
@@ -90,15 +99,25 @@ describe.runIf(runs)('nginx auth_request in front of signet forward-auth and a P
 
   const reached = (send: () => Promise<unknown>) => reachedUpstream(upstream, send);
 
-  it.each(['client kit', 'CLI', 'PyJWT'] as const)('lets a request signed by the %s reach the upstream with the identity headers', async (who) => {
-    let answer: { status: number; body: unknown } | undefined;
-    expect(await reached(async () => (answer = await signedBy(who, nginx.url, alice, '/pets?page=1')))).toBe(1);
-    expect(answer!.status).toBe(200);
-    const echoed = answer!.body as Echoed;
-    expect(echoed.path).toBe('/pets?page=1');
-    expect(echoed.headers).toMatchObject({ 'signet-consumer-id': alice.consumerId, 'signet-consumer-name': 'alice', 'signet-key-id': alice.kid, 'signet-scopes': 'pets:read', 'signet-mode': 'ed25519' });
-    expect(echoed.headers.authorization).toBeUndefined();
-  }, 60_000);
+  it.each(['client kit', 'CLI', 'PyJWT'] as const)(
+    'lets a request signed by the %s reach the upstream with the identity headers',
+    async (who) => {
+      let answer: { status: number; body: unknown } | undefined;
+      expect(await reached(async () => (answer = await signedBy(who, nginx.url, alice, '/pets?page=1')))).toBe(1);
+      expect(answer!.status).toBe(200);
+      const echoed = answer!.body as Echoed;
+      expect(echoed.path).toBe('/pets?page=1');
+      expect(echoed.headers).toMatchObject({
+        'signet-consumer-id': alice.consumerId,
+        'signet-consumer-name': 'alice',
+        'signet-key-id': alice.kid,
+        'signet-scopes': 'pets:read',
+        'signet-mode': 'ed25519',
+      });
+      expect(echoed.headers.authorization).toBeUndefined();
+    },
+    60_000,
+  );
 
   it('strips identity headers a client forges', async () => {
     const response = await fetch(nginx.url + '/pets', { headers: { Authorization: await alice.sign('GET', '/pets'), 'Signet-Consumer-Id': 'con_forged', 'Signet-Scopes': 'admin' } });
@@ -191,11 +210,15 @@ describe.runIf(runs)('signet gateway in front of the same Python upstream', () =
     await upstream?.close();
   });
 
-  it.each(['client kit', 'CLI', 'PyJWT'] as const)('forwards a request signed by the %s with the identity headers', async (who) => {
-    const answer = await signedBy(who, gateway.url, bob, '/pets');
-    expect(answer.status).toBe(200);
-    expect((answer.body as Echoed).headers).toMatchObject({ 'signet-consumer-id': bob.consumerId, 'signet-key-id': bob.kid });
-  }, 60_000);
+  it.each(['client kit', 'CLI', 'PyJWT'] as const)(
+    'forwards a request signed by the %s with the identity headers',
+    async (who) => {
+      const answer = await signedBy(who, gateway.url, bob, '/pets');
+      expect(answer.status).toBe(200);
+      expect((answer.body as Echoed).headers).toMatchObject({ 'signet-consumer-id': bob.consumerId, 'signet-key-id': bob.kid });
+    },
+    60_000,
+  );
 
   it('forwards a signed POST body unchanged (the gateway sees and binds bodies)', async () => {
     const body = '{"name":"Rex"}';

@@ -12,7 +12,20 @@ const PUBLIC_KEY = Uint8Array.from(Buffer.from('11qYAYKxCrfVS_7TyWQHOg7hcvPapiMl
 export function keyRecord(kid: string, options: { consumerId?: string; revokedAt?: number | null } = {}): KeyWithConsumer {
   const consumerId = options.consumerId ?? 'con_1';
   return {
-    key: { id: kid, consumerId, type: 'ed25519', publicKey: PUBLIC_KEY, thumbprint: null, label: '', scopes: [], notBefore: null, expiresAt: null, revokedAt: options.revokedAt ?? null, lastUsedAt: null, createdAt: T0 },
+    key: {
+      id: kid,
+      consumerId,
+      type: 'ed25519',
+      publicKey: PUBLIC_KEY,
+      thumbprint: null,
+      label: '',
+      scopes: [],
+      notBefore: null,
+      expiresAt: null,
+      revokedAt: options.revokedAt ?? null,
+      lastUsedAt: null,
+      createdAt: T0,
+    },
     consumer: { id: consumerId, name: 'c', status: 'active', createdAt: T0, updatedAt: T0 },
   } as unknown as KeyWithConsumer;
 }

@@ -53,11 +53,7 @@ export async function startLiveServer(overrides: Partial<Config> = {}): Promise<
     stores,
     async register(publicKey, name = 'cli-user') {
       const kid = newKeyId();
-      await stores.credentials.createConsumerWithKey(
-        { id: newConsumerId(), name },
-        { id: kid, consumerId: '', type: 'ed25519', publicKey, thumbprint: await jwkThumbprint(publicKey) },
-        clock.now(),
-      );
+      await stores.credentials.createConsumerWithKey({ id: newConsumerId(), name }, { id: kid, consumerId: '', type: 'ed25519', publicKey, thumbprint: await jwkThumbprint(publicKey) }, clock.now());
       return kid;
     },
     async close() {

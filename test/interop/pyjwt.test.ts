@@ -65,7 +65,7 @@ describe.skipIf(!runs)('a client written with PyJWT from docs/protocol.md', () =
     expect(result).toMatchObject({ status: 200, body: { body } });
   });
 
-  it('gets the server\'s binding explanation when it signs the wrong URL', async () => {
+  it("gets the server's binding explanation when it signs the wrong URL", async () => {
     const result = await python(['send', ...common(), '--url', `${h.origin}/v1/other`, '--send-to', `${h.baseUrl}/v1/whoami`]);
     expect(result).toMatchObject({ status: 401, body: { code: 'binding_mismatch', mismatches: [{ claim: 'url', expected: `${h.origin}/v1/whoami`, received: `${h.origin}/v1/other` }] } });
   });

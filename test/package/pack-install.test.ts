@@ -11,7 +11,9 @@ import { suiteRuns } from '../helpers/optional-suites.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const execFile = promisify(execFileCallback);
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
-const SUBPATHS = Object.keys(pkg.exports).filter((subpath) => subpath !== './client/browser').map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`));
+const SUBPATHS = Object.keys(pkg.exports)
+  .filter((subpath) => subpath !== './client/browser')
+  .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`));
 
 const registryReachable = spawnSync('npm', ['ping'], { encoding: 'utf8', timeout: 30_000 }).status === 0;
 const runs = suiteRuns('the npm pack + install test', registryReachable ? undefined : 'the npm registry is unreachable (npm ping failed)');
@@ -19,11 +21,9 @@ const runs = suiteRuns('the npm pack + install test', registryReachable ? undefi
 const work = mkdtempSync(join(tmpdir(), 'signet-pack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-
 describe.runIf(runs)('the package as a user installs it', () => {
   const project = join(work, 'project');
-  const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    execFile(file, args, { cwd: project, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+  const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) => execFile(file, args, { cwd: project, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
 
   it('packs, installs from the tarball into a fresh project, and imports every documented subpath', async () => {
     // npm pack runs the "prepare" build, so the tarball holds what the sources say today.
@@ -51,7 +51,9 @@ describe.runIf(runs)('the package as a user installs it', () => {
     expect(help.stdout).toContain('Usage: signet COMMAND');
     await run('npx', ['--no-install', 'signet', 'keygen', '--out', 'acme.pem']);
     await run('npx', ['--no-install', 'signet', 'migrate', '--db', 'signet.sqlite']);
-    const added = JSON.parse((await run('npx', ['--no-install', 'signet', 'consumers', 'add', 'acme', '--public-key', 'acme.pem.pub', '--scopes', 'reports:read', '--db', 'signet.sqlite', '--json'])).stdout) as { key_id: string };
+    const added = JSON.parse(
+      (await run('npx', ['--no-install', 'signet', 'consumers', 'add', 'acme', '--public-key', 'acme.pem.pub', '--scopes', 'reports:read', '--db', 'signet.sqlite', '--json'])).stdout,
+    ) as { key_id: string };
 
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const example = /<!-- embedding-example -->\n```ts\n([\s\S]*?)```/.exec(readme)![1]!;
@@ -60,7 +62,11 @@ describe.runIf(runs)('the package as a user installs it', () => {
     const origin = `http://127.0.0.1:${port}`;
     const env = { SIGNET_DB: 'signet.sqlite', SIGNET_PORT: String(port), SIGNET_PUBLIC_ORIGIN: origin, SIGNET_LOG_LEVEL: 'silent' };
     // tsx from this repository strips the types; every import resolves inside the fresh project.
-    const child = spawn(process.execPath, ['--import', join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), 'example.ts'], { cwd: project, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), 'example.ts'], {
+      cwd: project,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       await new Promise<void>((resolve, reject) => {

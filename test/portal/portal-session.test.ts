@@ -121,7 +121,10 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
   it('keeps the enrollment notice to the Keys tab and drops it on rotation; the old key says when it expires; the expiry choice resets; no HMAC form without the hmac mode', async () => {
     const page = await newPage();
     await page.goto(`${h.baseUrl}/portal/#/enroll?code=${await enrollmentCode('Notice Co')}`);
-    await page.getByTestId('enroll-form').getByRole('button', { name: /enroll/ }).click();
+    await page
+      .getByTestId('enroll-form')
+      .getByRole('button', { name: /enroll/ })
+      .click();
     await page.getByTestId('download-panel').getByRole('button', { name: 'Close without saving' }).click();
     const enrolled = page.getByText(/^Enrolled as Notice Co/);
     await enrolled.waitFor();
@@ -141,8 +144,14 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
 
     const own = (await page.locator('tr.own').getAttribute('data-kid'))!;
     await page.locator('tr.own').getByRole('button', { name: 'Rotate' }).click();
-    await page.getByRole('form', { name: `Rotate ${own}` }).getByLabel('Old key keeps working').selectOption({ label: '1 hour' });
-    await page.getByRole('form', { name: `Rotate ${own}` }).getByRole('button', { name: 'Rotate key' }).click();
+    await page
+      .getByRole('form', { name: `Rotate ${own}` })
+      .getByLabel('Old key keeps working')
+      .selectOption({ label: '1 hour' });
+    await page
+      .getByRole('form', { name: `Rotate ${own}` })
+      .getByRole('button', { name: 'Rotate key' })
+      .click();
     await page.getByTestId('download-panel').waitFor();
     await expect.poll(() => page.locator('tr.own').getAttribute('data-kid')).not.toBe(own);
     expect(await page.getByText(/^Enrolled as Notice Co/).count()).toBe(0);
@@ -159,7 +168,10 @@ describe.skipIf(!hasChromium)('a portal session in Chromium', () => {
     const file = join(files, 'admin-3f9a1c2b7d4e.pem');
     writeFileSync(file, await exportPrivateKey(admin.pair, 'pem'), { mode: 0o600 });
     const config = join(files, 'config.json');
-    const profiles = { other: { server: h.origin, kid: 'key_0000000000000000000000', key_file: '/home/x/other.pem' }, admin: { server: h.origin, kid: admin.kid, key_file: `/home/x/.config/signet/keys/admin-3f9a1c2b7d4e.pem` } };
+    const profiles = {
+      other: { server: h.origin, kid: 'key_0000000000000000000000', key_file: '/home/x/other.pem' },
+      admin: { server: h.origin, kid: admin.kid, key_file: `/home/x/.config/signet/keys/admin-3f9a1c2b7d4e.pem` },
+    };
     writeFileSync(config, JSON.stringify({ default_profile: 'admin', profiles }, null, 2));
     await page.goto(`${h.baseUrl}/portal/`);
     const form = page.getByTestId('keyfile-form');

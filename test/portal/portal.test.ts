@@ -87,7 +87,13 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
 
   /** Saves the download the link starts, and remembers its key as a secret that must never be sent. */
   async function download(page: Page): Promise<{ path: string; name: string }> {
-    const [event] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-panel').getByRole('link', { name: /^Download / }).click()]);
+    const [event] = await Promise.all([
+      page.waitForEvent('download'),
+      page
+        .getByTestId('download-panel')
+        .getByRole('link', { name: /^Download / })
+        .click(),
+    ]);
     const name = event.suggestedFilename();
     const path = join(downloads, name);
     await event.saveAs(path);
@@ -387,7 +393,10 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
   it('revokes the old key: it is refused from the next request on', async () => {
     const row = dev.locator(`tr[data-kid="${enrolledKid}"]`);
     await row.getByRole('button', { name: 'Revoke' }).click();
-    await dev.getByRole('form', { name: `Revoke ${enrolledKid}` }).getByRole('button', { name: 'Revoke key' }).click();
+    await dev
+      .getByRole('form', { name: `Revoke ${enrolledKid}` })
+      .getByRole('button', { name: 'Revoke key' })
+      .click();
     await expect.poll(async () => row.textContent()).toContain('revoked');
     await shot(dev, 'keys');
     await dev.setViewportSize({ width: 390, height: 844 });
@@ -550,7 +559,10 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
 
     const last = codes.locator(`tr[data-code-id="${ids[50]}"]`);
     await last.getByRole('button', { name: 'Cancel', exact: true }).click();
-    await admin.getByRole('form', { name: `Cancel ${ids[50]}` }).getByRole('button', { name: 'Cancel code' }).click();
+    await admin
+      .getByRole('form', { name: `Cancel ${ids[50]}` })
+      .getByRole('button', { name: 'Cancel code' })
+      .click();
     await expect.poll(() => last.getAttribute('data-state')).toBe('cancelled');
     expect(await rows.count()).toBe(51);
     await row.getByRole('button', { name: 'Enrollment codes' }).click();
@@ -567,7 +579,10 @@ describe.skipIf(!hasChromium)('the developer portal in Chromium', () => {
     });
     const page = watch(await context.newPage());
     await page.goto(`${h.baseUrl}/portal/#/enroll?code=${(await answer.json()).code}`);
-    await page.getByTestId('enroll-form').getByRole('button', { name: /enroll/ }).click();
+    await page
+      .getByTestId('enroll-form')
+      .getByRole('button', { name: /enroll/ })
+      .click();
     await page.getByTestId('download-panel').waitFor();
     expect(await page.getByRole('status').first().textContent()).toContain('could not keep the key');
     expect(await page.getByTestId('whoami').textContent()).toContain('Globex');

@@ -28,7 +28,17 @@ export async function runNodeSnippet(snippet: string, cwd: string): Promise<stri
   try {
     writeFileSync(join(dir, 'snippet.mjs'), snippet);
     const outfile = join(dir, 'snippet.bundle.mjs');
-    await build({ entryPoints: [join(dir, 'snippet.mjs')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', alias: { 'signet-auth/client': CLIENT_KIT }, logLevel: 'error' });
+    await build({
+      entryPoints: [join(dir, 'snippet.mjs')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      alias: { 'signet-auth/client': CLIENT_KIT },
+      logLevel: 'error',
+    });
     return (await run(process.execPath, [outfile], { cwd, env: childEnv(), encoding: 'utf8', timeout: 20_000 })).stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,13 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeBase64, encodeBase64url } from '../../src/protocol/base64url.js';
 import { SignetError } from '../../src/protocol/errors.js';
-import {
-  importEd25519PublicKey,
-  jwkThumbprint,
-  publicKeyToJwk,
-  publicKeyToOpenSsh,
-  publicKeyToPem,
-} from '../../src/protocol/public-key.js';
+import { importEd25519PublicKey, jwkThumbprint, publicKeyToJwk, publicKeyToOpenSsh, publicKeyToPem } from '../../src/protocol/public-key.js';
 
 const fromHex = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 

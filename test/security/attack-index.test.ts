@@ -55,7 +55,9 @@ function tableRows(): Row[] {
   const end = DOC.indexOf('<!-- attack-classes:end -->');
   expect(start, 'the attack-classes markers in docs/security.md').toBeGreaterThan(-1);
   expect(end).toBeGreaterThan(start);
-  const lines = DOC.slice(start, end).split('\n').filter((line) => line.startsWith('| `'));
+  const lines = DOC.slice(start, end)
+    .split('\n')
+    .filter((line) => line.startsWith('| `'));
   return lines.map((line) => {
     const cells = line.split(' | ');
     const id = /^\| `([a-z0-9-]+)`$/.exec(cells[0]!)?.[1] ?? '';

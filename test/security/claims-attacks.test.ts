@@ -54,12 +54,16 @@ describe('attacks on the claims', () => {
   });
 
   it('lets exactly one of 50 concurrent uses of one token through when half come in the header and half as a presigned parameter', async () => {
-    const { token, authorization } = await signRequest({ method: 'GET', url: `${h.origin}/v1/whoami`, key: { type: 'ed25519', privateKey: alice.pair.privateKey }, kid: alice.kid, now: h.clock.now() });
+    const { token, authorization } = await signRequest({
+      method: 'GET',
+      url: `${h.origin}/v1/whoami`,
+      key: { type: 'ed25519', privateKey: alice.pair.privateKey },
+      kid: alice.kid,
+      now: h.clock.now(),
+    });
     const before = h.stores.replay.size();
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        i % 2 === 0 ? fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: authorization } }) : fetch(`${h.baseUrl}/v1/whoami?${PRESIGN_PARAM}=${token}`),
-      ),
+      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: authorization } }) : fetch(`${h.baseUrl}/v1/whoami?${PRESIGN_PARAM}=${token}`))),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -72,7 +76,13 @@ describe('attacks on the claims', () => {
   it('lets exactly one of 50 concurrent uses of one HMAC token through', async () => {
     const admin = await h.addAdmin('replay-admin');
     const client = await hmacConsumer(h, admin, 'replay-hmac');
-    const { authorization } = await signRequest({ method: 'GET', url: `${h.origin}/v1/whoami`, key: { type: 'hmac', secret: new TextEncoder().encode(client.secret) }, kid: client.kid, now: h.clock.now() });
+    const { authorization } = await signRequest({
+      method: 'GET',
+      url: `${h.origin}/v1/whoami`,
+      key: { type: 'hmac', secret: new TextEncoder().encode(client.secret) },
+      kid: client.kid,
+      now: h.clock.now(),
+    });
     const before = h.stores.replay.size();
     const responses = await Promise.all(Array.from({ length: 50 }, () => fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: authorization } })));
     expect(responses.map((r) => r.status).filter((s) => s === 200)).toHaveLength(1);
@@ -87,7 +97,10 @@ describe('attacks on the claims', () => {
       const { token } = await signRequest({ method: 'GET', url: h.origin + path, key: { type: 'ed25519', privateKey: alice.pair.privateKey }, kid: alice.kid, now: h.clock.now(), lifetimeSeconds });
       return `${path}${path.includes('?') ? '&' : '?'}${PRESIGN_PARAM}=${token}`;
     };
-    const open = (pathAndQuery: string, init: RequestInit = {}) => () => fetch(h.baseUrl + pathAndQuery, init);
+    const open =
+      (pathAndQuery: string, init: RequestInit = {}) =>
+      () =>
+        fetch(h.baseUrl + pathAndQuery, init);
 
     it('refuses a presigned link used with POST, PUT, PATCH, DELETE and HEAD', async () => {
       const admin = await h.addAdmin('presign-admin');

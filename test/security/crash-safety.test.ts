@@ -104,7 +104,14 @@ describe('a server killed with SIGKILL under write load', () => {
     const headers: Record<string, string> = { Authorization: signed.authorization };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (proof !== undefined) {
-      const p = await signRequest({ method, url: ORIGIN + path, ...(body !== undefined ? { body } : {}), key: { type: 'ed25519', privateKey: proof.privateKey }, kid: await jwkThumbprint(proof.publicKey), now: Date.now() });
+      const p = await signRequest({
+        method,
+        url: ORIGIN + path,
+        ...(body !== undefined ? { body } : {}),
+        key: { type: 'ed25519', privateKey: proof.privateKey },
+        kid: await jwkThumbprint(proof.publicKey),
+        now: Date.now(),
+      });
       headers[PROOF_HEADER] = p.token;
     }
     return fetch(server.baseUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });

@@ -50,7 +50,9 @@ describe('attacks on keys', () => {
       await refused(await craftToken(headerFor(client.kid, alg), claims(), hmacSigner(encoder.encode(client.secret))));
     }
     // The genuine secret with HS256 works, so the refusals above are about the algorithm.
-    expect((await fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: `Signet ${await craftToken(headerFor(client.kid, 'HS256'), claims(), hmacSigner(encoder.encode(client.secret)))}` } })).status).toBe(200);
+    expect(
+      (await fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: `Signet ${await craftToken(headerFor(client.kid, 'HS256'), claims(), hmacSigner(encoder.encode(client.secret)))}` } })).status,
+    ).toBe(200);
   });
 
   it('refuses HS256 tokens signed with guessable secrets: empty, common words, ids, the prefix, the secret without its checksum', async () => {
@@ -69,13 +71,16 @@ describe('attacks on keys', () => {
       'A'.repeat(64),
     ];
     // node:crypto, unlike WebCrypto, also MACs with an empty key, as a careless server library would.
-    const macWith = (guess: string): Signer => async (input) => new Uint8Array(createHmac('sha256', guess).update(input).digest());
+    const macWith =
+      (guess: string): Signer =>
+      async (input) =>
+        new Uint8Array(createHmac('sha256', guess).update(input).digest());
     for (const guess of guesses) {
       await refused(await craftToken(headerFor(client.kid, 'HS256'), claims(), macWith(guess)));
     }
   });
 
-  it('has no way to register an HMAC secret of the client\'s choosing: a secret in the issue body is an unknown field', async () => {
+  it("has no way to register an HMAC secret of the client's choosing: a secret in the issue body is an unknown field", async () => {
     for (const path of [`/admin/v1/consumers/${client.consumerId}/keys/hmac`, '/v1/keys/hmac']) {
       const response = await h.send({ method: 'POST', path, json: { secret: 'password' }, ...admin });
       expect(response.status).toBe(400);
@@ -113,7 +118,14 @@ describe('attacks on keys', () => {
     const iat = Math.floor(h.clock.now() / 1000);
     const proofClaims = { ...claimsFor(h.origin, h.clock.now()), method: 'POST', url: `${h.origin}/v1/keys`, body_sha256: createHash('sha256').update(body).digest('base64url'), iat, exp: iat + 60 };
     const proof = await craftToken(headerFor(await jwkThumbprint(identity)), proofClaims, async () => universal);
-    const { authorization } = await signRequest({ method: 'POST', url: `${h.origin}/v1/keys`, body: encoder.encode(body), key: { type: 'ed25519', privateKey: uploader.pair.privateKey }, kid: uploader.kid, now: h.clock.now() });
+    const { authorization } = await signRequest({
+      method: 'POST',
+      url: `${h.origin}/v1/keys`,
+      body: encoder.encode(body),
+      key: { type: 'ed25519', privateKey: uploader.pair.privateKey },
+      kid: uploader.kid,
+      now: h.clock.now(),
+    });
     const before = h.stores.replay.size();
     const response = await fetch(`${h.baseUrl}/v1/keys`, { method: 'POST', headers: { Authorization: authorization, [PROOF_HEADER]: proof, 'Content-Type': 'application/json' }, body });
     expect(response.status).toBe(400);
@@ -124,7 +136,7 @@ describe('attacks on keys', () => {
     expect(((await keys.json()) as { items: unknown[] }).items).toHaveLength(1);
   });
 
-  it('refuses an HS256 token keyed with another consumer\'s HMAC secret under this key id', async () => {
+  it("refuses an HS256 token keyed with another consumer's HMAC secret under this key id", async () => {
     const other = await hmacConsumer(h, admin, 'hmac-other');
     await refused(await craftToken(headerFor(client.kid, 'HS256'), claims(), hmacSigner(encoder.encode(other.secret))));
     await refused(`${segment(JSON.stringify(headerFor(other.kid, 'HS256')))}.${segment(JSON.stringify(claims()))}.${encodeBase64url(new Uint8Array(32))}`);

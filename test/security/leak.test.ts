@@ -101,11 +101,20 @@ describe('what the data directory holds after a full scenario', () => {
     const code = await json<{ code: string }>(await h.send({ method: 'POST', path: `/admin/v1/consumers/${alice.id}/enrollment-codes`, json: { scopes: ['keys'] }, ...asAdmin }), 201);
     enrollmentCodes.push(code.code);
     const first = await generateKeyPair();
-    const enrolled = await json<{ key: { id: string } }>(await h.send({ method: 'POST', path: '/v1/enroll', json: { code: code.code, public_key: publicKeyToJwk(first.publicKey), label: 'laptop' }, proof: first }), 201);
+    const enrolled = await json<{ key: { id: string } }>(
+      await h.send({ method: 'POST', path: '/v1/enroll', json: { code: code.code, public_key: publicKeyToJwk(first.publicKey), label: 'laptop' }, proof: first }),
+      201,
+    );
     const second = await generateKeyPair();
-    const added = await json<{ id: string }>(await h.send({ method: 'POST', path: '/v1/keys', json: { public_key: publicKeyToPem(second.publicKey), label: 'ci' }, pair: first, kid: enrolled.key.id, proof: second }), 201);
+    const added = await json<{ id: string }>(
+      await h.send({ method: 'POST', path: '/v1/keys', json: { public_key: publicKeyToPem(second.publicKey), label: 'ci' }, pair: first, kid: enrolled.key.id, proof: second }),
+      201,
+    );
     const third = await generateKeyPair();
-    const rotated = await json<{ key: { id: string } }>(await h.send({ method: 'POST', path: `/v1/keys/${enrolled.key.id}/rotate`, json: { public_key: publicKeyToJwk(third.publicKey) }, pair: first, kid: enrolled.key.id, proof: third }), 201);
+    const rotated = await json<{ key: { id: string } }>(
+      await h.send({ method: 'POST', path: `/v1/keys/${enrolled.key.id}/rotate`, json: { public_key: publicKeyToJwk(third.publicKey) }, pair: first, kid: enrolled.key.id, proof: third }),
+      201,
+    );
     await json(await h.send({ method: 'POST', path: `/v1/keys/${added.id}/revoke`, json: {}, pair: third, kid: rotated.key.id }), 200);
     privateKeys.push(['enrolled', first], ['added', second], ['rotated-in', third]);
     publicKeys.push(first.publicKey, second.publicKey, third.publicKey);
@@ -113,10 +122,7 @@ describe('what the data directory holds after a full scenario', () => {
     // An HMAC consumer: one key issued by the admin, one it issues for itself with that key.
     const bob = await json<{ id: string }>(await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name: 'bob', allowed_modes: ['ed25519', 'hmac'] }, ...asAdmin }), 201);
     const issued = await json<{ key: { id: string }; secret: string }>(await h.send({ method: 'POST', path: `/admin/v1/consumers/${bob.id}/keys/hmac`, json: { scopes: ['keys'] }, ...asAdmin }), 201);
-    const own = await json<{ key: { id: string }; secret: string }>(
-      await sendWith(h, { method: 'POST', path: '/v1/keys/hmac', key: issued.secret, kid: issued.key.id, json: { label: 'self' } }),
-      201,
-    );
+    const own = await json<{ key: { id: string }; secret: string }>(await sendWith(h, { method: 'POST', path: '/v1/keys/hmac', key: issued.secret, kid: issued.key.id, json: { label: 'self' } }), 201);
     hmacSecrets.push(issued.secret, own.secret);
 
     // Traffic: usage, last use and refusals, with every live key.

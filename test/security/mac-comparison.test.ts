@@ -40,7 +40,11 @@ describe('the HS256 MAC comparison', () => {
     wrong[0]! ^= 1;
     wrong[31]! ^= 0x80;
     expect(await checkSignature(parsed(wrong), hmacKey, secret)).toBe(false);
-    expect(comparisons).toEqual([[32, 32], [32, 32], [32, 32]]);
+    expect(comparisons).toEqual([
+      [32, 32],
+      [32, 32],
+      [32, 32],
+    ]);
 
     comparisons.length = 0;
     for (const length of [0, 16, 31, 33, 64]) {

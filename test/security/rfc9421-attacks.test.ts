@@ -27,7 +27,11 @@ describe('RFC 9421 hostile requests', () => {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-digest'] = await contentDigestFor(new TextEncoder().encode(body));
     const inner = `(${components.map((c) => `"${c}"`).join(' ')})${params}`;
-    const base = signatureBase(components, inner, { method: body === undefined ? 'GET' : 'POST', targetUri: h.origin + (body === undefined ? '/v1/whoami' : '/v1/echo'), header: (name) => headers[name] });
+    const base = signatureBase(components, inner, {
+      method: body === undefined ? 'GET' : 'POST',
+      targetUri: h.origin + (body === undefined ? '/v1/whoami' : '/v1/echo'),
+      header: (name) => headers[name],
+    });
     const signature = await signBytes(edKey(alice.pair), new TextEncoder().encode(base));
     return { ...headers, 'signature-input': `sig1=${inner}`, signature: `sig1=:${encodeBase64(signature)}:` };
   }
@@ -130,14 +134,22 @@ describe('RFC 9421 hostile requests', () => {
     for (const attempt of hostile) await expectRefused(h, () => fetch(h.baseUrl + '/v1/whoami', { headers: attempt }), 'invalid_token');
   });
 
-  it('answers random Signature-Input and Signature fields with 401 invalid_token only', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 120 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), fc.string({ maxLength: 120 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), async (input, signature) => {
-        const response = await fetch(h.baseUrl + '/v1/whoami', { headers: { 'signature-input': input, signature } });
-        const body = (await response.json()) as { code: string };
-        expect([response.status, body.code]).toEqual([401, 'invalid_token']);
-      }),
-      { numRuns: Math.min(FUZZ_RUNS, 200) },
-    );
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'answers random Signature-Input and Signature fields with 401 invalid_token only',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.string({ maxLength: 120 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+          fc.string({ maxLength: 120 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+          async (input, signature) => {
+            const response = await fetch(h.baseUrl + '/v1/whoami', { headers: { 'signature-input': input, signature } });
+            const body = (await response.json()) as { code: string };
+            expect([response.status, body.code]).toEqual([401, 'invalid_token']);
+          },
+        ),
+        { numRuns: Math.min(FUZZ_RUNS, 200) },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

@@ -105,7 +105,7 @@ describe.skipIf(!present)('Wycheproof ed25519_test.json through key import, the 
         const sig = Buffer.from(test.sig, 'hex');
         sig[sig.length - 1]! ^= 0x01;
         expect(await verifies(group, test.msg, sig.toString('hex')), `tcId ${test.tcId}`).toBe(false);
-        const msg = test.msg === '' ? '00' : ((parseInt(test.msg.slice(0, 2), 16) ^ 0x80).toString(16).padStart(2, '0') + test.msg.slice(2));
+        const msg = test.msg === '' ? '00' : (parseInt(test.msg.slice(0, 2), 16) ^ 0x80).toString(16).padStart(2, '0') + test.msg.slice(2);
         expect(await verifies(group, msg, test.sig), `tcId ${test.tcId}`).toBe(false);
       }
     }

@@ -38,7 +38,11 @@ describe('key caches joined by an event bus', () => {
 
   it('disabling a consumer on A drops every key of that consumer on B, and only those', async () => {
     const [k1, k2, other] = [newKeyId(), newKeyId(), newKeyId()];
-    const rows = new Map([[k1, keyRecord(k1, { consumerId: 'con_x' })], [k2, keyRecord(k2, { consumerId: 'con_x' })], [other, keyRecord(other, { consumerId: 'con_y' })]]);
+    const rows = new Map([
+      [k1, keyRecord(k1, { consumerId: 'con_x' })],
+      [k2, keyRecord(k2, { consumerId: 'con_x' })],
+      [other, keyRecord(other, { consumerId: 'con_y' })],
+    ]);
     const { db, a, b } = twoInstances(rows);
     for (const kid of [k1, k2, other]) await b.keys.resolve(kid);
     db.reads.length = 0;

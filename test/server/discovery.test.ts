@@ -46,7 +46,16 @@ describe('GET /.well-known/signet', () => {
       const transport = harnessFetch(h);
       const signed: RequestClaims[] = [];
       const lateClock = () => T0 - 10 * 60_000;
-      const signedFetch = createSignedFetch({ baseUrl: h.origin, key: consumer.pair, kid: consumer.kid, fetch: transport.fetch, now: lateClock, discover: true, lifetimeSeconds: 300, onSigned: (claims) => signed.push(claims) });
+      const signedFetch = createSignedFetch({
+        baseUrl: h.origin,
+        key: consumer.pair,
+        kid: consumer.kid,
+        fetch: transport.fetch,
+        now: lateClock,
+        discover: true,
+        lifetimeSeconds: 300,
+        onSigned: (claims) => signed.push(claims),
+      });
       const response = await signedFetch('/v1/whoami');
       expect(response.status).toBe(200);
       expect(signed).toHaveLength(1);

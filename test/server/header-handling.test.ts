@@ -42,8 +42,7 @@ describe('the Authorization header, as docs/protocol.md describes it', () => {
 
   it('refuses a url claim with a fragment or user information, and accepts integers spelt with a zero fraction', async () => {
     const sign = ed25519Signer(alice.pair.privateKey);
-    const send = async (payload: string | object) =>
-      fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: `Signet ${await craftToken(headerFor(alice.kid), payload, sign)}` } });
+    const send = async (payload: string | object) => fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: `Signet ${await craftToken(headerFor(alice.kid), payload, sign)}` } });
     for (const url of [`${h.origin}/v1/whoami#top`, h.origin.replace('https://', 'https://user:pw@') + '/v1/whoami']) {
       const answer = await send(claimsFor(h.origin, h.clock.now(), { url }));
       expect(answer.status).toBe(401);

@@ -217,7 +217,7 @@ describe('HMAC mode over HTTP', () => {
     expect((await h.send({ method: 'GET', path: '/v1/whoami', pair: admin.pair, kid: admin.kid })).status).toBe(200);
   });
 
-  it("shows the admin every HMAC key with its consumer, type and last use", async () => {
+  it('shows the admin every HMAC key with its consumer, type and last use', async () => {
     h.clock.advance(5_000);
     expect((await get()).status).toBe(200);
     const response = await h.send({ method: 'GET', path: '/admin/v1/keys?type=hmac', ...admin });

@@ -35,8 +35,7 @@ describe('hostile tokens over HTTP', () => {
   });
   afterAll(async () => h.close());
 
-  const get = (authorization: string | undefined, path = '/v1/whoami') =>
-    fetch(h.baseUrl + path, { headers: authorization === undefined ? {} : { Authorization: authorization } });
+  const get = (authorization: string | undefined, path = '/v1/whoami') => fetch(h.baseUrl + path, { headers: authorization === undefined ? {} : { Authorization: authorization } });
   const claims = (overrides: Record<string, unknown> = {}) => claimsFor(h.origin, h.clock.now(), overrides);
   const signed = (header: string | object, payload: string | object = claims()) => craftToken(header, payload, ed25519Signer(alice.pair.privateKey));
 

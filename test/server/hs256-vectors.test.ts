@@ -51,12 +51,16 @@ interface Group {
 }
 
 describe.skipIf(!present)('HS256 vectors through the HMAC signature path', () => {
-  const groups = present ? ((JSON.parse(readFileSync(WYCHEPROOF, 'utf8')) as { testGroups: Group[] }).testGroups.filter((g) => (g.private ?? g.key)?.kty === 'oct')) : [];
+  const groups = present ? (JSON.parse(readFileSync(WYCHEPROOF, 'utf8')) as { testGroups: Group[] }).testGroups.filter((g) => (g.private ?? g.key)?.kty === 'oct') : [];
   const cases = groups.flatMap((g) => g.tests.map((t) => ({ ...t, secret: decodeBase64url((g.private ?? g.key)!.k!) })));
 
   it('covers the 40 HS256 tests of Wycheproof json_web_signature_test.json', () => {
     expect(cases).toHaveLength(40);
-    expect(Object.keys(MISLABELLED).map(Number).every((id) => cases.some((c) => c.tcId === id))).toBe(true);
+    expect(
+      Object.keys(MISLABELLED)
+        .map(Number)
+        .every((id) => cases.some((c) => c.tcId === id)),
+    ).toBe(true);
   });
 
   it.each(cases.map((c) => [c.tcId, c.comment, c.result, c] as const))('tcId %i (%s): labelled %s', async (tcId, _comment, result, c) => {
@@ -74,7 +78,12 @@ describe.skipIf(!present)('HS256 vectors through the HMAC signature path', () =>
     const v = JSON.parse(readFileSync(RFC7515, 'utf8')) as { jwk: { k: string }; compact: string };
     const secret = decodeBase64url(v.jwk.k);
     expect(await verifiesHs256(v.compact, secret)).toBe(true);
-    expect(await verifiesHs256(v.compact.replace(/.$/, (c) => (c === 'k' ? 'l' : 'k')), secret)).toBe(false);
+    expect(
+      await verifiesHs256(
+        v.compact.replace(/.$/, (c) => (c === 'k' ? 'l' : 'k')),
+        secret,
+      ),
+    ).toBe(false);
     expect(await verifiesHs256(v.compact, secret.subarray(0, 31))).toBe(false);
   });
 });

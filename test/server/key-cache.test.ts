@@ -108,7 +108,13 @@ describe('KeyCache', () => {
 
   it('drops every cached key of a consumer on invalidateConsumer', async () => {
     const [a, b, other] = [newKeyId(), newKeyId(), newKeyId()];
-    const { keys, reads } = cache(new Map([[a, keyRecord(a, { consumerId: 'con_x' })], [b, keyRecord(b, { consumerId: 'con_x' })], [other, keyRecord(other, { consumerId: 'con_y' })]]));
+    const { keys, reads } = cache(
+      new Map([
+        [a, keyRecord(a, { consumerId: 'con_x' })],
+        [b, keyRecord(b, { consumerId: 'con_x' })],
+        [other, keyRecord(other, { consumerId: 'con_y' })],
+      ]),
+    );
     await Promise.all([keys.resolve(a), keys.resolve(b), keys.resolve(other)]);
     keys.invalidateConsumer('con_x');
     await Promise.all([keys.resolve(a), keys.resolve(b), keys.resolve(other)]);

@@ -32,7 +32,12 @@ describe('last-used times over HTTP', () => {
 
     await h.signet.server.lastUsed.flush();
     expect(record).toHaveBeenCalledOnce();
-    expect(record.mock.calls[0]![0]).toEqual(new Map([[alice.kid, T0 + 4_000], [bob.kid, T0 + 2_500]]));
+    expect(record.mock.calls[0]![0]).toEqual(
+      new Map([
+        [alice.kid, T0 + 4_000],
+        [bob.kid, T0 + 2_500],
+      ]),
+    );
     expect((await h.stores.credentials.findKey(alice.kid))?.key.lastUsedAt).toBe(T0 + 4_000);
     expect((await h.stores.credentials.findKey(bob.kid))?.key.lastUsedAt).toBe(T0 + 2_500);
 
@@ -64,7 +69,11 @@ describe('LastUsedRecorder', () => {
 
   it('keeps the latest time per key, whatever order the touches come in', async () => {
     const batches: Array<ReadonlyMap<string, number>> = [];
-    const recorder = new LastUsedRecorder(fakeStore(async (b) => void batches.push(b)), silentLogger(), 1_000);
+    const recorder = new LastUsedRecorder(
+      fakeStore(async (b) => void batches.push(b)),
+      silentLogger(),
+      1_000,
+    );
     recorder.touch('k', 30);
     recorder.touch('k', 10);
     recorder.touch('k', 20);
@@ -80,7 +89,12 @@ describe('LastUsedRecorder', () => {
     recorder.touch('b', 2);
     await recorder.flush();
     expect(write).toHaveBeenCalledTimes(2);
-    expect(write.mock.calls[1]![0]).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(write.mock.calls[1]![0]).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
   });
 
   it('finishes a write already in flight before stop() resolves, so closing the database loses nothing', async () => {
@@ -104,7 +118,12 @@ describe('LastUsedRecorder', () => {
     expect(stopped).toBe(false);
     gate.resolve();
     await Promise.all([timerFlush, stopping]);
-    expect(new Map(written.flatMap((batch) => [...batch]))).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(new Map(written.flatMap((batch) => [...batch]))).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
   });
 
   it('writes on its interval once started, and stop() ends the timer', async () => {

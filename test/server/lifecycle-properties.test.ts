@@ -74,20 +74,24 @@ describe('lifecycle routes under random JSON bodies over HTTP', () => {
     ['POST', '/v1/enroll'],
   ];
 
-  it('never answers 5xx, and every 400 names field paths', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...routes()), bodies, async ([method, path], body) => {
-        h.clock.advance(1);
-        const response = await h.send({ method, path, body, ...admin });
-        expect(response.status).toBeLessThan(500);
-        const problem = response.status >= 400 ? await response.json() : await response.text();
-        if (response.status === 400 && problem.code === 'invalid_request') {
-          expect(Array.isArray(problem.errors), JSON.stringify(problem)).toBe(true);
-          for (const item of problem.errors) expect(typeof item.path).toBe('string');
-        }
-      }),
-      { numRuns: FUZZ_RUNS },
-    );
-    expect((await h.send({ method: 'GET', path: '/v1/whoami', ...admin })).status).toBe(200);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'never answers 5xx, and every 400 names field paths',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...routes()), bodies, async ([method, path], body) => {
+          h.clock.advance(1);
+          const response = await h.send({ method, path, body, ...admin });
+          expect(response.status).toBeLessThan(500);
+          const problem = response.status >= 400 ? await response.json() : await response.text();
+          if (response.status === 400 && problem.code === 'invalid_request') {
+            expect(Array.isArray(problem.errors), JSON.stringify(problem)).toBe(true);
+            for (const item of problem.errors) expect(typeof item.path).toBe('string');
+          }
+        }),
+        { numRuns: FUZZ_RUNS },
+      );
+      expect((await h.send({ method: 'GET', path: '/v1/whoami', ...admin })).status).toBe(200);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

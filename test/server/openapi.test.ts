@@ -7,7 +7,9 @@ function mountedRoutes(h: Harness): string[] {
   const routes = new Set<string>();
   for (const middleware of h.signet.app.middleware as Array<{ router?: Router }>) {
     for (const layer of middleware.router?.stack ?? []) {
-      const path = String(layer.path).replace(/:([A-Za-z_]+)/g, '{$1}').replace(/(.)\/$/, '$1');
+      const path = String(layer.path)
+        .replace(/:([A-Za-z_]+)/g, '{$1}')
+        .replace(/(.)\/$/, '$1');
       for (const method of layer.methods) if (method !== 'HEAD') routes.add(`${method} ${path}`);
     }
   }
@@ -35,8 +37,14 @@ describe('the OpenAPI document', () => {
       .sort();
     const mounted = mountedRoutes(h);
     expect(mounted.length).toBeGreaterThan(15);
-    expect(mounted.filter((route) => !documented.includes(route)), 'routes missing from src/server/openapi.ts').toEqual([]);
-    expect(documented.filter((route) => !mounted.includes(route)), 'documented routes that do not exist').toEqual([]);
+    expect(
+      mounted.filter((route) => !documented.includes(route)),
+      'routes missing from src/server/openapi.ts',
+    ).toEqual([]);
+    expect(
+      documented.filter((route) => !mounted.includes(route)),
+      'documented routes that do not exist',
+    ).toEqual([]);
   });
 
   it('declares the admin scope on every admin route and a proof on every key upload', () => {

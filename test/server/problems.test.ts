@@ -82,7 +82,11 @@ describe('routes without authentication', () => {
   });
 
   it('a known path with the wrong method is a 405 method_not_allowed problem with Allow', async () => {
-    for (const [method, path] of [['POST', '/v1/whoami'], ['GET', '/v1/echo'], ['DELETE', '/healthz']] as const) {
+    for (const [method, path] of [
+      ['POST', '/v1/whoami'],
+      ['GET', '/v1/echo'],
+      ['DELETE', '/healthz'],
+    ] as const) {
       const response = await fetch(h.baseUrl + path, { method });
       expect(response.status, `${method} ${path}`).toBe(405);
       expect(response.headers.get('allow')).toBeTruthy();

@@ -49,16 +49,11 @@ describe('verifier properties', () => {
     verify = createVerifier({ config, keys, replay: stores.replay, clock });
     pair = await generateKeyPair();
     kid = newKeyId();
-    await stores.credentials.createConsumerWithKey(
-      { id: newConsumerId(), name: 'p' },
-      { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: null },
-      T0,
-    );
+    await stores.credentials.createConsumerWithKey({ id: newConsumerId(), name: 'p' }, { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: null }, T0);
   });
   afterAll(async () => stores.close());
 
-  const sign = (input: { method: string; url: string; body?: Uint8Array }) =>
-    signRequest({ ...input, key: { type: 'ed25519', privateKey: pair.privateKey }, kid, now: clock.now() });
+  const sign = (input: { method: string; url: string; body?: Uint8Array }) => signRequest({ ...input, key: { type: 'ed25519', privateKey: pair.privateKey }, kid, now: clock.now() });
 
   it('never accepts random Authorization values and never fails with a 5xx', async () => {
     const realHeader = () => fc.constantFrom(segment(JSON.stringify({ alg: 'EdDSA', kid, typ: 'signet+jwt' })), segment(JSON.stringify({ alg: 'Ed25519', kid, typ: 'signet+jwt' })));
@@ -105,30 +100,34 @@ describe('verifier properties', () => {
     expect((await verify(request(`Signet ${token}`))).claims.jti).toBe(claims.jti);
   });
 
-  it('rejects a token made for request A when presented with a different request B, and accepts it for A', async () => {
-    const pathChar = fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@'.split(''), '%2f', '%2F', '%41', '%c3%a9');
-    const path = fc.array(fc.string({ unit: pathChar, maxLength: 6 }), { maxLength: 4 }).map((segments) => '/' + segments.join('/'));
-    const query = fc.option(fc.array(fc.tuple(fc.string({ unit: pathChar, maxLength: 4 }), fc.string({ unit: pathChar, maxLength: 4 })), { maxLength: 3 }), { nil: undefined })
-      .map((pairs) => (pairs === undefined ? '' : '?' + pairs.map(([k, v]) => `${k}=${v}`).join('&')));
-    const requestShape = fc.record({
-      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
-      target: fc.tuple(path, query).map(([p, q]) => p + q),
-      body: fc.uint8Array({ maxLength: 32 }),
-    });
-    const canonical = (r: { method: string; target: string; body: Uint8Array }) =>
-      `${r.method} ${canonicalizeUrl(ORIGIN + r.target)?.href} ${Buffer.from(r.body).toString('hex')}`;
-    await fc.assert(
-      fc.asyncProperty(requestShape, requestShape, async (a, b) => {
-        fc.pre(canonical(a) !== canonical(b));
-        const { authorization } = await sign({ method: a.method, url: ORIGIN + a.target, body: a.body });
-        const error = await refusal(verify, { ...b, authorization });
-        expect(error.code).toBe('binding_mismatch');
-        const verified = await verify({ ...a, authorization });
-        expect(verified.claims.method).toBe(a.method);
-      }),
-      { numRuns: FUZZ_RUNS },
-    );
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'rejects a token made for request A when presented with a different request B, and accepts it for A',
+    async () => {
+      const pathChar = fc.constantFrom(..."abcXYZ019-._~!$&'()*+,;=:@".split(''), '%2f', '%2F', '%41', '%c3%a9');
+      const path = fc.array(fc.string({ unit: pathChar, maxLength: 6 }), { maxLength: 4 }).map((segments) => '/' + segments.join('/'));
+      const query = fc
+        .option(fc.array(fc.tuple(fc.string({ unit: pathChar, maxLength: 4 }), fc.string({ unit: pathChar, maxLength: 4 })), { maxLength: 3 }), { nil: undefined })
+        .map((pairs) => (pairs === undefined ? '' : '?' + pairs.map(([k, v]) => `${k}=${v}`).join('&')));
+      const requestShape = fc.record({
+        method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        target: fc.tuple(path, query).map(([p, q]) => p + q),
+        body: fc.uint8Array({ maxLength: 32 }),
+      });
+      const canonical = (r: { method: string; target: string; body: Uint8Array }) => `${r.method} ${canonicalizeUrl(ORIGIN + r.target)?.href} ${Buffer.from(r.body).toString('hex')}`;
+      await fc.assert(
+        fc.asyncProperty(requestShape, requestShape, async (a, b) => {
+          fc.pre(canonical(a) !== canonical(b));
+          const { authorization } = await sign({ method: a.method, url: ORIGIN + a.target, body: a.body });
+          const error = await refusal(verify, { ...b, authorization });
+          expect(error.code).toBe('binding_mismatch');
+          const verified = await verify({ ...a, authorization });
+          expect(verified.claims.method).toBe(a.method);
+        }),
+        { numRuns: FUZZ_RUNS },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
 
 describe('random Authorization headers over HTTP', () => {
@@ -138,25 +137,29 @@ describe('random Authorization headers over HTTP', () => {
   });
   afterAll(async () => h.close());
 
-  it('are answered 401 with a problem body, never 200 and never 5xx', async () => {
-    const { kid } = await h.addConsumer();
-    const headerSafe = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 });
-    const value = fc.oneof(
-      headerSafe,
-      headerSafe.map((s) => `Signet ${s}`),
-      fc.tuple(b64Segment, b64Segment, b64Segment).map((parts) => `Signet ${parts.join('.')}`),
-      fc.tuple(jsonSegment, fc.uint8Array({ minLength: 64, maxLength: 64 })).map(
-        ([p, s]) => `Signet ${segment(JSON.stringify({ alg: 'EdDSA', kid, typ: 'signet+jwt' }))}.${p}.${encodeBase64url(s)}`,
-      ),
-    );
-    await fc.assert(
-      fc.asyncProperty(value, fc.constantFrom('/v1/whoami', '/v1/echo'), async (authorization, path) => {
-        const response = await fetch(h.baseUrl + path, { method: path === '/v1/echo' ? 'POST' : 'GET', headers: { Authorization: authorization }, body: path === '/v1/echo' ? 'x' : undefined });
-        expect(response.status).toBe(401);
-        expect((await response.json()).code).toMatch(/^(invalid_token|missing_token)$/);
-      }),
-      { numRuns: FUZZ_RUNS },
-    );
-    expect(h.stores.replay.size()).toBe(0);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'are answered 401 with a problem body, never 200 and never 5xx',
+    async () => {
+      const { kid } = await h.addConsumer();
+      const headerSafe = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 });
+      const value = fc.oneof(
+        headerSafe,
+        headerSafe.map((s) => `Signet ${s}`),
+        fc.tuple(b64Segment, b64Segment, b64Segment).map((parts) => `Signet ${parts.join('.')}`),
+        fc
+          .tuple(jsonSegment, fc.uint8Array({ minLength: 64, maxLength: 64 }))
+          .map(([p, s]) => `Signet ${segment(JSON.stringify({ alg: 'EdDSA', kid, typ: 'signet+jwt' }))}.${p}.${encodeBase64url(s)}`),
+      );
+      await fc.assert(
+        fc.asyncProperty(value, fc.constantFrom('/v1/whoami', '/v1/echo'), async (authorization, path) => {
+          const response = await fetch(h.baseUrl + path, { method: path === '/v1/echo' ? 'POST' : 'GET', headers: { Authorization: authorization }, body: path === '/v1/echo' ? 'x' : undefined });
+          expect(response.status).toBe(401);
+          expect((await response.json()).code).toMatch(/^(invalid_token|missing_token)$/);
+        }),
+        { numRuns: FUZZ_RUNS },
+      );
+      expect(h.stores.replay.size()).toBe(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

@@ -14,7 +14,8 @@ import { suiteRuns } from '../helpers/optional-suites.js';
  * signed request is accepted, and no token is accepted twice, neither during nor after it.
  */
 const binary = redisServerBinary();
-const ready = servicesAvailable('the Redis outage suite', { pg: true }) && suiteRuns('the Redis outage suite', binary === undefined ? 'redis-server is not installed (apt-get install redis-server)' : undefined);
+const ready =
+  servicesAvailable('the Redis outage suite', { pg: true }) && suiteRuns('the Redis outage suite', binary === undefined ? 'redis-server is not installed (apt-get install redis-server)' : undefined);
 
 describe.skipIf(!ready)('two instances through a Redis restart', () => {
   let pg: PgSchema;
@@ -71,7 +72,10 @@ describe.skipIf(!ready)('two instances through a Redis restart', () => {
     await redis.start();
     const restarted = performance.now();
     const after: Record<string, Array<string>> = { a: [], b: [] };
-    for (const [name, server] of [['a', a], ['b', b]] as const) {
+    for (const [name, server] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       let last = { status: 0 } as { status: number; code?: string };
       while (last.status !== 200 && performance.now() - restarted < 20_000) {
         last = await whoami(server.url, caller);

@@ -74,7 +74,11 @@ describe('requests whose signed binding differs from the request received', () =
 
   it('lists every binding that differs at once', async () => {
     const response = await h.send({
-      method: 'POST', path: '/v1/echo', body: 'b', pair: alice.pair, kid: alice.kid,
+      method: 'POST',
+      path: '/v1/echo',
+      body: 'b',
+      pair: alice.pair,
+      kid: alice.kid,
       signed: { method: 'PATCH', url: h.origin + '/v1/other', body: 'a' },
     });
     const body = await problem(response);
@@ -252,7 +256,7 @@ describe('key and consumer state', () => {
     expect(await problem(response)).toMatchObject({ code: 'invalid_token', detail: 'The request signature could not be verified.' });
   });
 
-  it('refuses a token signed by another consumer\'s key under this kid', async () => {
+  it("refuses a token signed by another consumer's key under this kid", async () => {
     const victim = await h.addConsumer('victim');
     const attacker = await h.addConsumer('attacker');
     const response = await h.send({ method: 'GET', path: '/v1/whoami', pair: attacker.pair, kid: victim.kid });

@@ -56,7 +56,12 @@ describe.skipIf(!ready)('two instances on PostgreSQL and Redis, two request form
     for (let i = 0; i < 10; i++) {
       const signed = await signHttpRequest({ method: 'GET', url: PUBLIC_ORIGIN + '/v1/whoami', key: key(), kid: caller.kid });
       const answers = await Promise.all([a.url, b.url].map(async (base) => answer(await fetch(base + '/v1/whoami', { headers: signed.headers }))));
-      outcomes.add(answers.map((r) => `${r.status}${r.code !== undefined ? ' ' + r.code : ''}`).sort().join(' / '));
+      outcomes.add(
+        answers
+          .map((r) => `${r.status}${r.code !== undefined ? ' ' + r.code : ''}`)
+          .sort()
+          .join(' / '),
+      );
     }
     expect(outcomes).toEqual(new Set(['200 / 401 token_replayed']));
   });

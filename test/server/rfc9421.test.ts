@@ -103,7 +103,17 @@ describe.skipIf(vectors === undefined)('RFC 9421 Appendix B examples against Sig
   };
 
   function verifierWith(resolved: Omit<ResolvedKey, 'consumer'>) {
-    const consumer = { id: 'con_test', name: 't', status: 'active' as const, plan: null, rateLimitOverrides: null, metadata: {}, allowedModes: ['ed25519' as const, 'hmac' as const], createdAt: 0, updatedAt: 0 };
+    const consumer = {
+      id: 'con_test',
+      name: 't',
+      status: 'active' as const,
+      plan: null,
+      rateLimitOverrides: null,
+      metadata: {},
+      allowedModes: ['ed25519' as const, 'hmac' as const],
+      createdAt: 0,
+      updatedAt: 0,
+    };
     return createVerifier({
       config: { publicOrigin: 'https://example.com', audience: 'https://example.com', maxTokenLifetimeSeconds: 60, clockSkewSeconds: 60 },
       keys: { resolve: async (kid) => (kid === resolved.key.id ? { ...resolved, consumer } : undefined) },

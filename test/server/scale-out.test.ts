@@ -29,7 +29,12 @@ describe.skipIf(!ready)('two instances sharing PostgreSQL and Redis', () => {
     for (let i = 0; i < 20; i++) {
       const token = await authorization(caller, 'GET', '/v1/whoami');
       const answers = await Promise.all([send(a.url, 'GET', '/v1/whoami', token), send(b.url, 'GET', '/v1/whoami', token)]);
-      outcomes.push(answers.map((r) => `${r.status}${r.code !== undefined ? ' ' + r.code : ''}`).sort().join(' / '));
+      outcomes.push(
+        answers
+          .map((r) => `${r.status}${r.code !== undefined ? ' ' + r.code : ''}`)
+          .sort()
+          .join(' / '),
+      );
     }
     expect(new Set(outcomes)).toEqual(new Set(['200 / 401 token_replayed']));
   });

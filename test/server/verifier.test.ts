@@ -41,8 +41,7 @@ describe('createVerifier', () => {
   afterAll(async () => stores.close());
   beforeEach(() => clock.set(T0));
 
-  const verifier = (overrides: Partial<VerifierDeps> = {}) =>
-    createVerifier({ config, keys, replay: stores.replay, clock, ...overrides });
+  const verifier = (overrides: Partial<VerifierDeps> = {}) => createVerifier({ config, keys, replay: stores.replay, clock, ...overrides });
 
   async function request(input: { method?: string; path?: string; body?: string; lifetimeSeconds?: number; hmac?: boolean; presign?: boolean } = {}): Promise<IncomingRequest> {
     const method = input.method ?? 'GET';

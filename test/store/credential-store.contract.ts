@@ -45,8 +45,17 @@ export function credentialStoreContract(engine: string, open: () => Promise<Open
       const { consumerId, key, created } = await consumerWithKey({ label: 'laptop', scopes: ['read', 'write'] });
       expect(created.consumer).toMatchObject({ id: consumerId, name: 'Ada', status: 'active', createdAt: T0, updatedAt: T0 });
       expect(created.key).toMatchObject({
-        id: key.id, consumerId, type: 'ed25519', thumbprint: key.thumbprint, label: 'laptop', scopes: ['read', 'write'],
-        notBefore: null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: T0,
+        id: key.id,
+        consumerId,
+        type: 'ed25519',
+        thumbprint: key.thumbprint,
+        label: 'laptop',
+        scopes: ['read', 'write'],
+        notBefore: null,
+        expiresAt: null,
+        revokedAt: null,
+        lastUsedAt: null,
+        createdAt: T0,
       });
       expect(created.key.publicKey).toEqual(key.publicKey);
     });
@@ -119,10 +128,21 @@ export function credentialStoreContract(engine: string, open: () => Promise<Open
     it('records last-use times in one batch and never lowers one', async () => {
       const { consumerId, key } = await consumerWithKey();
       const other = await store.insertKey(newKey(consumerId), T0);
-      await store.recordLastUsed(new Map([[key.id, T0 + 100], [other.id, T0 + 50], ['key_0000000000000000000000', T0]]));
+      await store.recordLastUsed(
+        new Map([
+          [key.id, T0 + 100],
+          [other.id, T0 + 50],
+          ['key_0000000000000000000000', T0],
+        ]),
+      );
       expect((await store.findKey(key.id))?.key.lastUsedAt).toBe(T0 + 100);
       expect((await store.findKey(other.id))?.key.lastUsedAt).toBe(T0 + 50);
-      await store.recordLastUsed(new Map([[key.id, T0 + 40], [other.id, T0 + 500]]));
+      await store.recordLastUsed(
+        new Map([
+          [key.id, T0 + 40],
+          [other.id, T0 + 500],
+        ]),
+      );
       expect((await store.findKey(key.id))?.key.lastUsedAt).toBe(T0 + 100);
       expect((await store.findKey(other.id))?.key.lastUsedAt).toBe(T0 + 500);
       await store.recordLastUsed(new Map());

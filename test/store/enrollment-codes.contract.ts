@@ -100,7 +100,10 @@ export function enrollmentCodesContract(engine: string, open: () => Promise<Open
       const expected: Record<EnrollmentCodeState, string[]> = { pending: [pending.id], expired: [expired.id], used: [used.id], cancelled: [cancelledExpired.id] };
       for (const state of ['pending', 'expired', 'used', 'cancelled'] as const) {
         const page = await enrollment.listCodes({ consumerId: c, state, now, limit: 10 });
-        expect(page.items.map((item) => item.id), state).toEqual(expected[state]);
+        expect(
+          page.items.map((item) => item.id),
+          state,
+        ).toEqual(expected[state]);
         for (const item of page.items) expect(enrollmentCodeState(item, now)).toBe(state);
       }
       const all = await enrollment.listCodes({ consumerId: c, now, limit: 10 });

@@ -40,7 +40,12 @@ export function eventBusContract(engine: string, open: () => Promise<OpenedBuses
         await waitForEvents(heardByC, 2);
         expect(heardByB).toEqual([{ kind: 'key', id: 'key_1' }]);
         expect(heardByA).toEqual([{ kind: 'consumer', id: 'con_1' }]);
-        expect(heardByC).toEqual(expect.arrayContaining([{ kind: 'key', id: 'key_1' }, { kind: 'consumer', id: 'con_1' }]));
+        expect(heardByC).toEqual(
+          expect.arrayContaining([
+            { kind: 'key', id: 'key_1' },
+            { kind: 'consumer', id: 'con_1' },
+          ]),
+        );
         expect(heardByC).toHaveLength(2);
       } finally {
         a.leave();

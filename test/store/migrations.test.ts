@@ -72,9 +72,9 @@ describe('migrations on SQLite', () => {
   it('enforce the key-to-consumer foreign key', async () => {
     db = openSqlite(':memory:');
     await migrateToLatest(db);
-    await expect(
-      db('keys').insert({ id: 'key_1', consumer_id: 'con_missing', type: 'ed25519', public_key: null, thumbprint: null, label: '', scopes: '[]', created_at: 1 }),
-    ).rejects.toThrow(/FOREIGN KEY/);
+    await expect(db('keys').insert({ id: 'key_1', consumer_id: 'con_missing', type: 'ed25519', public_key: null, thumbprint: null, label: '', scopes: '[]', created_at: 1 })).rejects.toThrow(
+      /FOREIGN KEY/,
+    );
   });
 
   it('open a database file in WAL mode, creating its directory', async () => {

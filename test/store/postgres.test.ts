@@ -38,8 +38,7 @@ if (servicesAvailable('the PostgreSQL migration and outage tests', { pg: true })
     it('runs every migration unchanged, rolls them all back, and runs them again', async () => {
       const pg = await createPgSchema('migrations');
       try {
-        const tables = async () =>
-          (await pg.db('information_schema.tables').where({ table_schema: pg.schema }).pluck('table_name')).filter((t: string) => !t.startsWith('signet_migrations')).sort();
+        const tables = async () => (await pg.db('information_schema.tables').where({ table_schema: pg.schema }).pluck('table_name')).filter((t: string) => !t.startsWith('signet_migrations')).sort();
         const all = ['audit_log', 'consumers', 'enrollment_codes', 'hmac_secrets', 'keys', 'replay_high_water', 'usage_rollups'];
         expect(await tables()).toEqual(all);
         await rollbackAll(pg.db);
@@ -75,11 +74,7 @@ if (servicesAvailable('the PostgreSQL migration and outage tests', { pg: true })
       try {
         const store = new KnexCredentialStore(db);
         const at = Date.UTC(2030, 0, 1);
-        const created = await store.createConsumerWithKey(
-          { id: 'con_p', name: 'p' },
-          { id: 'key_p', consumerId: '', type: 'ed25519', publicKey: new Uint8Array(32).fill(7), thumbprint: 'tp' },
-          at,
-        );
+        const created = await store.createConsumerWithKey({ id: 'con_p', name: 'p' }, { id: 'key_p', consumerId: '', type: 'ed25519', publicKey: new Uint8Array(32).fill(7), thumbprint: 'tp' }, at);
         expect(await store.findKey('key_p')).toEqual(created);
         expect(await store.findKey('key_p')).toEqual(created);
         expect(await store.findKey('key_none')).toBeUndefined();
@@ -106,7 +101,11 @@ if (servicesAvailable('the PostgreSQL migration and outage tests', { pg: true })
           proxy.set('forward');
           // The pool drops the broken connection and opens a new one.
           let recovered = false;
-          for (let i = 0; i < 20 && !recovered; i++) recovered = await db.raw('select 1').then(() => true, () => false);
+          for (let i = 0; i < 20 && !recovered; i++)
+            recovered = await db.raw('select 1').then(
+              () => true,
+              () => false,
+            );
           expect(recovered, `${mode}: no recovery`).toBe(true);
         }
       } finally {

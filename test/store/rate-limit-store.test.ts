@@ -43,7 +43,10 @@ if (servicesAvailable('the Redis rate-limit store suites', { redis: true })) {
     it('keeps counters under the prefix, expiring when asked (seconds, rounded up)', async () => {
       const prefix = redisTestPrefix('rate');
       const redis = openRedis({ url, timeoutMs: 1000 });
-      cleanup.push(() => closeRedis(redis), () => dropRedisPrefix(url, prefix));
+      cleanup.push(
+        () => closeRedis(redis),
+        () => dropRedisPrefix(url, prefix),
+      );
       await waitForRedis(redis, 5000);
       const clock = new ManualClock(T0);
       const store = new RedisRateLimitStore({ redis, prefix, clock });
@@ -59,7 +62,11 @@ if (servicesAvailable('the Redis rate-limit store suites', { redis: true })) {
       const prefix = redisTestPrefix('rate-shared');
       const a = openRedis({ url, timeoutMs: 1000 });
       const b = openRedis({ url, timeoutMs: 1000 });
-      cleanup.push(() => closeRedis(a), () => closeRedis(b), () => dropRedisPrefix(url, prefix));
+      cleanup.push(
+        () => closeRedis(a),
+        () => closeRedis(b),
+        () => dropRedisPrefix(url, prefix),
+      );
       await Promise.all([waitForRedis(a, 5000), waitForRedis(b, 5000)]);
       const clock = new ManualClock(T0);
       const storeA = new RedisRateLimitStore({ redis: a, prefix, clock });

@@ -18,7 +18,10 @@ describe('preparedSqliteRead, the prepared-statement read beside knex on SQLite'
       table.string('id').primary();
       table.integer('n');
     });
-    await db('things').insert([{ id: 'a', n: 1 }, { id: 'b', n: 2 }]);
+    await db('things').insert([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+    ]);
   });
 
   afterAll(async () => {

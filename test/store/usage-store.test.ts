@@ -60,8 +60,7 @@ function usageStoreContract(name: string, open: () => Promise<OpenedDb>): void {
         rollup({ bucketStart: T0 + MINUTE }),
         rollup({ granularity: 'hour' }),
       ]);
-      const count = async (extra: object) =>
-        (await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, ...extra })).buckets.reduce((n, b) => n + b.requests, 0);
+      const count = async (extra: object) => (await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, ...extra })).buckets.reduce((n, b) => n + b.requests, 0);
       expect(await count({})).toBe(4);
       expect(await count({ consumerId: 'con_b' })).toBe(1);
       expect(await count({ keyId: 'key_a' })).toBe(3);
@@ -73,9 +72,15 @@ function usageStoreContract(name: string, open: () => Promise<OpenedDb>): void {
     it('groups by a dimension, most requests first, status classes named 2xx, 4xx', async () => {
       await store.write([rollup({ requests: 5 }), rollup({ consumerId: 'con_b', requests: 9 }), rollup({ status: 401, requests: 2 })]);
       const byConsumer = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'consumer' });
-      expect(byConsumer.groups.map((g) => [g.value, g.requests])).toEqual([['con_b', 9], ['con_a', 7]]);
+      expect(byConsumer.groups.map((g) => [g.value, g.requests])).toEqual([
+        ['con_b', 9],
+        ['con_a', 7],
+      ]);
       const byClass = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, groupBy: 'status_class' });
-      expect(byClass.groups.map((g) => [g.value, g.requests])).toEqual([['2xx', 14], ['4xx', 2]]);
+      expect(byClass.groups.map((g) => [g.value, g.requests])).toEqual([
+        ['2xx', 14],
+        ['4xx', 2],
+      ]);
     });
 
     it('deletes rows older than the retention cut-off of their granularity in the same write', async () => {

@@ -48,7 +48,13 @@ and prints the consumer id and the key id (the "kid" the consumer signs with).
     const publicKey = importEd25519PublicKey(text);
     const thumbprint = await jwkThumbprint(publicKey);
     // The same default as a key enrolled with a code: the consumer may manage its own keys (signet keys ...).
-    const scopes = typeof values.scopes === 'string' ? values.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [SELF_SERVICE_SCOPE];
+    const scopes =
+      typeof values.scopes === 'string'
+        ? values.scopes
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [SELF_SERVICE_SCOPE];
     const config = loadConfig(values.db !== undefined ? { db: String(values.db) } : {});
     const local = await openLocalStores(config, { create: values['create-db'] === true });
     try {

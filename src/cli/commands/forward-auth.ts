@@ -27,12 +27,12 @@ peers in SIGNET_FORWARD_AUTH_TRUSTED_PROXIES (default 127.0.0.1,::1).
     const body = values.body === undefined ? undefined : String(values.body);
     if (body !== undefined && body !== 'refuse' && body !== 'digest') throw new UsageError(`--body must be refuse or digest, not "${body}".`);
     const config = loadConfig({
-        ...(body !== undefined ? { forwardAuthBody: body } : {}),
-        ...(values.port !== undefined ? { forwardAuthPort: parsePort(String(values.port)) } : {}),
-        ...(values['admin-port'] !== undefined ? { port: parsePort(String(values['admin-port'])) } : {}),
-        ...(values.host !== undefined ? { host: String(values.host) } : {}),
-        ...(values.db !== undefined ? { db: String(values.db) } : {}),
-        ...(values.routes !== undefined ? { gatewayRoutesFile: String(values.routes) } : {}),
+      ...(body !== undefined ? { forwardAuthBody: body } : {}),
+      ...(values.port !== undefined ? { forwardAuthPort: parsePort(String(values.port)) } : {}),
+      ...(values['admin-port'] !== undefined ? { port: parsePort(String(values['admin-port'])) } : {}),
+      ...(values.host !== undefined ? { host: String(values.host) } : {}),
+      ...(values.db !== undefined ? { db: String(values.db) } : {}),
+      ...(values.routes !== undefined ? { gatewayRoutesFile: String(values.routes) } : {}),
     });
     const running = await startForwardAuth(config);
     io.stderr.write(`signet forward-auth listening on ${running.url} (admin API on ${running.adminUrl}, public origin ${config.publicOrigin}, bodies: ${config.forwardAuthBody})\n`);

@@ -41,13 +41,9 @@ never leaves this machine.
     const saved = await saveKeyPair(pair, out, { format, comment: (values.comment as string | undefined) ?? '', overwrite: values.force === true });
     const thumbprint = await jwkThumbprint(pair.publicKey);
     if (values.json === true) {
-      io.stdout.write(
-        JSON.stringify({ private_key_file: saved.privatePath, public_key_file: saved.publicPath, public_key: saved.publicKey.trim(), thumbprint }) + '\n',
-      );
+      io.stdout.write(JSON.stringify({ private_key_file: saved.privatePath, public_key_file: saved.publicPath, public_key: saved.publicKey.trim(), thumbprint }) + '\n');
     } else {
-      io.stderr.write(
-        `private key written to ${saved.privatePath} (mode 0600): keep it secret\npublic key written to ${saved.publicPath} (thumbprint ${thumbprint}):\n`,
-      );
+      io.stderr.write(`private key written to ${saved.privatePath} (mode 0600): keep it secret\npublic key written to ${saved.publicPath} (thumbprint ${thumbprint}):\n`);
       io.stdout.write(saved.publicKey);
     }
     return EXIT.ok;

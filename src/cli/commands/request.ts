@@ -103,8 +103,7 @@ Exit codes: 0 success, 2 usage error, 3 refused (401), 4 forbidden (403), 5 othe
       if (status >= 400 && isProblem(responseBody)) {
         io.stderr.write(renderProblem(responseBody, { palette, explain }));
         io.stderr.write((await scopeHintFor(setup, responseBody)) ?? '');
-      }
-      else io.stdout.write((typeof responseBody === 'string' ? responseBody : JSON.stringify(responseBody, null, 2)) + '\n');
+      } else io.stdout.write((typeof responseBody === 'string' ? responseBody : JSON.stringify(responseBody, null, 2)) + '\n');
     }
     return exitCodeForStatus(status);
   },

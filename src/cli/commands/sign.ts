@@ -44,14 +44,17 @@ ${CLIENT_OPTIONS_HELP}
     const url = resolveTarget(target, setup.profile.server);
     const body = await readData(values.data);
     const format = parseRequestFormat(values.format as string | undefined);
-    const signed = await signToHeaders({
-      method,
-      url: new URL(url).href,
-      ...(body !== undefined ? { body } : {}),
-      key: setup.key,
-      kid: setup.kid,
-      lifetimeSeconds: ttlFlag(values.ttl, 60),
-    }, { format });
+    const signed = await signToHeaders(
+      {
+        method,
+        url: new URL(url).href,
+        ...(body !== undefined ? { body } : {}),
+        key: setup.key,
+        kid: setup.kid,
+        lifetimeSeconds: ttlFlag(values.ttl, 60),
+      },
+      { format },
+    );
     if (values.explain === true) io.stderr.write(renderClaims(signed.claims, setup.kid, 0, paletteFor(io.stderr, setup.env)));
     if (format === 'rfc9421') {
       if (values.json === true) io.stdout.write(JSON.stringify({ headers: signed.headers, claims: signed.claims }) + '\n');

@@ -71,7 +71,9 @@ export async function measureMode(env: CompareEnvironment, key: SigningKey, kid:
   const load = await runLoad(env.url, requests, settings.concurrency, settings.durationMs);
   const done = load.latencies.length;
   const sorted = [...load.latencies].sort((a, b) => a - b);
-  const ok = Object.entries(load.statuses).filter(([status]) => status === '200').reduce((n, [, count]) => n + count, 0);
+  const ok = Object.entries(load.statuses)
+    .filter(([status]) => status === '200')
+    .reduce((n, [, count]) => n + count, 0);
   return {
     sign_ops_per_s: round((settings.ops / signing.ms) * 1000),
     verify_ops_per_s: round((verifying.value.length / verifying.ms) * 1000),

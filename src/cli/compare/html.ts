@@ -54,7 +54,10 @@ export function renderHtml(report: CompareReport): string {
   const attempts = (['ed25519', 'hmac'] as const)
     .map((mode) => {
       const leak = report.modes[mode].leak;
-      const items = [...leak.database.attempts.map((a) => ['database', a] as const), ...leak.database_and_master_key.attempts.slice(mode === 'ed25519' ? leak.database.attempts.length : 0).map((a) => ['database + master key', a] as const)]
+      const items = [
+        ...leak.database.attempts.map((a) => ['database', a] as const),
+        ...leak.database_and_master_key.attempts.slice(mode === 'ed25519' ? leak.database.attempts.length : 0).map((a) => ['database + master key', a] as const),
+      ]
         .map(([who, a]) => `<li>${escape(who)}: ${escape(a.attempt)} → HTTP ${a.status}${a.code !== null ? ` ${escape(a.code)}` : ''}</li>`)
         .join('');
       return `<h3>${escape(MODE_TITLES[mode])}</h3><ul>${items}</ul>`;

@@ -75,10 +75,7 @@ export async function simulateLeak(env: CompareEnvironment): Promise<LeakReport>
     // Now the master key file leaks too.
     const keyring = new MasterKeyring(parseKeyring(readFileSync(env.masterKeyFile, 'utf8'), 'stolen master key file'));
     const masterKey = keyring.current().key;
-    const edWithMaster = [
-      ...edDatabase,
-      await send(env, 'sign HS256 keyed with the master key (it decrypts no Ed25519 row: there is none)', env.ed25519.kid, hmacKey(masterKey)),
-    ];
+    const edWithMaster = [...edDatabase, await send(env, 'sign HS256 keyed with the master key (it decrypts no Ed25519 row: there is none)', env.ed25519.kid, hmacKey(masterKey))];
     const hmacWithMaster: ForgeryAttempt[] = [];
     try {
       const secret = openSecret(

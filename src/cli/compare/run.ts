@@ -48,7 +48,10 @@ export async function runCompare(settings: BenchSettings = DEFAULT_SETTINGS, pro
     progress('simulating a database leak, then a database and master key leak');
     const leak = await simulateLeak(env);
     progress('warming up');
-    await warmUp(env, MODES.map((mode) => keys[mode]));
+    await warmUp(
+      env,
+      MODES.map((mode) => keys[mode]),
+    );
     const performance_: Partial<Record<Mode, ModePerformance>> = {};
     for (const mode of MODES) {
       progress(`measuring ${mode}`);

@@ -57,6 +57,8 @@ export function renderTable(report: CompareReport): string {
   const env = report.environment;
   const s = env.settings;
   lines.push(rule);
-  lines.push(`Node ${env.node}, ${env.platform}, ${env.cpus} CPU (${env.cpu_model}); ${s.ops} sign/verify ops and up to ${s.requests} requests per mode over ${s.concurrency} connections; ${(env.duration_ms / 1000).toFixed(1)} s in all.`);
+  lines.push(
+    `Node ${env.node}, ${env.platform}, ${env.cpus} CPU (${env.cpu_model}); ${s.ops} sign/verify ops and up to ${s.requests} requests per mode over ${s.concurrency} connections; ${(env.duration_ms / 1000).toFixed(1)} s in all.`,
+  );
   return lines.join('\n') + '\n';
 }

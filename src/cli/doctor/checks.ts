@@ -29,7 +29,18 @@ const settingsCheck = (deps: DoctorDeps): { result: CheckResult; config?: Readon
     return { config, result: { check: 'settings', verdict: 'ok', found: `SIGNET_* variables valid (public origin ${config.publicOrigin}, database ${describeDatabase(config)})` } };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return { result: { check: 'settings', verdict: 'fail', found: error.message.split('\n').map((line) => line.trim()).filter(Boolean).join(' '), fix: 'correct the variable named (docs/configuration.md lists every setting and its range)' } };
+    return {
+      result: {
+        check: 'settings',
+        verdict: 'fail',
+        found: error.message
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean)
+          .join(' '),
+        fix: 'correct the variable named (docs/configuration.md lists every setting and its range)',
+      },
+    };
   }
 };
 
@@ -48,7 +59,12 @@ async function databaseChecks(config: Readonly<Config>): Promise<CheckResult[]> 
       await db.raw('select 1');
     } catch (error) {
       return [
-        { check: 'database', verdict: 'fail', found: `cannot query ${where}: ${(error as Error).message}`, fix: 'check SIGNET_DATABASE_URL (host, credentials, database) or SIGNET_DB and that the database server runs' },
+        {
+          check: 'database',
+          verdict: 'fail',
+          found: `cannot query ${where}: ${(error as Error).message}`,
+          fix: 'check SIGNET_DATABASE_URL (host, credentials, database) or SIGNET_DB and that the database server runs',
+        },
         { check: 'migrations', verdict: 'skip', found: 'no database to check' },
       ];
     }
@@ -57,7 +73,12 @@ async function databaseChecks(config: Readonly<Config>): Promise<CheckResult[]> 
       { check: 'database', verdict: 'ok', found: `${where} answers` },
       pending.length === 0
         ? { check: 'migrations', verdict: 'ok', found: `${done.length} applied, none pending` }
-        : { check: 'migrations', verdict: 'fail', found: `${pending.length} of ${done.length + pending.length} not applied`, fix: 'run "signet migrate" (the server also migrates at start unless SIGNET_MIGRATE_ON_START=false)' },
+        : {
+            check: 'migrations',
+            verdict: 'fail',
+            found: `${pending.length} of ${done.length + pending.length} not applied`,
+            fix: 'run "signet migrate" (the server also migrates at start unless SIGNET_MIGRATE_ON_START=false)',
+          },
     ];
   } finally {
     await db.destroy();
@@ -72,7 +93,12 @@ async function redisCheck(config: Readonly<Config>): Promise<CheckResult> {
     await redis.ping();
     return { check: 'redis', verdict: 'ok', found: 'SIGNET_REDIS_URL answers PING' };
   } catch (error) {
-    return { check: 'redis', verdict: 'fail', found: `SIGNET_REDIS_URL does not answer: ${(error as Error).message}`, fix: 'start Redis or correct SIGNET_REDIS_URL (host, port, password); unset it for a single process' };
+    return {
+      check: 'redis',
+      verdict: 'fail',
+      found: `SIGNET_REDIS_URL does not answer: ${(error as Error).message}`,
+      fix: 'start Redis or correct SIGNET_REDIS_URL (host, port, password); unset it for a single process',
+    };
   } finally {
     await closeRedis(redis);
   }
@@ -89,7 +115,12 @@ async function originChecks(config: Readonly<Config>, deps: DoctorDeps): Promise
   } catch (error) {
     const cause = ((error as Error).cause as { code?: string } | undefined)?.code ?? (error as Error).message;
     return [
-      { check: 'public origin', verdict: 'fail', found: `nothing answers at ${url} (${cause})`, fix: 'start the server (signet serve), or set SIGNET_PUBLIC_ORIGIN to the address clients use to reach it' },
+      {
+        check: 'public origin',
+        verdict: 'fail',
+        found: `nothing answers at ${url} (${cause})`,
+        fix: 'start the server (signet serve), or set SIGNET_PUBLIC_ORIGIN to the address clients use to reach it',
+      },
       { check: 'clock', verdict: 'skip', found: 'no server to compare with' },
     ];
   }
@@ -97,14 +128,24 @@ async function originChecks(config: Readonly<Config>, deps: DoctorDeps): Promise
   const published = (answer as { public_origin?: unknown } | undefined)?.public_origin;
   if (document === undefined) {
     return [
-      { check: 'public origin', verdict: 'fail', found: `${url} is not a Signet discovery document`, fix: 'SIGNET_PUBLIC_ORIGIN must be the origin of this Signet server (a proxy in front must pass /.well-known/signet through)' },
+      {
+        check: 'public origin',
+        verdict: 'fail',
+        found: `${url} is not a Signet discovery document`,
+        fix: 'SIGNET_PUBLIC_ORIGIN must be the origin of this Signet server (a proxy in front must pass /.well-known/signet through)',
+      },
       { check: 'clock', verdict: 'skip', found: 'no server time to compare with' },
     ];
   }
   const origin: CheckResult =
     published === config.publicOrigin
       ? { check: 'public origin', verdict: 'ok', found: `${config.publicOrigin} answers as itself` }
-      : { check: 'public origin', verdict: 'fail', found: `${config.publicOrigin} is served by a Signet whose public origin is ${String(published)}`, fix: 'give this machine and the server the same SIGNET_PUBLIC_ORIGIN: tokens are signed for it' };
+      : {
+          check: 'public origin',
+          verdict: 'fail',
+          found: `${config.publicOrigin} is served by a Signet whose public origin is ${String(published)}`,
+          fix: 'give this machine and the server the same SIGNET_PUBLIC_ORIGIN: tokens are signed for it',
+        };
   const localSeconds = (sentAt + deps.now()) / 2 / 1000;
   const difference = Math.round(document.server_time + 0.5 - localSeconds);
   const tolerance = document.clock_skew_seconds;

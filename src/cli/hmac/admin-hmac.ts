@@ -23,9 +23,14 @@ ${CLIENT_OPTIONS_HELP}`,
   options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     const [id, list] = requirePositionals(positionals, ['CONSUMER_ID', 'MODES']);
-    const modes = list!.split(',').map((m) => m.trim()).filter(Boolean);
+    const modes = list!
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
     if (modes.length === 0 || modes.some((m) => !MODES.has(m))) throw new UsageError(`MODES is a comma-separated list of ed25519 and hmac, not "${list}".`);
-    return signedCall(values, io, ['PATCH', `/admin/v1/consumers/${segment(id!)}`, { json: { allowed_modes: modes } }], (c) => io.stdout.write(`${c.id}  allowed_modes=${(c.allowed_modes as string[]).join(',')}\n`));
+    return signedCall(values, io, ['PATCH', `/admin/v1/consumers/${segment(id!)}`, { json: { allowed_modes: modes } }], (c) =>
+      io.stdout.write(`${c.id}  allowed_modes=${(c.allowed_modes as string[]).join(',')}\n`),
+    );
   },
 };
 

@@ -50,7 +50,12 @@ a secret or a key).
 
     if (values.generate === true) {
       io.stdout.write(`${formatKeyEntry(newMasterKey(highest + 1))}\n`);
-      io.stderr.write(`Add this entry to SIGNET_MASTER_KEY on every instance, keeping the old ones, e.g. SIGNET_MASTER_KEY="<new>,${keyring.versions().map((v) => `${v}:...`).join(',')}".\n`);
+      io.stderr.write(
+        `Add this entry to SIGNET_MASTER_KEY on every instance, keeping the old ones, e.g. SIGNET_MASTER_KEY="<new>,${keyring
+          .versions()
+          .map((v) => `${v}:...`)
+          .join(',')}".\n`,
+      );
       return EXIT.ok;
     }
     const db = openDatabase(config);

@@ -131,4 +131,3 @@ ${CLIENT_OPTIONS_HELP}`,
     });
   },
 };
-

@@ -69,7 +69,10 @@ key, and saves a profile for it. The private key never leaves this machine.
       const keyFile = resolve(file);
       await saveProfile(env.configFile, profileName, { server, kid: answer.body.key.id, key_file: keyFile });
       if (values.json === true) io.stdout.write(jsonText(answer.body) + '\n');
-      else io.stdout.write(`enrolled as ${shown(answer.body.consumer_name)} (${answer.body.consumer_id})\nkey id      ${answer.body.key.id}\nprivate key ${keyFile} (mode 0600)\nprofile     ${profileName}\n`);
+      else
+        io.stdout.write(
+          `enrolled as ${shown(answer.body.consumer_name)} (${answer.body.consumer_id})\nkey id      ${answer.body.key.id}\nprivate key ${keyFile} (mode 0600)\nprofile     ${profileName}\n`,
+        );
       return EXIT.ok;
     });
   },

@@ -24,7 +24,10 @@ export function parseSince(text: string, flag: string, nowMs: number): string {
 
 export function parseScopes(value: unknown): string[] | undefined {
   if (typeof value !== 'string') return undefined;
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** `--metadata k=v` flags (repeatable) as an object; numbers and true/false keep their type. */

@@ -20,8 +20,8 @@ ${CLIENT_OPTIONS_HELP}`,
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
     return signedCall(values, io, ['GET', '/v1/keys'], (list, session) => {
-        for (const key of list.items as KeyJson[]) printKey(key, io, session.kid);
-      });
+      for (const key of list.items as KeyJson[]) printKey(key, io, session.kid);
+    });
   },
 };
 

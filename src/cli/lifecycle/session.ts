@@ -33,12 +33,7 @@ export const segment = (id: string): string => encodeURIComponent(id);
  * Signs one request (the arguments of ApiClient.call) with the profile's key and prints a 200
  * answer (as JSON with --json, else with `print`); any other answer is reported as a failure.
  */
-export async function signedCall<Body = any>(
-  values: Record<string, unknown>,
-  io: CliIo,
-  request: Parameters<ApiClient['call']>,
-  print: (body: Body, session: Session) => void,
-): Promise<number> {
+export async function signedCall<Body = any>(values: Record<string, unknown>, io: CliIo, request: Parameters<ApiClient['call']>, print: (body: Body, session: Session) => void): Promise<number> {
   const session = await signedSession(values);
   return withServer(io, async () => printAnswer(await session.api.call(...request), 200, values, io, (body) => print(body as Body, session)));
 }

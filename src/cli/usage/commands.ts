@@ -86,12 +86,17 @@ ${CLIENT_OPTIONS_HELP}`,
   options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
   async run({ values, positionals, io }) {
     requirePositionals(positionals, []);
-    return signedCall(values, io, ['GET', '/admin/v1/plans'], (list: { default_plan: string; plans: Array<{ name: string; description: string; windows: Array<{ name: string; limit: number; window: string }> }> }) => {
+    return signedCall(
+      values,
+      io,
+      ['GET', '/admin/v1/plans'],
+      (list: { default_plan: string; plans: Array<{ name: string; description: string; windows: Array<{ name: string; limit: number; window: string }> }> }) => {
         for (const plan of list.plans) {
           const windows = plan.windows.length === 0 ? 'unlimited' : plan.windows.map((w) => `${w.name} ${w.limit}/${w.window}`).join(', ');
           io.stdout.write(`${plan.name}${plan.name === list.default_plan ? ' (default)' : ''}  ${windows}${plan.description === '' ? '' : `  — ${plan.description}`}\n`);
         }
-      });
+      },
+    );
   },
 };
 
@@ -131,12 +136,17 @@ ${CLIENT_OPTIONS_HELP}`,
     if (limits.length > 0) body.rate_limits = limits;
     if (values['clear-limits'] === true) body.rate_limits = null;
     if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give PLAN, --default, --limit or --clear-limits.');
-    return signedCall(values, io, ['PATCH', `/admin/v1/consumers/${segment(id)}`, { json: body }], (c: { id: string; plan: string | null; rate_limits: Array<{ name: string; limit: number | null; window: string }> | null }) => {
+    return signedCall(
+      values,
+      io,
+      ['PATCH', `/admin/v1/consumers/${segment(id)}`, { json: body }],
+      (c: { id: string; plan: string | null; rate_limits: Array<{ name: string; limit: number | null; window: string }> | null }) => {
         io.stdout.write(`${c.id}  plan=${c.plan ?? '(default)'}\n`);
         for (const o of c.rate_limits ?? []) {
           io.stdout.write(`  ${o.name} ${o.limit === null ? 'removed' : `${o.limit}/${o.window}`}\n`);
         }
-      });
+      },
+    );
   },
 };
 

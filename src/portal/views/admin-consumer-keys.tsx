@@ -31,7 +31,13 @@ export function ConsumerKeys({ api, consumer }: { api: PortalApi; consumer: Cons
                   <td>{formatTime(k.last_used_at)}</td>
                   <td>
                     {k.status !== 'revoked' && (
-                      <button type="button" class="danger small" aria-expanded={confirming === k.id} onClick={() => setConfirming(confirming === k.id ? undefined : k.id)} aria-label={`Revoke ${k.id}`}>
+                      <button
+                        type="button"
+                        class="danger small"
+                        aria-expanded={confirming === k.id}
+                        onClick={() => setConfirming(confirming === k.id ? undefined : k.id)}
+                        aria-label={`Revoke ${k.id}`}
+                      >
                         Revoke
                       </button>
                     )}
@@ -59,8 +65,8 @@ function RevokeKeyForm({ api, consumer, kid, done, cancel }: { api: PortalApi; c
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Revoke ${kid}`}>
       <p>
-        Revoke <code>{kid}</code> of {consumer.name}? Requests signed with it are refused from the next one (401 key_revoked), on every instance. This
-        cannot be undone: {consumer.name} enrolls or adds another key to go on.
+        Revoke <code>{kid}</code> of {consumer.name}? Requests signed with it are refused from the next one (401 key_revoked), on every instance. This cannot be undone: {consumer.name} enrolls or adds
+        another key to go on.
       </p>
       <FormActions label="Revoke key" busyLabel="Revoking…" busy={busy} danger cancel={cancel} cancelLabel="Keep it" error={error} />
     </form>

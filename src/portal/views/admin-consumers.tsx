@@ -192,4 +192,3 @@ function StatusForm({ api, consumer, done, cancel }: { api: PortalApi; consumer:
     </form>
   );
 }
-

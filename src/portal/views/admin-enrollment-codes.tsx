@@ -163,8 +163,8 @@ function CancelCodeForm({ api, code, done, refresh, close }: { api: PortalApi; c
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Cancel ${code.id}`}>
       <p>
-        Cancel enrollment code <code>{code.id}</code>? Whoever holds it can no longer enroll with it; it is refused like a mistyped code. This cannot be
-        undone: create a new code if they still need one.
+        Cancel enrollment code <code>{code.id}</code>? Whoever holds it can no longer enroll with it; it is refused like a mistyped code. This cannot be undone: create a new code if they still need
+        one.
       </p>
       <FormActions label="Cancel code" busyLabel="Cancelling…" busy={busy} danger cancel={close} cancelLabel="Keep it" error={error} />
     </form>
@@ -183,8 +183,8 @@ function EnrollmentCodeForm({ api, consumer, origin, created }: { api: PortalApi
     return (
       <div class="code-result" data-testid="enrollment-code" data-code-id={answer.id}>
         <p>
-          One-time enrollment code <code>{answer.id}</code> for <strong>{consumer.name}</strong>, valid until {formatTime(answer.expires_at)}. It is
-          shown only now (the server keeps its hash). Hand it over on a channel you trust.
+          One-time enrollment code <code>{answer.id}</code> for <strong>{consumer.name}</strong>, valid until {formatTime(answer.expires_at)}. It is shown only now (the server keeps its hash). Hand it
+          over on a channel you trust.
         </p>
         <CopyBlock label="Enrollment code" text={answer.code} />
         <p>Or send the portal link with the code filled in (the part after # never reaches a server):</p>
@@ -199,14 +199,7 @@ function EnrollmentCodeForm({ api, consumer, origin, created }: { api: PortalApi
   }
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Enrollment code for ${consumer.name}`}>
-      <SelectField
-        label="Code valid for"
-        name="ttl_seconds"
-        error={errors.fields.ttl_seconds}
-        choices={CODE_TTLS}
-        value={String(ttl)}
-        onChange={(value) => setTtl(Number(value))}
-      />
+      <SelectField label="Code valid for" name="ttl_seconds" error={errors.fields.ttl_seconds} choices={CODE_TTLS} value={String(ttl)} onChange={(value) => setTtl(Number(value))} />
       <FormActions label="Create enrollment code" busyLabel="Creating…" busy={busy} error={errors.form} />
     </form>
   );
@@ -222,8 +215,7 @@ function useCodePages(api: PortalApi, consumerId: string, state: string) {
   // Only the latest load may set the list: a slower earlier one (another filter) must not win.
   const generation = useRef(0);
 
-  const fetchPage = (cursor: string | undefined) =>
-    api.call<CodePage>('GET', `/admin/v1/consumers/${consumerId}/enrollment-codes`, { query: { state, limit: PAGE_SIZE, cursor } });
+  const fetchPage = (cursor: string | undefined) => api.call<CodePage>('GET', `/admin/v1/consumers/${consumerId}/enrollment-codes`, { query: { state, limit: PAGE_SIZE, cursor } });
 
   async function load(pageCount: number) {
     const run = ++generation.current;

@@ -10,10 +10,7 @@ export function AdminUsageView({ api }: ViewProps) {
   const [granularity, setGranularity] = useState('hour');
   const [consumer, setConsumer] = useState('');
   const consumers = useLoad(() => api.call<{ items: ConsumerView[] }>('GET', '/admin/v1/consumers', { query: { limit: 200 } }), [api]);
-  const usage = useLoad(
-    () => api.call<UsageSeries>('GET', '/admin/v1/usage', { query: { granularity, consumer, group_by: consumer === '' ? 'consumer' : 'key' } }),
-    [api, granularity, consumer],
-  );
+  const usage = useLoad(() => api.call<UsageSeries>('GET', '/admin/v1/usage', { query: { granularity, consumer, group_by: consumer === '' ? 'consumer' : 'key' } }), [api, granularity, consumer]);
   const names = new Map((consumers.data?.items ?? []).map((c) => [c.id, c.name]));
   const groupBy = usage.data?.group_by;
 
@@ -50,9 +47,15 @@ export function AdminUsageView({ api }: ViewProps) {
                 <thead>
                   <tr>
                     <th scope="col">{groupBy === 'consumer' ? 'Consumer' : 'Key'}</th>
-                    <th scope="col" class="num">Requests</th>
-                    <th scope="col" class="num">Average latency</th>
-                    <th scope="col" class="num">Bytes out</th>
+                    <th scope="col" class="num">
+                      Requests
+                    </th>
+                    <th scope="col" class="num">
+                      Average latency
+                    </th>
+                    <th scope="col" class="num">
+                      Bytes out
+                    </th>
                   </tr>
                 </thead>
                 <tbody>

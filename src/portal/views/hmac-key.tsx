@@ -47,8 +47,7 @@ export function HmacKeySection(props: ViewProps & { reload: () => void }) {
     <section class="card" aria-labelledby="add-hmac-heading">
       <h2 id="add-hmac-heading">Add an HMAC key (compatibility mode)</h2>
       <p class="muted">
-        Only for a client that cannot sign with Ed25519. The server makes the secret, keeps it encrypted, and shows it here once. Your consumer
-        must allow the hmac mode (an admin sets it).
+        Only for a client that cannot sign with Ed25519. The server makes the secret, keeps it encrypted, and shows it here once. Your consumer must allow the hmac mode (an admin sets it).
       </p>
       <form class="row-form" onSubmit={submit} data-testid="add-hmac-key-form">
         <Field label="Label" name="label" error={errors.fields.label}>
@@ -74,14 +73,13 @@ function HmacSecretPanel({ issued, onClose }: { issued: IssuedHmacKey; onClose: 
         This is the only time the secret of <code>{kid}</code> is shown. Store it in a file with mode 0600 or a secret manager.
       </p>
       <Notice kind="warn">
-        Unlike an Ed25519 key, the server holds this secret (encrypted under its master key): a leak of the database together with the master key
-        would let someone sign as this consumer. The comparison of the two modes is in <code>docs/modes.md</code> of the Signet docs.
+        Unlike an Ed25519 key, the server holds this secret (encrypted under its master key): a leak of the database together with the master key would let someone sign as this consumer. The
+        comparison of the two modes is in <code>docs/modes.md</code> of the Signet docs.
       </Notice>
       <CopyBlock label="HMAC secret" text={issued.secret} />
       <OneTimeDownloadActions text={issued.secret + '\n'} type="text/plain" file={file} onClose={onClose} />
       <p class="hint">
-        The file holds the secret on one line, as <code>signet keys add-hmac --secret-out</code> writes it: the <code>signet</code> CLI loads it as a
-        key file (<code>chmod 600 {file}</code>).
+        The file holds the secret on one line, as <code>signet keys add-hmac --secret-out</code> writes it: the <code>signet</code> CLI loads it as a key file (<code>chmod 600 {file}</code>).
       </p>
     </section>
   );

@@ -167,8 +167,8 @@ function RotateForm({ item, own, props, done, cancel }: PanelProps) {
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Rotate ${item.id}`}>
       <p>
-        A new key pair is made in this browser and uploaded with a proof that it holds the private key; <code>{item.id}</code> keeps working for
-        the overlap you choose, then expires.{own ? ' This browser switches to the new key.' : ''}
+        A new key pair is made in this browser and uploaded with a proof that it holds the private key; <code>{item.id}</code> keeps working for the overlap you choose, then expires.
+        {own ? ' This browser switches to the new key.' : ''}
       </p>
       <SelectField
         label="Old key keeps working"

@@ -41,13 +41,32 @@ export function OnboardingChecklist({ api, identity, keys }: Pick<ViewProps, 'ap
   useEffect(() => setSeen(usageSeenAt(identity.consumerId)), [identity.consumerId]);
   if (keys === undefined || usage.data === undefined) return null;
   const keyMade = keys.some((k) => k.status === 'active');
-  const called = madeFirstCall(keys, identity.kid, (usage.data.groups ?? []).map((g) => g.route));
+  const called = madeFirstCall(
+    keys,
+    identity.kid,
+    (usage.data.groups ?? []).map((g) => g.route),
+  );
   const usageSeen = called && seen !== null;
   if (keyMade && called && usageSeen) return null;
   const steps: Array<[boolean, preact.ComponentChildren]> = [
-    [keyMade, <>Make a key and save its private key file (done when you enrolled; <em>Add a key</em> for another machine).</>],
-    [called, <>Make a first signed call from your own code: start from the <a href="#/snippets">examples ready to run</a>.</>],
-    [usageSeen, <>See that call in the <a href="#/usage">chart of your requests</a>.</>],
+    [
+      keyMade,
+      <>
+        Make a key and save its private key file (done when you enrolled; <em>Add a key</em> for another machine).
+      </>,
+    ],
+    [
+      called,
+      <>
+        Make a first signed call from your own code: start from the <a href="#/snippets">examples ready to run</a>.
+      </>,
+    ],
+    [
+      usageSeen,
+      <>
+        See that call in the <a href="#/usage">chart of your requests</a>.
+      </>,
+    ],
   ];
   return (
     <section class="card" aria-labelledby="onboarding-heading" data-testid="onboarding">

@@ -16,8 +16,8 @@ export function SnippetsView({ api, identity, settings }: ViewProps) {
       <section class="card" aria-labelledby="snippets-heading">
         <h1 id="snippets-heading">Code snippets</h1>
         <p>
-          Each snippet signs with the private key file you downloaded (<code>{keyFileName(kid)}</code>) and calls <code>{settings.publicOrigin}</code>.
-          Tokens are bound to the exact method, URL and body and work once, so each request is signed just before it is sent.
+          Each snippet signs with the private key file you downloaded (<code>{keyFileName(kid)}</code>) and calls <code>{settings.publicOrigin}</code>. Tokens are bound to the exact method, URL and
+          body and work once, so each request is signed just before it is sent.
         </p>
         {usable.length > 1 && (
           <label class="inline-label">

@@ -27,8 +27,8 @@ export function StartView(props: StartProps) {
       <section class="intro">
         <h1>Get API credentials in your browser</h1>
         <p>
-          Your browser makes an Ed25519 key pair. Only the public key is sent to the server; you download the private key and this browser keeps
-          a copy that can sign but can never be read out. Every request the portal makes is signed with it: there are no passwords or cookies.
+          Your browser makes an Ed25519 key pair. Only the public key is sent to the server; you download the private key and this browser keeps a copy that can sign but can never be read out. Every
+          request the portal makes is signed with it: there are no passwords or cookies.
         </p>
       </section>
       <div class="grid-2">
@@ -81,9 +81,7 @@ function EnrollForm({ api, route, onEnrolled }: StartProps) {
       <p class="muted">Your API provider gave you a one-time enrollment code.</p>
       <form onSubmit={submit} noValidate data-testid="enroll-form">
         <Field label="Enrollment code" name="code" error={errors.fields.code}>
-          {(a) => (
-            <input {...a} type="text" value={code} autocomplete="off" spellcheck={false} placeholder={`${ENROLLMENT_CODE_PREFIX}…`} required onInput={(e) => setCode(e.currentTarget.value)} />
-          )}
+          {(a) => <input {...a} type="text" value={code} autocomplete="off" spellcheck={false} placeholder={`${ENROLLMENT_CODE_PREFIX}…`} required onInput={(e) => setCode(e.currentTarget.value)} />}
         </Field>
         <Field label="Key label" name="label" error={errors.fields.label} hint="A name for this key in your key list, e.g. the machine it is for.">
           {(a) => <input {...a} type="text" value={label} maxLength={100} onInput={(e) => setLabel(e.currentTarget.value)} />}
@@ -165,7 +163,16 @@ function KeyFileForm({ api, onSignedIn }: StartProps) {
         <Field label="Private key file" name="key_file" error={errors.fields.key_file} hint="PEM, JWK or OpenSSH, e.g. from signet keygen or signet admin init.">
           {(a) => <input {...a} type="file" accept=".pem,.key,.json,.jwk,text/plain" onChange={(e) => choose(e.currentTarget.files?.[0])} />}
         </Field>
-        <Field label="Key id" name="kid" error={errors.fields.kid} hint={<>The kid the server issued; <code>signet profile show</code> prints it.</>}>
+        <Field
+          label="Key id"
+          name="kid"
+          error={errors.fields.kid}
+          hint={
+            <>
+              The kid the server issued; <code>signet profile show</code> prints it.
+            </>
+          }
+        >
           {(a) => <input {...a} type="text" value={kid} autocomplete="off" spellcheck={false} placeholder="key_…" onInput={(e) => setKid(e.currentTarget.value)} />}
         </Field>
         <Field

@@ -131,8 +131,7 @@ export function LimitsTable({ limits }: { limits: LimitsView }) {
     <div data-testid="limits">
       <p>
         Plan <strong>{limits.plan}</strong>
-        {limits.overridden ? ' with limits set for you' : ''}.{' '}
-        {limits.unlimited && 'No rate limits apply.'}
+        {limits.overridden ? ' with limits set for you' : ''}. {limits.unlimited && 'No rate limits apply.'}
       </p>
       {!limits.unlimited && (
         <div class="table-wrap">
@@ -153,8 +152,7 @@ export function LimitsTable({ limits }: { limits: LimitsView }) {
                     {formatCount(w.limit)} per {w.window}
                   </td>
                   <td>
-                    <meter min={0} max={w.limit} low={w.limit * 0.2} optimum={w.limit} value={w.remaining} aria-label={`${w.name}: ${w.remaining} of ${w.limit} left`} />{' '}
-                    {formatCount(w.remaining)}
+                    <meter min={0} max={w.limit} low={w.limit * 0.2} optimum={w.limit} value={w.remaining} aria-label={`${w.name}: ${w.remaining} of ${w.limit} left`} /> {formatCount(w.remaining)}
                   </td>
                   <td>{formatSeconds(w.reset_seconds)}</td>
                 </tr>

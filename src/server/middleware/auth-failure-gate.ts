@@ -23,9 +23,7 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
     if (state?.blocked === true) {
       metrics?.authFailureRefusals.inc();
       ctx.set('Retry-After', String(state.resetSeconds));
-      setRateLimitHeaders(ctx, [
-        { name: AUTH_FAILURE_POLICY, limit: state.limit, windowSeconds: state.windowSeconds, remaining: 0, resetSeconds: state.resetSeconds, exhausted: true },
-      ]);
+      setRateLimitHeaders(ctx, [{ name: AUTH_FAILURE_POLICY, limit: state.limit, windowSeconds: state.windowSeconds, remaining: 0, resetSeconds: state.resetSeconds, exhausted: true }]);
       throw new SignetError('rate_limited', {
         detail: `Too many failed authentications from this address (${state.limit} per ${state.windowSeconds} s); retry in ${state.resetSeconds} s.`,
         privateDetail: `address ${address} blocked after ${state.limit} authentication failures`,

@@ -25,9 +25,7 @@ export interface FailureSlot {
  * requests of an address can be in flight or failed in one window, whatever the concurrency.
  */
 export class AuthFailureLimiter {
-  constructor(
-    private readonly deps: { store: RateLimitStore; clock: Clock; limit: number; windowSeconds: number },
-  ) {}
+  constructor(private readonly deps: { store: RateLimitStore; clock: Clock; limit: number; windowSeconds: number }) {}
 
   get enabled(): boolean {
     return this.deps.limit > 0;
@@ -78,5 +76,8 @@ export function clientNetwork(address: string): string {
   const left = head === '' ? [] : head.split(':');
   const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
   const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -76,7 +76,10 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
     ctx.body = consumerView(updated);
   });
 
-  for (const [action, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+  for (const [action, status] of [
+    ['disable', 'disabled'],
+    ['enable', 'active'],
+  ] as const) {
     router.post(`/consumers/:id/${action}`, admin, async function setConsumerStatus(ctx) {
       const id = ctx.params.id!;
       if (status === 'disabled') refuseSelf(ctx, id, 'disable');

@@ -30,7 +30,11 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
 
   // Ready means able to answer signed requests: the database and, when configured, Redis both answer.
   router.get('/readyz', async (ctx) => {
-    const probe = (ping: Promise<void>) => ping.then(() => 'ok' as const, () => 'unreachable' as const);
+    const probe = (ping: Promise<void>) =>
+      ping.then(
+        () => 'ok' as const,
+        () => 'unreachable' as const,
+      );
     const shared = server.stores.sharedHealth;
     const [database, redis] = await Promise.all([probe(server.stores.credentials.ping()), shared === undefined ? undefined : probe(shared.ping())]);
     const ready = database === 'ok' && redis !== 'unreachable';

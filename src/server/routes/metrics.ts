@@ -18,8 +18,7 @@ export function metricsRoutes(server: ServerContext, metrics: SignetMetrics): Ro
   const expected = server.config.metricsToken === undefined ? undefined : digest(`Bearer ${server.config.metricsToken}`);
 
   router.get('/metrics', async function serveMetrics(ctx) {
-    const allowed =
-      expected === undefined ? LOOPBACK.test(ctx.req.socket.remoteAddress ?? '') : timingSafeEqual(digest(ctx.get('Authorization')), expected);
+    const allowed = expected === undefined ? LOOPBACK.test(ctx.req.socket.remoteAddress ?? '') : timingSafeEqual(digest(ctx.get('Authorization')), expected);
     if (!allowed) throw new SignetError('not_found', { detail: `No route for GET ${ctx.path}.`, privateDetail: 'metrics: no valid bearer token, or not a loopback peer' });
     ctx.set('Cache-Control', 'no-store');
     ctx.type = metrics.registry.contentType;

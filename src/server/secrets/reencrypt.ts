@@ -44,7 +44,12 @@ function reseal(options: ReencryptOptions, rows: readonly SealedSecretRecord[], 
       continue;
     }
     try {
-      replacements.push({ keyId: row.keyId, expectedRecordVersion: row.recordVersion, fromMasterKeyVersion: row.masterKeyVersion, sealed: sealSecret(options.keyring, owner, row.recordVersion + 1, plaintext) });
+      replacements.push({
+        keyId: row.keyId,
+        expectedRecordVersion: row.recordVersion,
+        fromMasterKeyVersion: row.masterKeyVersion,
+        sealed: sealSecret(options.keyring, owner, row.recordVersion + 1, plaintext),
+      });
     } finally {
       plaintext.fill(0);
     }

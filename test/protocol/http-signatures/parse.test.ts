@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignetError } from '../../../src/protocol/errors.js';
-import {
-  contentDigestFor,
-  contentDigestSha256,
-  parseHttpSignature,
-  httpSignatureToSign,
-  signatureBase,
-  MAX_SIGNATURE_FIELD_LENGTH,
-} from '../../../src/protocol/http-signatures/index.js';
+import { contentDigestFor, contentDigestSha256, parseHttpSignature, httpSignatureToSign, signatureBase, MAX_SIGNATURE_FIELD_LENGTH } from '../../../src/protocol/http-signatures/index.js';
 import { FUZZ_RUNS } from '../../helpers/test-env.js';
 
 const SIG = 'sig1=:' + Buffer.alloc(64, 1).toString('base64') + ':';
@@ -97,7 +90,17 @@ describe('parseHttpSignature', () => {
         fc.integer({ min: 1, max: 300 }),
         fc.uint8Array({ maxLength: 64 }),
         async (nonce, label, lifetime, body) => {
-          const toSign = await httpSignatureToSign({ method: 'post', url: 'https://api.example/x?a=1', body, keyType: 'hmac', kid: 'key_k', nonce, label, lifetimeSeconds: lifetime, now: 1_700_000_000_000 });
+          const toSign = await httpSignatureToSign({
+            method: 'post',
+            url: 'https://api.example/x?a=1',
+            body,
+            keyType: 'hmac',
+            kid: 'key_k',
+            nonce,
+            label,
+            lifetimeSeconds: lifetime,
+            now: 1_700_000_000_000,
+          });
           const parsed = parseHttpSignature(toSign.headers['signature-input']!, `${label}=:${Buffer.alloc(32, 7).toString('base64')}:`);
           expect(parsed.label).toBe(label);
           expect(parsed.params).toEqual({ created: 1_700_000_000, expires: 1_700_000_000 + lifetime, nonce, keyid: 'key_k', alg: 'hmac-sha256' });

@@ -164,29 +164,25 @@ function baseConfig(overrides: Partial<Config>): Readonly<Config> {
 const RUNS = Math.max(5, Math.min(FUZZ_RUNS, 40));
 
 describe('credential changes through the service, over random sequences', () => {
-  it(
-    'a key the store calls unusable never verifies afterwards, on two instances sharing a database and a memory event bus',
-    async () => {
-      await runProperty(async () => {
-        const config = baseConfig({});
-        const clock = new ManualClock(T0);
-        const stores = await createStores(config, clock);
-        const apps = [0, 1].map(() => createApp({ config, stores, clock, logger: silentLogger() }));
-        return {
-          config,
-          clock,
-          stores,
-          apps,
-          eventual: false,
-          close: async () => {
-            for (const app of apps) await app.close();
-            await stores.close();
-          },
-        };
-      }, RUNS);
-    },
-    600_000,
-  );
+  it('a key the store calls unusable never verifies afterwards, on two instances sharing a database and a memory event bus', async () => {
+    await runProperty(async () => {
+      const config = baseConfig({});
+      const clock = new ManualClock(T0);
+      const stores = await createStores(config, clock);
+      const apps = [0, 1].map(() => createApp({ config, stores, clock, logger: silentLogger() }));
+      return {
+        config,
+        clock,
+        stores,
+        apps,
+        eventual: false,
+        close: async () => {
+          for (const app of apps) await app.close();
+          await stores.close();
+        },
+      };
+    }, RUNS);
+  }, 600_000);
 
   describe('on Redis', () => {
     const run = servicesAvailable('credential service property on Redis', { redis: true });
@@ -200,28 +196,31 @@ describe('credential changes through the service, over random sequences', () => 
       'a key the store calls unusable never verifies afterwards, on two instances with their own connections to one database and one Redis',
       async () => {
         let n = 0;
-        await runProperty(async () => {
-          const prefix = redisTestPrefix('credential-service');
-          await seedReplayEpoch(REDIS_URL!, prefix);
-          const config = baseConfig({ db: join(dir, `db-${n++}.sqlite`), redisUrl: REDIS_URL!, redisPrefix: prefix });
-          const clock = new ManualClock(T0);
-          const storesA = await createStores(config, clock);
-          const storesB = await createStores(config, clock);
-          const apps = [createApp({ config, stores: storesA, clock, logger: silentLogger() }), createApp({ config, stores: storesB, clock, logger: silentLogger() })];
-          return {
-            config,
-            clock,
-            stores: storesA,
-            apps,
-            eventual: true,
-            close: async () => {
-              for (const app of apps) await app.close();
-              await storesA.close();
-              await storesB.close();
-              await dropRedisPrefix(REDIS_URL!, prefix);
-            },
-          };
-        }, Math.min(RUNS, 10));
+        await runProperty(
+          async () => {
+            const prefix = redisTestPrefix('credential-service');
+            await seedReplayEpoch(REDIS_URL!, prefix);
+            const config = baseConfig({ db: join(dir, `db-${n++}.sqlite`), redisUrl: REDIS_URL!, redisPrefix: prefix });
+            const clock = new ManualClock(T0);
+            const storesA = await createStores(config, clock);
+            const storesB = await createStores(config, clock);
+            const apps = [createApp({ config, stores: storesA, clock, logger: silentLogger() }), createApp({ config, stores: storesB, clock, logger: silentLogger() })];
+            return {
+              config,
+              clock,
+              stores: storesA,
+              apps,
+              eventual: true,
+              close: async () => {
+                for (const app of apps) await app.close();
+                await storesA.close();
+                await storesB.close();
+                await dropRedisPrefix(REDIS_URL!, prefix);
+              },
+            };
+          },
+          Math.min(RUNS, 10),
+        );
       },
       600_000,
     );

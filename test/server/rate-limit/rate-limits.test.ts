@@ -6,7 +6,12 @@ import { dropRedisPrefix, redisTestPrefix, servicesAvailable } from '../../helpe
 import { REDIS_URL } from '../../helpers/test-env.js';
 
 const PLANS = buildPlans({
-  tiny: { windows: [{ name: 'per_second', limit: 3, window: '1s' }, { name: 'per_minute', limit: 5, window: '1m' }] },
+  tiny: {
+    windows: [
+      { name: 'per_second', limit: 3, window: '1s' },
+      { name: 'per_minute', limit: 5, window: '1m' },
+    ],
+  },
   burst: { windows: [{ name: 'per_second', limit: 10, window: '1s' }] },
   monthly: { windows: [{ name: 'per_month', limit: 2, window: 'month' }] },
 });
@@ -161,7 +166,14 @@ describe('plans and overrides through the admin API', () => {
       ],
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ plan: 'standard', rate_limits: [{ name: 'per_second', limit: 2, window: '1s' }, { name: 'per_day', limit: null, window: '1d' }, { name: 'per_hour', limit: 100, window: '1h' }] });
+    expect(patched.body).toMatchObject({
+      plan: 'standard',
+      rate_limits: [
+        { name: 'per_second', limit: 2, window: '1s' },
+        { name: 'per_day', limit: null, window: '1d' },
+        { name: 'per_hour', limit: 100, window: '1h' },
+      ],
+    });
     const first = await whoami(c);
     expect(first.headers.get('ratelimit-policy')).toBe('"per_second";q=2;w=1, "per_hour";q=100;w=3600');
     expect((await whoami(c)).status).toBe(200);
@@ -183,7 +195,13 @@ describe('plans and overrides through the admin API', () => {
     const badWindow = await asAdmin(admin, 'POST', '/admin/v1/consumers', { name: 'x', rate_limits: [{ name: 'w', limit: 1, window: '5 minutes' }] });
     expect(badWindow.status).toBe(400);
     expect(badWindow.body.errors[0].path).toBe('rate_limits.0.window');
-    const repeated = await asAdmin(admin, 'POST', '/admin/v1/consumers', { name: 'x', rate_limits: [{ name: 'w', limit: 1, window: '1s' }, { name: 'w', limit: 2, window: '1m' }] });
+    const repeated = await asAdmin(admin, 'POST', '/admin/v1/consumers', {
+      name: 'x',
+      rate_limits: [
+        { name: 'w', limit: 1, window: '1s' },
+        { name: 'w', limit: 2, window: '1m' },
+      ],
+    });
     expect(repeated.status).toBe(400);
     const created = await asAdmin(admin, 'POST', '/admin/v1/consumers', { name: 'x', plan: 'free', rate_limits: [{ name: 'per_15min', limit: 500, window: '15m' }] });
     expect(created.status).toBe(201);
@@ -198,7 +216,10 @@ describe('plans and overrides through the admin API', () => {
     expect(listed.body.default_plan).toBe('internal');
     const byName = Object.fromEntries(listed.body.plans.map((p: { name: string }) => [p.name, p]));
     expect(byName.internal).toMatchObject({ unlimited: true, windows: [] });
-    expect(byName.standard.windows).toEqual([{ name: 'per_second', limit: 5, window: '1s' }, { name: 'per_day', limit: 5000, window: '1d' }]);
+    expect(byName.standard.windows).toEqual([
+      { name: 'per_second', limit: 5, window: '1s' },
+      { name: 'per_day', limit: 5000, window: '1d' },
+    ]);
     expect(byName.monthly.windows).toEqual([{ name: 'per_month', limit: 2, window: 'month' }]);
   });
 });
@@ -238,7 +259,10 @@ describe('the per-address limit on authentication failures', () => {
 
   it('counts a concurrent burst atomically: of 150 bad tokens sent at once with a limit of 20, exactly 20 are answered 401', async () => {
     h = await startHarness({ authFailureLimit: 20, authFailureWindowSeconds: 60 });
-    const statuses = await rawBurst(h.baseUrl, Array.from({ length: 150 }, () => BAD_TOKEN_POST));
+    const statuses = await rawBurst(
+      h.baseUrl,
+      Array.from({ length: 150 }, () => BAD_TOKEN_POST),
+    );
     expect(statuses.filter((status) => status === 401)).toHaveLength(20);
     expect(statuses.filter((status) => status === 429)).toHaveLength(130);
   });
@@ -251,7 +275,10 @@ describe.skipIf(!redisReady)('the per-address limit on authentication failures, 
     const prefix = redisTestPrefix('gate');
     try {
       h = await startHarness({ authFailureLimit: 20, authFailureWindowSeconds: 60, redisUrl: REDIS_URL, redisPrefix: prefix });
-      const statuses = await rawBurst(h.baseUrl, Array.from({ length: 150 }, () => BAD_TOKEN_POST));
+      const statuses = await rawBurst(
+        h.baseUrl,
+        Array.from({ length: 150 }, () => BAD_TOKEN_POST),
+      );
       expect(statuses.filter((status) => status === 401)).toHaveLength(20);
       expect(statuses.filter((status) => status === 429)).toHaveLength(130);
     } finally {

@@ -145,7 +145,10 @@ describe('listing and cancelling enrollment codes over HTTP', () => {
     ]) {
       const answer = await asAdmin('GET', `${base}?${query}`);
       expect(answer.status, query).toBe(400);
-      expect(answer.body.errors.map((e: { path: string }) => e.path), query).toContain(path);
+      expect(
+        answer.body.errors.map((e: { path: string }) => e.path),
+        query,
+      ).toContain(path);
     }
   });
 

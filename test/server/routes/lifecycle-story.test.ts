@@ -268,7 +268,10 @@ describe('the consumer and key lifecycle over HTTP', () => {
 
   it('refuses to let an admin disable or delete its own consumer', async () => {
     const me = await whoami(admin);
-    for (const [method, path] of [['POST', `/admin/v1/consumers/${me.body.consumer_id}/disable`], ['DELETE', `/admin/v1/consumers/${me.body.consumer_id}`]] as const) {
+    for (const [method, path] of [
+      ['POST', `/admin/v1/consumers/${me.body.consumer_id}/disable`],
+      ['DELETE', `/admin/v1/consumers/${me.body.consumer_id}`],
+    ] as const) {
       const refused = await asAdmin(method, path);
       expect(refused.status).toBe(409);
     }

@@ -72,7 +72,7 @@ describe('lifecycle API input checking', () => {
     expect(audit.body.items[0]).toMatchObject({ before: { plan: 'free', metadata: {} }, after: { plan: null, metadata: { region: 'eu' } } });
   });
 
-  it('answers 404 for unknown consumers and keys, and for another consumer\'s key', async () => {
+  it("answers 404 for unknown consumers and keys, and for another consumer's key", async () => {
     for (const [method, path] of [
       ['GET', '/admin/v1/consumers/con_nope'],
       ['PATCH', '/admin/v1/consumers/con_nope'],
@@ -121,12 +121,26 @@ describe('lifecycle API input checking', () => {
     const good = JSON.stringify({ code, public_key: publicKeyToJwk(fresh.publicKey) });
     // The right kid (the uploaded key's thumbprint) but a signature by another key.
     const impostor = await generateKeyPair();
-    const forged = await signRequest({ method: 'POST', url: h.origin + '/v1/enroll', body: good, key: { type: 'ed25519', privateKey: impostor.privateKey }, kid: await jwkThumbprint(fresh.publicKey), now: h.clock.now() });
+    const forged = await signRequest({
+      method: 'POST',
+      url: h.origin + '/v1/enroll',
+      body: good,
+      key: { type: 'ed25519', privateKey: impostor.privateKey },
+      kid: await jwkThumbprint(fresh.publicKey),
+      now: h.clock.now(),
+    });
     const badSignature = await send(forged.token, good);
     expect(badSignature.status).toBe(401);
     expect((await badSignature.json()).code).toBe('invalid_proof');
 
-    const signed = await signRequest({ method: 'POST', url: h.origin + '/v1/enroll', body: good, key: { type: 'ed25519', privateKey: fresh.privateKey }, kid: await jwkThumbprint(fresh.publicKey), now: h.clock.now() });
+    const signed = await signRequest({
+      method: 'POST',
+      url: h.origin + '/v1/enroll',
+      body: good,
+      key: { type: 'ed25519', privateKey: fresh.privateKey },
+      kid: await jwkThumbprint(fresh.publicKey),
+      now: h.clock.now(),
+    });
     expect((await send(signed.token, good)).status).toBe(201);
     const replayed = await send(signed.token, good);
     expect(replayed.status).toBe(401);

@@ -7,7 +7,11 @@ import { hmacConsumer, sendWith, type Admin } from '../../helpers/hmac.js';
 
 /** Every byte of the database directory's SQLite files (main file, WAL and shared memory). */
 function databaseBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith('signet.sqlite')).map((name) => readFileSync(join(dir, name))));
+  return Buffer.concat(
+    readdirSync(dir)
+      .filter((name) => name.startsWith('signet.sqlite'))
+      .map((name) => readFileSync(join(dir, name))),
+  );
 }
 
 describe('HMAC secrets at rest', () => {
@@ -42,7 +46,11 @@ describe('HMAC secrets at rest', () => {
     expect(Buffer.from(row.iv, 'base64url')).toHaveLength(12);
     expect(Buffer.from(row.ciphertext, 'base64url')).toHaveLength(a.secret.length + 16);
     // and the master key is not in the database directory's SQLite files either
-    const master = readFileSync(join(dir, 'keys', 'master.keys'), 'utf8').trim().split('\n').pop()!.split(':')[1]!;
+    const master = readFileSync(join(dir, 'keys', 'master.keys'), 'utf8')
+      .trim()
+      .split('\n')
+      .pop()!
+      .split(':')[1]!;
     expect(bytes.includes(Buffer.from(master, 'base64url'))).toBe(false);
   });
 
@@ -84,7 +92,10 @@ describe('HMAC secrets at rest', () => {
     expect((await whoami(b)).status).toBe(503);
     const flipped = Buffer.from(row.ciphertext, 'base64url');
     flipped[3]! ^= 0x10;
-    await h.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: row.master_key_version, ciphertext: flipped.toString('base64url') });
+    await h
+      .db('hmac_secrets')
+      .where({ key_id: b.kid })
+      .update({ master_key_version: row.master_key_version, ciphertext: flipped.toString('base64url') });
     h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(503);
     await h.db('hmac_secrets').where({ key_id: b.kid }).update({ ciphertext: row.ciphertext });

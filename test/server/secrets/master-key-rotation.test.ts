@@ -87,7 +87,10 @@ describe('master key rotation under load', () => {
     expect(JSON.parse(finish.stdout).by_version).toEqual({ '2': 61 });
     const keys = parseKeyring(readFileSync(keyFile, 'utf8'), 'file');
     expect(keys.map((k) => k.version)).toEqual([1, 2]);
-    writeKeyFile(keyFile, keys.filter((k) => k.version === 2));
+    writeKeyFile(
+      keyFile,
+      keys.filter((k) => k.version === 2),
+    );
     // A server that knows only version 2 serves every key.
     const onlyV2 = new MasterKeyring(parseKeyring(readFileSync(keyFile, 'utf8'), 'file'));
     expect(onlyV2.versions()).toEqual([2]);
@@ -158,9 +161,9 @@ describe('the audit trail of a master key rotation that does not finish', () => 
     for (let i = 0; i < secrets; i++) kids.push((await issuer.issue(consumer, { label: `k${i}`, scopes: [], notBefore: null, expiresAt: null }, Date.now(), LOCAL_OPERATOR_CONTEXT)).key.id);
     return { db, store, kids };
   }
-  const rotate = (store: KnexHmacSecretStore, keys: MasterKey[]) =>
-    reencryptSecrets({ store, keyring: new MasterKeyring(keys), now: () => Date.now(), audit: LOCAL_OPERATOR_CONTEXT, batchSize: 10 });
-  const entries = async (db: Knex, action: string) => (await db('audit_log').where({ action }).orderBy('id')).map((row) => ({ ...row, after: JSON.parse(String(row.after)) as { key_ids: string[]; reencrypted: number } }));
+  const rotate = (store: KnexHmacSecretStore, keys: MasterKey[]) => reencryptSecrets({ store, keyring: new MasterKeyring(keys), now: () => Date.now(), audit: LOCAL_OPERATOR_CONTEXT, batchSize: 10 });
+  const entries = async (db: Knex, action: string) =>
+    (await db('audit_log').where({ action }).orderBy('id')).map((row) => ({ ...row, after: JSON.parse(String(row.after)) as { key_ids: string[]; reencrypted: number } }));
   const underVersion = async (db: Knex, version: number) => (await db('hmac_secrets').where({ master_key_version: version }).pluck('key_id')).map(String).sort();
 
   it('leaves entries for exactly the batches it committed when a batch fails midway, and none for the failed batch', async () => {

@@ -120,7 +120,10 @@ describe('sealed secrets (AES-256-GCM)', () => {
 
   it('fail to open for another consumer, another key, another record version or another master key version', () => {
     const sealed = sealSecret(keyring, owner, 1, plaintext);
-    const relabelled = new MasterKeyring([{ version: 1, key: new Uint8Array(KEY) }, { version: 2, key: new Uint8Array(KEY) }]);
+    const relabelled = new MasterKeyring([
+      { version: 1, key: new Uint8Array(KEY) },
+      { version: 2, key: new Uint8Array(KEY) },
+    ]);
     expect(() => openSecret(keyring, { ...owner, consumerId: 'con_b' }, sealed)).toThrow(SecretUnavailableError);
     expect(() => openSecret(keyring, { ...owner, keyId: 'key_b' }, sealed)).toThrow(SecretUnavailableError);
     expect(() => openSecret(keyring, owner, { ...sealed, recordVersion: 2 })).toThrow(SecretUnavailableError);

@@ -209,7 +209,17 @@ describe('the usage recorder', () => {
   }
 
   const recorder = (store: UsageStore, clock = new ManualClock(T0), onDrop?: (reason: string, n: number) => void) =>
-    new UsageRecorder({ store, clock, logger: silentLogger(), enabled: true, bufferSize: 100, batchSize: 100, flushMs: 1000, retentionDays: { minute: 2, hour: 35, day: 400 }, ...(onDrop ? { onDrop } : {}) });
+    new UsageRecorder({
+      store,
+      clock,
+      logger: silentLogger(),
+      enabled: true,
+      bufferSize: 100,
+      batchSize: 100,
+      flushMs: 1000,
+      retentionDays: { minute: 2, hour: 35, day: 400 },
+      ...(onDrop ? { onDrop } : {}),
+    });
 
   it('writes one batch per flush, summed per bucket, in minute, hour and day rows', async () => {
     const store = new FakeStore();
