@@ -83,9 +83,13 @@ export function workerMetrics(): WorkerMetrics | undefined {
   };
 }
 
-/** Called by a worker that has closed everything, so the channel to the primary does not keep it alive. */
+/**
+ * Called by a worker that has closed everything, so the channel to the primary does not keep it
+ * alive. Through the worker object rather than process.disconnect(): Node then lets the process end
+ * with its own exit code (a worker that could not start says why with it) instead of forcing 0.
+ */
 export function leaveCluster(): void {
-  if (cluster.isWorker && process.connected) process.disconnect();
+  if (cluster.isWorker && process.connected) cluster.worker?.disconnect();
 }
 
 export interface WorkerPool {
@@ -190,6 +194,13 @@ export async function runWorkers(config: Readonly<Config>, logger: Logger, worke
   return { url, stop, done };
 }
 
+/** A worker ended before it listened; it has already said why on the shared stderr. */
+export class WorkerStartError extends Error {
+  constructor(readonly exitCode: number | null) {
+    super(`a worker exited with code ${exitCode} before it listened (its error is above)`);
+  }
+}
+
 function waitUntilListening(worker: Worker): Promise<string> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: unknown) => {
@@ -200,7 +211,7 @@ function waitUntilListening(worker: Worker): Promise<string> {
     };
     const onExit = (code: number | null) => {
       worker.off('message', onMessage);
-      reject(new Error(`a worker exited with code ${code} before it listened (its error is above)`));
+      reject(new WorkerStartError(code));
     };
     worker.on('message', onMessage);
     worker.once('exit', onExit);

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -45,6 +47,31 @@ describe('signet serve --workers', () => {
   });
 
   const ready = servicesAvailable('the --workers run on Redis', { redis: true });
+  describe.skipIf(!ready)('a taken port under --workers', () => {
+    it('says the port is in use and how to pick another, not "unexpected failure"', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = String((taken.address() as AddressInfo).port);
+      const dir = mkdtempSync(join(tmpdir(), 'signet-workers-port-'));
+      const prefix = redisTestPrefix('workers-port');
+      try {
+        const result = await runCli(['serve', '--workers', '2', '--port', port, '--db', join(dir, 'signet.sqlite')], {
+          SIGNET_REDIS_URL: REDIS_URL!,
+          SIGNET_REDIS_PREFIX: prefix,
+          SIGNET_LOG_LEVEL: 'silent',
+          HOME: dir,
+        });
+        expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain('--port');
+        expect(result.stderr).not.toContain('unexpected failure');
+      } finally {
+        await new Promise<void>((resolve) => taken.close(() => resolve()));
+        await dropRedisPrefix(REDIS_URL!, prefix);
+      }
+    }, 60_000);
+  });
+
   describe.skipIf(!ready)('metrics under --workers', () => {
     it("answer every worker's figures at each scrape, labelled by worker", async () => {
       const dir = mkdtempSync(join(tmpdir(), 'signet-workers-metrics-'));

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../config.js';
-import { isWorker, leaveCluster, reportListening, runWorkers } from '../../server/cluster.js';
+import { isWorker, leaveCluster, reportListening, runWorkers, WorkerStartError } from '../../server/cluster.js';
 import { createLogger } from '../../server/logger.js';
 import { startServer } from '../../server/start.js';
 import { describeDatabase } from '../../store/factory.js';
@@ -57,7 +57,15 @@ from SIGNET_* variables; flags override them (docs/configuration.md).
     if (config.workers > 1 && !isWorker()) {
       // Listening for signals before the workers start: a stop during start-up waits for them and stops them all.
       const signalled = untilSignalled(true);
-      const pool = await runWorkers(config, createLogger(config.logLevel), config.workers);
+      let pool;
+      try {
+        pool = await runWorkers(config, createLogger(config.logLevel), config.workers);
+      } catch (error) {
+        // A worker refused to start with a usage answer (the port is taken): it printed the sentence
+        // and the way out, so the primary adds no "unexpected failure" of its own.
+        if (error instanceof WorkerStartError && error.exitCode === EXIT.usage) return EXIT.usage;
+        throw error;
+      }
       io.stderr.write(`signet listening on ${pool.url} with ${config.workers} workers (public origin ${config.publicOrigin}, database ${database}, shared state in Redis)\n`);
       await Promise.race([signalled, pool.done]);
       // Each worker drains within the grace period itself; the margin covers flushing and closing the stores.
@@ -72,6 +80,8 @@ from SIGNET_* variables; flags override them (docs/configuration.md).
     try {
       running = await startServer(config);
     } catch (error) {
+      // A worker that cannot start must end, and its channel to the primary would keep it alive.
+      if (isWorker()) leaveCluster();
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       io.stderr.write(
         `signet serve: port ${config.port} on ${config.host} is already in use (another "signet serve" running?). Stop that process, or pick a free port with --port N or SIGNET_PORT (--port 0 picks one).\n`,
