@@ -47,7 +47,8 @@ export class HmacKeys {
   /**
    * The key's secret, for a cache fill. A key without a stored secret (never issued through this
    * server) has none; a secret that does not open (unknown master key version, altered or moved
-   * record) is a 503: the server is misconfigured or its data damaged, not the caller wrong.
+   * record) is a 500 internal_error: our own data or configuration is at fault, never the caller,
+   * so the answer must not blame the signature (a 401) nor promise that a retry helps.
    */
   async open(found: KeyWithConsumer): Promise<Uint8Array | undefined> {
     const sealed = await this.store.find(found.key.id);
@@ -58,8 +59,8 @@ export class HmacKeys {
     } catch (error) {
       if (!(error instanceof SecretUnavailableError)) throw error;
       this.logger.error({ kid: found.key.id, reason: error.message }, 'cannot decrypt an HMAC secret');
-      throw new SignetError('service_unavailable', {
-        detail: 'The server cannot use this key right now. Its operator has been told; retry later or sign with another key.',
+      throw new SignetError('internal_error', {
+        detail: 'The server cannot use this key: its stored secret does not open. Its operator has been told; sign with another key meanwhile.',
         privateDetail: error.message,
       });
     }

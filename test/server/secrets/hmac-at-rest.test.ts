@@ -54,7 +54,7 @@ describe('HMAC secrets at rest', () => {
     expect(bytes.includes(Buffer.from(master, 'base64url'))).toBe(false);
   });
 
-  it('refuses to decrypt records swapped between two consumers (503, nothing verifies), and works again once restored', async () => {
+  it('refuses to decrypt records swapped between two consumers (500, nothing verifies), and works again once restored', async () => {
     const rows = await h.db('hmac_secrets').whereIn('key_id', [a.kid, b.kid]).select('*');
     const ra = rows.find((r) => r.key_id === a.kid)!;
     const rb = rows.find((r) => r.key_id === b.kid)!;
@@ -64,11 +64,11 @@ describe('HMAC secrets at rest', () => {
     h.signet.keyCache.clear();
     for (const who of [a, b]) {
       const response = await whoami(who);
-      expect(response.status).toBe(503);
-      expect((await response.json()).code).toBe('service_unavailable');
+      expect(response.status).toBe(500);
+      expect((await response.json()).code).toBe('internal_error');
     }
     // Even the other consumer's secret does not open the swapped record for it.
-    expect((await whoami({ kid: a.kid, secret: b.secret })).status).toBe(503);
+    expect((await whoami({ kid: a.kid, secret: b.secret })).status).toBe(500);
     await h.db('hmac_secrets').where({ key_id: a.kid }).update(columns(ra));
     await h.db('hmac_secrets').where({ key_id: b.kid }).update(columns(rb));
     h.signet.keyCache.clear();
@@ -79,17 +79,17 @@ describe('HMAC secrets at rest', () => {
   it('refuses to decrypt a secret whose key was moved to another consumer', async () => {
     await h.db('keys').where({ id: a.kid }).update({ consumer_id: b.consumerId });
     h.signet.keyCache.clear();
-    expect((await whoami(a)).status).toBe(503);
+    expect((await whoami(a)).status).toBe(500);
     await h.db('keys').where({ id: a.kid }).update({ consumer_id: a.consumerId });
     h.signet.keyCache.clear();
     expect((await whoami(a)).status).toBe(200);
   });
 
-  it('refuses (503) a record naming a master key version the server does not have, and a flipped ciphertext bit', async () => {
+  it('refuses (500) a record naming a master key version the server does not have, and a flipped ciphertext bit', async () => {
     const row = await h.db('hmac_secrets').where({ key_id: b.kid }).first();
     await h.db('hmac_secrets').where({ key_id: b.kid }).update({ master_key_version: 7 });
     h.signet.keyCache.clear();
-    expect((await whoami(b)).status).toBe(503);
+    expect((await whoami(b)).status).toBe(500);
     const flipped = Buffer.from(row.ciphertext, 'base64url');
     flipped[3]! ^= 0x10;
     await h
@@ -97,7 +97,7 @@ describe('HMAC secrets at rest', () => {
       .where({ key_id: b.kid })
       .update({ master_key_version: row.master_key_version, ciphertext: flipped.toString('base64url') });
     h.signet.keyCache.clear();
-    expect((await whoami(b)).status).toBe(503);
+    expect((await whoami(b)).status).toBe(500);
     await h.db('hmac_secrets').where({ key_id: b.kid }).update({ ciphertext: row.ciphertext });
     h.signet.keyCache.clear();
     expect((await whoami(b)).status).toBe(200);
