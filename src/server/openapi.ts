@@ -536,6 +536,11 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             allowed_modes: { type: 'array', items: { type: 'string', enum: ['ed25519', 'hmac'] } },
             created_at: { type: 'string', format: 'date-time' },
             updated_at: { type: 'string', format: 'date-time' },
+            warnings: {
+              type: 'array',
+              description: "Only in the answer to a create or a rename: the name looks like another consumer's (code look_alike_name). The change was made.",
+              items: { type: 'object', properties: { code: { type: 'string' }, detail: { type: 'string' }, consumer_id: { type: 'string' } } },
+            },
           },
         },
         Key: {

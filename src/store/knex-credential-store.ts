@@ -1,3 +1,4 @@
+import { lookAlikeKey } from '../protocol/look-alike.js';
 import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
@@ -69,6 +70,13 @@ export class KnexCredentialStore implements CredentialStore {
     return row === undefined ? undefined : toConsumer(row);
   }
 
+  async findLookAlikeConsumer(name: string, exceptId?: string): Promise<ConsumerRecord | undefined> {
+    const q = this.db('consumers').where('name_key', lookAlikeKey(name)).orderBy('created_at').orderBy('id').first();
+    if (exceptId !== undefined) q.whereNot('id', exceptId);
+    const row = await q;
+    return row === undefined ? undefined : toConsumer(row);
+  }
+
   async listConsumers(query: ConsumerQuery): Promise<Page<ConsumerRecord>> {
     const q = this.db('consumers')
       .orderBy('created_at')
@@ -91,7 +99,10 @@ export class KnexCredentialStore implements CredentialStore {
       if (row === undefined) return undefined;
       const before = toConsumer(row);
       const changes: Row = { updated_at: now };
-      if (patch.name !== undefined) changes.name = patch.name;
+      if (patch.name !== undefined) {
+        changes.name = patch.name;
+        changes.name_key = lookAlikeKey(patch.name);
+      }
       if (patch.plan !== undefined) changes.plan = patch.plan;
       if (patch.rateLimitOverrides !== undefined) changes.rate_limit_overrides = patch.rateLimitOverrides === null ? null : JSON.stringify(patch.rateLimitOverrides);
       if (patch.metadata !== undefined) changes.metadata = JSON.stringify(patch.metadata);

@@ -1,3 +1,4 @@
+import { lookAlikeKey } from '../protocol/look-alike.js';
 import type { Knex } from 'knex';
 import { encodeBase64url } from '../protocol/base64url.js';
 import { storedBytes } from './stored-data.js';
@@ -37,6 +38,7 @@ export function consumerRow(consumer: NewConsumer, now: number): Row {
   return {
     id: consumer.id,
     name: consumer.name,
+    name_key: lookAlikeKey(consumer.name),
     status: 'active',
     plan: consumer.plan ?? null,
     rate_limit_overrides: consumer.rateLimitOverrides == null ? null : JSON.stringify(consumer.rateLimitOverrides),

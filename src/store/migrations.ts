@@ -5,6 +5,7 @@ import * as m003 from '../../migrations/003_rate_limits_and_usage.js';
 import * as m004 from '../../migrations/004_hmac_secrets.js';
 import * as m005 from '../../migrations/005_enrollment_code_cancellation.js';
 import * as m006 from '../../migrations/006_replay_high_water.js';
+import * as m007 from '../../migrations/007_consumer_name_key.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['004_hmac_secrets', m004],
   ['005_enrollment_code_cancellation', m005],
   ['006_replay_high_water', m006],
+  ['007_consumer_name_key', m007],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

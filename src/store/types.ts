@@ -88,6 +88,8 @@ export interface CredentialStore {
   createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number, audit?: AuditContext): Promise<KeyWithConsumer>;
   createConsumer(consumer: NewConsumer, now: number, audit?: AuditContext): Promise<ConsumerRecord>;
   getConsumer(id: string): Promise<ConsumerRecord | undefined>;
+  /** The oldest consumer (other than `exceptId`) whose name looks like `name` (protocol/look-alike.ts); undefined when none does. */
+  findLookAlikeConsumer(name: string, exceptId?: string): Promise<ConsumerRecord | undefined>;
   /** Consumers in creation order; an unreadable cursor is a SignetError invalid_request. */
   listConsumers(query: ConsumerQuery): Promise<Page<ConsumerRecord>>;
   /** Undefined when there is no such consumer. */

@@ -38,6 +38,32 @@ for (const [engine, available, open] of engines) {
       }
     });
 
+    it('warns, without refusing, about a name that looks like an existing one: case, full-width, accents, Cyrillic letters, spacing', async () => {
+      h = await open();
+      const admin = await h.addAdmin();
+      const first = await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name: 'Globex Corp' }, ...admin });
+      expect(first.status).toBe(201);
+      const original = await first.json();
+      expect(original.warnings).toBeUndefined();
+      const lookAlikes = [original.id];
+      for (const name of ['globex corp', 'ＧＬＯＢＥＸ Corp', 'Glóbex Corp', 'Glоbех Соrр', 'Globex-Corp']) {
+        const answer = await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name }, ...admin });
+        expect(answer.status, name).toBe(201);
+        const body = await answer.json();
+        expect(body.warnings, name).toEqual([expect.objectContaining({ code: 'look_alike_name' })]);
+        expect(lookAlikes, name).toContain(body.warnings[0].consumer_id);
+        lookAlikes.push(body.id);
+      }
+      const distinct = await (await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name: 'Initech' }, ...admin })).json();
+      expect(distinct.warnings).toBeUndefined();
+      const renamed = await h.send({ method: 'PATCH', path: `/admin/v1/consumers/${distinct.id}`, json: { name: 'GLOBEX corp' }, ...admin });
+      expect(lookAlikes).toContain((await renamed.json()).warnings[0].consumer_id);
+      // Renaming a consumer to its own name is not a look-alike of itself.
+      const alone = await (await h.send({ method: 'POST', path: '/admin/v1/consumers', json: { name: 'Vandelay Industries' }, ...admin })).json();
+      const same = await h.send({ method: 'PATCH', path: `/admin/v1/consumers/${alone.id}`, json: { name: 'Vandelay Industries' }, ...admin });
+      expect((await same.json()).warnings).toBeUndefined();
+    });
+
     it('stores names trimmed and NFC-normalised', async () => {
       h = await open();
       const admin = await h.addAdmin();

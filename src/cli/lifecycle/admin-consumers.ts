@@ -12,10 +12,13 @@ interface ConsumerJson {
   plan: string | null;
   metadata: Record<string, unknown>;
   created_at: string;
+  /** Only after a create or a rename whose name looks like another consumer's. */
+  warnings?: Array<{ code: string; detail: string }>;
 }
 
 function printConsumer(c: ConsumerJson, io: CliIo): void {
   io.stdout.write(`${c.id}  ${c.status.padEnd(8)}  ${shown(c.name)}${c.plan === null ? '' : `  plan=${shown(c.plan)}`}\n`);
+  for (const warning of c.warnings ?? []) io.stderr.write(`warning: ${shown(warning.detail)}\n`);
 }
 
 export const adminConsumersAddCommand: Command = {

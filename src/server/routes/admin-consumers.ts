@@ -29,9 +29,29 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
     }
   }
 
+  /**
+   * A warning (not a refusal) when the name looks like another consumer's: "Acme" and "Асме" with
+   * Cyrillic letters are different to the database and the same to an admin reading a list.
+   */
+  async function lookAlikeWarnings(name: string | undefined, exceptId?: string) {
+    if (name === undefined) return {};
+    const similar = await store.findLookAlikeConsumer(name, exceptId);
+    if (similar === undefined) return {};
+    return {
+      warnings: [
+        {
+          code: 'look_alike_name',
+          detail: `The name looks like that of consumer ${similar.id} ("${similar.name}"). Check that you meant a new one; a different name avoids mistaking one for the other.`,
+          consumer_id: similar.id,
+        },
+      ],
+    };
+  }
+
   router.post('/consumers', admin, async function createConsumer(ctx) {
     const body = parseBody(ctx, CreateConsumerBody);
     assertKnownPlan(server.limiter, body.plan);
+    const warnings = await lookAlikeWarnings(body.name);
     const created = await changes.createConsumer(
       {
         id: newConsumerId(),
@@ -45,7 +65,7 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
     );
     ctx.status = 201;
     ctx.set('Location', `/admin/v1/consumers/${created.id}`);
-    ctx.body = consumerView(created);
+    ctx.body = { ...consumerView(created), ...warnings };
   });
 
   router.get('/consumers', admin, async function listConsumers(ctx) {
@@ -73,7 +93,7 @@ export function adminConsumerRoutes(server: ServerContext): Router<SignetState> 
       auditContext(ctx),
     );
     if (updated === undefined) throw unknownConsumer(ctx.params.id!);
-    ctx.body = consumerView(updated);
+    ctx.body = { ...consumerView(updated), ...(await lookAlikeWarnings(body.name, updated.id)) };
   });
 
   for (const [action, status] of [
