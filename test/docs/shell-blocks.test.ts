@@ -25,9 +25,12 @@ const DOC_ORIGINS = ['http://localhost:3000', 'https://api.example.com'];
  */
 const EXPECTED_SKIPS = [
   'README.md: installs and starts a server on port 3000; the docs test brings its own server',
+  'README.md: installs the package into another project; test/package/pack-install.test.ts packs, installs and runs it',
   "docs/clients.md: installs packages into the machine's Python and a Go module elsewhere; test/clients runs both kits from the checkout",
   'docs/clients.md: rewrites the committed vector file; test/clients/vectors.test.ts checks it is current',
   'docs/deployment.md: production settings: a PostgreSQL, a Redis and a keyring on other hosts; test/server/scale-out.test.ts runs them',
+  'docs/gateway.md: starts a gateway that runs until stopped; test/gateway/gateway.test.ts runs it in front of an upstream',
+  'docs/gateway.md: starts a forward-auth server that runs until stopped; test/gateway/proxies.e2e.test.ts runs it behind nginx',
   'docs/modes.md: writes /etc/signet; test/cli/hmac-commands.test.ts runs the same rotation',
   'docs/performance.md: benchmarks run for minutes; bench/ has its own smoke run',
   'docs/performance.md: benchmarks run for minutes; bench/ has its own smoke run',
