@@ -10,7 +10,7 @@ export function signetVersion(from: string = fileURLToPath(import.meta.url)): st
   for (let dir = dirname(from); ; dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'signet' && typeof pkg.version === 'string') return pkg.version;
+      if (pkg.name === 'signet-auth' && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // No package.json here (or not ours): keep walking up.
     }
