@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError, type Config } from '../config.js';
 import { createSignet, type Signet } from '../embed/create-signet.js';
+import { createDrainingServer, type DrainingServer } from '../server/draining-http.js';
 import type { Logger } from '../server/logger.js';
 import { createForwardAuth } from './forward-auth.js';
 import { createGateway } from './gateway.js';
@@ -55,26 +56,31 @@ function listen(server: Server, port: number, host: string): Promise<string> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+/**
+ * The same server `signet serve` runs: header and request timeouts checked every second, and on
+ * close a drain (idle and half-sent connections closed at once, requests in flight answered with
+ * Connection: close, the rest cut after SIGNET_SHUTDOWN_GRACE_MS).
+ */
+function drainingServer(listener: RequestListener, config: Readonly<Config>, clock: Clock): DrainingServer {
+  return createDrainingServer(listener, { now: () => clock.now(), headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs });
 }
 
 /** Listens with the front server (proxy or check endpoint) and Signet's own app; on failure closes everything opened. */
-async function listenBoth(front: Server, frontPort: number, signet: Signet, config: Readonly<Config>, cleanup: () => Promise<void>): Promise<{ url: string; adminUrl: string; admin: Server }> {
-  // Slow-header clients must not hold sockets for ever (SIGNET_HEADERS_TIMEOUT_MS, as for `signet serve`).
-  front.headersTimeout = config.headersTimeoutMs;
-  const admin = createServer(signet.app.callback());
-  admin.headersTimeout = config.headersTimeoutMs;
+async function listenBoth(
+  front: DrainingServer,
+  frontPort: number,
+  signet: Signet,
+  config: Readonly<Config>,
+  clock: Clock,
+  cleanup: () => Promise<void>,
+): Promise<{ url: string; adminUrl: string; admin: DrainingServer }> {
+  const admin = drainingServer(signet.app.callback(), config, clock);
   try {
-    const url = await listen(front, frontPort, config.host);
-    const adminUrl = await listen(admin, config.port, config.host);
+    const url = await listen(front.http, frontPort, config.host);
+    const adminUrl = await listen(admin.http, config.port, config.host);
     return { url, adminUrl, admin };
   } catch (error) {
-    await Promise.all([closeServer(front), closeServer(admin)]);
+    await Promise.all([front.drain(0), admin.drain(0)]);
     await cleanup();
     await signet.close();
     throw error;
@@ -92,9 +98,9 @@ export async function startGateway(config: Readonly<Config>, options: { clock?: 
   const clock = options.clock ?? systemClock;
   const signet = await createSignet({ config, env: {}, clock, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
   const gateway = createGateway({ config, verifyRequest: signet.verifyRequest, routes, upstream, clock, logger: signet.logger });
-  const proxy = createServer(gateway.handle);
-  proxy.on('upgrade', gateway.refuseUpgrade);
-  const { url, adminUrl, admin } = await listenBoth(proxy, config.gatewayPort, signet, config, () => gateway.close());
+  const proxy = drainingServer(gateway.handle, config, clock);
+  proxy.http.on('upgrade', gateway.refuseUpgrade);
+  const { url, adminUrl, admin } = await listenBoth(proxy, config.gatewayPort, signet, config, clock, () => gateway.close());
   signet.start();
   signet.logger.info({ url, admin_url: adminUrl, upstream: upstream.href, routes: routes.routes.length, public_origin: config.publicOrigin }, 'signet gateway listening');
   let closing: Promise<void> | undefined;
@@ -105,7 +111,7 @@ export async function startGateway(config: Readonly<Config>, options: { clock?: 
     routes,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeServer(proxy), closeServer(admin)]);
+        await Promise.all([proxy.drain(config.shutdownGraceMs), admin.drain(config.shutdownGraceMs)]);
         await gateway.close();
         await signet.close();
       })()),
@@ -125,8 +131,8 @@ export async function startForwardAuth(config: Readonly<Config>, options: { cloc
   const routes = loadRoutes(config.gatewayRoutesFile);
   const clock = options.clock ?? systemClock;
   const signet = await createSignet({ config, env: {}, clock, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
-  const check = createServer(createForwardAuth({ config, verifyRequest: signet.verifyRequest, routes, clock, logger: signet.logger }));
-  const { url, adminUrl, admin } = await listenBoth(check, config.forwardAuthPort, signet, config, async () => undefined);
+  const check = drainingServer(createForwardAuth({ config, verifyRequest: signet.verifyRequest, routes, clock, logger: signet.logger }), config, clock);
+  const { url, adminUrl, admin } = await listenBoth(check, config.forwardAuthPort, signet, config, clock, async () => undefined);
   signet.start();
   signet.logger.info({ url, admin_url: adminUrl, routes: routes.routes.length, body: config.forwardAuthBody, trusted_proxies: config.forwardAuthTrustedProxies }, 'signet forward-auth listening');
   let closing: Promise<void> | undefined;
@@ -136,7 +142,7 @@ export async function startForwardAuth(config: Readonly<Config>, options: { cloc
     signet,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeServer(check), closeServer(admin)]);
+        await Promise.all([check.drain(config.shutdownGraceMs), admin.drain(config.shutdownGraceMs)]);
         await signet.close();
       })()),
   };

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +188,28 @@ describe.runIf(runs)('signet gateway failures', () => {
       await gw.close();
     }
   });
+
+  it('closes at once although a client never finishes its headers (the same drain as signet serve)', async () => {
+    const upstream = await startEchoUpstream();
+    // A header timeout far longer than the test: only the drain can end this connection.
+    const gw = await startGateway(gatewayConfig({ gatewayUpstream: upstream.url, headersTimeoutMs: 120_000, requestTimeoutMs: 120_000, shutdownGraceMs: 60_000 }), { logger: silentLogger() });
+    try {
+      const { port } = new URL(gw.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write('GET /pets HTTP/1.1\r\nHost: x\r\n');
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      // The test's own time limit is below the 120 s header timeout: only a drain that closes the
+      // half-sent connection lets close() finish in time.
+      await gw.close();
+      await closed;
+      expect(socket.destroyed).toBe(true);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  }, 90_000);
 
   it('refuses to start with a malformed routes file, naming the file and line', async () => {
     const routes = join(dir, 'bad-routes.txt');
