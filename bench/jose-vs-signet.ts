@@ -15,6 +15,7 @@ import { signRequest } from '../src/client/sign.js';
 import type { SigningKey } from '../src/client/signing-key.js';
 import { publicKeyToJwk } from '../src/protocol/public-key.js';
 import type { ResolvedKey } from '../src/server/key-cache.js';
+import { benchKeyRecord } from './key-record.js';
 import { createVerifier } from '../src/server/verifier.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
 
@@ -33,21 +34,7 @@ const consumer: ResolvedKey['consumer'] = {
   createdAt: 0,
   updatedAt: 0,
 };
-const keyRecord = (type: 'ed25519' | 'hmac', publicKey: Uint8Array | null) =>
-  ({
-    id: kid,
-    consumerId: consumer.id,
-    type,
-    publicKey,
-    thumbprint: null,
-    label: '',
-    scopes: [],
-    notBefore: null,
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    createdAt: 0,
-  }) as ResolvedKey['key'];
+const keyRecord = (type: 'ed25519' | 'hmac', publicKey: Uint8Array | null) => benchKeyRecord(kid, consumer.id, type, publicKey);
 
 async function tokens(key: SigningKey): Promise<string[]> {
   const out: string[] = [];

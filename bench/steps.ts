@@ -19,7 +19,8 @@ import { RollupBatch } from '../src/server/usage/rollup.js';
 import { createVerifier } from '../src/server/verifier.js';
 import { MemoryRateLimitStore } from '../src/store/memory-rate-limit-store.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
-import type { ConsumerRecord, CredentialStore, KeyRecord } from '../src/store/types.js';
+import type { ConsumerRecord, CredentialStore } from '../src/store/types.js';
+import { benchKeyRecord } from './key-record.js';
 
 const count = Number(process.argv[2] ?? 20000);
 const secret = new Uint8Array(32).fill(7);
@@ -28,20 +29,7 @@ const origin = 'http://127.0.0.1:3000';
 const tokens: string[] = [];
 for (let i = 0; i < count; i++) tokens.push((await signRequest({ method: 'GET', url: `${origin}/v1/whoami`, key: { type: 'hmac', secret }, kid, lifetimeSeconds: 300 })).token);
 const consumer = { id: 'con_x', name: 'x', status: 'active', createdAt: 0, updatedAt: 0, allowedModes: ['ed25519', 'hmac'], plan: 'bench', rateLimitOverrides: null } as unknown as ConsumerRecord;
-const key = {
-  id: kid,
-  consumerId: 'con_x',
-  type: 'hmac',
-  publicKey: null,
-  thumbprint: null,
-  label: '',
-  scopes: [],
-  notBefore: null,
-  expiresAt: null,
-  revokedAt: null,
-  lastUsedAt: null,
-  createdAt: 0,
-} as unknown as KeyRecord;
+const key = benchKeyRecord(kid, 'con_x', 'hmac', null);
 const store = { findKey: async () => ({ key, consumer }) } as unknown as CredentialStore;
 const keys = new KeyCache({ store, clock: systemClock, size: 10, ttlMs: 3_600_000, negativeTtlMs: 1000, openHmacSecret: async () => secret });
 const config = { publicOrigin: origin, audience: origin, maxTokenLifetimeSeconds: 300, clockSkewSeconds: 60 };

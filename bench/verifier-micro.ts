@@ -12,6 +12,7 @@ import { KeyCache } from '../src/server/key-cache.js';
 import { createVerifier } from '../src/server/verifier.js';
 import { MemoryReplayStore } from '../src/store/memory-replay-store.js';
 import type { CredentialStore } from '../src/store/types.js';
+import { benchKeyRecord } from './key-record.js';
 
 const count = Number(process.argv[2] ?? 20000);
 const pair = await generateKeyPair();
@@ -22,21 +23,8 @@ for (let i = 0; i < count; i++) {
   tokens.push((await signRequest({ method: 'GET', url: `${origin}/v1/whoami`, key: { type: 'ed25519', privateKey: pair.privateKey }, kid, lifetimeSeconds: 300 })).token);
 }
 const record = {
-  key: {
-    id: kid,
-    consumerId: 'con_x',
-    type: 'ed25519' as const,
-    publicKey: pair.publicKey,
-    thumbprint: null,
-    label: '',
-    scopes: [],
-    notBefore: null,
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    createdAt: 0,
-  },
-  consumer: { id: 'con_x', name: 'x', status: 'active' as const, createdAt: 0, updatedAt: 0 },
+  key: benchKeyRecord(kid, 'con_x', 'ed25519', pair.publicKey),
+  consumer: { id: 'con_x', name: 'x', status: 'active' as const, allowedModes: ['ed25519' as const], createdAt: 0, updatedAt: 0 },
 };
 const store = { findKey: async () => record } as unknown as CredentialStore;
 const keys = new KeyCache({ store, clock: systemClock, size: 10, ttlMs: 3_600_000, negativeTtlMs: 1000 });
