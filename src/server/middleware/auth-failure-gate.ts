@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { SignetError } from '../../protocol/errors.js';
 import type { SignetMetrics } from '../metrics.js';
-import type { AuthFailureLimiter } from '../rate-limit/auth-failures.js';
+import type { AuthFailureLimiter, FailureSlot } from '../rate-limit/auth-failures.js';
 import { setRateLimitHeaders } from '../rate-limit/headers.js';
 import type { SignetState } from '../state.js';
 
@@ -11,14 +11,20 @@ const AUTH_FAILURE_POLICY = 'auth_failures';
 
 /**
  * Turns away, with 429 and before the body is read or a token parsed, a client address that has
- * caused too many authentication failures (401s) in the current window. Each request holds a
- * failure slot while it runs, kept only if it ends in a 401 (AuthFailureLimiter.admit). Goes between the error handler and everything that authenticates.
+ * caused too many authentication failures (401s) in the current window. Each request counts as a
+ * possible failure while it runs, and as a failure if it ends in a 401 (AuthFailureLimiter). Goes
+ * between the error handler and everything that authenticates.
  */
 export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMetrics): Middleware<SignetState> {
   return async function authFailureGateMiddleware(ctx, next) {
     if (EXEMPT_PATHS.has(ctx.path)) return next();
     const address = ctx.ip;
-    const slot = await admitOrSkip(limiter, address);
+    let slot: FailureSlot | undefined;
+    try {
+      slot = await limiter.admit(address);
+    } catch (error) {
+      ignoreOutage(error);
+    }
     const state = slot?.state;
     if (state?.blocked === true) {
       metrics?.authFailureRefusals.inc();
@@ -37,7 +43,8 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
       failed = error instanceof SignetError && error.status === 401;
       throw error;
     } finally {
-      await slot?.settle(failed);
+      const counting = slot?.settle(failed);
+      if (counting !== undefined) await counting;
     }
   };
 }
@@ -48,15 +55,6 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
  * replay check needs Redis too and fails closed), and unsigned routes such as /openapi.json keep
  * working. A 401 stays a 401 even if it cannot be counted.
  */
-async function admitOrSkip(limiter: AuthFailureLimiter, address: string) {
-  try {
-    return await limiter.admit(address);
-  } catch (error) {
-    ignoreOutage(error);
-    return undefined;
-  }
-}
-
 function ignoreOutage(error: unknown): void {
   if (!(error instanceof SignetError && error.code === 'service_unavailable')) throw error;
 }
