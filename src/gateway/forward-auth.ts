@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDictionary } from 'structured-headers';
+import { clientAddressOf, plainAddress } from '../adapters/client-address.js';
 import { sendProblem } from '../adapters/node.js';
 import type { RequestVerifier } from '../adapters/verify-request.js';
 import type { Clock } from '../clock.js';
@@ -24,11 +25,6 @@ export interface ForwardAuthDeps {
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** IPv4 peers of a dual-stack socket arrive as ::ffff:a.b.c.d. */
-function plainAddress(address: string | undefined): string {
-  return address?.startsWith('::ffff:') === true ? address.slice(7) : (address ?? '');
 }
 
 /**
@@ -96,7 +92,14 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
       });
     }
     const verdict = await deps.verifyRequest(
-      { method: original.method, url: original.target, headers: { authorization: first(req.headers.authorization) }, ...(digest !== undefined ? { bodySha256: digest } : {}) },
+      {
+        method: original.method,
+        url: original.target,
+        headers: { authorization: first(req.headers.authorization) },
+        // The peer is a trusted proxy (checked above): the client is the address it forwards.
+        clientAddress: clientAddressOf(peer, req.headers, trusted),
+        ...(digest !== undefined ? { bodySha256: digest } : {}),
+      },
       { scopes: route.access.scopes, route: route.pattern },
     );
     if (!verdict.ok) return sendProblem(res, verdict);
