@@ -11,9 +11,8 @@ import { signetKoa } from '../../src/adapters/koa.js';
 import { withSignet } from '../../src/adapters/node.js';
 import { buildPlans } from '../../src/plans.js';
 import type { Signet } from '../../src/embed/create-signet.js';
-import { ManualClock } from '../../src/clock.js';
 import { startEmbedded, type Embedded, type EmbeddedConsumer } from '../helpers/embedded.js';
-import { fetchFrom, gateRefusal, type AddressedFetch } from '../helpers/from-address.js';
+import { CLOCK_SKEW, fetchFrom, gateRefusal, windowStartClock, type AddressedFetch } from '../helpers/from-address.js';
 
 /** Every host app serves GET /reports (scope reports:read) and POST /echo (any key), both behind Signet. */
 interface Host {
@@ -206,9 +205,8 @@ describe.each(Object.keys(HOSTS))('the %s adapter behind the per-address failure
   const clients: AddressedFetch[] = [];
 
   beforeAll(async () => {
-    // At the start of an aligned window, so Retry-After is the whole window, as in serve's own test.
-    const clock = new ManualClock(Math.floor(Date.now() / 60_000) * 60_000);
-    embedded = await startEmbedded({ authFailureLimit: LIMIT, authFailureWindowSeconds: 60 }, clock);
+    const clock = windowStartClock();
+    embedded = await startEmbedded({ authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW }, clock);
     reader = await embedded.addConsumer({ name: 'reader', scopes: ['reports:read'] });
     // Signet's own app on the same instance: what `signet serve` answers, from the same counters.
     serve = await listen(createServer(embedded.signet.app.callback()));

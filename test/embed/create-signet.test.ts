@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/adapters/verify-request.js';
-import { ManualClock } from '../../src/clock.js';
+import { CLOCK_SKEW, windowStartClock } from '../helpers/from-address.js';
 import { startEmbedded, type Embedded, type EmbeddedConsumer } from '../helpers/embedded.js';
 
 describe("createSignet's framework-free verifyRequest behind the per-address failure gate", () => {
@@ -9,7 +9,7 @@ describe("createSignet's framework-free verifyRequest behind the per-address fai
   let reader: EmbeddedConsumer;
 
   beforeAll(async () => {
-    embedded = await startEmbedded({ authFailureLimit: LIMIT, authFailureWindowSeconds: 60 }, new ManualClock(Math.floor(Date.now() / 60_000) * 60_000));
+    embedded = await startEmbedded({ authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW }, windowStartClock());
     reader = await embedded.addConsumer({ name: 'reader' });
   });
   afterAll(async () => embedded?.close());

@@ -3,14 +3,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { buildPlans } from '../../src/plans.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
 import { hasPython, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
-import { fetchFrom, gateRefusal, type AddressedFetch } from '../helpers/from-address.js';
+import { CLOCK_SKEW, fetchFrom, gateRefusal, windowStartClock, type AddressedFetch } from '../helpers/from-address.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { suiteRuns } from '../helpers/optional-suites.js';
 
@@ -244,9 +243,11 @@ describe.runIf(runs)('signet gateway behind the per-address failure gate', () =>
     return client;
   };
   const start = async (overrides: Partial<Config> = {}) => {
-    // At the start of an aligned window, so Retry-After is the whole window, as in serve's own test.
-    const clock = new ManualClock(Math.floor(Date.now() / 60_000) * 60_000);
-    const gw = await startGateway(gatewayConfig({ gatewayUpstream: upstream.url, authFailureLimit: LIMIT, authFailureWindowSeconds: 60, ...overrides }), { logger: silentLogger(), clock });
+    const clock = windowStartClock();
+    const gw = await startGateway(gatewayConfig({ gatewayUpstream: upstream.url, authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW, ...overrides }), {
+      logger: silentLogger(),
+      clock,
+    });
     running.push(gw);
     return { gw, reader: await addConsumerTo(gw.signet, { name: 'reader', scopes: ['pets:read'] }) };
   };

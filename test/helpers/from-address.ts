@@ -1,3 +1,4 @@
+import { ManualClock } from '../../src/clock.js';
 import { Agent, buildConnector, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
 
 export interface AddressedFetch {
@@ -35,3 +36,13 @@ export async function gateRefusal(response: Response): Promise<Record<string, un
     detail: body.detail,
   };
 }
+
+/**
+ * A server clock stopped at the start of the current aligned minute, so the failure window's
+ * Retry-After is the whole window (60) as in serve's own test. It lags real time (which signs the
+ * tokens) by up to a minute plus the test's length: hence CLOCK_SKEW, the most SIGNET_CLOCK_SKEW allows.
+ */
+export function windowStartClock(): ManualClock {
+  return new ManualClock(Math.floor(Date.now() / 60_000) * 60_000);
+}
+export const CLOCK_SKEW = 300;
