@@ -31,7 +31,7 @@ function first(value: string | string[] | undefined): string | undefined {
  * Where a proxy asks for the problem of a refusal it was told about (nginx, whose auth_request
  * cannot pass statuses other than 2xx, 401 and 403). Reserved on the forward-auth port.
  */
-export const REFUSAL_PATH = '/_signet/refusal';
+const REFUSAL_PATH = '/_signet/refusal';
 
 /** Set by the proxy (`Signet-Refuse-As: 401`): answer every refusal as 401, the real outcome in Signet-Status and Signet-Error-Code. */
 const REFUSE_AS = 'signet-refuse-as';

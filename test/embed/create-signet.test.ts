@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/adapters/verify-request.js';
 import { CLOCK_SKEW, windowStartClock } from '../helpers/from-address.js';
+import { dropRedisPrefix, redisTestPrefix, servicesAvailable } from '../helpers/services.js';
+import { REDIS_URL } from '../helpers/test-env.js';
 import { startEmbedded, type Embedded, type EmbeddedConsumer } from '../helpers/embedded.js';
 
 describe("createSignet's framework-free verifyRequest behind the per-address failure gate", () => {
@@ -45,5 +47,32 @@ describe("createSignet's framework-free verifyRequest behind the per-address fai
     const tooBig = await embedded.signet.verifyRequest({ method: 'POST', url: '/reports', headers: {}, body: 'x'.repeat(embedded.signet.config.bodyLimitBytes + 1), clientAddress: '192.0.2.3' });
     expect(statusOf(tooBig)).toBe(413);
     expect((await verify('192.0.2.3')).ok).toBe(true);
+  });
+});
+
+const redisReady = servicesAvailable('the failure gate of verifyRequest on Redis', { redis: true });
+
+describe.skipIf(!redisReady)("createSignet's verifyRequest behind the per-address failure gate, counted in Redis", () => {
+  it('refuses an address on one instance after it failed on another sharing the Redis, and serves another address', async () => {
+    const LIMIT = 2;
+    const prefix = redisTestPrefix('embed-gate');
+    const shared = { authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW, redisUrl: REDIS_URL!, redisPrefix: prefix };
+    const clock = windowStartClock();
+    const first = await startEmbedded(shared, clock);
+    const second = await startEmbedded(shared, clock);
+    try {
+      const reader = await second.addConsumer({ name: 'reader' });
+      const ask = async (signet: Embedded['signet'], clientAddress: string, authorization?: string) =>
+        signet.verifyRequest({ method: 'GET', url: '/reports', headers: { authorization: authorization ?? (await reader.sign('GET', '/reports')) }, clientAddress });
+      for (let i = 0; i < LIMIT; i += 1) expect((await ask(first.signet, '192.0.2.9', 'Signet not.a.token')).ok).toBe(false);
+      const refused = await ask(second.signet, '192.0.2.9');
+      expect(refused.ok ? 200 : refused.status).toBe(429);
+      expect(refused.ok ? undefined : refused.headers['Retry-After']).toBe('60');
+      expect((await ask(second.signet, '192.0.2.10')).ok).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+      await dropRedisPrefix(REDIS_URL!, prefix);
+    }
   });
 });
