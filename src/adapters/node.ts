@@ -23,8 +23,6 @@ export interface NodeRouteRules extends RouteRules {
   trustedProxies?: readonly string[];
 }
 
-const NO_PROXIES: ReadonlySet<string> = new Set();
-
 export function sendProblem(res: ServerResponse, refused: ProblemAnswer): void {
   const text = JSON.stringify(refused.body);
   res.writeHead(refused.status, { ...refused.headers, 'Content-Length': Buffer.byteLength(text) });
@@ -41,7 +39,7 @@ export async function admitNodeRequest(
   req: IncomingMessage & SignetRequestFields,
   res: ServerResponse,
   rules: NodeRouteRules = {},
-  clientAddress: string = clientAddressOf(req.socket.remoteAddress, req.headers, rules.trustedProxies === undefined ? NO_PROXIES : new Set(rules.trustedProxies)),
+  clientAddress: string = clientAddressOf(req.socket.remoteAddress, req.headers, new Set(rules.trustedProxies ?? [])),
 ): Promise<boolean> {
   const { trustedProxies: _, ...routeRules } = rules;
   const verdict = await signet.verifyRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: (limit) => readRawBody(req, limit), clientAddress }, routeRules);
@@ -60,8 +58,9 @@ export type NodeHandler = (req: IncomingMessage & SignetRequestFields, res: Serv
 
 /** Wraps a node:http request handler: it runs only for verified requests. */
 export function withSignet(signet: VerifierHandle, handler: NodeHandler, rules: NodeRouteRules = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const proxies = new Set(rules.trustedProxies ?? []);
   return (req, res) => {
-    admitNodeRequest(signet, req, res, rules).then(
+    admitNodeRequest(signet, req, res, rules, clientAddressOf(req.socket.remoteAddress, req.headers, proxies)).then(
       (admitted) => (admitted ? handler(req, res) : undefined),
       (error: unknown) => res.destroy(error as Error),
     );
