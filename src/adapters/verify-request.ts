@@ -113,7 +113,7 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
 
   function record(auth: VerifiedRequest, method: string, route: string, status: number, at: number, started: number, bytesIn: number, bytesOut: number, code: string): void {
     metrics?.requests.inc({ outcome: code, mode: auth.mode });
-    usage.record({ at, consumerId: auth.consumer.id, keyId: auth.key.id, mode: auth.mode, method, route, status, latencyMs: performance.now() - started, bytesIn, bytesOut });
+    usage.record({ at, consumerId: auth.consumer.id, keyId: auth.key.id, mode: auth.mode, format: auth.format, method, route, status, latencyMs: performance.now() - started, bytesIn, bytesOut });
   }
 
   return async function verifyRequest(request, rules = {}) {
