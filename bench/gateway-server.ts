@@ -91,3 +91,6 @@ if (variant === 'upstream' || variant === 'plain-proxy') {
 } else {
   throw new Error(`unknown variant ${variant}`);
 }
+
+// A normal exit on SIGTERM, so that --cpu-prof writes its profile.
+process.once('SIGTERM', () => process.exit(0));

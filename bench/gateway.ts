@@ -225,5 +225,5 @@ try {
   console.log(`\nJSON written to ${outFile}`);
 } finally {
   await nginx?.stop();
-  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
 }
