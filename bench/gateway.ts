@@ -10,7 +10,8 @@
  *
  * For each variant: the most requests per second from `connections` connections, with the CPU time
  * per request of the process tree under test, of the upstream and of this load generator; then
- * p50/p99 of every proxy at the same steady rate, half the Ed25519 gateway's maximum.
+ * p50/p99 of every proxy at the same steady rate, half the slowest proxy's maximum, the proxies
+ * taking turns in three rounds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -129,11 +130,15 @@ async function saturate(variant: Variant, upstreamPid: number): Promise<Saturate
   };
 }
 
-async function atRate(variant: Variant, rate: number): Promise<{ p50: number; p99: number; bad: number }> {
-  const amount = Math.max(500, Math.round(rate * Math.max(3, DURATION)));
+/** Rounds of the half-load pass: the variants take turns, so a change in the machine's load falls on all of them alike. */
+const HALF_LOAD_ROUNDS = 3;
+
+/** One turn of a variant at a steady rate: its latencies (ms, unsorted) and failures. */
+async function atRate(variant: Variant, rate: number): Promise<{ latencies: Float64Array; bad: number }> {
+  const amount = Math.max(300, Math.round((rate * Math.max(3, DURATION)) / HALF_LOAD_ROUNDS));
   const tokens = await presign(variant.credential, amount);
   const { latencies, non2xx, errors } = await paced({ port: variant.port, connections: CONNECTIONS, tokens, amount, rate });
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), bad: non2xx + errors };
+  return { latencies, bad: non2xx + errors };
 }
 
 try {
@@ -180,11 +185,24 @@ try {
     process.stderr.write(`gateway: saturating ${variant.name}...\n`);
     saturated.set(variant.name, await saturate(variant, upstream.pid));
   }
-  const half = Math.max(50, Math.round(saturated.get('Signet gateway, Ed25519')!.rps / 2));
+  // Half the saturation rate of the slowest proxy: a rate every proxy sustains in this run.
+  const proxies = variants.filter((v) => v.proxy);
+  const half = Math.max(50, Math.round(Math.min(...proxies.map((v) => saturated.get(v.name)!.rps)) / 2));
+  const turns = new Map<string, { latencies: Float64Array[]; bad: number }>(proxies.map((v) => [v.name, { latencies: [], bad: 0 }]));
+  for (let round = 1; round <= HALF_LOAD_ROUNDS; round += 1) {
+    for (const variant of proxies) {
+      process.stderr.write(`gateway: ${variant.name} at ${half} req/s, round ${round}...\n`);
+      const turn = await atRate(variant, half);
+      turns.get(variant.name)!.latencies.push(turn.latencies);
+      turns.get(variant.name)!.bad += turn.bad;
+    }
+  }
   const halves = new Map<string, { p50: number; p99: number; bad: number }>();
-  for (const variant of variants.filter((v) => v.proxy)) {
-    process.stderr.write(`gateway: ${variant.name} at ${half} req/s...\n`);
-    halves.set(variant.name, await atRate(variant, half));
+  for (const [name, { latencies, bad }] of turns) {
+    const all = new Float64Array(latencies.reduce((n, l) => n + l.length, 0));
+    latencies.reduce((at, l) => (all.set(l, at), at + l.length), 0);
+    all.sort();
+    halves.set(name, { p50: percentile(all, 50), p99: percentile(all, 99), bad });
   }
   const loadAfter = loadavg();
 
