@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
+import { plainAddress } from '../adapters/client-address.js';
 import { sendProblem } from '../adapters/node.js';
 import type { Accepted, RequestVerifier } from '../adapters/verify-request.js';
 import type { Clock } from '../clock.js';
@@ -84,6 +85,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pool.dispatch({ path: basePath + req.url, method: req.method as Dispatcher.HttpMethod, headers, body: body.length === 0 ? null : body }, relay);
   }
 
+  /**
+   * The client as `signet serve` sees it (Koa's ctx.ip): the TCP peer, or with SIGNET_TRUST_PROXY
+   * the first X-Forwarded-For entry (so the proxy in front must overwrite that header).
+   */
+  function clientAddress(req: IncomingMessage): string {
+    const peer = plainAddress(req.socket.remoteAddress);
+    if (!config.trustProxy) return peer;
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',')[0]!.trim();
+    return first !== '' ? first : peer;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = safePath(req.url ?? '');
     const method = req.method ?? 'GET';
@@ -93,7 +106,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const body = await readRawBody(req, config.bodyLimitBytes);
       return forward(req, res, body, undefined, true);
     }
-    const verdict = await deps.verifyRequest({ method, url: req.url ?? '/', headers: req.headers, body: (limit) => readRawBody(req, limit) }, { scopes: route.access.scopes, route: route.pattern });
+    const verdict = await deps.verifyRequest(
+      { method, url: req.url ?? '/', headers: req.headers, body: (limit) => readRawBody(req, limit), clientAddress: clientAddress(req) },
+      { scopes: route.access.scopes, route: route.pattern },
+    );
     if (!verdict.ok) return sendProblem(res, verdict);
     return forward(req, res, verdict.body, verdict, route.forwardAuthorization);
   }
