@@ -142,9 +142,10 @@ export function createApp(deps: AppDeps): SignetApp {
   if (authFailures !== undefined) app.use(authFailureGate(authFailures, metrics));
   app.use(rateLimitHeaders());
   app.use(rawBody(config.bodyLimitBytes));
-  const routes = coreRoutes(server);
-  app.use(routes.routes());
-  app.use(routes.allowedMethods());
+  const core = coreRoutes(server);
+  app.use(core.exact);
+  app.use(core.router.routes());
+  app.use(core.router.allowedMethods());
   const portal = config.portalEnabled ? [portalRoutes(server)] : [];
   for (const router of [discoveryRoutes(server), ...lifecycleRoutes(server), usageRoutes(server), ...(metrics !== undefined ? [metricsRoutes(server, metrics)] : []), ...portal]) {
     app.use(router.routes());

@@ -10,8 +10,8 @@ const EXEMPT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Turns away, with 429 and before the body is read or a token parsed, a client address that has
- * caused too many authentication failures (401s) in the current window. Each request holds a
- * failure slot while it runs, kept only if it ends in a 401 (AuthFailureLimiter.admit). Goes
+ * caused too many authentication failures (401s) in the current window. Each request counts as a
+ * possible failure while it runs, and as a failure if it ends in a 401 (AuthFailureLimiter). Goes
  * between the error handler and everything that authenticates.
  */
 export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMetrics): Middleware<SignetState> {
@@ -29,7 +29,8 @@ export function authFailureGate(limiter: AuthFailureLimiter, metrics?: SignetMet
       failed = error instanceof SignetError && error.status === 401;
       throw error;
     } finally {
-      await passage.settle(failed);
+      const counting = passage.settle(failed);
+      if (counting !== undefined) await counting;
     }
   };
 }

@@ -10,18 +10,23 @@ function tooLarge(limit: number): SignetError {
 }
 
 /**
+ * True when the request has no body (HTTP/1.1, RFC 9112 section 6.3: neither Content-Length nor
+ * Transfer-Encoding, or a Content-Length of 0); refuses (413) a declared length above `limit`.
+ */
+function declaresNoBody(headers: IncomingMessage['headers'], limit: number): boolean {
+  const header = headers['content-length'];
+  const declared = header === undefined || header === '' ? undefined : Number(header);
+  if (declared !== undefined && declared > limit) throw tooLarge(limit);
+  return declared === 0 || (declared === undefined && headers['transfer-encoding'] === undefined);
+}
+
+/**
  * Reads the exact body bytes of a Node request, refusing (413 payload_too_large) a declared or
  * received length above `limit` without reading further. Shared by the Koa middleware below, the
  * framework adapters and the gateway.
  */
 export async function readRawBody(req: Pick<IncomingMessage, 'headers'> & AsyncIterable<unknown>, limit: number): Promise<Buffer> {
-  const header = req.headers['content-length'];
-  const declared = header === undefined || header === '' ? undefined : Number(header);
-  if (declared !== undefined && declared > limit) throw tooLarge(limit);
-  if (declared === 0 || (declared === undefined && req.headers['transfer-encoding'] === undefined)) {
-    // HTTP/1.1 (RFC 9112 section 6.3): neither Content-Length nor Transfer-Encoding means no body.
-    return EMPTY;
-  }
+  if (declaresNoBody(req.headers, limit)) return EMPTY;
   const chunks: Buffer[] = [];
   let received = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -35,10 +40,17 @@ export async function readRawBody(req: Pick<IncomingMessage, 'headers'> & AsyncI
 /**
  * Reads the exact body bytes into `ctx.state.rawBody` before anything parses them: the signature
  * binds these bytes, and a parser's idea of the body (decoded text, re-serialised JSON) differs.
+ * A request without a body (most GETs) goes on without waiting for anything.
  */
 export function rawBody(limit: number): Middleware<SignetState> {
-  return async function rawBodyMiddleware(ctx, next) {
-    ctx.state.rawBody = await readRawBody(ctx.req, limit);
-    await next();
+  return function rawBodyMiddleware(ctx, next) {
+    if (declaresNoBody(ctx.req.headers, limit)) {
+      ctx.state.rawBody = EMPTY;
+      return next();
+    }
+    return readRawBody(ctx.req, limit).then((body) => {
+      ctx.state.rawBody = body;
+      return next();
+    });
   };
 }

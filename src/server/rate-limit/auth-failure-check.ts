@@ -9,15 +9,19 @@ const AUTH_FAILURE_POLICY = 'auth_failures';
 export interface GatePassage {
   /** Set when the address is turned away: the 429 and the headers (Retry-After, RateLimit) to answer it with. */
   refusal?: { error: SignetError; headers: Record<string, string> };
-  /** Keeps the request's failure slot if it ended in a 401, gives it back otherwise. Never throws; a no-op once refused. */
-  settle(failed: boolean): Promise<void>;
+  /**
+   * Counts the request as a failure if it ended in a 401, and ends its hold. Never throws; a
+   * no-op once refused. Returns a promise only when it writes (a failure), so a request that
+   * succeeded need not wait for anything.
+   */
+  settle(failed: boolean): Promise<void> | undefined;
 }
 
-const PASSED: GatePassage = { settle: async () => undefined };
+const PASSED: GatePassage = { settle: () => undefined };
 
 /**
  * The per-address failure gate, the same for `signet serve` (its Koa middleware), the adapters,
- * the embedding factory, the gateway and forward-auth: takes the address's failure slot before
+ * the embedding factory, the gateway and forward-auth: counts the request against its address before
  * anything is verified and answers the refusal every entry point sends. Counted in the limiter's
  * store, so every entry point sharing that store shares the counters.
  */
@@ -36,7 +40,8 @@ export async function passAuthFailureGate(limiter: AuthFailureLimiter, address: 
     privateDetail: `address ${address} blocked after ${state.limit} authentication failures`,
     extra: { policy: AUTH_FAILURE_POLICY, limit: state.limit, window_seconds: state.windowSeconds, retry_after: state.resetSeconds },
   });
-  return { refusal: { error, headers }, settle: slot.settle };
+  // A refused request's hold ended when it was refused.
+  return { refusal: { error, headers }, settle: PASSED.settle };
 }
 
 /**

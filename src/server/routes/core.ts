@@ -1,20 +1,33 @@
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { createHash } from 'node:crypto';
 import type { SignetState } from '../state.js';
 import type { ServerContext } from '../context.js';
 import { authenticate } from '../middleware/authenticate.js';
 
+export interface CoreRoutes {
+  router: Router<SignetState>;
+  /**
+   * The signed routes every client calls (GET /v1/whoami, POST /v1/echo) for exactly that method
+   * and path, answered without the router, which matches every route against the path and composes
+   * a new middleware chain for every request. Anything else (HEAD, a trailing slash, another
+   * case, another method) goes on to `router`, where the same routes are mounted.
+   */
+  exact: Middleware<SignetState>;
+}
+
 /** The built-in routes: identity, echo, liveness and readiness. */
-export function coreRoutes(server: ServerContext): Router<SignetState> {
+export function coreRoutes(server: ServerContext): CoreRoutes {
   const router = new Router<SignetState>();
   const signed = authenticate(server.verify);
 
-  router.get('/v1/whoami', signed, (ctx) => {
+  const whoami: Middleware<SignetState> = (ctx) => {
     const { consumer, key, mode, format } = ctx.state.auth;
     ctx.body = { consumer_id: consumer.id, consumer_name: consumer.name, key_id: key.id, mode, format, scopes: key.scopes, allowed_modes: consumer.allowedModes };
-  });
+  };
+  router.get('/v1/whoami', signed, whoami);
 
-  router.post('/v1/echo', signed, (ctx) => {
+  const echo: Middleware<SignetState> = (ctx) => {
     const body = ctx.state.rawBody;
     ctx.body = {
       body: body.toString('utf8'),
@@ -22,7 +35,8 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
       length: body.length,
       consumer_id: ctx.state.auth.consumer.id,
     };
-  });
+  };
+  router.post('/v1/echo', signed, echo);
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -50,5 +64,19 @@ export function coreRoutes(server: ServerContext): Router<SignetState> {
     };
   });
 
-  return router;
+  const exact = new Map<string, Middleware<SignetState>>([
+    ['GET /v1/whoami', whoami],
+    ['POST /v1/echo', echo],
+  ]);
+  return {
+    router,
+    exact: function exactCoreRoute(ctx, next) {
+      const route = `${ctx.method} ${ctx.path}`;
+      const handler = exact.get(route);
+      if (handler === undefined) return next();
+      // What the router would have set: the usage record and the access log name the route by it.
+      (ctx as { _matchedRoute?: string })._matchedRoute = ctx.path;
+      return signed(ctx, () => handler(ctx, next));
+    },
+  };
 }
