@@ -325,6 +325,25 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') },
         }),
       },
+      '/admin/v1/consumers/{id}/key-directory': {
+        put: operation({
+          summary: "Set the consumer's key directory (a JWKS or Web Bot Auth directory URL); its keys sign as <consumer id>_<kid>",
+          operationId: 'setConsumerKeyDirectory',
+          tag: 'admin',
+          scopes: admin,
+          body: 'PUT /admin/v1/consumers/{id}/key-directory',
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '400': problem('invalid_request: the URL breaks the SSRF rules'), '404': problem('not_found') },
+        }),
+        delete: operation({
+          summary: "Clear the consumer's key directory: its directory keys are refused from the next request on",
+          operationId: 'clearConsumerKeyDirectory',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') },
+        }),
+      },
       '/admin/v1/consumers/{id}/keys': {
         get: operation({
           summary: "List a consumer's keys",
@@ -534,6 +553,11 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             rate_limits: { type: ['array', 'null'], items: ref('RateLimitOverride'), description: 'Windows over the plan: same name replaces, new name adds, null limit removes.' },
             metadata: { type: 'object' },
             allowed_modes: { type: 'array', items: { type: 'string', enum: ['ed25519', 'hmac'] } },
+            key_directory: {
+              type: ['object', 'null'],
+              description: 'Where the consumer publishes its own keys, and the scopes they get; null when none.',
+              properties: { url: { type: 'string', format: 'uri' }, scopes: { type: 'array', items: { type: 'string' } } },
+            },
             created_at: { type: 'string', format: 'date-time' },
             updated_at: { type: 'string', format: 'date-time' },
             warnings: {

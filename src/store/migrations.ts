@@ -6,6 +6,7 @@ import * as m004 from '../../migrations/004_hmac_secrets.js';
 import * as m005 from '../../migrations/005_enrollment_code_cancellation.js';
 import * as m006 from '../../migrations/006_replay_high_water.js';
 import * as m007 from '../../migrations/007_consumer_name_key.js';
+import * as m009 from '../../migrations/009_consumer_key_directory.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['005_enrollment_code_cancellation', m005],
   ['006_replay_high_water', m006],
   ['007_consumer_name_key', m007],
+  ['009_consumer_key_directory', m009],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
