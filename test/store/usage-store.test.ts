@@ -44,6 +44,13 @@ function usageStoreContract(name: string, open: () => Promise<OpenedDb>): void {
       expect(series.buckets).toEqual([{ bucketStart: T0, statusClass: 2, requests: 5, latencyMsSum: 16, latencyMsMax: 7, bytesIn: 0, bytesOut: 70 }]);
     });
 
+    it('keeps the usage of a consumer directory key, whose id is up to 128 characters', async () => {
+      const keyId = `con_${'A'.repeat(22)}_${'k'.repeat(101)}`;
+      await store.write([rollup({ keyId })]);
+      const series = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE, keyId, groupBy: 'key' });
+      expect(series.groups.map((g) => [g.value, g.requests])).toEqual([[keyId, 1]]);
+    });
+
     it('writes more rows than fit in one statement', async () => {
       const rows = Array.from({ length: 250 }, (_, i) => rollup({ bucketStart: T0 + i * MINUTE }));
       await store.write(rows);
