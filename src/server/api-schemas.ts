@@ -163,6 +163,7 @@ export const BODY_SCHEMAS = {
   'POST /admin/v1/consumers/{id}/enrollment-codes': EnrollmentCodeBody,
   'POST /admin/v1/keys/{kid}/revoke': RevokeBody,
   'PUT /admin/v1/consumers/{id}/key-directory': KeyDirectoryBody,
+  'PUT /v1/key-directory': KeyDirectoryBody,
   'POST /v1/keys': AddKeyBody,
   'POST /v1/keys/{kid}/rotate': RotateKeyBody,
   'POST /v1/keys/{kid}/revoke': RevokeBody,

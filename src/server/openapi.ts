@@ -221,6 +221,27 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           responses: { '201': json('The new key', ref('Key')), '409': problem('conflict: this public key is already registered') },
         }),
       },
+      '/v1/key-directory': {
+        put: operation({
+          summary: 'Set your own key directory (a JWKS or Web Bot Auth directory URL); its keys sign as <consumer id>_<kid> with the scopes given, which the signing key must hold',
+          operationId: 'setOwnKeyDirectory',
+          tag: 'self-service',
+          scopes: keys,
+          body: 'PUT /v1/key-directory',
+          responses: {
+            '200': json('Your consumer', ref('Consumer')),
+            '400': problem('invalid_request: the URL breaks the SSRF rules'),
+            '403': problem('insufficient_scope: a scope the signing key lacks'),
+          },
+        }),
+        delete: operation({
+          summary: 'Remove your key directory: its keys are refused from the next request on',
+          operationId: 'clearOwnKeyDirectory',
+          tag: 'self-service',
+          scopes: keys,
+          responses: { '200': json('Your consumer', ref('Consumer')) },
+        }),
+      },
       '/v1/keys/hmac': {
         post: operation({
           summary: 'Create an HMAC key for your consumer; the answer shows its secret, once (docs/modes.md)',

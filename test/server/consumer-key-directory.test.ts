@@ -135,6 +135,25 @@ describe('consumer key directories', () => {
     expect((await rfcWhoami(kid, pair)).status).toBe(401);
   });
 
+  it('lets a consumer key with the keys scope set and clear its own directory, granting only scopes it holds', async () => {
+    const developer = await h.addConsumer('self-publisher', { scopes: ['keys', 'reports:read'] });
+    const pair = await generateKeyPair();
+    const path = `/jwks/self-${++serial}.json`;
+    dirs.directories.set(path, { keys: [{ kid: 'ci', pair }] });
+    const put = async (json: unknown) => readAnswer(await h.send({ method: 'PUT', path: '/v1/key-directory', pair: developer.pair, kid: developer.kid, json }));
+    const tooMuch = await put({ url: dirs.base + path, scopes: ['admin'] });
+    expect([tooMuch.status, tooMuch.body.code]).toEqual([403, 'insufficient_scope']);
+    const set = await put({ url: dirs.base + path, scopes: ['reports:read'] });
+    expect([set.status, set.body.id, set.body.key_directory]).toEqual([200, developer.record.consumer.id, { url: dirs.base + path, scopes: ['reports:read'] }]);
+    const kid = directoryKeyId(developer.record.consumer.id, 'ci');
+    expect((await jwsWhoami(kid, pair)).body).toMatchObject({ key_id: kid, scopes: ['reports:read'] });
+    const cleared = await readAnswer(await h.send({ method: 'DELETE', path: '/v1/key-directory', pair: developer.pair, kid: developer.kid }));
+    expect([cleared.status, cleared.body.key_directory]).toEqual([200, null]);
+    expect((await jwsWhoami(kid, pair)).status).toBe(401);
+    const noScope = await h.addConsumer('no-keys-scope');
+    expect((await h.send({ method: 'PUT', path: '/v1/key-directory', pair: noScope.pair, kid: noScope.kid, json: { url: dirs.base + path } })).status).toBe(403);
+  });
+
   it('writes the registration and every key-set change to the audit log, with key ids and no key material', async () => {
     const first = await generateKeyPair();
     const second = await generateKeyPair();
