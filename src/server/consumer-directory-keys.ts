@@ -4,7 +4,7 @@ import { parseDirectoryKeyId } from '../protocol/ids.js';
 import type { ConsumerRecord, CredentialStore, KeyRecord, KeyWithConsumer } from '../store/types.js';
 
 /** A key found in a consumer's directory, and until when the key cache may keep it. */
-export interface DirectoryKeyFind {
+interface DirectoryKeyFind {
   found: KeyWithConsumer;
   /** The directory set's freshness: past it the key cache asks again, so a dropped key stops working. */
   cacheUntil: number | undefined;

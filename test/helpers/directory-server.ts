@@ -4,7 +4,7 @@ import type { Ed25519KeyPair } from '../../src/client/keys.js';
 import { publicKeyToJwk } from '../../src/protocol/public-key.js';
 
 /** What one path of the directory server answers: keys (with their kids), or a failure status. */
-export interface ServedDirectory {
+interface ServedDirectory {
   keys: Array<{ kid: string; pair: Ed25519KeyPair }>;
   status?: number;
   maxAgeSeconds?: number;
