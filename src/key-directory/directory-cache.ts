@@ -13,7 +13,7 @@ export interface DirectoryCacheOptions {
   unknownKeyRefreshMs: number;
   /** After a failed refresh the last good set is used until this long past its expiry, then nothing. */
   staleMs: number;
-  /** Told of every change of a directory's key set (thumbprints only), and of refused keys, for the audit log. */
+  /** Told of every change of a directory's key set (key ids only), of refused keys, and of failed fetches, for the audit log. */
   onChange?: (change: KeySetChange) => void;
 }
 
@@ -59,6 +59,14 @@ export class DirectoryCache {
     return entry.keys.get(keyid);
   }
 
+  /**
+   * Until when what resolve answered for `url` may be reused without asking again (the set's
+   * freshness): a cache of resolved keys must not keep a key the directory has since dropped.
+   */
+  freshUntil(url: string): number | undefined {
+    return this.entries.get(url)?.freshUntil;
+  }
+
   private refresh(url: string): Promise<Entry | undefined> {
     const pending = this.inFlight.get(url);
     if (pending !== undefined) return pending;
@@ -78,10 +86,10 @@ export class DirectoryCache {
       const keys = new Map(parsed.keys.map((key) => [key.keyid, key]));
       const entry: Entry = { keys, freshUntil: now + ttl, usableUntil: now + ttl + staleMs, lastUnknownRefresh: previous?.lastUnknownRefresh ?? now };
       this.entries.set(url, entry);
-      const before = new Set([...(previous?.keys.values() ?? [])].map((k) => k.thumbprint));
-      const after = new Set(parsed.keys.map((k) => k.thumbprint));
-      const added = [...after].filter((t) => !before.has(t));
-      const removed = [...before].filter((t) => !after.has(t));
+      const before = previous?.keys ?? new Map<string, DirectoryKey>();
+      // A kid now bound to another key counts as removed and added: the audit shows the swap.
+      const added = parsed.keys.filter((k) => before.get(k.keyid)?.thumbprint !== k.thumbprint).map((k) => k.keyid);
+      const removed = [...before.values()].filter((k) => keys.get(k.keyid)?.thumbprint !== k.thumbprint).map((k) => k.keyid);
       if (added.length > 0 || removed.length > 0 || parsed.refused.length > 0) this.options.onChange?.({ url, added, removed, refused: parsed.refused });
       return entry;
     } catch (error) {

@@ -66,6 +66,27 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /**
+ * The rules a directory URL must meet before any connection (https, no user info, no private
+ * address literal, no `localhost`): the URL, or why it is refused. A registration is checked with
+ * this too; names are resolved, and their addresses checked, at every fetch.
+ */
+export function checkDirectoryUrl(url: string, allowPrivateNetworks: boolean): URL | string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  const allowed = allowPrivateNetworks ? ['https:', 'http:'] : ['https:'];
+  if (!allowed.includes(parsed.protocol)) return `scheme ${parsed.protocol} not allowed`;
+  if (parsed.username !== '' || parsed.password !== '') return 'user info not allowed';
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivateNetworks && isIP(host) !== 0 && isPrivateAddress(host)) return `address ${host} not allowed`;
+  if (!allowPrivateNetworks && /^(localhost|.*\.localhost)\.?$/i.test(host)) return `host ${host} not allowed`;
+  return parsed;
+}
+
+/**
  * The one place the SSRF rules live: https only, no private/loopback/link-local address (checked
  * on the address actually connected to, after DNS, so a name that resolves inward is refused too),
  * no redirect to another host, a size limit and a time limit.
@@ -97,18 +118,9 @@ export class HttpDirectoryFetcher implements KeyDirectoryFetcher {
   }
 
   private check(url: string): URL {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new DirectoryFetchError('not a URL');
-    }
-    const allowed = this.options.allowPrivateNetworks ? ['https:', 'http:'] : ['https:'];
-    if (!allowed.includes(parsed.protocol)) throw new DirectoryFetchError(`scheme ${parsed.protocol} not allowed`);
-    if (parsed.username !== '' || parsed.password !== '') throw new DirectoryFetchError('user info not allowed');
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) !== 0 && !this.options.allowPrivateNetworks && isPrivateAddress(host)) throw new DirectoryFetchError(`address ${host} not allowed`);
-    return parsed;
+    const checked = checkDirectoryUrl(url, this.options.allowPrivateNetworks);
+    if (typeof checked === 'string') throw new DirectoryFetchError(checked);
+    return checked;
   }
 
   /** DNS resolution whose every answer must be a public address. */

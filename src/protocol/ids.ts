@@ -36,3 +36,23 @@ export function newJti(): string {
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+
+/**
+ * The kid (JWS) or keyid (RFC 9421) of a key a consumer publishes in its own key directory:
+ * `<consumer id>_<the key's kid in the directory>`, e.g. `con_4Vb...Q2_2026-laptop`. It names the
+ * consumer, so Signet knows whose directory to read, and it cannot collide with an uploaded key:
+ * those are `key_` ids, these start with `con_` and a consumer id of fixed length (22 base62
+ * characters, which hold no `_`), so the first `_` after it is the only split. It stays within the
+ * protocol's kid alphabet (A-Z a-z 0-9 _ -, at most 128), so every client kit can send it as is;
+ * the directory's own kid is therefore at most 101 characters (an RFC 7638 thumbprint is 43).
+ */
+export const DIRECTORY_KEY_ID_PATTERN = new RegExp(`^(${CONSUMER_ID_PREFIX}[0-9A-Za-z]{${ID_RANDOM_LENGTH}})_([A-Za-z0-9_-]{1,101})$`);
+
+/** The kid that addresses key `directoryKid` of `consumerId`'s key directory. */
+export const directoryKeyId = (consumerId: string, directoryKid: string): string => `${consumerId}_${directoryKid}`;
+
+/** The consumer and the directory's own kid named by a directory key id; undefined for any other id. */
+export function parseDirectoryKeyId(kid: string): { consumerId: string; directoryKid: string } | undefined {
+  const match = DIRECTORY_KEY_ID_PATTERN.exec(kid);
+  return match === null ? undefined : { consumerId: match[1]!, directoryKid: match[2]! };
+}

@@ -101,7 +101,8 @@ export const AuditQuery = z.strictObject({
   consumer: z.string().min(1).max(64).optional(),
   actor: z.string().min(1).max(128).optional(),
   action: z.string().min(1).max(64).optional(),
-  target: z.string().min(1).max(64).optional(),
+  /** A key id, consumer id, code id, or (for key_directory.change) a directory URL. */
+  target: z.string().min(1).max(2048).optional(),
   cursor: Cursor.optional(),
   limit: Limit,
 });
@@ -146,12 +147,23 @@ export const KeyTypeListQuery = z.strictObject({
   limit: Limit,
 });
 
+/**
+ * A consumer's key directory. Its keys get `scopes` (an uploaded key has its own); the URL's SSRF
+ * rules are checked by the route, with the deployment's allow-private setting.
+ */
+export const KeyDirectoryBody = z.strictObject({
+  url: z.string().min(1).max(2048),
+  scopes: Scopes.optional(),
+});
+
 /** Every body schema with the route that takes it (used by the OpenAPI document and the property test). */
 export const BODY_SCHEMAS = {
   'POST /admin/v1/consumers': CreateConsumerBody,
   'PATCH /admin/v1/consumers/{id}': UpdateConsumerBody,
   'POST /admin/v1/consumers/{id}/enrollment-codes': EnrollmentCodeBody,
   'POST /admin/v1/keys/{kid}/revoke': RevokeBody,
+  'PUT /admin/v1/consumers/{id}/key-directory': KeyDirectoryBody,
+  'PUT /v1/key-directory': KeyDirectoryBody,
   'POST /v1/keys': AddKeyBody,
   'POST /v1/keys/{kid}/rotate': RotateKeyBody,
   'POST /v1/keys/{kid}/revoke': RevokeBody,

@@ -30,7 +30,10 @@ import { RateLimiter } from './rate-limit/limiter.js';
 import { UsageRecorder } from './usage/recorder.js';
 import type { SignetState } from './state.js';
 import { claimRules, createVerifier } from './verifier.js';
-import { createAgentCheck, type AgentCheck } from './web-bot-auth.js';
+import { createAgentCheck } from './web-bot-auth.js';
+import { consumerDirectoryKeys } from './consumer-directory-keys.js';
+import { ISSUED_KEY_ID_PATTERN } from '../protocol/ids.js';
+import type { KeyDirectoryChange } from '../store/types.js';
 import { DirectoryCache } from '../key-directory/directory-cache.js';
 import { HttpDirectoryFetcher } from '../key-directory/http-fetcher.js';
 import { HmacKeys } from './secrets/hmac-keys.js';
@@ -57,12 +60,14 @@ export interface SignetApp {
 }
 
 /**
- * Web Bot Auth agents, verified against their key directories (fetched with the SSRF rules of
- * HttpDirectoryFetcher). Key-set changes and fetch failures are logged at warn level.
+ * The key directories of consumers and of Web Bot Auth agents, fetched with the SSRF rules of
+ * HttpDirectoryFetcher and cached per URL. Every key-set change and fetch failure is logged at warn
+ * level; a change of the set is also written to the audit log (key_directory.change), by the
+ * instance that saw it.
  */
-function agentCheck(config: Readonly<Config>, stores: Stores, clock: Clock, logger: Logger): AgentCheck {
+function keyDirectories(config: Readonly<Config>, clock: Clock, logger: Logger, audit: (change: KeyDirectoryChange) => Promise<void>): DirectoryCache {
   const fetcher = new HttpDirectoryFetcher({ maxBytes: config.keyDirectoryMaxBytes, timeoutMs: config.keyDirectoryTimeoutMs, allowPrivateNetworks: config.keyDirectoryAllowPrivate });
-  const directories = new DirectoryCache({
+  return new DirectoryCache({
     fetcher,
     clock,
     minTtlMs: config.keyDirectoryMinTtlSeconds * 1000,
@@ -70,9 +75,14 @@ function agentCheck(config: Readonly<Config>, stores: Stores, clock: Clock, logg
     defaultTtlMs: Math.min(config.keyDirectoryMaxTtlSeconds, Math.max(config.keyDirectoryMinTtlSeconds, 300)) * 1000,
     unknownKeyRefreshMs: config.keyDirectoryMinTtlSeconds * 1000,
     staleMs: config.keyDirectoryStaleSeconds * 1000,
-    onChange: (change) => logger.warn({ key_directory: change.url, added: change.added, removed: change.removed, refused: change.refused, failure: change.failure ?? null }, 'key directory changed'),
+    onChange: (change) => {
+      logger.warn({ key_directory: change.url, added: change.added, removed: change.removed, refused: change.refused, failure: change.failure ?? null }, 'key directory changed');
+      if (change.failure !== undefined || (change.added.length === 0 && change.removed.length === 0)) return;
+      audit({ url: change.url, added: change.added, removed: change.removed, refused: change.refused }).catch((error: unknown) =>
+        logger.error({ key_directory: change.url, err: (error as Error).message }, 'key directory change not audited'),
+      );
+    },
   });
-  return createAgentCheck({ config, rules: claimRules(config), directories, replay: stores.replay, clock, onThreadPool: config.verifyOnThreadPool });
 }
 
 /** Levels at which the per-request access line (level info) is written. */
@@ -83,6 +93,9 @@ export function createApp(deps: AppDeps): SignetApp {
   const { config, stores, clock, logger } = deps;
   // HMAC secrets are decrypted on a key-cache fill only, so the clear secret lives in one place and is read once per fill.
   const hmacKeys = new HmacKeys(stores.hmacSecrets, deps.masterKeys ?? loadMasterKeyring(config, logger), logger);
+  // Key-set changes are audited through the credential service, built below (after the key cache that reads the directories).
+  let auditKeySetChange: (change: KeyDirectoryChange) => Promise<void> = async () => undefined;
+  const directories = keyDirectories(config, clock, logger, (change) => auditKeySetChange(change));
   const keyCache = new KeyCache({
     store: stores.credentials,
     clock,
@@ -90,6 +103,7 @@ export function createApp(deps: AppDeps): SignetApp {
     ttlMs: config.keyCacheTtlMs,
     negativeTtlMs: config.negativeCacheTtlMs,
     openHmacSecret: (found) => hmacKeys.open(found),
+    findDirectoryKey: consumerDirectoryKeys({ store: stores.credentials, directories }),
   });
   // A revocation must reach every instance: invalidations made here are published to the others, and theirs reach this cache.
   const sharedCache = shareKeyCache(keyCache, stores.events, logger);
@@ -110,16 +124,20 @@ export function createApp(deps: AppDeps): SignetApp {
   const limiter = new RateLimiter({ plans: config.plans, defaultPlan: config.defaultPlan, store: stores.rateLimits, clock, logger });
   const verifySignature = createVerifier({
     config,
-    ...(config.webBotAuthAgents.length > 0 ? { agents: agentCheck(config, stores, clock, logger) } : {}),
+    ...(config.webBotAuthAgents.length > 0
+      ? { agents: createAgentCheck({ config, rules: claimRules(config), directories, replay: stores.replay, clock, onThreadPool: config.verifyOnThreadPool }) }
+      : {}),
     keys: keyCache,
     replay: stores.replay,
     clock,
-    onVerified: (verified, now) => lastUsed.touch(verified.key.id, now),
+    // A directory key has no row to record its last use in.
+    onVerified: (verified, now) => (ISSUED_KEY_ID_PATTERN.test(verified.key.id) ? lastUsed.touch(verified.key.id, now) : undefined),
     ...(config.httpSignatureLabel !== undefined ? { httpSignatureLabel: config.httpSignatureLabel } : {}),
   });
   const verify = withRateLimit(verifySignature, limiter, metrics);
   const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });
   const credentials = new CredentialService({ credentials: stores.credentials, enrollment: stores.enrollment, clock, invalidation: cacheInvalidation(keyCache), hmacKeys });
+  auditKeySetChange = (change) => credentials.recordKeyDirectoryChange(change);
   const authFailures =
     config.authFailureLimit > 0 ? new AuthFailureLimiter({ store: stores.rateLimits, clock, limit: config.authFailureLimit, windowSeconds: config.authFailureWindowSeconds }) : undefined;
   const server: ServerContext = { config, stores, clock, logger, credentials, lastUsed, verify, verifyProof, limiter, authFailures, usage, metrics, hmacKeys };

@@ -2,7 +2,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { encodeBase64url } from '../protocol/base64url.js';
 import { SignetError } from '../protocol/errors.js';
-import { ISSUED_KEY_ID_PATTERN } from '../protocol/ids.js';
+import { DIRECTORY_KEY_ID_PATTERN, ISSUED_KEY_ID_PATTERN } from '../protocol/ids.js';
+import type { FindDirectoryKey } from './consumer-directory-keys.js';
 import type { ConsumerRecord, CredentialStore, InvalidationEvent, KeyRecord, KeyWithConsumer } from '../store/types.js';
 
 export interface ResolvedKey {
@@ -25,6 +26,8 @@ export interface KeyCacheOptions {
   negativeTtlMs: number;
   /** Decrypts an HMAC key's secret on a cache fill; without it HMAC keys resolve without a secret. */
   openHmacSecret?: (found: KeyWithConsumer) => Promise<Uint8Array | undefined>;
+  /** Keys of consumers' own key directories (`con_..._<kid>`); without it such ids resolve to nothing. */
+  findDirectoryKey?: FindDirectoryKey;
 }
 
 /**
@@ -58,7 +61,7 @@ export class KeyCache {
   constructor(private readonly options: KeyCacheOptions) {}
 
   async resolve(kid: string): Promise<ResolvedKey | undefined> {
-    if (!ISSUED_KEY_ID_PATTERN.test(kid)) return undefined;
+    if (!ISSUED_KEY_ID_PATTERN.test(kid) && (this.options.findDirectoryKey === undefined || !DIRECTORY_KEY_ID_PATTERN.test(kid))) return undefined;
     const now = this.options.clock.now();
     const hit = this.entries.get(kid);
     if (hit !== undefined && hit.expiresAt > now) return hit.value;
@@ -125,8 +128,10 @@ export class KeyCache {
   }
 
   private dropConsumer(consumerId: string): void {
+    // A directory key id names its consumer: its entry goes even when it is a remembered miss.
+    const directoryPrefix = `${consumerId}_`;
     for (const [kid, entry] of this.entries) {
-      if (entry.value?.consumer.id === consumerId) this.dropKey(kid);
+      if (entry.value?.consumer.id === consumerId || kid.startsWith(directoryPrefix)) this.dropKey(kid);
     }
     // A fill in flight may belong to this consumer; its generation check below discards it.
     for (const kid of this.inFlight.keys()) this.dropKey(kid);
@@ -140,9 +145,12 @@ export class KeyCache {
     const startedAt = this.generation;
     this.loading.set(kid, (this.loading.get(kid) ?? 0) + 1);
     try {
-      const found = await this.options.store.findKey(kid);
+      let found: KeyWithConsumer | undefined;
+      let cacheUntil: number | undefined;
+      if (ISSUED_KEY_ID_PATTERN.test(kid)) found = await this.options.store.findKey(kid);
+      else ({ found, cacheUntil } = (await this.options.findDirectoryKey!(kid)) ?? { found: undefined, cacheUntil: undefined });
       const value: ResolvedKey | undefined = found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
-      if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now);
+      if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now, cacheUntil);
       return value;
     } finally {
       const running = this.loading.get(kid)! - 1;
@@ -160,7 +168,7 @@ export class KeyCache {
     return secret === undefined ? {} : { hmacSecret: secret };
   }
 
-  private store(kid: string, value: ResolvedKey | undefined, now: number): void {
+  private store(kid: string, value: ResolvedKey | undefined, now: number, cacheUntil = Infinity): void {
     // A refill replaces its own entry (moved to the back of the eviction order) and evicts nothing else.
     this.entries.delete(kid);
     if (this.entries.size >= this.options.size) {
@@ -169,7 +177,7 @@ export class KeyCache {
       if (oldest.done !== true) this.entries.delete(oldest.value);
     }
     const ttl = value === undefined ? this.options.negativeTtlMs : this.options.ttlMs;
-    this.entries.set(kid, { value, expiresAt: now + (this.deaf ? Math.min(ttl, DEAF_TTL_MS) : ttl) });
+    this.entries.set(kid, { value, expiresAt: Math.min(cacheUntil, now + (this.deaf ? Math.min(ttl, DEAF_TTL_MS) : ttl)) });
   }
 }
 

@@ -228,6 +228,27 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
           responses: { '201': json('The new key', ref('Key')), '409': problem('conflict: this public key is already registered') },
         }),
       },
+      '/v1/key-directory': {
+        put: operation({
+          summary: 'Set your own key directory (a JWKS or Web Bot Auth directory URL); its keys sign as <consumer id>_<kid> with the scopes given, which the signing key must hold',
+          operationId: 'setOwnKeyDirectory',
+          tag: 'self-service',
+          scopes: keys,
+          body: 'PUT /v1/key-directory',
+          responses: {
+            '200': json('Your consumer', ref('Consumer')),
+            '400': problem('invalid_request: the URL breaks the SSRF rules'),
+            '403': problem('insufficient_scope: a scope the signing key lacks'),
+          },
+        }),
+        delete: operation({
+          summary: 'Remove your key directory: its keys are refused from the next request on',
+          operationId: 'clearOwnKeyDirectory',
+          tag: 'self-service',
+          scopes: keys,
+          responses: { '200': json('Your consumer', ref('Consumer')) },
+        }),
+      },
       '/v1/keys/hmac': {
         post: operation({
           summary: 'Create an HMAC key for your consumer; the answer shows its secret, once (docs/modes.md)',
@@ -326,6 +347,25 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
         post: operation({
           summary: 'Enable a consumer again',
           operationId: 'enableConsumer',
+          tag: 'admin',
+          scopes: admin,
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '404': problem('not_found') },
+        }),
+      },
+      '/admin/v1/consumers/{id}/key-directory': {
+        put: operation({
+          summary: "Set the consumer's key directory (a JWKS or Web Bot Auth directory URL); its keys sign as <consumer id>_<kid>",
+          operationId: 'setConsumerKeyDirectory',
+          tag: 'admin',
+          scopes: admin,
+          body: 'PUT /admin/v1/consumers/{id}/key-directory',
+          parameters: [idParam],
+          responses: { '200': json('The consumer', ref('Consumer')), '400': problem('invalid_request: the URL breaks the SSRF rules'), '404': problem('not_found') },
+        }),
+        delete: operation({
+          summary: "Clear the consumer's key directory: its directory keys are refused from the next request on",
+          operationId: 'clearConsumerKeyDirectory',
           tag: 'admin',
           scopes: admin,
           parameters: [idParam],
@@ -541,6 +581,11 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
             rate_limits: { type: ['array', 'null'], items: ref('RateLimitOverride'), description: 'Windows over the plan: same name replaces, new name adds, null limit removes.' },
             metadata: { type: 'object' },
             allowed_modes: { type: 'array', items: { type: 'string', enum: ['ed25519', 'hmac'] } },
+            key_directory: {
+              type: ['object', 'null'],
+              description: 'Where the consumer publishes its own keys, and the scopes they get; null when none.',
+              properties: { url: { type: 'string', format: 'uri' }, scopes: { type: 'array', items: { type: 'string' } } },
+            },
             created_at: { type: 'string', format: 'date-time' },
             updated_at: { type: 'string', format: 'date-time' },
             warnings: {

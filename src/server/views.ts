@@ -24,6 +24,7 @@ export function consumerView(consumer: ConsumerRecord) {
     rate_limits: consumer.rateLimitOverrides,
     metadata: consumer.metadata,
     allowed_modes: consumer.allowedModes,
+    key_directory: consumer.keyDirectory ?? null,
     created_at: iso(consumer.createdAt),
     updated_at: iso(consumer.updatedAt),
   };

@@ -16,4 +16,7 @@ export const AUDIT_ACTIONS = [
   'enrollment_code.cancel',
   'master_key.add',
   'master_key.reencrypt',
+  'key_directory.set',
+  'key_directory.clear',
+  'key_directory.change',
 ] as const;

@@ -42,6 +42,7 @@ export function consumerSummary(consumer: ConsumerRecord): Record<string, unknow
     ...(consumer.rateLimitOverrides !== null ? { rate_limits: consumer.rateLimitOverrides } : {}),
     metadata: consumer.metadata,
     allowed_modes: consumer.allowedModes,
+    ...(consumer.keyDirectory != null ? { key_directory: consumer.keyDirectory } : {}),
   };
 }
 

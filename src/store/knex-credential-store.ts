@@ -2,7 +2,7 @@ import { lookAlikeKey } from '../protocol/look-alike.js';
 import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
-import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
+import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyDirectoryColumns, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import { preparedPostgresRead } from './postgres-prepared-read.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
 import {
@@ -13,6 +13,8 @@ import {
   type ConsumerRecord,
   type ConsumerStatus,
   type CredentialStore,
+  type KeyDirectoryChange,
+  type KeyDirectoryRegistration,
   type KeyRecord,
   type KeyRotation,
   type KeyWithConsumer,
@@ -206,6 +208,35 @@ export class KnexCredentialStore implements CredentialStore {
         },
       ]);
       return rotation;
+    });
+  }
+
+  async setKeyDirectory(id: string, registration: KeyDirectoryRegistration | null, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<ConsumerRecord | undefined> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('consumers').where({ id }).first();
+      if (row === undefined) return undefined;
+      const before = toConsumer(row).keyDirectory ?? null;
+      const changes: Row = { ...keyDirectoryColumns(registration), updated_at: now };
+      await trx('consumers').where({ id }).update(changes);
+      await appendAudit(trx, audit, now, [
+        {
+          action: registration === null ? 'key_directory.clear' : 'key_directory.set',
+          targetType: 'consumer',
+          targetId: id,
+          consumerId: id,
+          before: { key_directory: before },
+          after: { key_directory: registration },
+        },
+      ]);
+      return toConsumer({ ...row, ...changes });
+    });
+  }
+
+  async recordKeyDirectoryChange(change: KeyDirectoryChange, now: number, audit: AuditContext): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await appendAudit(trx, audit, now, [
+        { action: 'key_directory.change', targetType: 'key_directory', targetId: change.url, consumerId: null, after: { added: change.added, removed: change.removed, refused: change.refused } },
+      ]);
     });
   }
 

@@ -5,7 +5,7 @@ import { storedBytes } from './stored-data.js';
 import type { RateLimitOverride } from '../plans.js';
 import type { KeyType } from '../protocol/format.js';
 import { StoreError } from './store-error.js';
-import type { ConsumerMetadata, ConsumerRecord, ConsumerStatus, KeyRecord, NewConsumer, NewKey } from './types.js';
+import type { ConsumerMetadata, ConsumerRecord, ConsumerStatus, KeyDirectoryRegistration, KeyRecord, NewConsumer, NewKey } from './types.js';
 
 /** Row mapping shared by the knex stores: SQLite and PostgreSQL return the same shapes through it. */
 export type Row = Record<string, unknown>;
@@ -18,7 +18,7 @@ function jsonColumn<T>(value: unknown, fallback: T): T {
   return JSON.parse(String(value)) as T;
 }
 
-const CONSUMER_COLUMNS = ['id', 'name', 'status', 'plan', 'rate_limit_overrides', 'metadata', 'allowed_modes', 'created_at', 'updated_at'] as const;
+const CONSUMER_COLUMNS = ['id', 'name', 'status', 'plan', 'rate_limit_overrides', 'metadata', 'allowed_modes', 'key_directory_url', 'key_directory_scopes', 'created_at', 'updated_at'] as const;
 
 export function toConsumer(row: Row, prefix = ''): ConsumerRecord {
   return {
@@ -29,9 +29,21 @@ export function toConsumer(row: Row, prefix = ''): ConsumerRecord {
     rateLimitOverrides: jsonColumn<RateLimitOverride[] | null>(row[`${prefix}rate_limit_overrides`], null),
     metadata: jsonColumn<ConsumerMetadata>(row[`${prefix}metadata`], {}),
     allowedModes: jsonColumn<KeyType[]>(row[`${prefix}allowed_modes`], ['ed25519']),
+    keyDirectory: toKeyDirectory(row, prefix),
     createdAt: num(row[`${prefix}created_at`]),
     updatedAt: num(row[`${prefix}updated_at`]),
   };
+}
+
+function toKeyDirectory(row: Row, prefix: string): KeyDirectoryRegistration | null {
+  const url = row[`${prefix}key_directory_url`];
+  if (url === null || url === undefined) return null;
+  return { url: String(url), scopes: jsonColumn<string[]>(row[`${prefix}key_directory_scopes`], []) };
+}
+
+/** The consumer columns of a key directory registration (both null to clear it). */
+export function keyDirectoryColumns(registration: KeyDirectoryRegistration | null): Row {
+  return { key_directory_url: registration?.url ?? null, key_directory_scopes: registration === null ? null : JSON.stringify(registration.scopes) };
 }
 
 export function consumerRow(consumer: NewConsumer, now: number): Row {

@@ -7,6 +7,7 @@ import * as m005 from '../../migrations/005_enrollment_code_cancellation.js';
 import * as m006 from '../../migrations/006_replay_high_water.js';
 import * as m007 from '../../migrations/007_consumer_name_key.js';
 import * as m008 from '../../migrations/008_usage_format.js';
+import * as m009 from '../../migrations/009_consumer_key_directory.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['006_replay_high_water', m006],
   ['007_consumer_name_key', m007],
   ['008_usage_format', m008],
+  ['009_consumer_key_directory', m009],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -17,8 +17,28 @@ export interface ConsumerRecord {
   metadata: ConsumerMetadata;
   /** Signing modes this consumer may use. */
   allowedModes: KeyType[];
+  /**
+   * Where the consumer publishes its own keys (a JWKS or a Web Bot Auth key directory), next to or
+   * instead of uploaded keys; null (or absent, for records not read from the store) when none.
+   */
+  keyDirectory?: KeyDirectoryRegistration | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A consumer's key directory: its URL and the scopes every key in it gets (an uploaded key has its own). */
+export interface KeyDirectoryRegistration {
+  url: string;
+  scopes: string[];
+}
+
+/** A change of a fetched key set, for the audit log: directory kids only, never key material. */
+export interface KeyDirectoryChange {
+  url: string;
+  added: string[];
+  removed: string[];
+  /** Keys the directory served that failed the upload checks, with why. */
+  refused: string[];
 }
 
 export interface KeyRecord {
@@ -109,6 +129,13 @@ export interface CredentialStore {
    * expiry), in one transaction. Undefined when the previous key does not exist.
    */
   rotateKey(previousId: string, key: NewKey, previousExpiresAt: number, now: number, audit?: AuditContext): Promise<KeyRotation | undefined>;
+  /**
+   * Sets (or, with null, clears) the consumer's key directory, with a key_directory.set or
+   * key_directory.clear entry. Undefined when there is no such consumer.
+   */
+  setKeyDirectory(id: string, registration: KeyDirectoryRegistration | null, now: number, audit?: AuditContext): Promise<ConsumerRecord | undefined>;
+  /** Writes one key_directory.change entry: a fetched key set differed from the last good one. */
+  recordKeyDirectoryChange(change: KeyDirectoryChange, now: number, audit: AuditContext): Promise<void>;
   /** Writes coalesced last-use times in one batch; never lowers a stored value. */
   recordLastUsed(lastUsed: ReadonlyMap<string, number>): Promise<void>;
   ping(): Promise<void>;
@@ -146,8 +173,11 @@ export interface ReplayHighWater {
   read(): Promise<number | undefined>;
 }
 
-/** `master_key`: a version of the master keyring that encrypts HMAC secrets; its id is the version number. */
-export type AuditTargetType = 'consumer' | 'key' | 'enrollment_code' | 'master_key';
+/**
+ * `master_key`: a version of the master keyring that encrypts HMAC secrets; its id is the version
+ * number. `key_directory`: a fetched key directory; its id is the directory URL.
+ */
+export type AuditTargetType = 'consumer' | 'key' | 'enrollment_code' | 'master_key' | 'key_directory';
 
 export interface AuditEntry {
   /** Increasing sequence number. */

@@ -187,6 +187,21 @@ describe('the lifecycle CLI', () => {
     expect((await run('admin', 'enroll-codes', 'list')).code).toBe(2);
   });
 
+  it('admin consumers set-directory registers a key directory URL with scopes, refuses a private address, and clear-directory removes it', async () => {
+    const publisher = json(await run('admin', 'consumers', 'add', 'publisher', '--json')).id as string;
+    const refused = await run('admin', 'consumers', 'set-directory', publisher, 'https://10.0.0.1/jwks.json');
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain('url:');
+    const set = await run('admin', 'consumers', 'set-directory', publisher, 'https://keys.example.com/jwks.json', '--scopes', 'reports:read');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain(`${publisher}  key directory https://keys.example.com/jwks.json  [reports:read]`);
+    expect(set.stdout).toContain(`its keys sign as ${publisher}_<kid>`);
+    const cleared = json(await run('admin', 'consumers', 'clear-directory', publisher, '--json'));
+    expect(cleared.key_directory).toBeNull();
+    const audit = json(await run('admin', 'audit', '--consumer', publisher, '--json')).items.map((e: { action: string }) => e.action);
+    expect(audit).toEqual(['key_directory.clear', 'key_directory.set', 'consumer.create']);
+  });
+
   it('admin consumers rm deletes the consumer', async () => {
     expect((await run('admin', 'consumers', 'rm', consumerId)).code).toBe(0);
     const gone = await run('admin', 'consumers', 'show', consumerId);

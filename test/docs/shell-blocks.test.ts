@@ -39,6 +39,7 @@ const EXPECTED_SKIPS = [
   'docs/protocol.md: the key it makes must first be registered; test/interop/openssl-curl.test.ts registers it and runs this recipe',
   'docs/rate-limits.md: needs an admin profile and a consumer; test/cli/usage-commands.test.ts runs these commands',
   'docs/rate-limits.md: needs an admin profile and a consumer; test/cli/usage-commands.test.ts runs these commands',
+  'docs/rfc9421.md: needs an admin profile and a consumer; test/cli/lifecycle-commands.test.ts runs this command',
 ];
 
 const shellBlocks = DOCUMENTS.map((path) => ({ path, blocks: parseDocument(path).blocks.filter(isShellBlock) })).filter((d) => d.blocks.length > 0);

@@ -143,4 +143,57 @@ describe('KeyCache', () => {
     await keys.resolve(known);
     expect(reads).toEqual([known, unknown, unknown]);
   });
+
+  describe('consumer directory keys', () => {
+    const consumerId = `con_${'D'.repeat(22)}`;
+    const kid = `${consumerId}_laptop`;
+
+    function directoryCache(answer: { cacheUntil: number | undefined } | undefined) {
+      const clock = new ManualClock(T0);
+      const asked: string[] = [];
+      const keys = new KeyCache({
+        store: fakeKeyStore(new Map()).store,
+        clock,
+        size: 100,
+        ttlMs: 30_000,
+        negativeTtlMs: 5_000,
+        findDirectoryKey: async (id) => {
+          asked.push(id);
+          return answer === undefined ? undefined : { found: keyRecord(id, { consumerId }), cacheUntil: answer.cacheUntil };
+        },
+      });
+      return { clock, keys, asked };
+    }
+
+    it('keeps a directory key no longer than its directory set is fresh', async () => {
+      const { clock, keys, asked } = directoryCache({ cacheUntil: T0 + 10_000 });
+      expect((await keys.resolve(kid))?.key.id).toBe(kid);
+      clock.advance(9_999);
+      await keys.resolve(kid);
+      expect(asked).toHaveLength(1);
+      clock.advance(1);
+      await keys.resolve(kid);
+      expect(asked).toHaveLength(2);
+    });
+
+    it("forgets a remembered miss for a consumer's directory kid when that consumer changes, here or on another instance", async () => {
+      const { keys, asked } = directoryCache(undefined);
+      expect(await keys.resolve(kid)).toBeUndefined();
+      expect(await keys.resolve(kid)).toBeUndefined();
+      expect(asked).toHaveLength(1);
+      keys.invalidateConsumer(consumerId);
+      await keys.resolve(kid);
+      keys.apply({ kind: 'consumer', id: consumerId });
+      await keys.resolve(kid);
+      expect(asked).toHaveLength(3);
+    });
+
+    it('never asks about directory-shaped ids without a directory resolver, nor about malformed ones', async () => {
+      const { keys, reads } = cache(new Map());
+      expect(await keys.resolve(kid)).toBeUndefined();
+      const withDirectories = directoryCache(undefined);
+      for (const bad of [`${consumerId}_`, `${consumerId}_a.b`, `con_${'D'.repeat(21)}_x`, `${consumerId}_${'k'.repeat(102)}`]) expect(await withDirectories.keys.resolve(bad)).toBeUndefined();
+      expect([reads, withDirectories.asked]).toEqual([[], []]);
+    });
+  });
 });

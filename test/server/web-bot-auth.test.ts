@@ -176,4 +176,12 @@ describe('Web Bot Auth agents', () => {
   it('fetched the directory once for all these requests (cached per its Cache-Control)', () => {
     expect(directoryFetches).toBe(1);
   });
+
+  it("wrote the agent directory's first key set to the audit log, naming the directory and the key id only", async () => {
+    const url = agentOrigin + '/.well-known/http-message-signatures-directory';
+    const entries = (await h.stores.audit.list({ action: 'key_directory.change', targetId: url, limit: 10 })).items;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actor: 'key-directory-fetch', targetType: 'key_directory', targetId: url, consumerId: null, after: { added: [keyid], removed: [], refused: [] } });
+    expect(JSON.stringify(entries)).not.toContain(publicKeyToJwk(agent.publicKey).x);
+  });
 });

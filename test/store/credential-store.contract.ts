@@ -184,6 +184,25 @@ export function credentialStoreContract(engine: string, open: () => Promise<Open
       expect(found.map((f) => f?.consumer.id)).toEqual([...created, ...created].map(({ consumerId }) => consumerId));
     });
 
+    it('sets and clears a key directory, read back with the consumer and with its keys', async () => {
+      const { consumerId, key } = await consumerWithKey();
+      expect((await store.getConsumer(consumerId))?.keyDirectory).toBeNull();
+      // A URL as long as the API allows, so a column too narrow for it shows on PostgreSQL.
+      const url = `https://keys.example.com/${'a'.repeat(2000)}`;
+      const set = await store.setKeyDirectory(consumerId, { url, scopes: ['read'] }, T0 + 1);
+      expect(set).toMatchObject({ id: consumerId, keyDirectory: { url, scopes: ['read'] }, updatedAt: T0 + 1 });
+      expect((await store.getConsumer(consumerId))?.keyDirectory).toEqual({ url, scopes: ['read'] });
+      expect((await store.findKey(key.id))?.consumer.keyDirectory).toEqual({ url, scopes: ['read'] });
+      expect((await store.setKeyDirectory(consumerId, null, T0 + 2))?.keyDirectory).toBeNull();
+      expect((await store.getConsumer(consumerId))?.keyDirectory).toBeNull();
+      expect(await store.setKeyDirectory(newConsumerId(), { url, scopes: [] }, T0)).toBeUndefined();
+    });
+
+    it('records a key-set change of a directory with a long URL', async () => {
+      const change = { url: `https://keys.example.com/${'b'.repeat(2000)}`, added: ['k1'], removed: [], refused: ['key 1: not an object'] };
+      await expect(store.recordKeyDirectoryChange(change, T0, { actor: 'key-directory-fetch' })).resolves.toBeUndefined();
+    });
+
     it('answers ping while the database is reachable', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

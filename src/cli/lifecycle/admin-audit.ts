@@ -45,7 +45,7 @@ ${CLIENT_OPTIONS_HELP}`,
     if (typeof values.since === 'string') query.set('since', parseSince(values.since, '--since', now));
     if (typeof values.until === 'string') query.set('until', parseSince(values.until, '--until', now));
     return printPage(values, io, '/admin/v1/audit', query, ['consumer', 'action', 'actor', 'limit', 'cursor'], (e: AuditJson) => {
-      io.stdout.write(`${e.at}  ${e.action.padEnd(22)}  ${e.target.type} ${e.target.id}  by ${shown(e.actor)}${e.source_ip === null ? '' : ` from ${e.source_ip}`}\n`);
+      io.stdout.write(`${e.at}  ${e.action.padEnd(22)}  ${e.target.type} ${shown(e.target.id)}  by ${shown(e.actor)}${e.source_ip === null ? '' : ` from ${e.source_ip}`}\n`);
     });
   },
 };

@@ -10,6 +10,7 @@ import {
   adminConsumersUpdateCommand,
 } from './admin-consumers.js';
 import { adminInitCommand } from './admin-init.js';
+import { adminConsumersClearDirectoryCommand, adminConsumersSetDirectoryCommand } from './admin-key-directory.js';
 import { adminEnrollCodeCommand, adminEnrollCodesCancelCommand, adminEnrollCodesListCommand } from './admin-enrollment.js';
 import { adminKeysListCommand, adminKeysRevokeCommand } from './admin-keys.js';
 import { enrollCommand } from './enroll.js';
@@ -25,6 +26,8 @@ export const LIFECYCLE_COMMANDS: readonly Command[] = [
   adminConsumersDisableCommand,
   adminConsumersEnableCommand,
   adminConsumersRmCommand,
+  adminConsumersSetDirectoryCommand,
+  adminConsumersClearDirectoryCommand,
   adminEnrollCodeCommand,
   adminEnrollCodesListCommand,
   adminEnrollCodesCancelCommand,

@@ -12,6 +12,8 @@ import type {
   EnrollmentOutcome,
   EnrollmentStore,
   InvalidationEvent,
+  KeyDirectoryChange,
+  KeyDirectoryRegistration,
   KeyRecord,
   KeyRotation,
   KeyWithConsumer,
@@ -42,6 +44,9 @@ export interface CredentialServiceDeps {
   invalidation: CredentialInvalidation;
   hmacKeys?: HmacKeyIssuer;
 }
+
+/** Who changes a fetched key set in the audit log: the directory's publisher, seen by this server's fetch. */
+const KEY_DIRECTORY_ACTOR: AuditContext = Object.freeze({ actor: 'key-directory-fetch' });
 
 /** The public sentence for an upload of a key that is registered already. */
 const DUPLICATE_KEY_DETAIL = 'This public key is already registered. Generate a new key pair for every upload.';
@@ -117,6 +122,25 @@ export class CredentialService {
     const issued = await this.deps.hmacKeys.issue(consumer, input, this.deps.clock.now(), audit);
     await this.tell({ kind: 'key', id: issued.key.id });
     return issued;
+  }
+
+  /**
+   * Sets or (null) clears the consumer's key directory; undefined when the consumer does not exist.
+   * Its directory keys are cached with the consumer, so every cached copy goes at once: a cleared
+   * directory stops its keys from the next request on, here and on the other instances.
+   */
+  async setKeyDirectory(id: string, registration: KeyDirectoryRegistration | null, audit: AuditContext): Promise<ConsumerRecord | undefined> {
+    const updated = await this.deps.credentials.setKeyDirectory(id, registration, this.deps.clock.now(), audit);
+    if (updated !== undefined) await this.tell({ kind: 'consumer', id });
+    return updated;
+  }
+
+  /**
+   * A fetched key directory differed from the last good set: audited only. Nothing cached needs to
+   * go, since cached directory keys live no longer than the directory's own freshness.
+   */
+  async recordKeyDirectoryChange(change: KeyDirectoryChange): Promise<void> {
+    await this.deps.credentials.recordKeyDirectoryChange(change, this.deps.clock.now(), KEY_DIRECTORY_ACTOR);
   }
 
   /** Undefined when the consumer does not exist. */

@@ -4,6 +4,7 @@ import type { SignetState } from '../state.js';
 import { adminAuditRoutes } from './admin-audit.js';
 import { adminConsumerRoutes } from './admin-consumers.js';
 import { adminEnrollmentRoutes } from './admin-enrollment.js';
+import { keyDirectoryRoutes } from './key-directory.js';
 import { adminKeyRoutes } from './admin-keys.js';
 import { enrollRoutes } from './enroll.js';
 import { hmacKeyRoutes } from './hmac-keys.js';
@@ -15,6 +16,7 @@ export function lifecycleRoutes(server: ServerContext): Router<SignetState>[] {
   return [
     adminConsumerRoutes(server),
     adminKeyRoutes(server),
+    ...keyDirectoryRoutes(server),
     adminEnrollmentRoutes(server),
     adminAuditRoutes(server),
     selfKeyRoutes(server),
