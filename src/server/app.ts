@@ -90,6 +90,7 @@ export function createApp(deps: AppDeps): SignetApp {
     ttlMs: config.keyCacheTtlMs,
     negativeTtlMs: config.negativeCacheTtlMs,
     openHmacSecret: (found) => hmacKeys.open(found),
+    onStoreRead: (seconds, found) => metrics?.keyStoreReads.observe({ result: found ? 'found' : 'unknown' }, seconds),
   });
   // A revocation must reach every instance: invalidations made here are published to the others, and theirs reach this cache.
   const sharedCache = shareKeyCache(keyCache, stores.events, logger);

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import { encodeBase64url } from '../protocol/base64url.js';
 import { SignetError } from '../protocol/errors.js';
@@ -25,6 +26,11 @@ export interface KeyCacheOptions {
   negativeTtlMs: number;
   /** Decrypts an HMAC key's secret on a cache fill; without it HMAC keys resolve without a secret. */
   openHmacSecret?: (found: KeyWithConsumer) => Promise<Uint8Array | undefined>;
+  /**
+   * Told how long each read of the store took, in seconds, waiting for a connection included (the
+   * signet_key_store_read_seconds histogram): what a first lookup costs, as a cache hit costs nothing.
+   */
+  onStoreRead?: (seconds: number, found: boolean) => void;
 }
 
 /**
@@ -140,7 +146,9 @@ export class KeyCache {
     const startedAt = this.generation;
     this.loading.set(kid, (this.loading.get(kid) ?? 0) + 1);
     try {
+      const started = this.options.onStoreRead === undefined ? 0 : performance.now();
       const found = await this.options.store.findKey(kid);
+      this.options.onStoreRead?.((performance.now() - started) / 1000, found !== undefined);
       const value: ResolvedKey | undefined = found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
       if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now);
       return value;
