@@ -81,7 +81,14 @@ export async function coldLookupsOverHttp(dbFile: string, keyCount: number, conn
   const sample = (await seedKeys(dbFile, keyCount, { sampleSize: Math.min(8000, keyCount), publicKey: pair.publicKey })).sort(() => Math.random() - 0.5);
   const port = await freePort();
   const server = spawn(process.execPath, ['--import', 'tsx', new URL('./signet-cli.ts', import.meta.url).pathname, 'serve', '--port', String(port), '--db', dbFile], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SIGNET_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, SIGNET_MAX_TOKEN_LIFETIME: '300', SIGNET_LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      SIGNET_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
+      SIGNET_MAX_TOKEN_LIFETIME: '300',
+      SIGNET_LOG_LEVEL: 'warn',
+      // Cached keys must outlive the run, however slow the machine, or the warm pass is not warm.
+      SIGNET_KEY_CACHE_TTL_MS: '3600000',
+    },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   try {
