@@ -25,6 +25,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { portalRoutes } from './routes/portal.js';
 import { usageRoutes } from './routes/usage.js';
 import { withRateLimit } from './rate-limit/admission.js';
+import { countFreshTokens } from './rate-limit/fresh-token-counting.js';
 import { AuthFailureLimiter } from './rate-limit/auth-failures.js';
 import { RateLimiter } from './rate-limit/limiter.js';
 import { UsageRecorder } from './usage/recorder.js';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): SignetApp {
     replay: stores.replay,
     clock,
     onVerified: (verified, now) => lastUsed.touch(verified.key.id, now),
+    spendToken: countFreshTokens(limiter, stores.freshTokens),
     ...(config.httpSignatureLabel !== undefined ? { httpSignatureLabel: config.httpSignatureLabel } : {}),
   });
   const verify = withRateLimit(verifySignature, limiter, metrics);
