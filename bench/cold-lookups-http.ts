@@ -13,6 +13,9 @@
  *    warm pass reached (bench/paced.ts), where queueing is small and the difference is the lookup.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { openPostgres } from '../src/store/postgres.js';
 import { createServer } from 'node:net';
 import { generateKeyPair } from '../src/client/keys.js';
 import { signRequest } from '../src/client/sign.js';
@@ -75,17 +78,50 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function coldLookupsOverHttp(dbFile: string, keyCount: number, connections: number): Promise<ColdLookupsOverHttp> {
+/**
+ * `pgUrl`: the keys go into a schema of their own on that PostgreSQL database (dropped at the end)
+ * and the server reads them there; otherwise into the SQLite file `dbFile`.
+ */
+export async function coldLookupsOverHttp(dbFile: string, keyCount: number, connections: number, pgUrl?: string): Promise<ColdLookupsOverHttp> {
   const pair = await generateKeyPair();
+  const schema = `signet_bench_${randomBytes(4).toString('hex')}`;
+  const schemaUrl = pgUrl === undefined ? undefined : withSearchPath(pgUrl, schema);
+  if (pgUrl !== undefined) await onPostgres(pgUrl, (db) => db.raw('create schema ??', [schema]));
+  try {
+    return await measure(pair, dbFile, keyCount, connections, schemaUrl);
+  } finally {
+    if (pgUrl !== undefined) await onPostgres(pgUrl, (db) => db.raw('drop schema if exists ?? cascade', [schema]));
+  }
+}
+
+async function onPostgres(url: string, run: (db: Knex) => Promise<unknown>): Promise<void> {
+  const db = openPostgres({ url, poolMax: 1, connectTimeoutMs: 5000, queryTimeoutMs: 60_000 });
+  try {
+    await run(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The libpq `options` parameter sets the search_path of every connection opened with this URL. */
+function withSearchPath(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c search_path=${schema}`);
+  return parsed.toString();
+}
+
+async function measure(pair: { publicKey: Uint8Array; privateKey: CryptoKey }, dbFile: string, keyCount: number, connections: number, pgUrl: string | undefined): Promise<ColdLookupsOverHttp> {
+  const open = pgUrl === undefined ? undefined : () => openPostgres({ url: pgUrl, poolMax: 4, connectTimeoutMs: 5000, queryTimeoutMs: 60_000 });
   // Every key shares one real public key (each with its own id and consumer), so any id can be signed for.
-  const sample = (await seedKeys(dbFile, keyCount, { sampleSize: Math.min(8000, keyCount), publicKey: pair.publicKey })).sort(() => Math.random() - 0.5);
+  const sample = (await seedKeys(dbFile, keyCount, { sampleSize: Math.min(8000, keyCount), publicKey: pair.publicKey, ...(open !== undefined ? { open } : {}) })).sort(() => Math.random() - 0.5);
   const port = await freePort();
-  const server = spawn(process.execPath, ['--import', 'tsx', new URL('./signet-cli.ts', import.meta.url).pathname, 'serve', '--port', String(port), '--db', dbFile], {
+  const server = spawn(process.execPath, ['--import', 'tsx', new URL('./signet-cli.ts', import.meta.url).pathname, 'serve', '--port', String(port), ...(pgUrl === undefined ? ['--db', dbFile] : [])], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       SIGNET_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
       SIGNET_MAX_TOKEN_LIFETIME: '300',
       SIGNET_LOG_LEVEL: 'warn',
+      ...(pgUrl !== undefined ? { SIGNET_DATABASE_URL: pgUrl } : {}),
       // Cached keys must outlive the run, however slow the machine, or the warm pass is not warm.
       SIGNET_KEY_CACHE_TTL_MS: '3600000',
     },
