@@ -54,7 +54,7 @@ export class KnexCredentialStore implements CredentialStore {
   private readonly keyLookup: BatchedLookup<KeyWithConsumer> | undefined;
 
   constructor(private readonly db: Knex) {
-    const prepared = preparedSqliteRead(db, (ids) => findKeysQuery(db, ids)) ?? preparedPostgresRead(db, 'signet_find_keys', (ids) => findKeysQuery(db, ids));
+    const prepared = preparedSqliteRead(db, (ids) => findKeysQuery(db, ids), { sideConnection: true }) ?? preparedPostgresRead(db, 'signet_find_keys', (ids) => findKeysQuery(db, ids));
     if (prepared !== undefined) {
       const readMany = async (ids: string[]) => new Map((await prepared(JSON.stringify(ids))).map((row) => [row.id as string, toKeyWithConsumer(row)]));
       // SQLite has one connection: a second query would only queue for it. PostgreSQL's pool is
