@@ -73,7 +73,7 @@ for (let round = 0; round < 5; round++) {
   await time('verifier + admission + histogram', (i) => admitted(request(i)));
   const batch = new RollupBatch();
   await time('usage roll-up of one record', () =>
-    batch.addRecord({ at: Date.now(), consumerId: 'con_x', keyId: kid, mode: 'hmac', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 0.5, bytesIn: 0, bytesOut: 100 }),
+    batch.addRecord({ at: Date.now(), consumerId: 'con_x', keyId: kid, mode: 'hmac', format: 'jws', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 0.5, bytesIn: 0, bytesOut: 100 }),
   );
   const decision = await limiter.admit(consumer);
   const sink = { set: (_field: string, _value: string) => {} };

@@ -16,11 +16,15 @@ declare global {
  * Express middleware (4 and 5): verifies the request and puts the verified identity on
  * `req.signet` and the exact body on `req.rawBody`; a refusal is answered here as problem+json.
  * Mount it before any body parser: it reads the body stream itself (parse `req.rawBody` instead).
+ * The per-address failure gate counts by `req.ip`, so Express's own `trust proxy` setting decides
+ * whether X-Forwarded-For is believed.
  * Typed structurally, so the package does not depend on Express.
  */
 export function signetExpress(signet: VerifierHandle, rules: RouteRules = {}) {
   return function signetMiddleware(req: IncomingMessage & SignetRequestFields, res: ServerResponse, next: (error?: unknown) => void): void {
-    admitNodeRequest(signet, req, res, rules).then((admitted) => (admitted ? next() : undefined), next);
+    const ip = (req as { ip?: unknown }).ip;
+    const admitted = typeof ip === 'string' ? admitNodeRequest(signet, req, res, rules, ip) : admitNodeRequest(signet, req, res, rules);
+    admitted.then((passed) => (passed ? next() : undefined), next);
   };
 }
 

@@ -27,6 +27,8 @@ const bodies = new WeakMap<FastifyRequest, Buffer>();
  * Fastify plugin: every route of the instance it is registered on (and its children) is verified
  * before its handler, with the plugin's scopes or the route's own `config.signet`. The body is read
  * once in preParsing (within Signet's body limit) and handed on unchanged to Fastify's parsers.
+ * The per-address failure gate counts by `request.ip`: Fastify's `trustProxy` option decides
+ * whether X-Forwarded-For is believed.
  */
 const plugin: FastifyPluginCallback<SignetFastifyOptions> = (fastify, options, done) => {
   const { signet, ...defaults } = options;
@@ -37,7 +39,7 @@ const plugin: FastifyPluginCallback<SignetFastifyOptions> = (fastify, options, d
     return route === false ? false : { ...defaults, ...(route ?? {}), route: request.routeOptions.url ?? request.url };
   };
   const verify = (request: FastifyRequest, rules: RouteRules, body: () => Promise<Uint8Array>) =>
-    signet.verifyRequest({ method: request.method, url: request.url, headers: request.headers, body }, rules);
+    signet.verifyRequest({ method: request.method, url: request.url, headers: request.headers, body, clientAddress: request.ip }, rules);
 
   fastify.addHook('preParsing', async (request, reply, payload) => {
     const rules = rulesFor(request);

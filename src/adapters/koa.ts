@@ -15,12 +15,16 @@ export interface SignetKoaState {
 /**
  * Koa middleware for any host app: verifies the request (reading the body unless an earlier
  * middleware left it on `ctx.state.rawBody`) and answers a refusal itself as problem+json with
- * WWW-Authenticate, whatever error handling the host app has.
+ * WWW-Authenticate, whatever error handling the host app has. The per-address failure gate counts
+ * by `ctx.ip`: the host app's `app.proxy` decides whether X-Forwarded-For is believed.
  */
 export function signetKoa(signet: VerifierHandle, rules: RouteRules = {}): Middleware<SignetKoaState> {
   return async function signetKoaMiddleware(ctx, next) {
     const read = (ctx.state as Partial<SignetKoaState>).rawBody;
-    const verdict = await signet.verifyRequest({ method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, body: Buffer.isBuffer(read) ? read : (limit) => readRawBody(ctx.req, limit) }, rules);
+    const verdict = await signet.verifyRequest(
+      { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, body: Buffer.isBuffer(read) ? read : (limit) => readRawBody(ctx.req, limit), clientAddress: ctx.ip },
+      rules,
+    );
     ctx.set(verdict.headers);
     if (!verdict.ok) {
       ctx.status = verdict.status;

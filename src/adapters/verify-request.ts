@@ -6,6 +6,7 @@ import { requireScopes } from '../server/middleware/authenticate.js';
 import { toSignetError } from '../server/middleware/errors.js';
 import { problemFor, type ProblemAnswer } from '../server/problem.js';
 import { RateLimitRefusal, type AdmittedRequest } from '../server/rate-limit/admission.js';
+import { passAuthFailureGate, type GatePassage } from '../server/rate-limit/auth-failure-check.js';
 import { setRateLimitHeaders } from '../server/rate-limit/headers.js';
 import type { ServerContext } from '../server/context.js';
 import type { VerifiedRequest } from '../server/verifier.js';
@@ -29,6 +30,11 @@ export interface RequestToVerify {
    * body and make something downstream check it (forward-auth with Content-Digest).
    */
   bodySha256?: string;
+  /**
+   * The client's address (as the framework determined it, behind trusted proxies the forwarded one),
+   * for the per-address failure gate (docs/rate-limits.md). Without it the gate cannot count this request.
+   */
+  clientAddress?: string;
 }
 
 export interface RouteRules {
@@ -69,7 +75,7 @@ export interface VerifierHandle {
   config: Pick<Config, 'bodyLimitBytes'>;
 }
 
-export type VerifierServices = Pick<ServerContext, 'config' | 'clock' | 'logger' | 'verify' | 'usage' | 'metrics'>;
+export type VerifierServices = Pick<ServerContext, 'config' | 'clock' | 'logger' | 'verify' | 'usage' | 'metrics'> & Partial<Pick<ServerContext, 'authFailures'>>;
 
 /** Every header field with a lower-case name, as the verifier reads them (the RFC 9421 format covers any of them). */
 function headerFields(headers: HeaderBag): Record<string, string | string[] | undefined> {
@@ -107,7 +113,7 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
 
   function record(auth: VerifiedRequest, method: string, route: string, status: number, at: number, started: number, bytesIn: number, bytesOut: number, code: string): void {
     metrics?.requests.inc({ outcome: code, mode: auth.mode });
-    usage.record({ at, consumerId: auth.consumer.id, keyId: auth.key.id, mode: auth.mode, method, route, status, latencyMs: performance.now() - started, bytesIn, bytesOut });
+    usage.record({ at, consumerId: auth.consumer.id, keyId: auth.key.id, mode: auth.mode, format: auth.format, method, route, status, latencyMs: performance.now() - started, bytesIn, bytesOut });
   }
 
   return async function verifyRequest(request, rules = {}) {
@@ -119,7 +125,16 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
     let body: Uint8Array = EMPTY;
     const headers: Record<string, string> = { 'Request-Id': requestId };
     const collect = { set: (name: string, value: string) => void (headers[name] = value) };
+    let gate: GatePassage | undefined;
     try {
+      // Before the body is read or the token parsed, as in `signet serve`.
+      if (server.authFailures !== undefined && request.clientAddress !== undefined) {
+        gate = await passAuthFailureGate(server.authFailures, request.clientAddress, metrics);
+        if (gate.refusal !== undefined) {
+          Object.assign(headers, gate.refusal.headers);
+          throw gate.refusal.error;
+        }
+      }
       body = typeof request.body === 'function' ? await request.body(config.bodyLimitBytes) : typeof request.body === 'string' ? encoder.encode(request.body) : (request.body ?? EMPTY);
       if (body.length > config.bodyLimitBytes) {
         throw new SignetError('payload_too_large', { detail: `The request body exceeds the limit of ${config.bodyLimitBytes} bytes.` });
@@ -139,6 +154,7 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
         record(auth, request.method, route, 403, at, started, body.length, 0, 'insufficient_scope');
         throw error;
       }
+      await gate?.settle(false);
       let finished = false;
       return {
         ok: true,
@@ -154,6 +170,7 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
       };
     } catch (caught) {
       const error = toSignetError(caught);
+      await gate?.settle(error.status === 401);
       if (error instanceof RateLimitRefusal) {
         headers['Retry-After'] = String(error.decision.retryAfterSeconds);
         setRateLimitHeaders(collect, error.decision.windows);

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDictionary } from 'structured-headers';
+import { clientAddressOf, plainAddress } from '../adapters/client-address.js';
 import { sendProblem } from '../adapters/node.js';
 import type { RequestVerifier } from '../adapters/verify-request.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { encodeBase64url } from '../protocol/base64url.js';
-import { SignetError } from '../protocol/errors.js';
+import { isErrorCode, SignetError } from '../protocol/errors.js';
 import type { Logger } from '../server/logger.js';
 import { toSignetError } from '../server/middleware/errors.js';
-import { problemFor } from '../server/problem.js';
+import { problemFor, type ProblemAnswer } from '../server/problem.js';
 import { identityHeaders } from './identity-headers.js';
 import { safePath } from './path-safety.js';
 import type { RouteTable } from './routes-file.js';
@@ -26,9 +27,43 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** IPv4 peers of a dual-stack socket arrive as ::ffff:a.b.c.d. */
-function plainAddress(address: string | undefined): string {
-  return address?.startsWith('::ffff:') === true ? address.slice(7) : (address ?? '');
+/**
+ * Where a proxy asks for the problem of a refusal it was told about (nginx, whose auth_request
+ * cannot pass statuses other than 2xx, 401 and 403). Reserved on the forward-auth port.
+ */
+const REFUSAL_PATH = '/_signet/refusal';
+
+/** Set by the proxy (`Signet-Refuse-As: 401`): answer every refusal as 401, the real outcome in Signet-Status and Signet-Error-Code. */
+const REFUSE_AS = 'signet-refuse-as';
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SECONDS = /^\d{1,9}$/;
+
+/**
+ * A refusal as this proxy wants it. Signet-Status and Signet-Error-Code always say what it was; a
+ * proxy that asked (nginx, which turns any auth answer but 2xx, 401 and 403 into its own 500) gets
+ * it as a 401 it passes on to its error page, which asks REFUSAL_PATH for the real problem.
+ */
+function sendRefusal(req: IncomingMessage, res: ServerResponse, refused: ProblemAnswer): void {
+  const outcome = { 'Signet-Status': String(refused.status), 'Signet-Error-Code': String(refused.body.code) };
+  const as401 = first(req.headers[REFUSE_AS]) === '401';
+  sendProblem(res, { ...refused, status: as401 ? 401 : refused.status, headers: { ...refused.headers, ...outcome } });
+}
+
+/**
+ * The problem for a code of the closed list, as REFUSAL_PATH answers it: the code's own status,
+ * title and WWW-Authenticate, plus a Retry-After of digits and a Request-Id of UUID form when the
+ * proxy passes them back. Nothing else of the request is echoed, nothing is verified and no nonce
+ * spent; it can only ever refuse (no code has a 2xx status).
+ */
+function renderRefusal(req: IncomingMessage, now: number): ProblemAnswer {
+  const code = first(req.headers['signet-error-code']);
+  if (!isErrorCode(code)) throw new SignetError('invalid_request', { detail: 'Signet-Error-Code names no Signet error code.' });
+  const retry = first(req.headers['retry-after']) ?? '';
+  const retryAfter = SECONDS.test(retry) ? Number(retry) : undefined;
+  const given = first(req.headers['request-id']) ?? '';
+  const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+  const problem = problemFor(new SignetError(code, retryAfter !== undefined ? { extra: { retry_after: retryAfter } } : {}), requestId, now);
+  return { ...problem, headers: { ...problem.headers, 'Request-Id': requestId, ...(retryAfter !== undefined ? { 'Retry-After': String(retryAfter) } : {}) } };
 }
 
 /**
@@ -78,6 +113,7 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
     if (!trusted.has(peer)) {
       throw new SignetError('invalid_request', { detail: 'Forward-auth answers configured proxies only.', privateDetail: `forward-auth request from untrusted peer ${peer}` });
     }
+    if ((req.url ?? '').split('?')[0] === REFUSAL_PATH) return sendProblem(res, renderRefusal(req, clock.now()));
     const original = originalRequest(req);
     const path = safePath(original.target);
     const route = routes.match(original.method, path);
@@ -96,10 +132,17 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
       });
     }
     const verdict = await deps.verifyRequest(
-      { method: original.method, url: original.target, headers: { authorization: first(req.headers.authorization) }, ...(digest !== undefined ? { bodySha256: digest } : {}) },
+      {
+        method: original.method,
+        url: original.target,
+        headers: { authorization: first(req.headers.authorization) },
+        // The peer is a trusted proxy (checked above): the client is the address it forwards.
+        clientAddress: clientAddressOf(peer, req.headers, trusted),
+        ...(digest !== undefined ? { bodySha256: digest } : {}),
+      },
       { scopes: route.access.scopes, route: route.pattern },
     );
-    if (!verdict.ok) return sendProblem(res, verdict);
+    if (!verdict.ok) return sendRefusal(req, res, verdict);
     res.writeHead(200, { ...verdict.headers, ...identityHeaders(verdict.auth), 'Content-Length': '0' }).end();
     verdict.finish({ status: 200 });
   }
@@ -112,7 +155,7 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
       const requestId = randomUUID();
       logger.info({ request_id: requestId, code: error.code, status: error.status, reason: error.privateDetail }, 'forward-auth refused');
       const problem = problemFor(error, requestId, clock.now());
-      sendProblem(res, { ...problem, headers: { ...problem.headers, 'Request-Id': requestId } });
+      sendRefusal(req, res, { ...problem, headers: { ...problem.headers, 'Request-Id': requestId } });
     });
   };
 }

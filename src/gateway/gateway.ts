@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
+import { plainAddress } from '../adapters/client-address.js';
 import { sendProblem } from '../adapters/node.js';
 import type { Accepted, RequestVerifier } from '../adapters/verify-request.js';
 import type { Clock } from '../clock.js';
@@ -90,6 +91,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     accepted?.finish({ status: answer.statusCode, bytesOut });
   }
 
+  /**
+   * The client as `signet serve` sees it (Koa's ctx.ip): the TCP peer, or with SIGNET_TRUST_PROXY
+   * the first X-Forwarded-For entry (so the proxy in front must overwrite that header).
+   */
+  function clientAddress(req: IncomingMessage): string {
+    const peer = plainAddress(req.socket.remoteAddress);
+    if (!config.trustProxy) return peer;
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',')[0]!.trim();
+    return first !== '' ? first : peer;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = safePath(req.url ?? '');
     const method = req.method ?? 'GET';
@@ -99,7 +112,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const body = await readRawBody(req, config.bodyLimitBytes);
       return forward(req, res, body, undefined, true);
     }
-    const verdict = await deps.verifyRequest({ method, url: req.url ?? '/', headers: req.headers, body: (limit) => readRawBody(req, limit) }, { scopes: route.access.scopes, route: route.pattern });
+    const verdict = await deps.verifyRequest(
+      { method, url: req.url ?? '/', headers: req.headers, body: (limit) => readRawBody(req, limit), clientAddress: clientAddress(req) },
+      { scopes: route.access.scopes, route: route.pattern },
+    );
     if (!verdict.ok) return sendProblem(res, verdict);
     return forward(req, res, verdict.body, verdict, route.forwardAuthorization);
   }

@@ -123,7 +123,9 @@ export function createApp(deps: AppDeps): SignetApp {
   const verify = withRateLimit(verifySignature, limiter, metrics);
   const verifyProof = createProofVerifier({ config, replay: stores.replay, clock });
   const credentials = new CredentialService({ credentials: stores.credentials, enrollment: stores.enrollment, clock, invalidation: cacheInvalidation(keyCache), hmacKeys });
-  const server: ServerContext = { config, stores, clock, logger, credentials, lastUsed, verify, verifyProof, limiter, usage, metrics, hmacKeys };
+  const authFailures =
+    config.authFailureLimit > 0 ? new AuthFailureLimiter({ store: stores.rateLimits, clock, limit: config.authFailureLimit, windowSeconds: config.authFailureWindowSeconds }) : undefined;
+  const server: ServerContext = { config, stores, clock, logger, credentials, lastUsed, verify, verifyProof, limiter, authFailures, usage, metrics, hmacKeys };
 
   const app = new Koa<SignetState>();
   app.proxy = config.trustProxy;
@@ -140,9 +142,7 @@ export function createApp(deps: AppDeps): SignetApp {
       if (sharedCache.publishing) await sharedCache.settled();
     });
   }
-  if (config.authFailureLimit > 0) {
-    app.use(authFailureGate(new AuthFailureLimiter({ store: stores.rateLimits, clock, limit: config.authFailureLimit, windowSeconds: config.authFailureWindowSeconds }), metrics));
-  }
+  if (authFailures !== undefined) app.use(authFailureGate(authFailures, metrics));
   app.use(rateLimitHeaders());
   app.use(rawBody(config.bodyLimitBytes));
   const routes = coreRoutes(server);

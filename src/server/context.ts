@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { SignetMetrics } from './metrics.js';
 import type { ProofVerifier } from './proof.js';
 import type { HmacKeys } from './secrets/hmac-keys.js';
+import type { AuthFailureLimiter } from './rate-limit/auth-failures.js';
 import type { RateLimiter } from './rate-limit/limiter.js';
 import type { UsageRecorder } from './usage/recorder.js';
 import type { Verifier } from './verifier.js';
@@ -25,6 +26,8 @@ export interface ServerContext {
   verifyProof: ProofVerifier;
   /** Per-consumer rate limits (docs/rate-limits.md); `verify` already applies them. */
   limiter: RateLimiter;
+  /** The per-address failure gate's counters (docs/rate-limits.md); undefined when SIGNET_AUTH_FAILURE_LIMIT is 0. */
+  authFailures: AuthFailureLimiter | undefined;
   /** The usage buffer; a no-op when SIGNET_USAGE is off. */
   usage: UsageRecorder;
   /** Undefined when SIGNET_METRICS is off. */

@@ -47,7 +47,7 @@ const REQUIRED_PARAMETERS = ['created', 'expires', 'nonce'] as const;
 function rebuildBase(parsed: ParsedHttpSignature, request: IncomingRequest, rules: ClaimRules): string {
   const targetUri = rules.expectedUrl(request.target, false);
   if (targetUri === undefined) throw invalidToken('request target cannot be made absolute');
-  return signatureBase(parsed.components, parsed.signatureParams, { method: request.method, targetUri, header: (name) => headerValue(request, name) });
+  return signatureBase(parsed.components, parsed.signatureParams, { method: request.method, targetUri, header: (name) => headerValue(request, name) }, parsed.dictionaryKeys);
 }
 
 /** Present only once the signature verified: the signer wrote the parameters, so naming them leaks nothing. */

@@ -73,6 +73,13 @@ const usageQueryParams: Json[] = [
   queryParam('route', { type: 'string' }, 'Only this route template, e.g. /v1/keys/:kid.'),
   queryParam('status_class', { type: 'string', enum: ['1xx', '2xx', '3xx', '4xx', '5xx'] }, 'Only these statuses.'),
 ];
+/** Requests per request format; a format without requests is absent, so the values sum to `requests`. */
+const byFormat: Json = {
+  type: 'object',
+  description: 'Requests per request format: jws (Authorization: Signet) or rfc9421 (HTTP Message Signatures, Web Bot Auth agents included).',
+  propertyNames: { enum: ['jws', 'rfc9421'] },
+  additionalProperties: { type: 'integer' },
+};
 /** A page of a cursor-paged list. */
 const pageOf = (description: string, item: Json): Json => json(description, { type: 'object', properties: { items: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] } } });
 const idParam = pathParam('id', 'Consumer id (con_...).');
@@ -616,6 +623,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
                 bytes_in: { type: 'integer' },
                 bytes_out: { type: 'integer' },
                 by_status_class: { type: 'object', additionalProperties: { type: 'integer' } },
+                by_format: byFormat,
               },
             },
             buckets: {
@@ -630,6 +638,7 @@ export function openApiDocument(config: Pick<Config, 'publicOrigin'>): Json {
                   bytes_in: { type: 'integer' },
                   bytes_out: { type: 'integer' },
                   by_status_class: { type: 'object', additionalProperties: { type: 'integer' } },
+                  by_format: byFormat,
                 },
               },
             },

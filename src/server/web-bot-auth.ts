@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto';
-import { parseItem } from 'structured-headers';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { encodeBase64url } from '../protocol/base64url.js';
 import { SignetError, invalidToken, type BindingMismatch } from '../protocol/errors.js';
 import { EMPTY_BODY_SHA256, type RequestClaims } from '../protocol/format.js';
 import { SIGNATURE_AGENT_HEADER } from '../protocol/http-signatures/constants.js';
+import { MAX_SIGNATURE_AGENT_LENGTH, signatureAgentUrl } from '../protocol/http-signatures/signature-agent.js';
 import { signatureBase } from '../protocol/http-signatures/signature-base.js';
 import type { ParsedHttpSignature } from '../protocol/http-signatures/signature-input.js';
 import { canonicalizeUrl } from '../protocol/target.js';
@@ -33,17 +33,12 @@ export interface AgentCheckDeps {
 
 export type AgentCheck = (parsed: ParsedHttpSignature, request: IncomingRequest) => Promise<VerifiedRequest>;
 
-/** The allowed agent origin a Signature-Agent field names (an sf-string URL), or a uniform refusal. */
-function agentOrigin(request: IncomingRequest, allowed: readonly string[]): string {
+/** The allowed agent origin the Signature-Agent field names, in the form the signature covers, or a uniform refusal. */
+function agentOrigin(request: IncomingRequest, parsed: ParsedHttpSignature, allowed: readonly string[]): string {
   const field = headerValue(request, SIGNATURE_AGENT_HEADER);
-  if (field === undefined || field.length > 2048) throw invalidToken('Signature-Agent missing or too long');
-  let value: unknown;
-  try {
-    value = parseItem(field)[0];
-  } catch {
-    throw invalidToken('Signature-Agent is not a structured string');
-  }
-  const origin = typeof value === 'string' ? canonicalizeUrl(value)?.origin : undefined;
+  if (field === undefined || field.length > MAX_SIGNATURE_AGENT_LENGTH) throw invalidToken('Signature-Agent missing or too long');
+  const url = signatureAgentUrl(field, parsed);
+  const origin = url === undefined ? undefined : canonicalizeUrl(url)?.origin;
   if (origin === undefined || !allowed.includes(origin)) throw invalidToken('Signature-Agent not an allowed agent');
   return origin;
 }
@@ -57,13 +52,13 @@ function agentOrigin(request: IncomingRequest, allowed: readonly string[]): stri
 export function createAgentCheck(deps: AgentCheckDeps): AgentCheck {
   const { config, rules, directories, replay, clock } = deps;
   return async function verifyAgent(parsed, request) {
-    const origin = agentOrigin(request, config.webBotAuthAgents);
+    const origin = agentOrigin(request, parsed, config.webBotAuthAgents);
     if (parsed.params.alg !== undefined && parsed.params.alg !== 'ed25519') throw invalidToken(`alg ${parsed.params.alg} not allowed for an agent`);
     const found = await directories.resolve(origin + DIRECTORY_PATH, parsed.params.keyid);
     if (found === undefined) throw invalidToken('agent keyid not in its directory');
     const targetUri = rules.expectedUrl(request.target, false);
     if (targetUri === undefined) throw invalidToken('request target cannot be made absolute');
-    const base = signatureBase(parsed.components, parsed.signatureParams, { method: request.method, targetUri, header: (name) => headerValue(request, name) });
+    const base = signatureBase(parsed.components, parsed.signatureParams, { method: request.method, targetUri, header: (name) => headerValue(request, name) }, parsed.dictionaryKeys);
     const keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(found.publicKey) }, format: 'jwk' });
     const key = agentKey(origin, found.thumbprint, found.publicKey, config.webBotAuthScopes);
     if (!(await checkSignature({ signingInput: base, signature: parsed.signature }, { key, keyObject }, undefined, deps.onThreadPool))) {

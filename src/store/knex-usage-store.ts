@@ -3,13 +3,13 @@ import type { Row } from './knex-rows.js';
 import type { UsageDimension, UsageGranularity, UsageQuery, UsageRollup, UsageSeries, UsageStore, UsageTotals } from './types.js';
 
 /**
- * The primary key of usage_rollups, which the upsert conflicts on. The migration that made the table
- * spells it out itself: a migration is history and must not change when this file does.
+ * The primary key of usage_rollups, which the upsert conflicts on (003 made it, 008 added `format`).
+ * The migrations spell it out themselves: a migration is history and must not change when this file does.
  */
-const USAGE_KEY_COLUMNS = ['granularity', 'bucket_start', 'consumer_id', 'key_id', 'mode', 'method', 'route', 'status'] as const;
+const USAGE_KEY_COLUMNS = ['granularity', 'bucket_start', 'consumer_id', 'key_id', 'mode', 'method', 'route', 'status', 'format'] as const;
 
 const TABLE = 'usage_rollups';
-/** 13 columns a row: stays well under SQLite's 999 bound parameters per statement. */
+/** 14 columns a row: stays well under SQLite's 999 bound parameters per statement. */
 const ROWS_PER_INSERT = 70;
 const MAX_GROUPS = 100;
 
@@ -22,6 +22,7 @@ function rowOf(r: UsageRollup): Row {
     consumer_id: r.consumerId,
     key_id: r.keyId,
     mode: r.mode,
+    format: r.format,
     method: r.method,
     route: r.route,
     status: r.status,
@@ -85,10 +86,12 @@ export class KnexUsageStore implements UsageStore {
     const aggregates = (q: Knex.QueryBuilder) =>
       q.sum({ requests: 'requests' }).sum({ latency_ms_sum: 'latency_ms_sum' }).max({ latency_ms_max: 'latency_ms_max' }).sum({ bytes_in: 'bytes_in' }).sum({ bytes_out: 'bytes_out' });
 
-    const bucketRows = (await aggregates(filtered().select('bucket_start', { status_class: statusClass }))
-      .groupBy('bucket_start', statusClass)
-      .orderBy('bucket_start')) as Row[];
-    const buckets = bucketRows.map((row) => ({ ...totalsOf(row), bucketStart: Number(row.bucket_start), statusClass: Number(row.status_class) }));
+    const bucketRows = (await aggregates(filtered().select('bucket_start', { status_class: statusClass }, 'format'))
+      .groupBy('bucket_start', statusClass, 'format')
+      .orderBy('bucket_start')
+      .orderBy('status_class')
+      .orderBy('format')) as Row[];
+    const buckets = bucketRows.map((row) => ({ ...totalsOf(row), bucketStart: Number(row.bucket_start), statusClass: Number(row.status_class), format: String(row.format) }));
 
     let groups: UsageSeries['groups'] = [];
     if (query.groupBy !== undefined) {

@@ -6,6 +6,7 @@ import * as m004 from '../../migrations/004_hmac_secrets.js';
 import * as m005 from '../../migrations/005_enrollment_code_cancellation.js';
 import * as m006 from '../../migrations/006_replay_high_water.js';
 import * as m007 from '../../migrations/007_consumer_name_key.js';
+import * as m008 from '../../migrations/008_usage_format.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['005_enrollment_code_cancellation', m005],
   ['006_replay_high_water', m006],
   ['007_consumer_name_key', m007],
+  ['008_usage_format', m008],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -266,13 +266,15 @@ export interface RateLimitStore {
 
 export type UsageGranularity = 'minute' | 'hour' | 'day';
 
-/** One roll-up row: the requests of one bucket with the same consumer, key, mode, method, route and status. */
+/** One roll-up row: the requests of one bucket with the same consumer, key, mode, format, method, route and status. */
 export interface UsageRollup {
   granularity: UsageGranularity;
   bucketStart: number;
   consumerId: string;
   keyId: string;
   mode: string;
+  /** The request format: `jws` or `rfc9421` (Web Bot Auth agents sign in RFC 9421). */
+  format: string;
   method: string;
   /** The router's route template (/v1/keys/:kid), never the raw URL. */
   route: string;
@@ -308,8 +310,8 @@ export interface UsageTotals {
 }
 
 export interface UsageSeries {
-  /** Per bucket and status class; buckets without requests are absent. */
-  buckets: Array<UsageTotals & { bucketStart: number; statusClass: number }>;
+  /** Per bucket, status class and request format; buckets without requests are absent. */
+  buckets: Array<UsageTotals & { bucketStart: number; statusClass: number; format: string }>;
   /** Per value of the groupBy dimension, most requests first (at most 100); empty without groupBy. */
   groups: Array<UsageTotals & { value: string }>;
 }

@@ -12,6 +12,7 @@ import { withSignet } from '../../src/adapters/node.js';
 import { buildPlans } from '../../src/plans.js';
 import type { Signet } from '../../src/embed/create-signet.js';
 import { startEmbedded, type Embedded, type EmbeddedConsumer } from '../helpers/embedded.js';
+import { CLOCK_SKEW, fetchFrom, gateRefusal, windowStartClock, type AddressedFetch } from '../helpers/from-address.js';
 
 /** Every host app serves GET /reports (scope reports:read) and POST /echo (any key), both behind Signet. */
 interface Host {
@@ -26,9 +27,11 @@ async function listen(server: Server): Promise<Host> {
 
 const READ = { scopes: ['reports:read'] };
 
-const HOSTS: Record<string, (signet: Signet) => Promise<Host>> = {
-  express: async (signet) => {
+/** trustProxy: the framework's own setting for believing X-Forwarded-For from the loopback proxy. */
+const HOSTS: Record<string, (signet: Signet, options?: { trustProxy?: boolean }) => Promise<Host>> = {
+  express: async (signet, { trustProxy = false } = {}) => {
     const app = express();
+    app.set('trust proxy', trustProxy ? 'loopback' : false);
     app.get('/reports', signetExpress(signet, READ), (req, res) => {
       res.json({ consumer: req.signet?.consumer.name, key: req.signet?.key.id });
     });
@@ -37,16 +40,17 @@ const HOSTS: Record<string, (signet: Signet) => Promise<Host>> = {
     });
     return listen(createServer(app));
   },
-  fastify: async (signet) => {
-    const app = Fastify();
+  fastify: async (signet, { trustProxy = false } = {}) => {
+    const app = Fastify({ trustProxy: trustProxy ? '127.0.0.1' : false });
     await app.register(signetFastify, { signet });
     app.get('/reports', { config: { signet: READ } }, async (request) => ({ consumer: request.signet?.consumer.name, key: request.signet?.key.id }));
     app.post('/echo', async (request) => ({ received: request.rawBody?.toString('utf8'), parsed: request.body }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
   },
-  koa: async (signet) => {
+  koa: async (signet, { trustProxy = false } = {}) => {
     const app = new Koa();
+    app.proxy = trustProxy;
     // A host app with its own error handling: Signet's refusals must come through it intact.
     app.use(async (ctx, next) => {
       try {
@@ -66,19 +70,24 @@ const HOSTS: Record<string, (signet: Signet) => Promise<Host>> = {
     app.use(router.routes());
     return listen(createServer(app.callback()));
   },
-  'node:http': async (signet) => {
+  'node:http': async (signet, { trustProxy = false } = {}) => {
+    const proxies = trustProxy ? { trustedProxies: ['127.0.0.1'] } : {};
     const reports = withSignet(
       signet,
       (req, res) => {
         res.setHeader('Content-Type', 'application/json');
         res.end(JSON.stringify({ consumer: req.signet?.consumer.name, key: req.signet?.key.id }));
       },
-      READ,
+      { ...READ, ...proxies },
     );
-    const echo = withSignet(signet, (req, res) => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ received: req.rawBody?.toString('utf8') }));
-    });
+    const echo = withSignet(
+      signet,
+      (req, res) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ received: req.rawBody?.toString('utf8') }));
+      },
+      proxies,
+    );
     return listen(createServer((req, res) => (req.url?.startsWith('/reports') ? reports(req, res) : echo(req, res))));
   },
 };
@@ -184,5 +193,77 @@ describe.each(Object.keys(HOSTS))('the %s adapter', (name) => {
     await fetch(host.url + '/reports', { headers: { Authorization: await reader.sign('GET', '/reports') } });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(embedded.signet.server.usage.health().buffered).toBeGreaterThan(before);
+  });
+});
+
+describe.each(Object.keys(HOSTS))('the %s adapter behind the per-address failure gate', (name) => {
+  const LIMIT = 3;
+  let embedded: Embedded;
+  let reader: EmbeddedConsumer;
+  let serve: Host;
+  const hosts: Host[] = [];
+  const clients: AddressedFetch[] = [];
+
+  beforeAll(async () => {
+    const clock = windowStartClock();
+    embedded = await startEmbedded({ authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW }, clock);
+    reader = await embedded.addConsumer({ name: 'reader', scopes: ['reports:read'] });
+    // Signet's own app on the same instance: what `signet serve` answers, from the same counters.
+    serve = await listen(createServer(embedded.signet.app.callback()));
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    for (const host of hosts) await host.close();
+    await serve?.close();
+    await embedded?.close();
+  });
+
+  const from = (address: string) => {
+    const client = fetchFrom(address);
+    clients.push(client);
+    return client;
+  };
+  const signed = async (path = '/reports') => ({ Authorization: await reader.sign('GET', path) });
+
+  it('after the limit of failures from one address refuses a valid request from it as serve does, and still serves another address', async () => {
+    const host = await HOSTS[name]!(embedded.signet);
+    hosts.push(host);
+    const attacker = from('127.0.0.2');
+    for (let i = 0; i < LIMIT; i += 1) {
+      // A forged X-Forwarded-For changes nothing: this host trusts no proxy.
+      const bad = await attacker.fetch(host.url + '/reports', { headers: { Authorization: 'Signet not.a.token', 'X-Forwarded-For': `198.51.100.${i}` } });
+      expect(bad.status).toBe(401);
+    }
+    const replayEntries = embedded.signet.stores.replay.size();
+    const refused = await attacker.fetch(host.url + '/reports', { headers: await signed() });
+    const served = await attacker.fetch(serve.url + '/v1/whoami', { headers: await signed('/v1/whoami') });
+    const adapterAnswer = await gateRefusal(refused);
+    expect(adapterAnswer).toMatchObject({
+      status: 429,
+      retryAfter: '60',
+      rateLimitPolicy: `"auth_failures";q=${LIMIT};w=60`,
+      code: 'rate_limited',
+      policy: 'auth_failures',
+      limit: LIMIT,
+      retry_after: 60,
+    });
+    expect(adapterAnswer).toEqual(await gateRefusal(served));
+    // Refused before verification: the valid token's nonce was not spent.
+    expect(embedded.signet.stores.replay.size()).toBe(replayEntries);
+    const other = await from('127.0.0.3').fetch(host.url + '/reports', { headers: await signed() });
+    expect(other.status).toBe(200);
+  });
+
+  it("with the framework's trusted-proxy setting, counts the forwarded client address, not the proxy's", async () => {
+    const host = await HOSTS[name]!(embedded.signet, { trustProxy: true });
+    hosts.push(host);
+    const proxy = from('127.0.0.1');
+    for (let i = 0; i < LIMIT; i += 1) {
+      expect((await proxy.fetch(host.url + '/reports', { headers: { Authorization: 'Signet not.a.token', 'X-Forwarded-For': '203.0.113.9' } })).status).toBe(401);
+    }
+    const refused = await proxy.fetch(host.url + '/reports', { headers: { ...(await signed()), 'X-Forwarded-For': '203.0.113.9' } });
+    expect(await gateRefusal(refused)).toMatchObject({ status: 429, retryAfter: '60', code: 'rate_limited', policy: 'auth_failures' });
+    const neighbour = await proxy.fetch(host.url + '/reports', { headers: { ...(await signed()), 'X-Forwarded-For': '203.0.113.10' } });
+    expect(neighbour.status).toBe(200);
   });
 });

@@ -49,17 +49,19 @@ describe('the usage and plan CLI', () => {
     expect((await run('admin', 'consumers', 'set-plan', consumerId, 'free', '--default')).code).toBe(2);
   });
 
-  it('usage prints the limits, a table and a bar chart of your own requests', async () => {
+  it('usage prints the limits, a table (with the split by request format) and a bar chart of your own requests', async () => {
+    expect((await run('request', 'GET', '/v1/whoami', '--format', 'rfc9421')).code).toBe(0);
     const shown = await run('usage', '--granularity', 'minute');
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/^plan internal: unlimited\n/);
-    expect(shown.stdout).toMatch(/minute \(UTC\)\s+requests\s+2xx\s+4xx\s+avg ms/);
+    expect(shown.stdout).toMatch(/minute \(UTC\)\s+requests\s+2xx\s+4xx\s+jws\s+rfc9421\s+avg ms/);
     expect(shown.stdout).toContain('requests per minute');
     expect(shown.stdout).toMatch(/█/);
     const lines = shown.stdout.split('\n');
     const total = lines.find((l) => l.startsWith('total'))!;
-    // The five earlier API calls of this suite (add, plans, three set-plan) were signed by this key.
-    expect(Number(total.split(/\s+/)[1])).toBe(5);
+    // The five earlier API calls of this suite (add, plans, three set-plan, one refused) were signed
+    // by this key as JWS, and the one above as RFC 9421: requests, 2xx, 4xx, jws, rfc9421.
+    expect(total.split(/\s+/).slice(1, 6).map(Number)).toEqual([6, 5, 1, 5, 1]);
     const asJson = JSON.parse((await run('usage', '--json', '--group-by', 'route')).stdout);
     expect(asJson.groups.map((g: { route: string }) => g.route)).toEqual(expect.arrayContaining(['/admin/v1/plans', '/admin/v1/consumers/:id']));
   });
@@ -98,5 +100,21 @@ describe('usage rendering', () => {
     expect(barLine.length).toBe(39);
     expect(text).toContain('2026-01-01 01:00  0\n');
     expect(text).toContain('usage recording is turned off');
+    expect(text).not.toContain('jws');
+  });
+
+  it('shows a column per request format when the server reports the split, unknown formats after the known ones', () => {
+    const totals = { requests: 3, latency_ms_avg: 1, latency_ms_max: 1, bytes_in: 0, bytes_out: 0, by_status_class: { '2xx': 3 } };
+    const usage: UsageJson = {
+      granularity: 'day',
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-01-02T00:00:00.000Z',
+      recording: true,
+      totals: { ...totals, by_format: { rfc9421: 2, future: 1 } },
+      buckets: [{ start: '2026-01-01T00:00:00.000Z', ...totals, by_format: { rfc9421: 2, future: 1 } }],
+    };
+    const [header, first] = renderUsage(usage).split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual(['day (UTC)', 'requests', '2xx', '4xx', 'jws', 'rfc9421', 'future', 'avg ms', 'max ms', 'bytes in', 'bytes out']);
+    expect(first!.split(/\s+/).slice(0, 7)).toEqual(['2026-01-01', '3', '3', '0', '0', '2', '1']);
   });
 });

@@ -9,6 +9,7 @@ import { buildPlans } from '../../src/plans.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
 import { hasPython, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
+import { CLOCK_SKEW, fetchFrom, gateRefusal, windowStartClock, type AddressedFetch } from '../helpers/from-address.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { suiteRuns } from '../helpers/optional-suites.js';
 
@@ -218,5 +219,59 @@ describe.runIf(runs)('signet gateway failures', () => {
     const failure = await startGateway(config).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as Error).message).toContain(`${routes}:3: the path "pets" must start with /`);
+  });
+});
+
+describe.runIf(runs)('signet gateway behind the per-address failure gate', () => {
+  const LIMIT = 3;
+  let upstream: EchoUpstream;
+  const clients: AddressedFetch[] = [];
+  const running: RunningGateway[] = [];
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    for (const gw of running) await gw.close();
+    await upstream?.close();
+  });
+
+  const from = (address: string) => {
+    const client = fetchFrom(address);
+    clients.push(client);
+    return client;
+  };
+  const start = async (overrides: Partial<Config> = {}) => {
+    const clock = windowStartClock();
+    const gw = await startGateway(gatewayConfig({ gatewayUpstream: upstream.url, authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW, ...overrides }), {
+      logger: silentLogger(),
+      clock,
+    });
+    running.push(gw);
+    return { gw, reader: await addConsumerTo(gw.signet, { name: 'reader', scopes: ['pets:read'] }) };
+  };
+
+  it('after the limit of failures from one address refuses its valid request as serve does, without reaching the upstream, and serves another address', async () => {
+    const { gw, reader } = await start();
+    const attacker = from('127.0.0.2');
+    for (let i = 0; i < LIMIT; i += 1) expect((await attacker.fetch(gw.url + '/pets', { headers: { Authorization: 'Signet not.a.token' } })).status).toBe(401);
+    let refused: Awaited<ReturnType<AddressedFetch['fetch']>> | undefined;
+    expect(await reachedUpstream(upstream, async () => (refused = await attacker.fetch(gw.url + '/pets', { headers: { Authorization: await reader.sign('GET', '/pets') } })))).toBe(0);
+    // Signet's own app (the admin port) shares the counters: its answer is serve's.
+    const served = await attacker.fetch(gw.adminUrl + '/v1/whoami', { headers: { Authorization: await reader.sign('GET', '/v1/whoami') } });
+    const gatewayAnswer = await gateRefusal(refused!);
+    expect(gatewayAnswer).toMatchObject({ status: 429, retryAfter: '60', rateLimitPolicy: `"auth_failures";q=${LIMIT};w=60`, code: 'rate_limited', policy: 'auth_failures', retry_after: 60 });
+    expect(gatewayAnswer).toEqual(await gateRefusal(served));
+    const other = await from('127.0.0.3').fetch(gw.url + '/pets', { headers: { Authorization: await reader.sign('GET', '/pets') } });
+    expect(other.status).toBe(200);
+  });
+
+  it('with SIGNET_TRUST_PROXY counts the X-Forwarded-For client as serve does, not the proxy', async () => {
+    const { gw, reader } = await start({ trustProxy: true });
+    const proxy = from('127.0.0.1');
+    for (let i = 0; i < LIMIT; i += 1) expect((await proxy.fetch(gw.url + '/pets', { headers: { Authorization: 'Signet not.a.token', 'X-Forwarded-For': '203.0.113.9' } })).status).toBe(401);
+    expect((await proxy.fetch(gw.url + '/pets', { headers: { Authorization: await reader.sign('GET', '/pets'), 'X-Forwarded-For': '203.0.113.9' } })).status).toBe(429);
+    expect((await proxy.fetch(gw.url + '/pets', { headers: { Authorization: await reader.sign('GET', '/pets'), 'X-Forwarded-For': '203.0.113.10' } })).status).toBe(200);
   });
 });

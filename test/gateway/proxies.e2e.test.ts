@@ -17,6 +17,7 @@ import { disposeCli, runCli } from '../helpers/cli-process.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
 import { hasPython, PYTHON, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
 import { forwardAuthServerBlock, hasAuthRequest, startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { CLOCK_SKEW, fetchFrom, gateRefusal, windowStartClock, type AddressedFetch } from '../helpers/from-address.js';
 import { suiteRuns } from '../helpers/optional-suites.js';
 
 const execFile = promisify(execFileCallback);
@@ -128,28 +129,111 @@ describe.runIf(runs)('nginx auth_request in front of signet forward-auth and a P
     expect(open.headers['signet-consumer-id']).toBeUndefined();
   });
 
-  it('keeps unsigned, forged, replayed, over-limit and body-carrying requests away from the upstream', async () => {
+  it('keeps unsigned, forged, replayed, over-limit, body-carrying and path-trick requests away from the upstream', async () => {
     const limited = await consumerWithKeyFile(forwardAuth.signet, 'limited', 'tiny');
     expect((await fetch(nginx.url + '/pets', { headers: { Authorization: await limited.sign('GET', '/pets') } })).status).toBe(200);
     const used = await alice.sign('GET', '/pets');
     expect((await fetch(nginx.url + '/pets', { headers: { Authorization: used } })).status).toBe(200);
-    const statuses: number[] = [];
+    const answers: Response[] = [];
     const count = await reached(async () => {
-      const unsigned = await fetch(nginx.url + '/pets');
-      statuses.push(unsigned.status);
-      expect(unsigned.headers.get('www-authenticate')).toContain('error="missing_token"');
+      answers.push(await fetch(nginx.url + '/pets'));
       const token = await alice.sign('GET', '/pets');
-      statuses.push((await fetch(nginx.url + '/pets', { headers: { Authorization: token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA') } })).status);
-      statuses.push((await fetch(nginx.url + '/pets', { headers: { Authorization: used } })).status);
-      // nginx turns any auth answer other than 401 and 403 (here Signet's 429 and 400) into its own 500.
-      statuses.push((await fetch(nginx.url + '/pets', { headers: { Authorization: await limited.sign('GET', '/pets') } })).status);
+      answers.push(await fetch(nginx.url + '/pets', { headers: { Authorization: token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA') } }));
+      answers.push(await fetch(nginx.url + '/pets', { headers: { Authorization: used } }));
+      answers.push(await fetch(nginx.url + '/pets', { headers: { Authorization: await limited.sign('GET', '/pets') } }));
       const body = '{"name":"Rex"}';
-      statuses.push((await fetch(nginx.url + '/pets', { method: 'POST', body, headers: { Authorization: await alice.sign('POST', '/pets', body) } })).status);
-      statuses.push((await fetch(nginx.url + '/pets/../admin', { headers: { Authorization: await alice.sign('GET', '/pets/../admin') } })).status);
+      answers.push(await fetch(nginx.url + '/pets', { method: 'POST', body, headers: { Authorization: await alice.sign('POST', '/pets', body) } }));
+      answers.push(await fetch(nginx.url + '/pets%2F..%2Fadmin', { headers: { Authorization: await alice.sign('GET', '/pets%2F..%2Fadmin') } }));
+      answers.push(await fetch(nginx.url + '/admin', { headers: { Authorization: await alice.sign('GET', '/admin') } }));
     });
-    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
-    expect(statuses.slice(3).every((status) => status >= 400)).toBe(true);
     expect(count).toBe(0);
+    const problems = await Promise.all(answers.map(async (answer) => ({ ...((await answer.json()) as { code: string }), status: answer.status, contentType: answer.headers.get('content-type') })));
+    // Each refusal keeps Signet's status and comes with Signet's problem body, whatever nginx makes of auth answers.
+    expect(problems.map(({ status, code }) => [status, code])).toEqual([
+      [401, 'missing_token'],
+      [401, 'invalid_token'],
+      [401, 'token_replayed'],
+      [429, 'rate_limited'],
+      [400, 'invalid_request'],
+      [400, 'invalid_request'],
+      [404, 'not_found'],
+    ]);
+    expect(problems.map(({ contentType }) => contentType)).toEqual(Array(7).fill('application/problem+json'));
+    // Exactly one challenge each (a second one, from auth_request itself, would be joined here with a comma).
+    expect(answers.slice(0, 3).map((answer) => answer.headers.get('www-authenticate'))).toEqual([
+      'Signet realm="signet", error="missing_token"',
+      'Signet realm="signet", error="invalid_token"',
+      'Signet realm="signet", error="token_replayed"',
+    ]);
+    const overLimit = answers[3]!;
+    expect(overLimit.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(problems[3]).toMatchObject({ retry_after: Number(overLimit.headers.get('retry-after')) });
+    expect(overLimit.headers.get('ratelimit-policy')).toBe('"per_minute";q=1;w=60');
+    expect(overLimit.headers.get('www-authenticate')).toBeNull();
+  });
+
+  it('renders only codes of the closed list at the refusal endpoint, echoing no text', async () => {
+    const render = (headers: Record<string, string>) => fetch(forwardAuth.url + '/_signet/refusal', { headers });
+    const odd = await render({ 'Signet-Error-Code': '<script>alert(1)</script>', 'Retry-After': 'soon', 'Request-Id': 'hello' });
+    expect(odd.status).toBe(400);
+    expect(await odd.text()).not.toContain('script');
+    const limited = await render({ 'Signet-Error-Code': 'rate_limited', 'Retry-After': '12; evil', 'Request-Id': 'not-a-uuid' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeNull();
+    const body = (await limited.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ code: 'rate_limited', title: 'Too many requests.' });
+    expect(body.request_id).not.toBe('not-a-uuid');
+  });
+});
+
+describe.runIf(runs)('nginx + forward-auth behind the per-address failure gate', () => {
+  const LIMIT = 3;
+  let upstream: EchoUpstream;
+  let forwardAuth: RunningForwardAuth;
+  let nginx: RunningNginx;
+  let alice: EmbeddedConsumer;
+  const clients: AddressedFetch[] = [];
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+    const port = await freePort();
+    const clock = windowStartClock();
+    forwardAuth = await startForwardAuth(config({ publicOrigin: `http://127.0.0.1:${port}`, authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW }), {
+      logger: silentLogger(),
+      clock,
+    });
+    nginx = await startNginx(port, forwardAuthServerBlock(forwardAuth.url, upstream.url));
+    alice = await addConsumerTo(forwardAuth.signet, { name: 'alice', scopes: ['pets:read'] });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await nginx?.stop();
+    await forwardAuth?.close();
+    await upstream?.close();
+  });
+
+  const from = (address: string) => {
+    const client = fetchFrom(address);
+    clients.push(client);
+    return client;
+  };
+
+  it('after the limit of failures from one client address refuses its valid request with the 429 serve answers, and serves another address', async () => {
+    const attacker = from('127.0.0.2');
+    for (let i = 0; i < LIMIT; i += 1) {
+      // A forged X-Forwarded-For is to the left of what nginx appends: it changes nothing.
+      const bad = await attacker.fetch(nginx.url + '/pets', { headers: { Authorization: 'Signet not.a.token', 'X-Forwarded-For': `198.51.100.${i}` } });
+      expect(bad.status).toBe(401);
+    }
+    let refused: Awaited<ReturnType<AddressedFetch['fetch']>> | undefined;
+    expect(await reachedUpstream(upstream, async () => (refused = await attacker.fetch(nginx.url + '/pets', { headers: { Authorization: await alice.sign('GET', '/pets') } })))).toBe(0);
+    expect(refused!.status).toBe(429);
+    expect(refused!.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused!.headers.get('retry-after')).toBe('60');
+    expect(refused!.headers.get('ratelimit-policy')).toBe(`"auth_failures";q=${LIMIT};w=60`);
+    expect(await refused!.json()).toMatchObject({ status: 429, code: 'rate_limited', retry_after: 60 });
+    const other = await from('127.0.0.3').fetch(nginx.url + '/pets', { headers: { Authorization: await alice.sign('GET', '/pets') } });
+    expect(other.status).toBe(200);
   });
 });
 
@@ -191,6 +275,57 @@ describe.runIf(runs)('forward-auth as Traefik and Caddy call it (X-Forwarded-Met
     const response = await check('POST', '/pets', { Authorization: await alice.sign('GET', '/pets') });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ code: 'binding_mismatch' });
+  });
+});
+
+describe.runIf(runs)('forward-auth behind the per-address failure gate, as Traefik and Caddy call it', () => {
+  const LIMIT = 2;
+  let forwardAuth: RunningForwardAuth;
+  let alice: EmbeddedConsumer;
+  const origin = 'https://api.example.test';
+
+  beforeAll(async () => {
+    const clock = windowStartClock();
+    // SIGNET_TRUST_PROXY only so that Signet's own app (serve) sees the same client, for comparing answers.
+    forwardAuth = await startForwardAuth(config({ publicOrigin: origin, authFailureLimit: LIMIT, authFailureWindowSeconds: 60, clockSkewSeconds: CLOCK_SKEW, trustProxy: true }), {
+      logger: silentLogger(),
+      clock,
+    });
+    alice = await addConsumerTo(forwardAuth.signet, { name: 'alice', scopes: ['pets:read'] });
+  });
+  afterAll(async () => forwardAuth?.close());
+
+  const check = (headers: Record<string, string>) => fetch(forwardAuth.url + '/check', { headers: { 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/pets', ...headers } });
+  const valid = async () => ({ Authorization: await alice.sign('GET', '/pets') });
+
+  it('counts the client the trusted proxy appended to X-Forwarded-For, whatever the client wrote before it, and refuses it as serve does', async () => {
+    for (let i = 0; i < LIMIT; i += 1) {
+      expect((await check({ Authorization: 'Signet not.a.token', 'X-Forwarded-For': `198.51.100.${i}, 203.0.113.5` })).status).toBe(401);
+    }
+    const refused = await check({ ...(await valid()), 'X-Forwarded-For': '10.9.9.9, 203.0.113.5' });
+    const served = await fetch(forwardAuth.adminUrl + '/v1/whoami', { headers: { Authorization: await alice.sign('GET', '/v1/whoami'), 'X-Forwarded-For': '203.0.113.5' } });
+    const answer = await gateRefusal(refused as never);
+    expect(answer).toMatchObject({ status: 429, retryAfter: '60', code: 'rate_limited', policy: 'auth_failures', limit: LIMIT });
+    expect(answer).toEqual(await gateRefusal(served as never));
+    expect(refused.headers.get('signet-status')).toBe('429');
+    expect(refused.headers.get('signet-error-code')).toBe('rate_limited');
+    expect((await check({ ...(await valid()), 'X-Forwarded-For': '203.0.113.6' })).status).toBe(200);
+  });
+
+  it('takes X-Real-IP when the proxy sends no X-Forwarded-For', async () => {
+    for (let i = 0; i < LIMIT; i += 1) expect((await check({ Authorization: 'Signet not.a.token', 'X-Real-IP': '203.0.113.7' })).status).toBe(401);
+    expect((await check({ ...(await valid()), 'X-Real-IP': '203.0.113.7' })).status).toBe(429);
+    expect((await check({ ...(await valid()), 'X-Real-IP': '203.0.113.8' })).status).toBe(200);
+  });
+
+  it('answers every refusal as 401 with the real status and code in headers when the proxy sends Signet-Refuse-As: 401', async () => {
+    const notFound = await fetch(forwardAuth.url + '/check', { headers: { 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/nowhere', 'Signet-Refuse-As': '401' } });
+    expect(notFound.status).toBe(401);
+    expect(notFound.headers.get('signet-status')).toBe('404');
+    expect(notFound.headers.get('signet-error-code')).toBe('not_found');
+    expect(notFound.headers.get('www-authenticate')).toBeNull();
+    const plain = await fetch(forwardAuth.url + '/check', { headers: { 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/nowhere' } });
+    expect(plain.status).toBe(404);
   });
 });
 

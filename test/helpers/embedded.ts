@@ -1,4 +1,5 @@
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
+import type { Clock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { createSignet, type Signet } from '../../src/embed/create-signet.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
@@ -28,8 +29,9 @@ export interface Embedded {
  * environment; tokens are bound to `origin`. Consumers are written straight into the store, as
  * `signet consumers add` does.
  */
-export async function startEmbedded(overrides: Partial<Config> = {}): Promise<Embedded> {
+export async function startEmbedded(overrides: Partial<Config> = {}, clock?: Clock): Promise<Embedded> {
   const signet = await createSignet({
+    ...(clock !== undefined ? { clock } : {}),
     config: { db: ':memory:', publicOrigin: 'https://api.example.test', logLevel: 'silent', authFailureLimit: 0, metricsEnabled: false, ...overrides },
     env: {},
     logger: silentLogger(),

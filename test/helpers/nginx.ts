@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Debian's nginx binary (apt-get install nginx-light or nginx). */
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
@@ -80,31 +81,19 @@ ${serverBlock}
 }
 
 /**
- * The nginx configuration docs/gateway.md shows, for a forward-auth endpoint and an upstream:
- * auth_request asks Signet with the original method, URI and body announcement; the identity
- * headers Signet answers replace any the client sent; Authorization is not passed upstream.
+ * The nginx configuration docs/gateway.md shows, exactly (its ```nginx block), with the addresses of
+ * the forward-auth endpoint and the upstream of the test put in place of the documented ones: what
+ * the end-to-end test proves is what the docs tell operators to write.
  */
 export function forwardAuthServerBlock(forwardAuth: string, upstream: string): string {
-  const identity = ['Consumer-Id', 'Consumer-Name', 'Key-Id', 'Scopes', 'Mode'];
-  const variable = (name: string) => `$signet_${name.toLowerCase().replace('-', '_')}`;
-  return `
-    location = /_signet_auth {
-      internal;
-      proxy_pass ${forwardAuth};
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Content-Length $content_length;
-      proxy_set_header X-Original-Transfer-Encoding $http_transfer_encoding;
-    }
-    location / {
-      auth_request /_signet_auth;
-${identity.map((name) => `      auth_request_set ${variable(name)} $upstream_http_signet_${name.toLowerCase().replace('-', '_')};`).join('\n')}
-      auth_request_set $signet_www_authenticate $upstream_http_www_authenticate;
-      add_header WWW-Authenticate $signet_www_authenticate always;
-${identity.map((name) => `      proxy_set_header Signet-${name} ${variable(name)};`).join('\n')}
-      proxy_set_header Authorization "";
-      proxy_pass ${upstream};
-    }`;
+  const doc = readFileSync(fileURLToPath(new URL('../../docs/gateway.md', import.meta.url)), 'utf8');
+  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1];
+  if (block === undefined) throw new Error('docs/gateway.md has no nginx block');
+  for (const documented of [DOCUMENTED_FORWARD_AUTH, DOCUMENTED_UPSTREAM]) {
+    if (!block.includes(`proxy_pass ${documented};`)) throw new Error(`the nginx block of docs/gateway.md no longer proxies to ${documented}`);
+  }
+  return block.replaceAll(`proxy_pass ${DOCUMENTED_FORWARD_AUTH};`, `proxy_pass ${forwardAuth};`).replaceAll(`proxy_pass ${DOCUMENTED_UPSTREAM};`, `proxy_pass ${upstream};`);
 }
+
+const DOCUMENTED_FORWARD_AUTH = 'http://127.0.0.1:8081';
+const DOCUMENTED_UPSTREAM = 'http://127.0.0.1:5000';

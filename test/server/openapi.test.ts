@@ -65,4 +65,12 @@ describe('the OpenAPI document', () => {
     const whoami = document.paths['/v1/whoami']!.get as { security: Array<Record<string, unknown>> };
     expect(whoami.security.map((alternative) => Object.keys(alternative))).toEqual([['signet'], ['httpMessageSignature']]);
   });
+
+  it('describes the usage split by request format on the totals and on every bucket', () => {
+    type Schema = { properties: Record<string, Schema>; items: Schema; propertyNames?: { enum: string[] } };
+    const usage = (document as unknown as { components: { schemas: Record<string, Schema> } }).components.schemas.Usage!;
+    for (const where of [usage.properties.totals!, usage.properties.buckets!.items]) {
+      expect(where.properties.by_format?.propertyNames?.enum).toEqual(['jws', 'rfc9421']);
+    }
+  });
 });

@@ -1,9 +1,12 @@
+import { KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createSigner, httpbis } from 'http-message-signatures';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { encodeBase64 } from '../../src/protocol/base64url.js';
 import { signatureBase } from '../../src/protocol/http-signatures/signature-base.js';
+import { parseHttpSignature } from '../../src/protocol/http-signatures/signature-input.js';
 import { newJti } from '../../src/protocol/ids.js';
 import { jwkThumbprint, publicKeyToJwk } from '../../src/protocol/public-key.js';
 import { signBytes } from '../../src/client/http-signature.js';
@@ -46,23 +49,32 @@ describe('Web Bot Auth agents', () => {
 
   interface AgentCall {
     method?: string;
+    /** Covered component identifiers as Signature-Input spells them. */
     components?: string[];
     nonce?: string | null;
     origin?: string;
+    /** The Signature-Agent field; default: the origin as one sf-string. */
+    field?: string;
+    label?: string;
     key?: Ed25519KeyPair;
   }
 
   async function agentHeaders(call: AgentCall = {}): Promise<Record<string, string>> {
     const method = call.method ?? 'GET';
+    const label = call.label ?? 'sig1';
     const created = Math.floor(h.clock.now() / 1000);
-    const components = call.components ?? ['@authority', 'signature-agent'];
+    const components = call.components ?? ['"@authority"', '"signature-agent"'];
     const nonce = call.nonce === undefined ? `;nonce="${newJti()}"` : call.nonce === null ? '' : `;nonce="${call.nonce}"`;
-    const inner = `(${components.map((c) => `"${c}"`).join(' ')});created=${created};expires=${created + 60};keyid="${keyid}";alg="ed25519"${nonce};tag="web-bot-auth"`;
-    const headers: Record<string, string> = { 'signature-agent': `"${call.origin ?? agentOrigin}"` };
-    const base = signatureBase(components, inner, { method, targetUri: h.origin + '/v1/whoami', header: (name) => headers[name] });
+    const inner = `(${components.join(' ')});created=${created};expires=${created + 60};keyid="${keyid}";alg="ed25519"${nonce};tag="web-bot-auth"`;
+    const headers: Record<string, string> = { 'signature-agent': call.field ?? `"${call.origin ?? agentOrigin}"` };
+    // The base as the signer builds it, for any form of the field (the verifier rebuilds it on its own).
+    const covered = parseHttpSignature(`${label}=${inner}`, `${label}=::`);
+    const base = signatureBase(covered.components, inner, { method, targetUri: h.origin + '/v1/whoami', header: (name) => headers[name] }, covered.dictionaryKeys);
     const signature = await signBytes({ type: 'ed25519', privateKey: (call.key ?? agent).privateKey }, new TextEncoder().encode(base));
-    return { ...headers, 'signature-input': `sig1=${inner}`, signature: `sig1=:${encodeBase64(signature)}:` };
+    return { ...headers, 'signature-input': `${label}=${inner}`, signature: `${label}=:${encodeBase64(signature)}:` };
   }
+
+  const whoami = async (headers: Record<string, string>) => readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers }));
 
   it('verifies an allowed agent from its directory and gives it the agent scopes only', async () => {
     const answer = await readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders() }));
@@ -90,10 +102,75 @@ describe('Web Bot Auth agents', () => {
     expect((await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders({ nonce: null }) })).status).toBe(200);
   });
 
-  it('explains an agent signature that does not cover signature-agent', async () => {
-    const answer = await readAnswer(await fetch(h.baseUrl + '/v1/whoami', { headers: await agentHeaders({ components: ['@authority'] }) }));
-    expect(answer.body.code).toBe('binding_mismatch');
-    expect(answer.body.missing_components).toEqual(['signature-agent']);
+  it('explains an agent signature that does not cover signature-agent, in either form of the field', async () => {
+    for (const field of [undefined, `agent1="${agentOrigin}"`]) {
+      const answer = await whoami(await agentHeaders({ components: ['"@authority"'], ...(field !== undefined ? { field } : {}) }));
+      expect(answer.body.code).toBe('binding_mismatch');
+      expect(answer.body.missing_components).toEqual(['signature-agent']);
+    }
+  });
+
+  it('verifies the dictionary form: the member the signature names by its key parameter, whatever the label and the other members', async () => {
+    const keyed = { components: ['"@authority"', '"signature-agent";key="agent1"'] };
+    for (const call of [
+      { ...keyed, field: `agent1="${agentOrigin}"` },
+      { ...keyed, field: `other="https://someone-else.example", agent1="${agentOrigin}";type=directory`, label: 'sig2' },
+    ]) {
+      const answer = await whoami(await agentHeaders(call));
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.body).toMatchObject({ consumer_id: `agent:${agentOrigin}`, format: 'rfc9421' });
+    }
+  });
+
+  it('refuses a dictionary without the named member, a member that is not a string, and a form other than the one covered, alike', async () => {
+    const keyed = { components: ['"@authority"', '"signature-agent";key="agent1"'], field: `agent1="${agentOrigin}"` };
+    // Signed honestly where a signer could build the base at all; otherwise signed over the valid
+    // dictionary and sent with another field (refused before the signature is even checked).
+    const refused: Array<[AgentCall, Record<string, string>?]> = [
+      [{ ...keyed, field: `agent1=("${agentOrigin}")` }],
+      [{ ...keyed, field: `agent1="${agentOrigin}";type=jwks_uri` }],
+      [{ field: `agent1="${agentOrigin}"` }],
+      [{ ...keyed, field: `agent1="${agentOrigin}", pad="${'x'.repeat(3000)}"` }],
+      [keyed, { 'signature-agent': `agent2="${agentOrigin}"` }],
+      [keyed, { 'signature-agent': `"${agentOrigin}"` }],
+      [keyed, { 'signature-agent': `agent1="${agentOrigin}", agent1="https://other-agent.example"` }],
+    ];
+    for (const [call, sent] of refused) {
+      const answer = await whoami({ ...(await agentHeaders(call)), ...sent });
+      expect([answer.status, answer.body.code], JSON.stringify([call, sent]).slice(0, 200)).toEqual([401, 'invalid_token']);
+    }
+    // Both forms covered at once: refused when the Signature-Input is parsed.
+    const both = await agentHeaders(keyed);
+    both['signature-input'] = both['signature-input']!.replace('("@authority"', '("@authority" "signature-agent"');
+    expect((await whoami(both)).body.code).toBe('invalid_token');
+  });
+
+  it('verifies a dictionary-form agent request signed by http-message-signatures', async () => {
+    const created = new Date(h.clock.now());
+    const signed = await httpbis.signMessage(
+      {
+        key: createSigner(KeyObject.from(agent.privateKey), 'ed25519', keyid),
+        name: 'agent-sig',
+        fields: ['@authority', 'signature-agent;key="agent1"'],
+        params: ['created', 'expires', 'nonce', 'keyid', 'alg', 'tag'],
+        paramValues: { created, expires: new Date(created.getTime() + 60_000), nonce: newJti(), tag: 'web-bot-auth' },
+      },
+      { method: 'GET', url: h.origin + '/v1/whoami', headers: { 'signature-agent': `agent1="${agentOrigin}"` } },
+    );
+    expect((signed.headers as Record<string, string>)['Signature-Input']).toContain('"signature-agent";key="agent1"');
+    const answer = await whoami(signed.headers as Record<string, string>);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toMatchObject({ consumer_id: `agent:${agentOrigin}`, format: 'rfc9421' });
+  });
+
+  it('counts agent requests in usage under the agent, as the rfc9421 format', async () => {
+    await h.signet.server.usage.flush();
+    const rows = await h
+      .db('usage_rollups')
+      .where({ granularity: 'day', consumer_id: `agent:${agentOrigin}` })
+      .distinct('format')
+      .pluck('format');
+    expect(rows).toEqual(['rfc9421']);
   });
 
   it('fetched the directory once for all these requests (cached per its Cache-Control)', () => {

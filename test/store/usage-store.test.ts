@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KnexUsageStore } from '../../src/store/knex-usage-store.js';
+import { migrateToLatest, migrationConfig } from '../../src/store/migrations.js';
 import type { UsageRollup } from '../../src/store/types.js';
 import { servicesAvailable } from '../helpers/services.js';
 import { openMigratedSqlite, openRolledBackPgSchema, type OpenedDb } from './lifecycle-stores.js';
@@ -14,6 +15,7 @@ function rollup(overrides: Partial<UsageRollup> = {}): UsageRollup {
     consumerId: 'con_a',
     keyId: 'key_a',
     mode: 'ed25519',
+    format: 'jws',
     method: 'GET',
     route: '/v1/whoami',
     status: 200,
@@ -41,7 +43,19 @@ function usageStoreContract(name: string, open: () => Promise<OpenedDb>): void {
       await store.write([rollup({ requests: 2, latencyMsSum: 10, latencyMsMax: 7, bytesOut: 50 })]);
       await store.write([rollup({ requests: 3, latencyMsSum: 6, latencyMsMax: 4, bytesOut: 20 })]);
       const series = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE });
-      expect(series.buckets).toEqual([{ bucketStart: T0, statusClass: 2, requests: 5, latencyMsSum: 16, latencyMsMax: 7, bytesIn: 0, bytesOut: 70 }]);
+      expect(series.buckets).toEqual([{ bucketStart: T0, statusClass: 2, format: 'jws', requests: 5, latencyMsSum: 16, latencyMsMax: 7, bytesIn: 0, bytesOut: 70 }]);
+    });
+
+    it('keeps the request formats in rows of their own and reports each bucket per status class and format', async () => {
+      await store.write([rollup({ requests: 2 }), rollup({ format: 'rfc9421', requests: 3, latencyMsMax: 9 }), rollup({ format: 'rfc9421', status: 401 })]);
+      await store.write([rollup({ format: 'rfc9421', requests: 4 })]);
+      expect(await opened.db('usage_rollups').count({ n: '*' })).toEqual([{ n: 3 }]);
+      const series = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE });
+      expect(series.buckets.map((b) => [b.statusClass, b.format, b.requests, b.latencyMsMax])).toEqual([
+        [2, 'jws', 2, 2],
+        [2, 'rfc9421', 7, 9],
+        [4, 'rfc9421', 1, 2],
+      ]);
     });
 
     it('writes more rows than fit in one statement', async () => {
@@ -80,6 +94,26 @@ function usageStoreContract(name: string, open: () => Promise<OpenedDb>): void {
       expect(byClass.groups.map((g) => [g.value, g.requests])).toEqual([
         ['2xx', 14],
         ['4xx', 2],
+      ]);
+    });
+
+    it('migration 008 counts older rows as jws, and its down migration folds the formats back into one row without losing a request', async () => {
+      await store.write([rollup({ requests: 2, latencyMsMax: 3 }), rollup({ format: 'rfc9421', requests: 5, latencyMsMax: 8 }), rollup({ route: '/v1/echo', format: 'rfc9421' })]);
+      await opened.db.migrate.down(migrationConfig);
+      const columns = Object.keys(await opened.db('usage_rollups').columnInfo());
+      expect(columns).not.toContain('format');
+      const folded = await opened.db('usage_rollups').orderBy('route').select('route', 'requests', 'latency_ms_max');
+      expect(folded.map((r) => [r.route, Number(r.requests), Number(r.latency_ms_max)])).toEqual([
+        ['/v1/echo', 1, 2],
+        ['/v1/whoami', 7, 8],
+      ]);
+      await migrateToLatest(opened.db);
+      expect(await opened.db('usage_rollups').distinct('format').pluck('format')).toEqual(['jws']);
+      await store.write([rollup({ format: 'rfc9421' })]);
+      const series = await store.query({ granularity: 'minute', from: T0, to: T0 + MINUTE });
+      expect(series.buckets.map((b) => [b.format, b.requests])).toEqual([
+        ['jws', 8],
+        ['rfc9421', 1],
       ]);
     });
 

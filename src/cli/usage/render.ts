@@ -3,6 +3,8 @@ import { shown } from '../terminal-text.js';
 
 interface UsageTotalsJson {
   requests: number;
+  /** Requests per request format (jws, rfc9421); absent from servers older than the split. */
+  by_format?: Record<string, number>;
   latency_ms_avg: number | null;
   latency_ms_max: number | null;
   bytes_in: number;
@@ -27,6 +29,9 @@ interface LimitsJson {
   unlimited: boolean;
   windows: Array<{ name: string; limit: number; window: string; remaining: number; reset_seconds: number }>;
 }
+
+/** Shown as columns whenever the server reports the split, so a zero is visible too. */
+const KNOWN_FORMATS = ['jws', 'rfc9421'];
 
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
@@ -70,12 +75,23 @@ function renderLimits(limits: LimitsJson): string {
 /** The bucket table, then a bar per bucket scaled to the terminal width, then the groups if any. */
 export function renderUsage(usage: UsageJson, columns = 80): string {
   const classes = ['2xx', '3xx', '4xx', '5xx'].filter((c) => c === '2xx' || c === '4xx' || (usage.totals.by_status_class[c] ?? 0) > 0);
-  const header = [`${usage.granularity} (UTC)`, 'requests', ...classes, 'avg ms', 'max ms', 'bytes in', 'bytes out'];
+  const byFormat = usage.totals.by_format;
+  const formats =
+    byFormat === undefined
+      ? []
+      : [
+          ...KNOWN_FORMATS,
+          ...Object.keys(byFormat)
+            .filter((f) => !KNOWN_FORMATS.includes(f))
+            .sort(),
+        ];
+  const header = [`${usage.granularity} (UTC)`, 'requests', ...classes, ...formats.map(shown), 'avg ms', 'max ms', 'bytes in', 'bytes out'];
   const right = header.map((_, i) => i > 0);
   const row = (label: string, t: UsageTotalsJson & { by_status_class: Record<string, number> }) => [
     label,
     String(t.requests),
     ...classes.map((c) => String(t.by_status_class[c] ?? 0)),
+    ...formats.map((f) => String(t.by_format?.[f] ?? 0)),
     ms(t.latency_ms_avg),
     ms(t.latency_ms_max),
     String(t.bytes_in),

@@ -32,6 +32,13 @@ export const MAX_COVERED_COMPONENTS = 32;
 /** The only signature parameters accepted; any other is refused, like unknown JWS header members. */
 export const SIGNATURE_PARAMETERS = ['created', 'expires', 'nonce', 'keyid', 'alg', 'tag'] as const;
 
+/**
+ * Fields a signature may cover as one member of a Structured Field dictionary (RFC 9421 section
+ * 2.1.2, the `key` component parameter): Web Bot Auth's Signature-Agent, whose current drafts make
+ * it a dictionary of agent URLs. No other component parameter is accepted.
+ */
+export const DICTIONARY_MEMBER_FIELDS = [SIGNATURE_AGENT_HEADER] as const;
+
 /** Derived components Signet can rebuild from a request (RFC 9421 section 2.2). */
 export const DERIVED_COMPONENTS = ['@method', '@target-uri', '@authority', '@scheme', '@request-target', '@path', '@query'] as const;
 

@@ -1,7 +1,7 @@
 import { serializeInnerList, type BareItem, type InnerList, type Item } from 'structured-headers';
 import { invalidToken } from '../errors.js';
 import { KID_PATTERN } from '../format.js';
-import { DERIVED_COMPONENTS, MAX_COVERED_COMPONENTS, MAX_SIGNATURE_FIELD_LENGTH, SIGNATURE_PARAMETERS } from './constants.js';
+import { DERIVED_COMPONENTS, DICTIONARY_MEMBER_FIELDS, MAX_COVERED_COMPONENTS, MAX_SIGNATURE_FIELD_LENGTH, SIGNATURE_PARAMETERS } from './constants.js';
 import { parseStrictDictionary } from './structured-fields.js';
 
 /** The signature parameters Signet knows; which of them are required is the verifier's policy. */
@@ -16,8 +16,13 @@ export interface HttpSignatureParams {
 
 export interface ParsedHttpSignature {
   label: string;
-  /** Covered component identifiers, in the signer's order. */
+  /** Covered component names, in the signer's order; a name appears once (with or without a key). */
   components: string[];
+  /**
+   * Fields covered as one member of a dictionary (`"signature-agent";key="agent1"`): field name
+   * to member key. A name in `components` but not here was covered as the whole field.
+   */
+  dictionaryKeys: ReadonlyMap<string, string>;
   params: HttpSignatureParams;
   /** The `@signature-params` value: the covered components and parameters, serialised. */
   signatureParams: string;
@@ -31,19 +36,40 @@ function isInnerList(member: Item | InnerList): member is InnerList {
   return Array.isArray(member[0]);
 }
 
-function coveredComponents(items: Item[]): string[] {
+/** A Structured Field dictionary key (RFC 9651 section 3.2). */
+const DICTIONARY_KEY = /^[a-z*][a-z0-9_.*-]{0,63}$/;
+
+/** The member key of a component covered as a dictionary member, or undefined for the whole field. */
+function dictionaryKey(name: string, parameters: Map<string, BareItem>): string | undefined {
+  if (parameters.size === 0) return undefined;
+  // Component parameters (sf, key, bs, req, tr) select other views of a field; Signet needs only
+  // `key`, and only on the fields that are dictionaries by definition.
+  const key = parameters.get('key');
+  if (parameters.size > 1 || key === undefined || !(DICTIONARY_MEMBER_FIELDS as readonly string[]).includes(name)) {
+    throw invalidToken(`covered component ${name} has parameters`);
+  }
+  if (typeof key !== 'string' || !DICTIONARY_KEY.test(key)) throw invalidToken(`covered component ${name} has a malformed key`);
+  return key;
+}
+
+/**
+ * The covered components, each name once: a field covered both whole and as a member, or as two
+ * members, is as ambiguous as a component covered twice (which view did the signer mean?).
+ */
+function coveredComponents(items: Item[]): Pick<ParsedHttpSignature, 'components' | 'dictionaryKeys'> {
   if (items.length > MAX_COVERED_COMPONENTS) throw invalidToken(`more than ${MAX_COVERED_COMPONENTS} covered components`);
   const seen = new Set<string>();
+  const dictionaryKeys = new Map<string, string>();
   for (const [name, parameters] of items) {
     if (typeof name !== 'string') throw invalidToken('a covered component is not a string');
-    // Component parameters (sf, key, bs, req, tr) select other views of a field; Signet needs none.
-    if (parameters.size > 0) throw invalidToken(`covered component ${name} has parameters`);
     const known = name.startsWith('@') ? (DERIVED_COMPONENTS as readonly string[]).includes(name) : FIELD_NAME.test(name);
     if (!known) throw invalidToken(`covered component ${name} not supported`);
     if (seen.has(name)) throw invalidToken(`component ${name} covered twice`);
     seen.add(name);
+    const key = dictionaryKey(name, parameters);
+    if (key !== undefined) dictionaryKeys.set(name, key);
   }
-  return [...seen];
+  return { components: [...seen], dictionaryKeys };
 }
 
 function integerParam(name: string, value: BareItem): number {
@@ -96,7 +122,7 @@ export function parseHttpSignature(signatureInput: string, signature: string, co
   if (isInnerList(value) || !(value[0] instanceof ArrayBuffer)) throw invalidToken('Signature member is not a byte sequence');
   return {
     label,
-    components: coveredComponents(input[0]),
+    ...coveredComponents(input[0]),
     params: signatureParameters(input[1]),
     signatureParams: serializeInnerList(input),
     signature: new Uint8Array(value[0]),

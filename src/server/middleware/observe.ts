@@ -60,6 +60,7 @@ export function observe(deps: ObserveDeps): Middleware<SignetState> {
         consumerId: auth.consumer.id,
         keyId: auth.key.id,
         mode: auth.mode,
+        format: auth.format,
         method: ctx.method,
         route: typeof route === 'string' ? route : ctx.path,
         status,

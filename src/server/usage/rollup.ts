@@ -1,7 +1,7 @@
 import type { UsageGranularity, UsageRollup } from '../../store/types.js';
 
 /** One authenticated request, as the usage middleware saw it: a roll-up row's dimensions and one request's figures. */
-export interface UsageRecord extends Pick<UsageRollup, 'consumerId' | 'keyId' | 'mode' | 'method' | 'route' | 'status' | 'bytesIn' | 'bytesOut'> {
+export interface UsageRecord extends Pick<UsageRollup, 'consumerId' | 'keyId' | 'mode' | 'format' | 'method' | 'route' | 'status' | 'bytesIn' | 'bytesOut'> {
   /** Epoch ms (injected clock) when the request arrived. */
   at: number;
   latencyMs: number;
@@ -10,8 +10,8 @@ export interface UsageRecord extends Pick<UsageRollup, 'consumerId' | 'keyId' | 
 export const GRANULARITY_MS: Readonly<Record<UsageGranularity, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 const GRANULARITIES = Object.keys(GRANULARITY_MS) as UsageGranularity[];
 
-function rowKey(r: Pick<UsageRollup, 'granularity' | 'bucketStart' | 'consumerId' | 'keyId' | 'mode' | 'method' | 'route' | 'status'>): string {
-  return `${r.granularity}\u0000${r.bucketStart}\u0000${r.consumerId}\u0000${r.keyId}\u0000${r.mode}\u0000${r.method}\u0000${r.route}\u0000${r.status}`;
+function rowKey(r: Pick<UsageRollup, 'granularity' | 'bucketStart' | 'consumerId' | 'keyId' | 'mode' | 'format' | 'method' | 'route' | 'status'>): string {
+  return `${r.granularity}\u0000${r.bucketStart}\u0000${r.consumerId}\u0000${r.keyId}\u0000${r.mode}\u0000${r.format}\u0000${r.method}\u0000${r.route}\u0000${r.status}`;
 }
 
 /**
@@ -42,6 +42,7 @@ export class RollupBatch {
       consumerId: record.consumerId,
       keyId: record.keyId,
       mode: record.mode,
+      format: record.format,
       method: record.method,
       route: record.route,
       status: record.status,

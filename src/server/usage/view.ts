@@ -28,12 +28,25 @@ function add(into: UsageTotals, t: UsageTotals): void {
   into.bytesOut += t.bytesOut;
 }
 
-/** Every bucket of the span, empty ones included (a chart needs them), with requests per status class. */
+/** A bucket's (or the span's) totals with their split by status class and by request format. */
+interface Split {
+  totals: UsageTotals;
+  byClass: Record<string, number>;
+  byFormat: Record<string, number>;
+}
+
+const splitView = (s: Split) => ({ ...totalsView(s.totals), by_status_class: s.byClass, by_format: s.byFormat });
+
+/**
+ * Every bucket of the span, empty ones included (a chart needs them), with requests per status
+ * class and per request format (`jws`, `rfc9421`): each split sums to the bucket's `requests`.
+ */
 export function usageView(query: UsageQuery, series: UsageSeries, recording: boolean) {
   const size = GRANULARITY_MS[query.granularity];
-  const buckets = new Map<number, { totals: UsageTotals; byClass: Record<string, number> }>();
-  for (let start = query.from; start < query.to; start += size) buckets.set(start, { totals: zero(), byClass: {} });
-  const total = { totals: zero(), byClass: {} as Record<string, number> };
+  const empty = (): Split => ({ totals: zero(), byClass: {}, byFormat: {} });
+  const buckets = new Map<number, Split>();
+  for (let start = query.from; start < query.to; start += size) buckets.set(start, empty());
+  const total = empty();
   for (const row of series.buckets) {
     const bucket = buckets.get(row.bucketStart);
     if (bucket === undefined) continue;
@@ -41,6 +54,7 @@ export function usageView(query: UsageQuery, series: UsageSeries, recording: boo
     for (const target of [bucket, total]) {
       add(target.totals, row);
       target.byClass[cls] = (target.byClass[cls] ?? 0) + row.requests;
+      target.byFormat[row.format] = (target.byFormat[row.format] ?? 0) + row.requests;
     }
   }
   const groupName = query.groupBy;
@@ -49,8 +63,8 @@ export function usageView(query: UsageQuery, series: UsageSeries, recording: boo
     from: iso(query.from),
     to: iso(query.to),
     recording,
-    totals: { ...totalsView(total.totals), by_status_class: total.byClass },
-    buckets: [...buckets].map(([start, b]) => ({ start: iso(start), ...totalsView(b.totals), by_status_class: b.byClass })),
+    totals: splitView(total),
+    buckets: [...buckets].map(([start, b]) => ({ start: iso(start), ...splitView(b) })),
     ...(groupName !== undefined ? { group_by: groupName, groups: series.groups.map((g) => ({ [groupName]: g.value, ...totalsView(g) })) } : {}),
   };
 }

@@ -60,6 +60,20 @@ describe('parseHttpSignature', () => {
     expect(privateReason(() => parseHttpSignature('sig1=("Content-Type");keyid="k"', SIG))).toMatch(/not supported/);
   });
 
+  it('reads a field covered as one dictionary member (key parameter) on signature-agent only, each field once', () => {
+    const agent = parseHttpSignature('sig2=("@authority" "signature-agent";key="agent2");keyid="k"', SIG.replace('sig1', 'sig2'));
+    expect(agent.components).toEqual(['@authority', 'signature-agent']);
+    expect([...agent.dictionaryKeys]).toEqual([['signature-agent', 'agent2']]);
+    expect(parseHttpSignature(INPUT, SIG).dictionaryKeys.size).toBe(0);
+    expect(privateReason(() => parseHttpSignature('sig1=("content-digest";key="sha-256");keyid="k"', SIG))).toMatch(/parameters/);
+    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key="a";sf);keyid="k"', SIG))).toMatch(/parameters/);
+    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key=a);keyid="k"', SIG))).toMatch(/malformed key/);
+    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key="A b");keyid="k"', SIG))).toMatch(/malformed key/);
+    // Both forms of one field, or two members of it: which did the signer mean?
+    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent" "signature-agent";key="a");keyid="k"', SIG))).toMatch(/covered twice/);
+    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key="a" "signature-agent";key="b");keyid="k"', SIG))).toMatch(/covered twice/);
+  });
+
   it('refuses oversized and malformed fields before parsing them', () => {
     expect(privateReason(() => parseHttpSignature(INPUT + ' '.repeat(MAX_SIGNATURE_FIELD_LENGTH), SIG))).toMatch(/longer/);
     expect(privateReason(() => parseHttpSignature('sig1=("@method"', SIG))).toMatch(/structured/);
@@ -136,6 +150,17 @@ describe('signatureBase', () => {
 
   it('refuses a covered field the request lacks', () => {
     expect(privateReason(() => signatureBase(['x-missing'], '()', message))).toMatch(/absent/);
+  });
+
+  it('gives a dictionary member as RFC 9421 section 2.1.2 does: the keyed identifier, the member re-serialised with its parameters', () => {
+    const keys = new Map([['signature-agent', 'b']]);
+    const agent = (value: string) => ({ ...message, header: (name: string) => (name === 'signature-agent' ? value : undefined) });
+    expect(signatureBase(['signature-agent'], '()', agent('a="https://one.example",  b="https://two.example";type=directory'), keys)).toBe(
+      '"signature-agent";key="b": "https://two.example";type=directory\n"@signature-params": ()',
+    );
+    expect(privateReason(() => signatureBase(['signature-agent'], '()', agent('a="https://one.example"'), keys))).toMatch(/no member b/);
+    expect(privateReason(() => signatureBase(['signature-agent'], '()', agent('b="x", b="y"'), keys))).toMatch(/repeats/);
+    expect(privateReason(() => signatureBase(['signature-agent'], '()', agent('"https://one.example"'), keys))).toMatch(/structured dictionary/);
   });
 });
 

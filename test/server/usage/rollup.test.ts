@@ -5,7 +5,7 @@ const HOUR = 3_600_000;
 const DAY0 = Date.UTC(2026, 0, 1);
 
 function record(at: number, overrides: Partial<UsageRecord> = {}): UsageRecord {
-  return { at, consumerId: 'con_a', keyId: 'key_a', mode: 'ed25519', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 1, bytesIn: 0, bytesOut: 10, ...overrides };
+  return { at, consumerId: 'con_a', keyId: 'key_a', mode: 'ed25519', format: 'jws', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 1, bytesIn: 0, bytesOut: 10, ...overrides };
 }
 
 describe('RollupBatch', () => {
@@ -32,15 +32,16 @@ describe('RollupBatch', () => {
     expect(of('day')).toEqual([[0, 4, 18, 9, 5, 37]]);
   });
 
-  it('keeps rows apart that differ in consumer, key, route, method or status', () => {
+  it('keeps rows apart that differ in consumer, key, route, method, status or request format', () => {
     const batch = new RollupBatch();
     const at = DAY0 + 1_000;
-    for (const overrides of [{}, { consumerId: 'con_b' }, { keyId: 'key_b' }, { route: '/v1/echo' }, { method: 'POST' }, { status: 429 }, {}]) {
+    for (const overrides of [{}, { consumerId: 'con_b' }, { keyId: 'key_b' }, { route: '/v1/echo' }, { method: 'POST' }, { status: 429 }, { format: 'rfc9421' }, {}]) {
       batch.addRecord(record(at, overrides));
     }
     const rows = batch.toRows();
     for (const granularity of ['minute', 'hour', 'day']) {
-      expect(rows.filter((r) => r.granularity === granularity).map((r) => r.requests)).toEqual([2, 1, 1, 1, 1, 1]);
+      expect(rows.filter((r) => r.granularity === granularity).map((r) => r.requests)).toEqual([2, 1, 1, 1, 1, 1, 1]);
+      expect(rows.filter((r) => r.granularity === granularity && r.format === 'rfc9421')).toHaveLength(1);
     }
   });
 });

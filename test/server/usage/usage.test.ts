@@ -4,6 +4,7 @@ import { silentLogger } from '../../../src/server/logger.js';
 import { UsageRecorder } from '../../../src/server/usage/recorder.js';
 import type { UsageRecord } from '../../../src/server/usage/rollup.js';
 import type { UsageRollup, UsageStore } from '../../../src/store/types.js';
+import { signRequest } from '../../../src/client/sign.js';
 import { startHarness, T0, type Harness } from '../../helpers/harness.js';
 
 let h: Harness | undefined;
@@ -163,6 +164,29 @@ describe('the usage API', () => {
     expect((await h.send({ method: 'GET', path: '/admin/v1/usage', ...a })).status).toBe(403);
   });
 
+  it('splits every bucket and the totals by request format: a JWS and an RFC 9421 request each under its own', async () => {
+    h = await startHarness();
+    const me = await h.addConsumer('me');
+    const key = { type: 'ed25519' as const, privateKey: me.pair.privateKey };
+    const input = { method: 'GET', url: h.origin + '/v1/whoami', key, kid: me.kid, now: h.clock.now() };
+    const jws = await signRequest(input);
+    expect((await fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: jws.authorization } })).status).toBe(200);
+    const rfc9421 = await signRequest(input, { format: 'rfc9421' });
+    expect((await fetch(h.baseUrl + '/v1/whoami', { headers: rfc9421.headers })).status).toBe(200);
+
+    const usage = await (await h.send({ method: 'GET', path: '/v1/usage?granularity=minute&from=2026-01-01T00:00:00Z&to=2026-01-01T00:02:00Z', ...me })).json();
+    expect(usage.totals).toMatchObject({ requests: 2, by_status_class: { '2xx': 2 }, by_format: { jws: 1, rfc9421: 1 } });
+    expect(usage.buckets.map((b: { requests: number; by_format: object }) => [b.requests, b.by_format])).toEqual([
+      [2, { jws: 1, rfc9421: 1 }],
+      [0, {}],
+    ]);
+    const rows = await h.db('usage_rollups').where({ granularity: 'day', route: '/v1/whoami' }).orderBy('format');
+    expect(rows.map((r) => [r.format, Number(r.requests)])).toEqual([
+      ['jws', 1],
+      ['rfc9421', 1],
+    ]);
+  });
+
   it('refuses spans of too many buckets and bad parameters with field paths', async () => {
     h = await startHarness();
     const admin = await h.addAdmin();
@@ -184,6 +208,7 @@ describe('the usage recorder', () => {
     consumerId: 'con_a',
     keyId: 'key_a',
     mode: 'ed25519',
+    format: 'jws',
     method: 'GET',
     route: '/v1/whoami',
     status: 200,
