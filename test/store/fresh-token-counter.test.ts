@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { MemoryRateLimitStore } from '../../src/store/memory-rate-limit-store.js';
 import { MemoryReplayStore } from '../../src/store/memory-replay-store.js';
@@ -51,4 +52,30 @@ if (servicesAvailable('the Redis fresh-token counter suite', { redis: true })) {
     },
     { canLoseHistory: true },
   );
+}
+
+if (servicesAvailable('the Redis fresh-token counter expiry test', { redis: true })) {
+  describe('the Redis fresh-token counter', () => {
+    it('gives a counter it creates the expiry the rate-limit store would, and keeps the expiry of one that exists', async () => {
+      const url = REDIS_URL!;
+      const prefix = redisTestPrefix('fresh-token-ttl');
+      await seedReplayEpoch(url, prefix);
+      const clock = new ManualClock(T0);
+      const redis = openRedis({ url, timeoutMs: 1000, autoPipelining: true });
+      try {
+        await waitForRedis(redis, 5000);
+        const store = new RedisReplayStore({ redis, prefix, clock, clockSkewMs: 60_000 });
+        const counter = { key: 'consumer:c:per_minute:60:0', expiresAtMs: T0 + 70_000 };
+        await store.checkAndSetThenCount('key_ttl', 'jti-1', T0 + 60_000, T0, [counter]);
+        const ttl = await redis.ttl(`${prefix}rl:${counter.key}`);
+        expect(ttl).toBeGreaterThan(60);
+        expect(ttl).toBeLessThanOrEqual(70);
+        await store.checkAndSetThenCount('key_ttl', 'jti-2', T0 + 60_000, T0, [{ ...counter, expiresAtMs: T0 + 5_000_000 }]);
+        expect(await redis.ttl(`${prefix}rl:${counter.key}`)).toBeLessThanOrEqual(70);
+      } finally {
+        await closeRedis(redis);
+        await dropRedisPrefix(url, prefix);
+      }
+    });
+  });
 }
