@@ -121,7 +121,8 @@ async function measure(pair: { publicKey: Uint8Array; privateKey: CryptoKey }, d
       SIGNET_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
       SIGNET_MAX_TOKEN_LIFETIME: '300',
       SIGNET_LOG_LEVEL: 'warn',
-      ...(pgUrl !== undefined ? { SIGNET_DATABASE_URL: pgUrl } : {}),
+      // A shared database needs a master key of its own for HMAC secrets (none are used here).
+      ...(pgUrl !== undefined ? { SIGNET_DATABASE_URL: pgUrl, SIGNET_MASTER_KEY: randomBytes(32).toString('base64url') } : {}),
       // Cached keys must outlive the run, however slow the machine, or the warm pass is not warm.
       SIGNET_KEY_CACHE_TTL_MS: '3600000',
     },
