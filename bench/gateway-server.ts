@@ -2,9 +2,13 @@
  * One server of the gateway benchmark in its own process (bench/gateway.ts starts it):
  *   upstream      a minimal node:http API answering {"ok":true}
  *   plain-proxy   an undici pool forwarding every request to UPSTREAM, nothing else (the baseline)
- *   gateway       `signet gateway` to UPSTREAM (every path signed), with one Ed25519 consumer
- *   serve         Signet serving GET /v1/whoami itself, with one Ed25519 consumer
- * Prints one JSON line: {port, kid, jwk} (kid and the private JWK only where there is a consumer).
+ *   gateway       `signet gateway` to UPSTREAM (every path signed)
+ *   forward-auth  `signet forward-auth` (every path signed), for nginx auth_request in front of UPSTREAM
+ *   serve         Signet serving GET /v1/whoami itself
+ * The three Signet variants get the same consumer: the Ed25519 public key and key id given (so one
+ * set of signed requests is valid at each) and an HMAC key of their own.
+ * Argument: the variant, then a JSON object {upstream?, publicKey?, kid?}.
+ * Prints one JSON line: {port, hmacKid?, secret?}.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,27 +16,35 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { generateKeyPair } from '../src/client/keys.js';
 import { loadConfig } from '../src/config.js';
-import { startGateway } from '../src/gateway/start.js';
-import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
+import { startForwardAuth, startGateway } from '../src/gateway/start.js';
+import { decodeBase64url } from '../src/protocol/base64url.js';
+import { newConsumerId } from '../src/protocol/ids.js';
 import { jwkThumbprint } from '../src/protocol/public-key.js';
+import type { ServerContext } from '../src/server/context.js';
 import { silentLogger } from '../src/server/logger.js';
 import { startServer } from '../src/server/start.js';
 import type { Stores } from '../src/store/factory.js';
 
-const [variant, upstream] = process.argv.slice(2) as [string, string | undefined];
 const BENCH_ORIGIN = 'http://bench.signet.test';
 
-async function addConsumer(stores: Stores) {
-  const pair = await generateKeyPair();
-  const kid = newKeyId();
-  await stores.credentials.createConsumerWithKey(
-    { id: newConsumerId(), name: 'bench' },
-    { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) },
+const [variant, json] = process.argv.slice(2) as [string, string | undefined];
+const args = JSON.parse(json ?? '{}') as { upstream?: string; publicKey?: string; kid?: string };
+
+/** The Ed25519 key given, and an HMAC key whose secret the bench client signs with (bench only; never print a secret otherwise). */
+async function addConsumer(stores: Stores, server: ServerContext): Promise<{ hmacKid: string; secret: string }> {
+  const publicKey = decodeBase64url(args.publicKey!);
+  const created = await stores.credentials.createConsumerWithKey(
+    { id: newConsumerId(), name: 'bench', allowedModes: ['ed25519', 'hmac'] },
+    { id: args.kid!, consumerId: '', type: 'ed25519', publicKey, thumbprint: await jwkThumbprint(publicKey) },
     Date.now(),
   );
-  return { kid, jwk: await globalThis.crypto.subtle.exportKey('jwk', pair.privateKey) };
+  const issued = await server.hmacKeys.issue(created.consumer, { label: 'bench', scopes: [], notBefore: null, expiresAt: null }, Date.now(), {
+    actor: 'local-operator',
+    requestId: null,
+    sourceIp: null,
+  });
+  return { hmacKid: issued.key.id, secret: issued.secret };
 }
 
 const base = {
@@ -42,13 +54,15 @@ const base = {
   usageEnabled: true,
   metricsEnabled: false,
   authFailureLimit: 0,
+  maxTokenLifetimeSeconds: 300,
   port: 0,
 };
 
 if (variant === 'upstream' || variant === 'plain-proxy') {
-  const pool = variant === 'plain-proxy' ? new Pool(upstream!) : undefined;
+  const pool = variant === 'plain-proxy' ? new Pool(args.upstream!) : undefined;
   const server = createServer((req, res) => {
     if (pool === undefined) {
+      req.resume();
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '11' }).end('{"ok":true}');
       return;
     }
@@ -63,13 +77,20 @@ if (variant === 'upstream' || variant === 'plain-proxy') {
   });
   server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })));
 } else if (variant === 'gateway') {
-  const running = await startGateway(loadConfig({ ...base, gatewayPort: 0, gatewayUpstream: upstream }, {}), { logger: silentLogger() });
-  const consumer = await addConsumer(running.signet.stores);
+  const running = await startGateway(loadConfig({ ...base, gatewayPort: 0, gatewayUpstream: args.upstream }, {}), { logger: silentLogger() });
+  const consumer = await addConsumer(running.signet.stores, running.signet.server);
+  console.log(JSON.stringify({ port: Number(new URL(running.url).port), ...consumer }));
+} else if (variant === 'forward-auth') {
+  const running = await startForwardAuth(loadConfig({ ...base, forwardAuthPort: 0 }, {}), { logger: silentLogger() });
+  const consumer = await addConsumer(running.signet.stores, running.signet.server);
   console.log(JSON.stringify({ port: Number(new URL(running.url).port), ...consumer }));
 } else if (variant === 'serve') {
   const running = await startServer(loadConfig(base, {}), { logger: silentLogger() });
-  const consumer = await addConsumer(running.signet.server.stores);
+  const consumer = await addConsumer(running.signet.server.stores, running.signet.server);
   console.log(JSON.stringify({ port: running.port, ...consumer }));
 } else {
   throw new Error(`unknown variant ${variant}`);
 }
+
+// A normal exit on SIGTERM, so that --cpu-prof writes its profile.
+process.once('SIGTERM', () => process.exit(0));

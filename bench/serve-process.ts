@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { decodeBase64url } from '../src/protocol/base64url.js';
@@ -15,6 +15,7 @@ import { jwkThumbprint } from '../src/protocol/public-key.js';
 import { openSqlite } from '../src/store/factory.js';
 import { KnexCredentialStore } from '../src/store/knex-credential-store.js';
 import { migrateToLatest } from '../src/store/migrations.js';
+import { cpuMicros, processTree } from './process-tree.js';
 import { SERVE_VARIANTS, type ServeVariantName } from './serve-variants.js';
 
 const [variant, publicKey, dbFile, redisUrl] = process.argv.slice(2) as [ServeVariantName, string, string, string];
@@ -73,22 +74,7 @@ await new Promise<void>((resolve, reject) => {
 
 /** The server's process and its workers. */
 function tree(): number[] {
-  const pids = [child.pid!];
-  for (const task of readdirSync(`/proc/${child.pid}/task`)) {
-    const children = readFileSync(`/proc/${child.pid}/task/${task}/children`, 'utf8').trim();
-    if (children !== '') pids.push(...children.split(/\s+/).map(Number));
-  }
-  return pids;
-}
-
-function cpuMicros(pids: number[]): number {
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  let ticks = 0;
-  for (const pid of pids) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-  }
-  return (ticks / ticksPerSecond) * 1_000_000;
+  return processTree(child.pid!);
 }
 
 function peakRssBytes(pids: number[]): number {

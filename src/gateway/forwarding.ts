@@ -1,13 +1,16 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { SignetError } from '../protocol/errors.js';
 import { RESERVED_PREFIX } from './identity-headers.js';
 
 /** RFC 9110 section 7.6.1: fields meant for one connection, never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-function connectionTokens(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Set<string> {
-  const value = headers.connection;
-  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** The field names a Connection header lists (RFC 9110 section 7.6.1), lower-case. */
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  if (value === undefined) return NO_TOKENS;
+  const text = Array.isArray(value) ? value.join(',') : value;
   return new Set(
     text
       .split(',')
@@ -16,15 +19,29 @@ function connectionTokens(headers: IncomingHttpHeaders | Record<string, string |
   );
 }
 
-/** The response fields to pass back to the client: all but the hop-by-hop ones. */
-export function responseHeaders(upstream: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
-  const named = connectionTokens(upstream);
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
-    out[name] = value;
+/**
+ * The response fields for the client as a flat [name, value, ...] list (what `writeHead` takes
+ * without building an object): the upstream's raw fields as undici hands them over, less the
+ * hop-by-hop ones, those its Connection field names and those Signet sets itself (`own`, which
+ * follow). Latin-1 both ways, so the bytes pass unchanged.
+ */
+export function responseHeaderLines(raw: readonly Buffer[], own: Readonly<Record<string, string>>): string[] {
+  const ownNames: string[] = [];
+  for (const name in own) ownNames.push(name.toLowerCase());
+  const out: string[] = [];
+  let connection: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (lower === 'connection') (connection ??= []).push(value);
+    if (HOP_BY_HOP.has(lower) || ownNames.includes(lower)) continue;
+    out.push(name, value);
   }
-  return out;
+  const named = connectionTokens(connection);
+  const kept = named.size === 0 ? out : out.filter((_, i, all) => !named.has(all[i - (i % 2)]!.toLowerCase()));
+  for (const name in own) kept.push(name, own[name]!);
+  return kept;
 }
 
 export interface ForwardContext {
@@ -40,25 +57,28 @@ export interface ForwardContext {
 }
 
 /**
- * The request fields for the upstream: hop-by-hop fields, Host, the body framing (the forwarded
- * body is a buffer of known length), every incoming `signet-*` field and (unless the route asks)
- * Authorization removed; X-Forwarded-For/-Proto/-Host and the identity fields set.
+ * The request fields for the upstream as a flat [name, value, ...] list: hop-by-hop fields, Host,
+ * the body framing (the forwarded body is a buffer of known length), every incoming `signet-*`
+ * field and (unless the route asks) Authorization removed; X-Forwarded-For/-Proto/-Host and the
+ * identity fields set.
  */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: ForwardContext): Record<string, string | string[]> {
-  const named = connectionTokens(incoming);
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: ForwardContext): string[] {
+  const named = connectionTokens(incoming.connection);
+  const out: string[] = [];
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
     if (name === 'host' || name === 'content-length' || name.startsWith(RESERVED_PREFIX) || name.startsWith('x-forwarded-')) continue;
     if (name === 'authorization' && !context.keepAuthorization) continue;
-    out[name] = value;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const one of value) out.push(name, one);
   }
   const client = context.remoteAddress ?? 'unknown';
   const earlier = context.trustForwardedFor ? incoming['x-forwarded-for'] : undefined;
-  out['x-forwarded-for'] = earlier === undefined ? client : `${Array.isArray(earlier) ? earlier.join(', ') : earlier}, ${client}`;
-  out['x-forwarded-proto'] = context.proto;
-  if (incoming.host !== undefined) out['x-forwarded-host'] = incoming.host;
-  for (const [name, value] of Object.entries(context.identity)) out[name] = value;
+  out.push('x-forwarded-for', earlier === undefined ? client : `${Array.isArray(earlier) ? earlier.join(', ') : earlier}, ${client}`);
+  out.push('x-forwarded-proto', context.proto);
+  if (incoming.host !== undefined) out.push('x-forwarded-host', incoming.host);
+  for (const name in context.identity) out.push(name, context.identity[name]!);
   return out;
 }
 

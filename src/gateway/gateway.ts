@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { plainAddress } from '../adapters/client-address.js';
 import { sendProblem } from '../adapters/node.js';
 import type { Accepted, RequestVerifier } from '../adapters/verify-request.js';
@@ -13,9 +12,10 @@ import type { Logger } from '../server/logger.js';
 import { toSignetError } from '../server/middleware/errors.js';
 import { readRawBody } from '../server/middleware/raw-body.js';
 import { problemFor } from '../server/problem.js';
-import { responseHeaders, upstreamFailure, upstreamRequestHeaders } from './forwarding.js';
+import { upstreamFailure, upstreamRequestHeaders } from './forwarding.js';
 import { identityHeaders } from './identity-headers.js';
 import { safePath } from './path-safety.js';
+import { Relay } from './relay.js';
 import type { RouteTable } from './routes-file.js';
 
 export interface GatewayDeps {
@@ -62,7 +62,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     sendProblem(res, { ...problem, headers: { ...problem.headers, 'Request-Id': requestId } });
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, body: Uint8Array, accepted: Accepted | undefined, keepAuthorization: boolean): Promise<void> {
+  function forward(req: IncomingMessage, res: ServerResponse, body: Uint8Array, accepted: Accepted | undefined, keepAuthorization: boolean): void {
     const requestId: string = accepted?.requestId ?? randomUUID();
     const headers = upstreamRequestHeaders(req.headers, {
       remoteAddress: req.socket.remoteAddress,
@@ -71,24 +71,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
       keepAuthorization,
       identity: accepted !== undefined ? identityHeaders(accepted.auth) : {},
     });
-    headers['request-id'] = requestId;
-    let answer: Awaited<ReturnType<Pool['request']>>;
-    try {
-      answer = await pool.request({ path: basePath + req.url, method: req.method as 'GET', headers, body: body.length === 0 ? null : body });
-    } catch (error) {
-      accepted?.finish({ status: upstreamFailure(error).status });
-      return refuse(res, upstreamFailure(error), requestId);
-    }
-    res.writeHead(answer.statusCode, { ...responseHeaders(answer.headers as Record<string, string | string[]>), ...(accepted?.headers ?? { 'Request-Id': requestId }) });
-    let bytesOut = 0;
-    answer.body.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
-    try {
-      await pipeline(answer.body, res);
-    } catch (error) {
-      logger.warn({ request_id: requestId, reason: upstreamFailure(error).privateDetail }, 'gateway response cut short');
-      res.destroy();
-    }
-    accepted?.finish({ status: answer.statusCode, bytesOut });
+    headers.push('request-id', requestId);
+    const relay = new Relay(res, accepted?.headers ?? { 'Request-Id': requestId }, (end) => {
+      if (end.error === undefined) return accepted?.finish({ status: end.status, bytesOut: end.bytesOut });
+      const failure = upstreamFailure(end.error);
+      if (!end.headersSent) {
+        accepted?.finish({ status: failure.status });
+        return refuse(res, failure, requestId);
+      }
+      logger.warn({ request_id: requestId, reason: failure.privateDetail }, 'gateway response cut short');
+      accepted?.finish({ status: end.status, bytesOut: end.bytesOut });
+    });
+    pool.dispatch({ path: basePath + req.url, method: req.method as Dispatcher.HttpMethod, headers, body: body.length === 0 ? null : body }, relay);
   }
 
   /**

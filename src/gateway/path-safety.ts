@@ -9,9 +9,13 @@ import { SignetError } from '../protocol/errors.js';
 const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 const ENCODED_SEPARATOR = /%(2f|5c)/i;
 
+function refuse(why: string): SignetError {
+  return new SignetError('invalid_request', { detail: `The request path ${why}; send it in plain origin form.` });
+}
+
 export function safePath(target: string): string {
-  const path = target.split('?')[0]!;
-  const refuse = (why: string) => new SignetError('invalid_request', { detail: `The request path ${why}; send it in plain origin form.` });
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
   if (!path.startsWith('/')) throw refuse('is not origin-form (it must start with /)');
   if (path.includes('\\')) throw refuse('contains a backslash');
   if (path.includes('//')) throw refuse('contains an empty segment (//)');
