@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
 import { openSqlite } from '../src/store/factory.js';
 import { consumerRow, keyRow } from '../src/store/knex-rows.js';
@@ -8,9 +9,10 @@ import { migrateToLatest } from '../src/store/migrations.js';
  * Writes `keyCount` Ed25519 keys, each with a consumer of its own, into a new SQLite file and
  * returns the ids of about `sampleSize` of them spread evenly over the table. Each key gets random
  * public key bytes unless `publicKey` is given (then every key can be signed for with its pair).
+ * `open` puts them in another database instead (PostgreSQL), migrated first like the file.
  */
-export async function seedKeys(dbFile: string, keyCount: number, options: { sampleSize: number; publicKey?: Uint8Array }): Promise<string[]> {
-  const db = openSqlite(dbFile);
+export async function seedKeys(dbFile: string, keyCount: number, options: { sampleSize: number; publicKey?: Uint8Array; open?: () => Knex }): Promise<string[]> {
+  const db = options.open?.() ?? openSqlite(dbFile);
   await migrateToLatest(db);
   const sample: string[] = [];
   const every = Math.max(1, Math.floor(keyCount / options.sampleSize));

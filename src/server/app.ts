@@ -25,6 +25,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { portalRoutes } from './routes/portal.js';
 import { usageRoutes } from './routes/usage.js';
 import { withRateLimit } from './rate-limit/admission.js';
+import { countFreshTokens } from './rate-limit/fresh-token-counting.js';
 import { AuthFailureLimiter } from './rate-limit/auth-failures.js';
 import { RateLimiter } from './rate-limit/limiter.js';
 import { UsageRecorder } from './usage/recorder.js';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): SignetApp {
     negativeTtlMs: config.negativeCacheTtlMs,
     openHmacSecret: (found) => hmacKeys.open(found),
     findDirectoryKey: consumerDirectoryKeys({ store: stores.credentials, directories }),
+    onStoreRead: (seconds, found) => metrics?.keyStoreReads.observe({ result: found ? 'found' : 'unknown' }, seconds),
   });
   // A revocation must reach every instance: invalidations made here are published to the others, and theirs reach this cache.
   const sharedCache = shareKeyCache(keyCache, stores.events, logger);
@@ -132,6 +134,7 @@ export function createApp(deps: AppDeps): SignetApp {
     clock,
     // A directory key has no row to record its last use in.
     onVerified: (verified, now) => (ISSUED_KEY_ID_PATTERN.test(verified.key.id) ? lastUsed.touch(verified.key.id, now) : undefined),
+    spendToken: countFreshTokens(limiter, stores.freshTokens),
     ...(config.httpSignatureLabel !== undefined ? { httpSignatureLabel: config.httpSignatureLabel } : {}),
   });
   const verify = withRateLimit(verifySignature, limiter, metrics);

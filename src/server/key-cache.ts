@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import { encodeBase64url } from '../protocol/base64url.js';
 import { SignetError } from '../protocol/errors.js';
@@ -28,6 +29,11 @@ export interface KeyCacheOptions {
   openHmacSecret?: (found: KeyWithConsumer) => Promise<Uint8Array | undefined>;
   /** Keys of consumers' own key directories (`con_..._<kid>`); without it such ids resolve to nothing. */
   findDirectoryKey?: FindDirectoryKey;
+  /**
+   * Told how long each read of the store took, in seconds, waiting for a connection included (the
+   * signet_key_store_read_seconds histogram): what a first lookup costs, as a cache hit costs nothing.
+   */
+  onStoreRead?: (seconds: number, found: boolean) => void;
 }
 
 /**
@@ -147,8 +153,11 @@ export class KeyCache {
     try {
       let found: KeyWithConsumer | undefined;
       let cacheUntil: number | undefined;
-      if (ISSUED_KEY_ID_PATTERN.test(kid)) found = await this.options.store.findKey(kid);
-      else ({ found, cacheUntil } = (await this.options.findDirectoryKey!(kid)) ?? { found: undefined, cacheUntil: undefined });
+      if (ISSUED_KEY_ID_PATTERN.test(kid)) {
+        const started = this.options.onStoreRead === undefined ? 0 : performance.now();
+        found = await this.options.store.findKey(kid);
+        this.options.onStoreRead?.((performance.now() - started) / 1000, found !== undefined);
+      } else ({ found, cacheUntil } = (await this.options.findDirectoryKey!(kid)) ?? { found: undefined, cacheUntil: undefined });
       const value: ResolvedKey | undefined = found === undefined ? undefined : { ...found, keyObject: importKeyObject(found.key), ...(await this.openSecret(found)) };
       if ((this.generations.get(kid) ?? 0) <= startedAt) this.store(kid, value, now, cacheUntil);
       return value;

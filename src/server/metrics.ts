@@ -16,6 +16,8 @@ export interface SignetMetrics {
   requests: Counter<'outcome' | 'mode'>;
   /** Time spent in the verifier, successful or not. */
   verification: Histogram<'result'>;
+  /** Reads of a key from the database on a key-cache miss, known or unknown id. */
+  keyStoreReads: Histogram<'result'>;
   rateLimitRefusals: Counter<'plan' | 'policy'>;
   authFailureRefusals: Counter;
   usageDropped: Counter<'reason'>;
@@ -67,6 +69,13 @@ export function createMetrics(sources: MetricSources, cluster?: WorkerMetrics): 
       help: 'Time spent verifying a signed request (parse, key, signature, claims, replay store).',
       labelNames: ['result'] as const,
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    keyStoreReads: new Histogram({
+      name: 'signet_key_store_read_seconds',
+      help: 'Time to read a key from the database on a key-cache miss, waiting for a connection included.',
+      labelNames: ['result'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
     rateLimitRefusals: new Counter({ name: 'signet_rate_limit_refusals_total', help: 'Requests refused with 429 by a consumer rate limit.', labelNames: ['plan', 'policy'] as const, registers }),

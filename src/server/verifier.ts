@@ -5,11 +5,12 @@ import { SignetError, invalidToken, type BindingMismatch } from '../protocol/err
 import { ALGORITHMS_BY_KEY_TYPE, AUTH_SCHEME, EMPTY_BODY_SHA256, MAX_TOKEN_LIFETIME_SECONDS, PRESIGN_PARAM, type KeyType, type RequestClaims } from '../protocol/format.js';
 import { canonicalizeUrl, expectedUrlFor, queryParamValues } from '../protocol/target.js';
 import { decodeClaims, parseToken, type ParsedToken } from '../protocol/token.js';
-import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
+import type { ConsumerRecord, KeyRecord, ReplayStore, ReplayVerdict } from '../store/types.js';
 import { SIGNATURE_HEADER, SIGNATURE_INPUT_HEADER } from '../protocol/http-signatures/constants.js';
 import { createHttpSignatureCheck } from './http-signature-verifier.js';
 import type { AgentCheck } from './web-bot-auth.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
+import type { WindowsCounted } from './rate-limit/limiter.js';
 
 export interface IncomingRequest {
   method: string;
@@ -48,6 +49,8 @@ export interface VerifiedRequest {
    * and `key` then describe the agent (id `agent:<origin>`), with the operator's agent scopes.
    */
   agent?: { origin: string; keyid: string };
+  /** Set when the replay step also counted the request against its rate limits (VerifierDeps.spendToken). */
+  rateCounted?: WindowsCounted | undefined;
 }
 
 export interface VerifierDeps {
@@ -67,6 +70,11 @@ export interface VerifierDeps {
   httpSignatureLabel?: string;
   /** Verifies Web Bot Auth agents; without it agent signatures are refused. */
   agents?: AgentCheck;
+  /**
+   * The replay step in place of replay.checkAndSet: the app's also counts a fresh token against its
+   * consumer's rate limits in the same store call (src/server/rate-limit/fresh-token-counting.ts).
+   */
+  spendToken?: (resolved: ResolvedKey, jti: string, expiresAtMs: number, issuedAtMs: number) => Promise<{ verdict: ReplayVerdict; counted?: WindowsCounted }>;
 }
 
 export type Verifier = (request: IncomingRequest) => Promise<VerifiedRequest>;
@@ -168,7 +176,7 @@ export function replayExpiryMs(claims: Pick<RequestClaims, 'exp'>, clockSkewSeco
  * written last, only for a request that passed everything else.
  */
 export function createVerifier(deps: VerifierDeps): Verifier {
-  const { config, keys, replay, clock } = deps;
+  const { config, keys, replay, clock, spendToken } = deps;
   const rules = claimRules(config);
   const onThreadPool = config.verifyOnThreadPool ?? true;
   const hmacSecret = deps.hmacSecret ?? cachedSecret;
@@ -192,11 +200,15 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     checkClaims(rules, request, claims, presigned, nowMs);
     checkKeyState(resolved, nowMs);
 
-    const verdict = await replay.checkAndSet(resolved.key.id, claims.jti, replayExpiryMs(claims, config.clockSkewSeconds), claims.iat * 1000);
-    if (verdict === 'replayed') {
+    const expiresAtMs = replayExpiryMs(claims, config.clockSkewSeconds);
+    const spent =
+      spendToken === undefined
+        ? { verdict: await replay.checkAndSet(resolved.key.id, claims.jti, expiresAtMs, claims.iat * 1000) }
+        : await spendToken(resolved, claims.jti, expiresAtMs, claims.iat * 1000);
+    if (spent.verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
     }
-    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned, format: 'jws' };
+    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned, format: 'jws', rateCounted: spent.counted };
     deps.onVerified?.(verified, nowMs);
     return verified;
   };

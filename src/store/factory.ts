@@ -13,7 +13,7 @@ import { migrateToLatest, pendingMigrations } from './migrations.js';
 import { SignetError } from '../protocol/errors.js';
 import { openPostgres } from './postgres.js';
 import { openSharedState, type StoreLog } from './shared-state.js';
-import type { AuditStore, CredentialStore, EnrollmentStore, EventBus, HmacSecretStore, RateLimitStore, ReplayStore, SharedStateHealth, UsageStore } from './types.js';
+import type { AuditStore, CredentialStore, EnrollmentStore, EventBus, FreshTokenCounter, HmacSecretStore, RateLimitStore, ReplayStore, SharedStateHealth, UsageStore } from './types.js';
 
 export interface Stores {
   credentials: CredentialStore;
@@ -21,6 +21,8 @@ export interface Stores {
   audit: AuditStore;
   enrollment: EnrollmentStore;
   rateLimits: RateLimitStore;
+  /** The replay check with a fresh token's rate-limit adds in one call (one round trip on Redis). */
+  freshTokens: FreshTokenCounter;
   usage: UsageStore;
   /** Encrypted HMAC secrets (docs/modes.md). */
   hmacSecrets: HmacSecretStore;
@@ -141,6 +143,7 @@ export async function createStoresWithDatabase(config: StoresConfig, clock: Cloc
     audit: new KnexAuditStore(db),
     enrollment: new KnexEnrollmentStore(db),
     rateLimits: shared.rateLimits,
+    freshTokens: shared.freshTokens,
     usage: new KnexUsageStore(db),
     hmacSecrets: new KnexHmacSecretStore(db),
     events: shared.events,

@@ -2,6 +2,7 @@ import { lookAlikeKey } from '../protocol/look-alike.js';
 import type { Knex } from 'knex';
 import { decodeCreationCursor, encodeCreationCursor } from './creation-cursor.js';
 import { appendAudit, consumerSummary, keySummary } from './knex-audit.js';
+import { BatchedLookup } from './batched-lookup.js';
 import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyDirectoryColumns, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import { preparedPostgresRead } from './postgres-prepared-read.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
@@ -27,6 +28,18 @@ function findKeyQuery(db: Knex, id: string): Knex.QueryBuilder {
   return db('keys').join('consumers', 'consumers.id', 'keys.consumer_id').where('keys.id', id).first(KEY_WITH_CONSUMER_COLUMNS);
 }
 
+/**
+ * The keys among a JSON array of ids, with their consumers: one statement with one parameter for
+ * any number of ids, so it can be prepared once (json_each on SQLite, jsonb on PostgreSQL).
+ */
+function findKeysQuery(db: Knex, idsJson: string): Knex.QueryBuilder {
+  const ids = db.client.dialect === 'postgresql' ? 'keys.id = any(array(select jsonb_array_elements_text(?::jsonb)))' : 'keys.id in (select value from json_each(?))';
+  return db('keys').join('consumers', 'consumers.id', 'keys.consumer_id').whereRaw(ids, [idsJson]).select(KEY_WITH_CONSUMER_COLUMNS);
+}
+
+/** Ids per batched key lookup; a burst larger than this leaves in several statements. */
+const KEYS_PER_LOOKUP = 200;
+
 function toKeyWithConsumer(row: Row): KeyWithConsumer {
   return { key: toKey(row), consumer: toConsumer(row, 'c_') };
 }
@@ -35,11 +48,21 @@ function toKeyWithConsumer(row: Row): KeyWithConsumer {
 const LAST_USED_PER_STATEMENT = 250;
 
 export class KnexCredentialStore implements CredentialStore {
-  /** findKey as a prepared statement on SQLite or PostgreSQL, without knex's per-query cost (the verifier's cache-miss read). */
-  private readonly findKeyPrepared: ((id: string) => Promise<Row[]>) | undefined;
+  /**
+   * findKey (the verifier's cache-miss read) as a prepared statement on SQLite or PostgreSQL,
+   * without knex's per-query cost, and concurrent lookups read together (BatchedLookup). Undefined
+   * in a transaction, whose few reads keep knex's path on the connection it holds.
+   */
+  private readonly keyLookup: BatchedLookup<KeyWithConsumer> | undefined;
 
   constructor(private readonly db: Knex) {
-    this.findKeyPrepared = preparedSqliteRead(db, (id) => findKeyQuery(db, id)) ?? preparedPostgresRead(db, 'signet_find_key', (id) => findKeyQuery(db, id));
+    const prepared = preparedSqliteRead(db, (ids) => findKeysQuery(db, ids), { sideConnection: true }) ?? preparedPostgresRead(db, 'signet_find_keys', (ids) => findKeysQuery(db, ids));
+    if (prepared !== undefined) {
+      const readMany = async (ids: string[]) => new Map((await prepared(JSON.stringify(ids))).map((row) => [row.id as string, toKeyWithConsumer(row)]));
+      // SQLite has one connection: a second query would only queue for it. PostgreSQL's pool is
+      // shared with every other query, so lookups take two of its connections at most.
+      this.keyLookup = new BatchedLookup(readMany, { maxBatch: KEYS_PER_LOOKUP, maxInFlight: db.client.dialect === 'postgresql' ? 2 : 1 });
+    }
   }
 
   async createConsumerWithKey(consumer: NewConsumer, key: NewKey, now: number, audit: AuditContext = LOCAL_OPERATOR_CONTEXT): Promise<KeyWithConsumer> {
@@ -164,7 +187,8 @@ export class KnexCredentialStore implements CredentialStore {
   }
 
   async findKey(id: string): Promise<KeyWithConsumer | undefined> {
-    const row: Row | undefined = this.findKeyPrepared === undefined ? await findKeyQuery(this.db, id) : (await this.findKeyPrepared(id))[0];
+    if (this.keyLookup !== undefined) return this.keyLookup.find(id);
+    const row: Row | undefined = await findKeyQuery(this.db, id);
     return row === undefined ? undefined : toKeyWithConsumer(row);
   }
 

@@ -20,6 +20,11 @@ if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) 
 return count
 `;
 
+/** The Redis key of a rate-limit counter (the replay store's script adds to the same counters). */
+export function rateLimitKey(prefix: string, key: string): string {
+  return `${prefix}rl:${key}`;
+}
+
 type ScriptedRedis = Redis & { signetRateLimitAdd(key: string, delta: string, ttlSeconds: string): Promise<number> };
 
 /**
@@ -33,21 +38,19 @@ type ScriptedRedis = Redis & { signetRateLimitAdd(key: string, delta: string, tt
  */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: ScriptedRedis;
-  private readonly keyPrefix: string;
 
   constructor(private readonly options: RedisRateLimitStoreOptions) {
     this.redis = options.redis as ScriptedRedis;
     if (typeof this.redis.signetRateLimitAdd !== 'function') {
       this.redis.defineCommand('signetRateLimitAdd', { numberOfKeys: 1, lua: ADD_LUA });
     }
-    this.keyPrefix = `${options.prefix}rl:`;
   }
 
   async add(key: string, delta: number, expiresAtMs: number): Promise<number> {
     if (!Number.isInteger(delta)) throw new TypeError('a rate-limit counter moves by whole units');
     const ttlSeconds = Math.max(1, Math.ceil((expiresAtMs - this.options.clock.now()) / 1000));
     try {
-      return Number(await this.redis.signetRateLimitAdd(this.keyPrefix + key, String(delta), String(ttlSeconds)));
+      return Number(await this.redis.signetRateLimitAdd(rateLimitKey(this.options.prefix, key), String(delta), String(ttlSeconds)));
     } catch (error) {
       throw redisUnavailable('The rate-limit store (Redis)', error);
     }
@@ -56,7 +59,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   async get(key: string): Promise<number> {
     let value: string | null;
     try {
-      value = await this.redis.get(this.keyPrefix + key);
+      value = await this.redis.get(rateLimitKey(this.options.prefix, key));
     } catch (error) {
       throw redisUnavailable('The rate-limit store (Redis)', error);
     }

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { SignetError } from '../protocol/errors.js';
 import { isRedisOutOfMemory, redisUnavailable } from './redis-connection.js';
-import type { ReplayHighWater, ReplayStore, ReplayVerdict } from './types.js';
+import { rateLimitKey } from './redis-rate-limit-store.js';
+import type { CounterIncrement, FreshTokenCounter, ReplayHighWater, ReplayStore, ReplayVerdict } from './types.js';
 
 export interface RedisReplayStoreOptions {
   redis: Redis;
@@ -34,6 +35,11 @@ const HIGH_WATER_LEASE_MS = 10_000;
  * the epoch (-1); otherwise SET NX with an expiry answers 1 (fresh) or 0 (replayed). ARGV: 1 entry
  * lifetime in ms, 2 the earliest moment the token could have been used (ms), 3 the epoch to write
  * if none (ms, or empty).
+ *
+ * Only when the token is fresh, KEYS[3] onwards are rate-limit counters, each added 1 to as the
+ * rate-limit store's script does (INCRBY, and ARGV[3 + i] as the expiry in seconds of a new one);
+ * their new values follow the epoch in the answer. So a request's replay check and rate-limit
+ * windows cost one round trip, and a replayed token counts nothing.
  */
 const CHECK_AND_SET_LUA = `
 local epoch = redis.call('GET', KEYS[1])
@@ -43,13 +49,22 @@ if not epoch then
   epoch = ARGV[3]
 end
 if tonumber(ARGV[2]) <= tonumber(epoch) then return {-1, epoch} end
-if redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {1, epoch} end
-return {0, epoch}
+if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {0, epoch} end
+local answer = {1, epoch}
+for i = 3, #KEYS do
+  local count = redis.call('INCRBY', KEYS[i], 1)
+  if redis.call('TTL', KEYS[i]) == -1 then redis.call('EXPIRE', KEYS[i], ARGV[i + 1]) end
+  answer[i] = count
+end
+return answer
 `;
 
 type ScriptedRedis = Redis & {
-  signetReplayCheckAndSet(epochKey: string, entryKey: string, ttlMs: string, earliestUseMs: string, epochIfNone: string): Promise<[number, string]>;
+  /** Keys: epoch, entry, counters...; then ARGV: lifetime, earliest use, epoch if none, counter expiries... */
+  signetReplayCheckAndSet(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number, string, ...number[]]>;
 };
+
+const NO_COUNTERS: readonly CounterIncrement[] = Object.freeze([]);
 
 /** Entries this instance wrote, counted per 10-second expiry bucket (for the replay-size gauge). */
 const BUCKET_MS = 10_000;
@@ -61,7 +76,7 @@ const BUCKET_MS = 10_000;
  * replay_store_full, as for the memory store at capacity. Redis must not evict these keys
  * (maxmemory-policy noeviction; docs/deployment.md).
  */
-export class RedisReplayStore implements ReplayStore {
+export class RedisReplayStore implements ReplayStore, FreshTokenCounter {
   private readonly redis: ScriptedRedis;
   private readonly epochKey: string;
   private readonly written = new Map<number, number>();
@@ -74,30 +89,40 @@ export class RedisReplayStore implements ReplayStore {
   constructor(private readonly options: RedisReplayStoreOptions) {
     this.redis = options.redis as ScriptedRedis;
     if (typeof this.redis.signetReplayCheckAndSet !== 'function') {
-      this.redis.defineCommand('signetReplayCheckAndSet', { numberOfKeys: 2, lua: CHECK_AND_SET_LUA });
+      // The number of keys varies with the counters, so each call passes it first.
+      this.redis.defineCommand('signetReplayCheckAndSet', { lua: CHECK_AND_SET_LUA });
     }
     this.epochKey = `${options.prefix}replay-epoch`;
   }
 
   async checkAndSet(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number): Promise<ReplayVerdict> {
+    return (await this.checkAndSetThenCount(kid, jti, expiresAtMs, issuedAtMs, NO_COUNTERS)).verdict;
+  }
+
+  /**
+   * The counters are the rate-limit store's (RedisRateLimitStore with the same prefix, on the same
+   * Redis): keys and values as its add() keeps them.
+   */
+  async checkAndSetThenCount(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number, counters: readonly CounterIncrement[]): Promise<{ verdict: ReplayVerdict; counts: number[] }> {
     const now = this.options.clock.now();
     const ttlMs = Math.max(1, Math.ceil(expiresAtMs - now));
     const earliestUseMs = issuedAtMs - this.options.clockSkewMs;
     const highWater = this.options.highWater;
+    const call = { entryKey: this.entryKey(kid, jti), ttlMs, earliestUseMs, counters, now };
     // Without a durable mark, an empty Redis can only start its history now.
-    let answer = await this.script(kid, jti, ttlMs, earliestUseMs, highWater === undefined ? String(now) : '');
+    let answer = await this.script(call, highWater === undefined ? String(now) : '');
     if (answer[0] === -2) {
       // Empty Redis: its history starts where accepted tokens may reach (nothing accepted ever: at once).
-      answer = await this.script(kid, jti, ttlMs, earliestUseMs, String((await this.readHighWater()) ?? 0));
+      answer = await this.script(call, String((await this.readHighWater()) ?? 0));
     }
-    const [result, epoch] = answer;
+    const [result, epoch, ...counts] = answer;
     this.epoch = Number(epoch);
     if (result === -1) throw historyLost(Number(epoch), issuedAtMs, this.options.clockSkewMs, now);
-    if (result === 0) return 'replayed';
+    if (result === 0) return { verdict: 'replayed', counts: [] };
     // The token is answered as accepted only once the durable mark covers this moment.
     if (highWater !== undefined) await this.cover(now);
     this.count(expiresAtMs);
-    return 'fresh';
+    return { verdict: 'fresh', counts: counts.map(Number) };
   }
 
   refusingUntil(): number | undefined {
@@ -106,9 +131,16 @@ export class RedisReplayStore implements ReplayStore {
     return until > this.options.clock.now() ? until : undefined;
   }
 
-  private async script(kid: string, jti: string, ttlMs: number, earliestUseMs: number, epochIfNone: string): Promise<[number, string]> {
+  private async script(
+    call: { entryKey: string; ttlMs: number; earliestUseMs: number; counters: readonly CounterIncrement[]; now: number },
+    epochIfNone: string,
+  ): Promise<[number, string, ...number[]]> {
+    const { counters, now } = call;
+    const counterKeys = counters.map((counter) => rateLimitKey(this.options.prefix, counter.key));
+    // As RedisRateLimitStore.add: whole seconds, at least one.
+    const counterTtls = counters.map((counter) => String(Math.max(1, Math.ceil((counter.expiresAtMs - now) / 1000))));
     try {
-      return await this.redis.signetReplayCheckAndSet(this.epochKey, this.entryKey(kid, jti), String(ttlMs), String(earliestUseMs), epochIfNone);
+      return await this.redis.signetReplayCheckAndSet(2 + counters.length, this.epochKey, call.entryKey, ...counterKeys, String(call.ttlMs), String(call.earliestUseMs), epochIfNone, ...counterTtls);
     } catch (error) {
       if (isRedisOutOfMemory(error)) {
         throw new SignetError('replay_store_full', {

@@ -7,7 +7,8 @@ import { closeRedis, openRedis, waitForRedis } from './redis-connection.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { RedisReplayStore } from './redis-replay-store.js';
-import type { EventBus, RateLimitStore, ReplayHighWater, ReplayStore, SharedStateHealth } from './types.js';
+import { SequentialFreshTokenCounter } from './sequential-fresh-token-counter.js';
+import type { EventBus, FreshTokenCounter, RateLimitStore, ReplayHighWater, ReplayStore, SharedStateHealth } from './types.js';
 
 /** The structured logging the stores need (pino's logger fits). */
 export interface StoreLog {
@@ -21,6 +22,8 @@ export interface SharedState {
   kind: 'memory' | 'redis';
   replay: ReplayStore;
   rateLimits: RateLimitStore;
+  /** The replay check with the rate-limit adds of a fresh token, in one call (one round trip on Redis). */
+  freshTokens: FreshTokenCounter;
   events: EventBus;
   /** Present for Redis: /readyz pings it. */
   health?: SharedStateHealth;
@@ -34,10 +37,13 @@ const ERROR_LOG_INTERVAL_MS = 30_000;
 
 export async function openSharedState(config: SharedStateConfig, clock: Clock, log?: StoreLog, highWater?: ReplayHighWater): Promise<SharedState> {
   if (config.redisUrl === undefined) {
+    const replay = new MemoryReplayStore({ clock, capacity: config.replayCapacity });
+    const rateLimits = new MemoryRateLimitStore(clock);
     return {
       kind: 'memory',
-      replay: new MemoryReplayStore({ clock, capacity: config.replayCapacity }),
-      rateLimits: new MemoryRateLimitStore(clock),
+      replay,
+      rateLimits,
+      freshTokens: new SequentialFreshTokenCounter(replay, rateLimits),
       events: new MemoryEventBus(),
       close: async () => undefined,
     };
@@ -74,10 +80,13 @@ export async function openSharedState(config: SharedStateConfig, clock: Clock, l
   }
   void warnIfEvicting(commands, log);
   const prefix = config.redisPrefix;
+  // One store on one connection does both the replay check and the rate-limit adds in one script.
+  const replay = new RedisReplayStore({ redis: commands, prefix, clock, clockSkewMs: config.clockSkewSeconds * 1000, ...(highWater !== undefined ? { highWater } : {}) });
   return {
     kind: 'redis',
-    replay: new RedisReplayStore({ redis: commands, prefix, clock, clockSkewMs: config.clockSkewSeconds * 1000, ...(highWater !== undefined ? { highWater } : {}) }),
+    replay,
     rateLimits: new RedisRateLimitStore({ redis: commands, prefix, clock }),
+    freshTokens: replay,
     events: new RedisEventBus({ publisher: commands, subscriber, prefix, onError: (error) => log?.warn({ err: error }, 'event bus: Redis call failed') }),
     health: {
       ping: async () => {

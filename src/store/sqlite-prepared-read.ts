@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Database, Statement } from 'sqlite3';
+import sqlite3, { type Database, type Statement } from 'sqlite3';
 import type { Row } from './knex-rows.js';
 
 /*
@@ -15,6 +15,7 @@ const PARAMETER = '\u0000signet-prepared-parameter\u0000';
 /** The part of knex's client this uses: its pool (tarn) and the connection hand-out around it. */
 interface PooledClient {
   dialect?: string;
+  config?: { connection?: { filename?: string } };
   pool?: { on(event: 'destroyRequest', listener: (eventId: number, connection: Database) => void): void };
   acquireConnection(): Promise<Database>;
   releaseConnection(connection: Database): Promise<void>;
@@ -86,13 +87,86 @@ class SqlitePreparedRead {
 }
 
 /**
+ * The same read on a connection of its own to the database file, beside knex's one connection: in
+ * WAL mode a reader never waits for a writer, so a lookup does not queue behind the last-use and
+ * usage writes (each a commit, and a commit waits for the disk). It reads what is committed, as a
+ * read after the writer's commit would. Opened on the first read; closed when knex's pool destroys
+ * its connection (at db.destroy()), and opened again by a later read.
+ */
+class SqliteSideRead {
+  private opened: Promise<{ connection: Database; statement: Statement }> | undefined;
+  private readonly hookedPools = new WeakSet<object>();
+
+  constructor(
+    private readonly client: PooledClient,
+    private readonly filename: string,
+    private readonly sql: string,
+    private readonly bindings: readonly unknown[],
+  ) {}
+
+  async rows(parameter: string): Promise<Row[]> {
+    this.closeWithPool();
+    const { statement } = await (this.opened ??= this.open());
+    const bindings = this.bindings.map((binding) => (binding === PARAMETER ? parameter : binding));
+    // all(), not get(): it steps to SQLITE_DONE and ends its read transaction (no snapshot held).
+    return new Promise<Row[]>((resolve, reject) => {
+      statement.all<Row>(bindings, (error, rows) => (error === null ? resolve(rows) : reject(error)));
+    });
+  }
+
+  private open(): Promise<{ connection: Database; statement: Statement }> {
+    const opening = new Promise<{ connection: Database; statement: Statement }>((resolve, reject) => {
+      const connection: Database = new sqlite3.Database(this.filename, sqlite3.OPEN_READWRITE, (error) => {
+        if (error !== null) return reject(error);
+        // As knex's connection: wait for a lock (a checkpoint) rather than fail at once.
+        connection.exec('PRAGMA busy_timeout = 5000;', (pragmaError) => {
+          if (pragmaError !== null) return connection.close(() => reject(pragmaError));
+          const statement = connection.prepare(this.sql, (prepareError: Error | null) => {
+            if (prepareError !== null) return connection.close(() => reject(prepareError));
+            resolve({ connection, statement });
+          });
+        });
+      });
+    });
+    // A failed open is tried again by the next read.
+    opening.catch(() => {
+      if (this.opened === opening) this.opened = undefined;
+    });
+    return opening;
+  }
+
+  private closeWithPool(): void {
+    const pool = this.client.pool;
+    if (pool === undefined || this.hookedPools.has(pool)) return;
+    this.hookedPools.add(pool);
+    pool.on('destroyRequest', () => {
+      const opened = this.opened;
+      this.opened = undefined;
+      // finalize and close queue behind the reads already sent on this connection.
+      void opened?.then(
+        ({ connection, statement }) => statement.finalize(() => connection.close()),
+        () => undefined,
+      );
+    });
+  }
+}
+
+/**
  * `build(parameter)` run through a statement prepared per connection when `db` is SQLite outside a
  * transaction; undefined otherwise (PostgreSQL; a transaction, whose few reads keep knex's path on
- * the connection it holds).
+ * the connection it holds). With `sideConnection`, a database file is read on a connection of its
+ * own (SqliteSideRead); an in-memory database, which exists on knex's connection only, is not.
  */
-export function preparedSqliteRead(db: Knex, build: (parameter: string) => Knex.QueryBuilder): ((parameter: string) => Promise<Row[]>) | undefined {
+export function preparedSqliteRead(db: Knex, build: (parameter: string) => Knex.QueryBuilder, options: { sideConnection?: boolean } = {}): ((parameter: string) => Promise<Row[]>) | undefined {
   const client = db.client as PooledClient;
   if (client.dialect !== 'sqlite3' || (db as { isTransaction?: boolean }).isTransaction === true) return undefined;
+  const filename = client.config?.connection?.filename;
+  if (options.sideConnection === true && filename !== undefined && filename !== '' && filename !== ':memory:') {
+    const compiled = build(PARAMETER).toSQL().toNative();
+    if (compiled.bindings.filter((binding) => binding === PARAMETER).length !== 1) throw new Error('a prepared read takes exactly one parameter');
+    const side = new SqliteSideRead(client, filename, compiled.sql, compiled.bindings);
+    return (parameter) => side.rows(parameter);
+  }
   const read = new SqlitePreparedRead(client, build(PARAMETER));
   return (parameter) => read.rows(parameter);
 }

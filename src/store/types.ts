@@ -160,6 +160,23 @@ export interface ReplayStore {
   refusingUntil?(): number | undefined;
 }
 
+/** One rate-limit counter (RateLimitStore's key and expiry) to add 1 to. */
+export interface CounterIncrement {
+  key: string;
+  expiresAtMs: number;
+}
+
+/**
+ * The replay check-and-set and, only for a fresh token, adding 1 to rate-limit counters, as one
+ * store call: on Redis one script and one round trip where the two stores took two. A replayed
+ * token, or one refused for lost history, counts nothing, so replaying a victim's token cannot
+ * spend the victim's rate limit. The counters are the rate-limit store's (same keys, same values).
+ */
+export interface FreshTokenCounter {
+  /** ReplayStore.checkAndSet, then the counters' new values in order when fresh (empty otherwise). */
+  checkAndSetThenCount(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number, counters: readonly CounterIncrement[]): Promise<{ verdict: ReplayVerdict; counts: number[] }>;
+}
+
 /**
  * The durable record, in the SQL database, of the time up to which one-time tokens may have been
  * accepted. The database survives a Redis that loses its data; this record tells the new, empty

@@ -108,7 +108,8 @@ describe('logs during an outage and on client hang-ups', () => {
     },
     size: () => 0,
   };
-  const s = withLoggedServer({ authFailureLimit: 0 }, (opened) => ({ ...opened, replay: downReplay as unknown as Stores['replay'] }));
+  const downFreshTokens = { checkAndSetThenCount: downReplay.checkAndSet };
+  const s = withLoggedServer({ authFailureLimit: 0 }, (opened) => ({ ...opened, replay: downReplay as unknown as Stores['replay'], freshTokens: downFreshTokens }));
 
   const problems = () => s.lines.map((line) => JSON.parse(line)).filter((entry) => entry.level >= 40);
 

@@ -77,6 +77,14 @@ export function credentialStoreContract(engine: string, open: () => Promise<Open
       }
     });
 
+    it('answers many concurrent lookups each with its own key, unknown and repeated ids among them', async () => {
+      const made = await Promise.all(Array.from({ length: 12 }, () => consumerWithKey()));
+      const ids = [...made.map((m) => m.key.id), 'key_0000000000000000000000', '"]', made[0]!.key.id, "' OR 1=1 --"];
+      const found = await Promise.all(ids.map((id) => store.findKey(id)));
+      expect(found.map((f) => f?.key.id)).toEqual([...made.map((m) => m.key.id), undefined, undefined, made[0]!.key.id, undefined]);
+      expect(found.slice(0, 12).map((f) => f?.consumer.id)).toEqual(made.map((m) => m.consumerId));
+    });
+
     it('refuses a second key with the same thumbprint and a second key with the same id', async () => {
       const { consumerId, key } = await consumerWithKey();
       await expect(store.insertKey(newKey(consumerId, { thumbprint: key.thumbprint }), T0)).rejects.toThrow();

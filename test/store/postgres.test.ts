@@ -79,7 +79,7 @@ if (servicesAvailable('the PostgreSQL migration and outage tests', { pg: true })
         expect(await store.findKey('key_p')).toEqual(created);
         expect(await store.findKey('key_none')).toBeUndefined();
         const prepared = (await db.raw('select name from pg_prepared_statements')).rows.map((r: { name: string }) => r.name);
-        expect(prepared).toEqual(['signet_find_key']);
+        expect(prepared).toEqual(['signet_find_keys']);
         expect(await db.transaction((trx) => new KnexCredentialStore(trx).findKey('key_p'))).toEqual(created);
       } finally {
         await db.destroy();

@@ -53,4 +53,35 @@ describe('preparedSqliteRead, the prepared-statement read beside knex on SQLite'
   it('refuses a query that does not take exactly one parameter', () => {
     expect(() => preparedSqliteRead(db, () => db('things').where({ id: 'fixed' }))).toThrow(/exactly one parameter/);
   });
+
+  it('on a connection of its own, reads what knex reads, committed writes included, without waiting for a transaction in progress', async () => {
+    const read = preparedSqliteRead(db, build(db), { sideConnection: true })!;
+    expect(await read('a')).toEqual(await build(db)('a'));
+    await db('things').insert({ id: 'd', n: 4 });
+    expect(await read('d')).toEqual([{ id: 'd', n: 4 }]);
+    // knex's one connection is held by a transaction that writes: the side read still answers, with what is committed.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const transaction = db.transaction(async (trx) => {
+      await trx('things').update({ n: 40 }).where({ id: 'd' });
+      await held;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await read('d')).toEqual([{ id: 'd', n: 4 }]);
+    release();
+    await transaction;
+    expect(await read('d')).toEqual([{ id: 'd', n: 40 }]);
+  });
+
+  it('keeps to knex’s connection for an in-memory database, which exists on that connection only', async () => {
+    const memory = openSqlite(':memory:');
+    try {
+      await memory.schema.createTable('things', (table) => table.string('id').primary());
+      await memory('things').insert({ id: 'm' });
+      const read = preparedSqliteRead(memory, (p) => memory('things').select('id').where({ id: p }), { sideConnection: true })!;
+      expect(await read('m')).toEqual([{ id: 'm' }]);
+    } finally {
+      await memory.destroy();
+    }
+  });
 });

@@ -61,7 +61,10 @@ export function withRateLimit(verify: Verifier, limiter: RateLimiter, metrics?: 
       }
       metrics.verification.observe({ result: 'ok' }, (performance.now() - started) / 1000);
     }
-    const decision = await limiter.admit(verified.consumer);
+    // Counted already when the replay step counted it (one store call for both, fresh tokens only).
+    const counted = verified.rateCounted;
+    const decision = counted === undefined ? await limiter.admit(verified.consumer) : await limiter.decide(counted.counting, counted.counts);
+    verified.rateCounted = undefined;
     if (!decision.allowed) {
       const refusal = new RateLimitRefusal(verified, decision);
       metrics?.rateLimitRefusals.inc({ plan: decision.limits.plan, policy: String(refusal.extra.policy) });

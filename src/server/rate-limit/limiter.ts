@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { applyOverrides, type Plan, type RateLimitWindow } from '../../plans.js';
-import type { ConsumerRecord, RateLimitStore } from '../../store/types.js';
+import type { ConsumerRecord, CounterIncrement, RateLimitStore } from '../../store/types.js';
 import type { Logger } from '../logger.js';
 import { secondsUntil, windowAt, type WindowSpan } from './windows.js';
 
@@ -30,6 +30,20 @@ export interface RateDecision {
   allowed: boolean;
   /** Refused: seconds until every exhausted window has reset. */
   retryAfterSeconds: number;
+}
+
+/** One request's windows at one moment: what it adds to, and where each window ends. */
+export interface WindowCounting {
+  limits: EffectiveLimits;
+  now: number;
+  spans: WindowSpan[];
+  counters: CounterIncrement[];
+}
+
+/** Counters a store added 1 to for a request, with their new values: decide() finishes the admission. */
+export interface WindowsCounted {
+  counting: WindowCounting;
+  counts: number[];
 }
 
 /** Counters outlive their window by this much, so a late request never finds one already freed. */
@@ -91,14 +105,30 @@ export class RateLimiter {
 
   /** Takes one request from every window, or refuses it and takes nothing. */
   async admit(consumer: ConsumerRecord): Promise<RateDecision> {
+    const counting = this.counting(consumer);
+    if (counting.counters.length === 0) return this.decide(counting, []);
+    const counts = await Promise.all(counting.counters.map((counter) => this.deps.store.add(counter.key, 1, counter.expiresAtMs)));
+    return this.decide(counting, counts);
+  }
+
+  /**
+   * The counters one request of `consumer` adds 1 to, now: for a store that adds them in the same
+   * call as another step (FreshTokenCounter), after which decide() takes their new values.
+   */
+  counting(consumer: ConsumerRecord): WindowCounting {
     const limits = this.limitsFor(consumer);
-    if (limits.windows.length === 0) return { limits, windows: [], allowed: true, retryAfterSeconds: 0 };
     const now = this.deps.clock.now();
     const spans = limits.windows.map((w) => windowAt(w.length, now));
-    const keys = limits.windows.map((w, i) => counterKey(consumer.id, w, spans[i]!));
-    const counts = await Promise.all(keys.map((key, i) => this.deps.store.add(key, 1, spans[i]!.end + EXPIRY_GRACE_MS)));
+    const counters = limits.windows.map((w, i) => ({ key: counterKey(consumer.id, w, spans[i]!), expiresAtMs: spans[i]!.end + EXPIRY_GRACE_MS }));
+    return { limits, now, spans, counters };
+  }
+
+  /** The decision on counters already added to (`counts`, in the order of counting.counters); a refusal gives every unit back. */
+  async decide(counting: WindowCounting, counts: readonly number[]): Promise<RateDecision> {
+    const { limits, now, spans, counters } = counting;
+    if (limits.windows.length === 0) return { limits, windows: [], allowed: true, retryAfterSeconds: 0 };
     const allowed = counts.every((count, i) => count <= limits.windows[i]!.limit);
-    if (!allowed) await Promise.all(keys.map((key, i) => this.deps.store.add(key, -1, spans[i]!.end + EXPIRY_GRACE_MS)));
+    if (!allowed) await Promise.all(counters.map((counter) => this.deps.store.add(counter.key, -1, counter.expiresAtMs)));
     const windows = limits.windows.map((w, i) => {
       const exhausted = counts[i]! > w.limit;
       const used = allowed ? counts[i]! : counts[i]! - 1;

@@ -32,6 +32,20 @@ const BAD_TOKEN_POST = 'POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Sign
 
 const whoami = (who: { pair: any; kid: string }) => h.send({ method: 'GET', path: '/v1/whoami', ...who });
 
+/** A replayed token spends none of its consumer's limit: the replay check and the counting are one store call that counts only fresh tokens. */
+async function expectReplaysSpendNothing(): Promise<void> {
+  const c = await consumerOn('tiny');
+  const token = await h.sign({ method: 'GET', path: '/v1/whoami', pair: c.pair, kid: c.kid });
+  const send = () => fetch(h.baseUrl + '/v1/whoami', { headers: { Authorization: token } });
+  const first = await send();
+  expect(first.status).toBe(200);
+  expect(first.headers.get('ratelimit')).toBe('"per_second";r=2;t=1, "per_minute";r=4;t=60');
+  for (let i = 0; i < 4; i++) expect((await send()).status).toBe(401);
+  const fresh = await whoami(c);
+  expect(fresh.status).toBe(200);
+  expect(fresh.headers.get('ratelimit')).toBe('"per_second";r=1;t=1, "per_minute";r=3;t=60');
+}
+
 describe('per-consumer rate limits', () => {
   it('admits the limit of every window, then answers 429 naming the plan and window, with Retry-After and both headers', async () => {
     h = await startHarness({ plans: PLANS });
@@ -114,6 +128,11 @@ describe('per-consumer rate limits', () => {
     expect((await whoami({ pair, kid })).status).toBe(200);
     expect((await whoami(c)).status).toBe(200);
     expect((await whoami({ pair, kid })).status).toBe(429);
+  });
+
+  it('spends none of the limit on replayed tokens', async () => {
+    h = await startHarness({ plans: PLANS });
+    await expectReplaysSpendNothing();
   });
 
   it('lets exactly the limit through when many requests arrive at once', async () => {
@@ -271,6 +290,16 @@ describe('the per-address limit on authentication failures', () => {
 const redisReady = servicesAvailable('the failure limit on Redis', { redis: true });
 
 describe.skipIf(!redisReady)('the per-address limit on authentication failures, counted in Redis', () => {
+  it('spends none of a consumer limit on replayed tokens, counted in the replay check’s own script', async () => {
+    const prefix = redisTestPrefix('replay-count');
+    try {
+      h = await startHarness({ plans: PLANS, redisUrl: REDIS_URL, redisPrefix: prefix });
+      await expectReplaysSpendNothing();
+    } finally {
+      await dropRedisPrefix(REDIS_URL!, prefix);
+    }
+  });
+
   it('counts a concurrent burst atomically: of 150 bad tokens sent at once with a limit of 20, exactly 20 are answered 401', async () => {
     const prefix = redisTestPrefix('gate');
     try {

@@ -44,6 +44,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'signet_replay_store_entries')).toBe(2);
     expect(sample(text, 'signet_usage_buffer_records')).toBe(2);
     expect(text).toContain('# TYPE signet_verification_seconds histogram');
+    // The key was read from the database once (after the invalidation), the garbage kid never was.
+    expect(sample(text, 'signet_key_store_read_seconds_count{result="found"}')).toBe(1);
+    expect(sample(text, 'signet_key_store_read_seconds_count{result="unknown"}')).toBeUndefined();
     expect(text).toContain('signet_auth_failure_refusals_total 0');
   });
 

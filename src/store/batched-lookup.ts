@@ -1,0 +1,67 @@
+/**
+ * Reads rows by id, many ids to a query: a read asked for while `maxInFlight` queries are running
+ * waits and leaves with every other id that came in meanwhile, in one query. An idle lookup goes at
+ * once, alone, so it never waits for company.
+ *
+ * Why: SQLite has one connection, and each query on it costs at least one turn of the event loop
+ * (the statement runs on the thread pool and its answer comes back as an I/O callback). Under load
+ * a turn is long, and a burst of first lookups read one after another queued behind each other
+ * for tens of turns; read together, the burst costs one or two. On PostgreSQL it saves the pool's
+ * connections and round trips the same way. DataLoader batches what is asked within one tick, but
+ * under load the lookups arrive in separate I/O callbacks, so its batches would be of one id each;
+ * batching on "what waits while a query runs" is the part that matters here.
+ */
+export class BatchedLookup<T> {
+  private waiting = new Map<string, Array<{ resolve: (found: T | undefined) => void; reject: (error: unknown) => void }>>();
+  private running = 0;
+
+  constructor(
+    /** Reads the given ids (distinct); ids absent from the answer do not exist. */
+    private readonly readMany: (ids: string[]) => Promise<ReadonlyMap<string, T>>,
+    private readonly options: { maxBatch: number; maxInFlight: number },
+  ) {}
+
+  find(id: string): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.waiting.get(id);
+      if (waiters !== undefined) waiters.push({ resolve, reject });
+      else this.waiting.set(id, [{ resolve, reject }]);
+      this.startQueries();
+    });
+  }
+
+  private startQueries(): void {
+    while (this.running < this.options.maxInFlight && this.waiting.size > 0) {
+      const batch = this.takeBatch();
+      this.running++;
+      this.readMany([...batch.keys()])
+        .then(
+          (found) => {
+            for (const [id, waiters] of batch) for (const waiter of waiters) waiter.resolve(found.get(id));
+          },
+          (error: unknown) => {
+            for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+          },
+        )
+        .finally(() => {
+          this.running--;
+          this.startQueries();
+        });
+    }
+  }
+
+  private takeBatch(): Map<string, Array<{ resolve: (found: T | undefined) => void; reject: (error: unknown) => void }>> {
+    if (this.waiting.size <= this.options.maxBatch) {
+      const all = this.waiting;
+      this.waiting = new Map();
+      return all;
+    }
+    const batch = new Map();
+    for (const [id, waiters] of this.waiting) {
+      if (batch.size === this.options.maxBatch) break;
+      batch.set(id, waiters);
+      this.waiting.delete(id);
+    }
+    return batch;
+  }
+}
