@@ -74,10 +74,16 @@ export interface VerifierDeps {
    * The replay step in place of replay.checkAndSet: the app's also counts a fresh token against its
    * consumer's rate limits in the same store call (src/server/rate-limit/fresh-token-counting.ts).
    */
-  spendToken?: (resolved: ResolvedKey, jti: string, expiresAtMs: number, issuedAtMs: number) => Promise<{ verdict: ReplayVerdict; counted?: WindowsCounted }>;
+  spendToken?: (resolved: ResolvedKey, jti: string, expiresAtMs: number, issuedAtMs: number) => SpentToken | Promise<SpentToken>;
 }
 
 export type Verifier = (request: IncomingRequest) => Promise<VerifiedRequest>;
+
+/** The replay step's answer: fresh or replayed, and the rate-limit counts when it also counted. */
+export interface SpentToken {
+  verdict: ReplayVerdict;
+  counted?: WindowsCounted;
+}
 
 const SCHEME_PREFIX = AUTH_SCHEME.toLowerCase() + ' ';
 
@@ -206,10 +212,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     checkKeyState(resolved, nowMs);
 
     const expiresAtMs = replayExpiryMs(claims, config.clockSkewSeconds);
-    const spent =
-      spendToken === undefined
-        ? { verdict: await replay.checkAndSet(resolved.key.id, claims.jti, expiresAtMs, claims.iat * 1000) }
-        : await spendToken(resolved, claims.jti, expiresAtMs, claims.iat * 1000);
+    const spending = spendToken === undefined ? undefined : spendToken(resolved, claims.jti, expiresAtMs, claims.iat * 1000);
+    // A store in memory answers synchronously; only a promise is awaited (no microtask hop otherwise).
+    const spent: SpentToken =
+      spending === undefined ? { verdict: await replay.checkAndSet(resolved.key.id, claims.jti, expiresAtMs, claims.iat * 1000) } : spending instanceof Promise ? await spending : spending;
     if (spent.verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This token was already used. Sign every request afresh (new jti).' });
     }
