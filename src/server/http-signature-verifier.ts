@@ -27,7 +27,7 @@ export interface HttpSignatureCheckDeps {
   replay: ReplayStore;
   clock: Clock;
   onThreadPool: boolean;
-  hmacSecret: (key: ResolvedKey) => Promise<Uint8Array | undefined>;
+  hmacSecret: (key: ResolvedKey) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
   /** The label to verify; undefined: the only one present. */
   label: string | undefined;
   onVerified: ((verified: VerifiedRequest, now: number) => void) | undefined;

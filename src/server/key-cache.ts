@@ -66,6 +66,15 @@ export class KeyCache {
 
   constructor(private readonly options: KeyCacheOptions) {}
 
+  /**
+   * The key if it is cached and fresh, read synchronously (no promise for the common case); otherwise
+   * undefined, and the caller goes through resolve.
+   */
+  cached(kid: string): ResolvedKey | undefined {
+    const hit = this.entries.get(kid);
+    return hit !== undefined && hit.expiresAt > this.options.clock.now() ? hit.value : undefined;
+  }
+
   async resolve(kid: string): Promise<ResolvedKey | undefined> {
     if (!ISSUED_KEY_ID_PATTERN.test(kid) && (this.options.findDirectoryKey === undefined || !DIRECTORY_KEY_ID_PATTERN.test(kid))) return undefined;
     const now = this.options.clock.now();

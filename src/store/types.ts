@@ -174,7 +174,13 @@ export interface CounterIncrement {
  */
 export interface FreshTokenCounter {
   /** ReplayStore.checkAndSet, then the counters' new values in order when fresh (empty otherwise). */
-  checkAndSetThenCount(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number, counters: readonly CounterIncrement[]): Promise<{ verdict: ReplayVerdict; counts: number[] }>;
+  checkAndSetThenCount(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number, counters: readonly CounterIncrement[]): FreshTokenCount | Promise<FreshTokenCount>;
+}
+
+/** What FreshTokenCounter.checkAndSetThenCount answers; a store in this process's memory may answer synchronously. */
+export interface FreshTokenCount {
+  verdict: ReplayVerdict;
+  counts: number[];
 }
 
 /**

@@ -37,6 +37,26 @@ describe('KeyCache', () => {
     expect(reads).toHaveLength(2);
   });
 
+  it('answers synchronously from memory only for a fresh cached key, never reading the store', async () => {
+    const kid = newKeyId();
+    const { keys, reads, clock } = cache(new Map([[kid, keyRecord(kid)]]));
+    expect(keys.cached(kid)).toBeUndefined();
+    expect(reads).toHaveLength(0);
+    const first = await keys.resolve(kid);
+    expect(keys.cached(kid)).toBe(first);
+    clock.advance(30_000);
+    expect(keys.cached(kid)).toBeUndefined();
+    expect(reads).toHaveLength(1);
+  });
+
+  it('forgets a synchronously cached key as soon as it is invalidated', async () => {
+    const kid = newKeyId();
+    const { keys } = cache(new Map([[kid, keyRecord(kid)]]));
+    await keys.resolve(kid);
+    keys.invalidate(kid);
+    expect(keys.cached(kid)).toBeUndefined();
+  });
+
   it('remembers an unknown id for the negative TTL only', async () => {
     const kid = newKeyId();
     const rows = new Map<string, KeyWithConsumer>();

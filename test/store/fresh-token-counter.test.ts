@@ -79,3 +79,12 @@ if (servicesAvailable('the Redis fresh-token counter expiry test', { redis: true
     });
   });
 }
+
+describe('SequentialFreshTokenCounter on memory stores', () => {
+  it('answers a token without rate-limit windows synchronously, fresh once and replayed after', () => {
+    const clock = new ManualClock(T0);
+    const store = new SequentialFreshTokenCounter(new MemoryReplayStore({ clock, capacity: 100 }), new MemoryRateLimitStore(clock));
+    expect(store.checkAndSetThenCount('key_sync', 'jti-sync', T0 + 60_000, T0, [])).toEqual({ verdict: 'fresh', counts: [] });
+    expect(store.checkAndSetThenCount('key_sync', 'jti-sync', T0 + 60_000, T0, [])).toEqual({ verdict: 'replayed', counts: [] });
+  });
+});

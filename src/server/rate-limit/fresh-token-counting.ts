@@ -1,4 +1,4 @@
-import type { FreshTokenCounter } from '../../store/types.js';
+import type { FreshTokenCount, FreshTokenCounter } from '../../store/types.js';
 import type { VerifierDeps } from '../verifier.js';
 import type { RateLimiter } from './limiter.js';
 
@@ -9,9 +9,11 @@ import type { RateLimiter } from './limiter.js';
  * and every claim; a replayed token counts nothing; withRateLimit then decides on the counts.
  */
 export function countFreshTokens(limiter: RateLimiter, store: FreshTokenCounter): NonNullable<VerifierDeps['spendToken']> {
-  return async function spendAndCount(resolved, jti, expiresAtMs, issuedAtMs) {
+  return function spendAndCount(resolved, jti, expiresAtMs, issuedAtMs) {
     const counting = limiter.counting(resolved.consumer);
-    const { verdict, counts } = await store.checkAndSetThenCount(resolved.key.id, jti, expiresAtMs, issuedAtMs, counting.counters);
-    return verdict === 'fresh' ? { verdict, counted: { counting, counts } } : { verdict };
+    const answer = store.checkAndSetThenCount(resolved.key.id, jti, expiresAtMs, issuedAtMs, counting.counters);
+    const spent = ({ verdict, counts }: FreshTokenCount) => (verdict === 'fresh' ? { verdict, counted: { counting, counts } } : { verdict });
+    // A store in memory answers synchronously: passed on as it is, without a promise around it.
+    return answer instanceof Promise ? answer.then(spent) : spent(answer);
   };
 }
