@@ -19,7 +19,7 @@ import { parseHttpSignature, type HttpSignatureParams, type ParsedHttpSignature 
 import type { ReplayStore } from '../store/types.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
 import type { AgentCheck } from './web-bot-auth.js';
-import { checkKeyState, checkSignature, checkTiming, headerValue, replayExpiryMs, type ClaimRules, type IncomingRequest, type VerifiedRequest } from './verifier.js';
+import { checkKeyState, checkSignature, checkTiming, headerValue, replayExpiryMs, type ClaimRules, type IncomingRequest, type VerifiedRequest, type VerifierDeps } from './verifier.js';
 
 export interface HttpSignatureCheckDeps {
   rules: ClaimRules;
@@ -33,6 +33,8 @@ export interface HttpSignatureCheckDeps {
   onVerified: ((verified: VerifiedRequest, now: number) => void) | undefined;
   /** Web Bot Auth agents; undefined when no agent is allowed. */
   agents: AgentCheck | undefined;
+  /** Spends the nonce and counts the request against its rate limits in one store call, as for a JWS jti. */
+  spendToken: VerifierDeps['spendToken'];
 }
 
 const RFC9421_TIMING = { what: 'signature', iat: 'created', exp: 'expires' };
@@ -149,8 +151,10 @@ export function createHttpSignatureCheck(deps: HttpSignatureCheckDeps): (request
     const bodySha256 = checkContentDigest(request, parsed.components.includes(CONTENT_DIGEST_HEADER));
     checkKeyState(resolved, nowMs);
 
-    const verdict = await replay.checkAndSet(resolved.key.id, nonce, replayExpiryMs({ exp: expires }, rules.clockSkewSeconds), created * 1000);
-    if (verdict === 'replayed') {
+    const expiresAtMs = replayExpiryMs({ exp: expires }, rules.clockSkewSeconds);
+    const spent =
+      deps.spendToken === undefined ? { verdict: await replay.checkAndSet(resolved.key.id, nonce, expiresAtMs, created * 1000) } : await deps.spendToken(resolved, nonce, expiresAtMs, created * 1000);
+    if (spent.verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This nonce was already used, in this format or as a JWS jti. Sign every request afresh (new nonce).' });
     }
     const claims: RequestClaims = {
@@ -162,7 +166,7 @@ export function createHttpSignatureCheck(deps: HttpSignatureCheckDeps): (request
       exp: expires,
       jti: nonce,
     };
-    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned: false, format: 'rfc9421' };
+    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned: false, format: 'rfc9421', rateCounted: spent.counted };
     deps.onVerified?.(verified, nowMs);
     return verified;
   };
