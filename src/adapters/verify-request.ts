@@ -113,6 +113,7 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
 
   function record(auth: VerifiedRequest, method: string, route: string, status: number, at: number, started: number, bytesIn: number, bytesOut: number, code: string): void {
     metrics?.requests.inc({ outcome: code, mode: auth.mode });
+    metrics?.formats.inc({ format: auth.format, mode: auth.mode });
     usage.record({ at, consumerId: auth.consumer.id, keyId: auth.key.id, mode: auth.mode, format: auth.format, method, route, status, latencyMs: performance.now() - started, bytesIn, bytesOut });
   }
 

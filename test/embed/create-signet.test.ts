@@ -50,6 +50,25 @@ describe("createSignet's framework-free verifyRequest behind the per-address fai
   });
 });
 
+describe("createSignet's verifyRequest and the metrics", () => {
+  it('counts an answered request by its format and mode, as serve does', async () => {
+    const embedded = await startEmbedded({ metricsEnabled: true });
+    try {
+      const reader = await embedded.addConsumer({ name: 'reader' });
+      const metrics = embedded.signet.server.metrics!;
+      const count = async () => (await metrics.formats.get()).values.find((v) => v.labels.format === 'jws' && v.labels.mode === 'ed25519')?.value ?? 0;
+      const before = await count();
+      const verdict = await embedded.signet.verifyRequest({ method: 'GET', url: '/reports', headers: { authorization: await reader.sign('GET', '/reports') } });
+      expect(verdict.ok).toBe(true);
+      if (!verdict.ok) return;
+      verdict.finish({ status: 200, bytesOut: 2 });
+      expect(await count()).toBe(before + 1);
+    } finally {
+      await embedded.close();
+    }
+  });
+});
+
 const redisReady = servicesAvailable('the failure gate of verifyRequest on Redis', { redis: true });
 
 describe.skipIf(!redisReady)("createSignet's verifyRequest behind the per-address failure gate, counted in Redis", () => {
