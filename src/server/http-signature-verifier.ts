@@ -19,7 +19,7 @@ import { parseHttpSignature, type HttpSignatureParams, type ParsedHttpSignature 
 import type { ReplayStore } from '../store/types.js';
 import type { KeyCache, ResolvedKey } from './key-cache.js';
 import type { AgentCheck } from './web-bot-auth.js';
-import { checkKeyState, checkSignature, checkTiming, headerValue, replayExpiryMs, type ClaimRules, type IncomingRequest, type VerifiedRequest } from './verifier.js';
+import { checkKeyState, checkSignature, checkTiming, headerValue, replayExpiryMs, type ClaimRules, type IncomingRequest, type VerifiedRequest, type VerifierDeps } from './verifier.js';
 
 export interface HttpSignatureCheckDeps {
   rules: ClaimRules;
@@ -33,6 +33,8 @@ export interface HttpSignatureCheckDeps {
   onVerified: ((verified: VerifiedRequest, now: number) => void) | undefined;
   /** Web Bot Auth agents; undefined when no agent is allowed. */
   agents: AgentCheck | undefined;
+  /** Spends the nonce and counts the request against its rate limits in one store call, as for a JWS jti. */
+  spendToken: VerifierDeps['spendToken'];
 }
 
 const RFC9421_TIMING = { what: 'signature', iat: 'created', exp: 'expires' };
@@ -44,9 +46,7 @@ const REQUIRED_PARAMETERS = ['created', 'expires', 'nonce'] as const;
  * The request as the signer must have seen it: the method received and the target URI built from
  * the configured public origin (never the Host header), so a signature for another origin fails.
  */
-function rebuildBase(parsed: ParsedHttpSignature, request: IncomingRequest, rules: ClaimRules): string {
-  const targetUri = rules.expectedUrl(request.target, false);
-  if (targetUri === undefined) throw invalidToken('request target cannot be made absolute');
+function rebuildBase(parsed: ParsedHttpSignature, request: IncomingRequest, targetUri: string): string {
   return signatureBase(parsed.components, parsed.signatureParams, { method: request.method, targetUri, header: (name) => headerValue(request, name) }, parsed.dictionaryKeys);
 }
 
@@ -94,8 +94,10 @@ function requireComponents(components: readonly string[], hasBody: boolean): voi
 
 /** SHA-256 of the body, checked against a covered (or required) Content-Digest; returns it base64url for the claims. */
 function checkContentDigest(request: IncomingRequest, covered: boolean): string {
+  // The usual GET: nothing to hash (a constant, as the JWS format's binding check does).
+  if (!covered && request.body.length === 0) return EMPTY_BODY_SHA256;
   const digest = createHash('sha256').update(request.body).digest();
-  if (!covered) return request.body.length === 0 ? EMPTY_BODY_SHA256 : digest.toString('base64url');
+  if (!covered) return digest.toString('base64url');
   const expected = formatContentDigest(digest);
   const received = headerValue(request, CONTENT_DIGEST_HEADER) ?? '';
   const claimed = contentDigestSha256(received);
@@ -131,7 +133,10 @@ export function createHttpSignatureCheck(deps: HttpSignatureCheckDeps): (request
     if (resolved === undefined) throw invalidToken('unknown keyid');
     const pinned = HTTP_SIGNATURE_ALGORITHMS[resolved.key.type];
     if (parsed.params.alg !== undefined && parsed.params.alg !== pinned) throw invalidToken(`alg ${parsed.params.alg} not allowed for a ${resolved.key.type} key`);
-    const base = rebuildBase(parsed, request, rules);
+    // Built once: the signature base and the url claim both use it.
+    const targetUri = rules.expectedUrl(request.target, false);
+    if (targetUri === undefined) throw invalidToken('request target cannot be made absolute');
+    const base = rebuildBase(parsed, request, targetUri);
     const secret = resolved.key.type === 'hmac' ? await deps.hmacSecret(resolved) : undefined;
     if (!(await checkSignature({ signingInput: base, signature: parsed.signature }, resolved, secret, deps.onThreadPool))) {
       throw invalidToken('signature does not verify');
@@ -146,20 +151,22 @@ export function createHttpSignatureCheck(deps: HttpSignatureCheckDeps): (request
     const bodySha256 = checkContentDigest(request, parsed.components.includes(CONTENT_DIGEST_HEADER));
     checkKeyState(resolved, nowMs);
 
-    const verdict = await replay.checkAndSet(resolved.key.id, nonce, replayExpiryMs({ exp: expires }, rules.clockSkewSeconds), created * 1000);
-    if (verdict === 'replayed') {
+    const expiresAtMs = replayExpiryMs({ exp: expires }, rules.clockSkewSeconds);
+    const spent =
+      deps.spendToken === undefined ? { verdict: await replay.checkAndSet(resolved.key.id, nonce, expiresAtMs, created * 1000) } : await deps.spendToken(resolved, nonce, expiresAtMs, created * 1000);
+    if (spent.verdict === 'replayed') {
       throw new SignetError('token_replayed', { detail: 'This nonce was already used, in this format or as a JWS jti. Sign every request afresh (new nonce).' });
     }
     const claims: RequestClaims = {
       method: request.method,
-      url: rules.expectedUrl(request.target, false)!,
+      url: targetUri,
       body_sha256: bodySha256,
       aud: rules.audience,
       iat: created,
       exp: expires,
       jti: nonce,
     };
-    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned: false, format: 'rfc9421' };
+    const verified: VerifiedRequest = { consumer: resolved.consumer, key: resolved.key, mode: resolved.key.type, claims, presigned: false, format: 'rfc9421', rateCounted: spent.counted };
     deps.onVerified?.(verified, nowMs);
     return verified;
   };

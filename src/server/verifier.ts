@@ -188,7 +188,18 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   const rules = claimRules(config);
   const onThreadPool = config.verifyOnThreadPool ?? true;
   const hmacSecret = deps.hmacSecret ?? cachedSecret;
-  const verifyHttpSignature = createHttpSignatureCheck({ rules, keys, replay, clock, onThreadPool, hmacSecret, label: deps.httpSignatureLabel, onVerified: deps.onVerified, agents: deps.agents });
+  const verifyHttpSignature = createHttpSignatureCheck({
+    rules,
+    keys,
+    replay,
+    clock,
+    onThreadPool,
+    hmacSecret,
+    label: deps.httpSignatureLabel,
+    onVerified: deps.onVerified,
+    agents: deps.agents,
+    spendToken,
+  });
 
   return async function verifyRequest(request: IncomingRequest): Promise<VerifiedRequest> {
     if (requestFormat(request) === 'rfc9421') return verifyHttpSignature(request);

@@ -1,4 +1,4 @@
-import { parseDictionary, serializeDictionary, type Dictionary } from 'structured-headers';
+import { parseDictionary, type Dictionary } from 'structured-headers';
 import { invalidToken } from '../errors.js';
 
 /**
@@ -21,6 +21,22 @@ function separatorCount(text: string): number {
 }
 
 /**
+ * The `,` and `;` separators the canonical serialisation of a parsed dictionary has: one `,`
+ * between members and one `;` per parameter (of a member, of an inner list, of an item in one).
+ * Counted from the parsed structure rather than by serialising it, which cost a quarter of the
+ * RFC 9421 format's CPU overhead over the JWS format (the Signature member's byte sequence
+ * re-encoded character by character); same figure, as the tests pinning the serialiser show.
+ */
+function canonicalSeparatorCount(dictionary: Dictionary): number {
+  let count = dictionary.size > 0 ? dictionary.size - 1 : 0;
+  for (const [value, parameters] of dictionary.values()) {
+    count += parameters.size;
+    if (Array.isArray(value)) for (const item of value) count += item[1].size;
+  }
+  return count;
+}
+
+/**
  * Parses one Structured Field dictionary (RFC 9651) strictly with structured-headers: length cap
  * first, then any syntax error. RFC 9651 lets a repeated dictionary key or parameter silently
  * replace the earlier one; for a signature that is ambiguity (two `sig1` labels, two `created`
@@ -31,13 +47,11 @@ function separatorCount(text: string): number {
 export function parseStrictDictionary(name: string, value: string, maxLength: number): Dictionary {
   if (value.length > maxLength) throw invalidToken(`${name} longer than ${maxLength}`);
   let parsed: Dictionary;
-  let canonical: string;
   try {
     parsed = parseDictionary(value);
-    canonical = serializeDictionary(parsed);
   } catch (error) {
     throw invalidToken(`${name} is not a valid structured dictionary: ${(error as Error).message}`);
   }
-  if (separatorCount(canonical) !== separatorCount(value)) throw invalidToken(`${name} repeats a key or parameter`);
+  if (canonicalSeparatorCount(parsed) !== separatorCount(value)) throw invalidToken(`${name} repeats a key or parameter`);
   return parsed;
 }
