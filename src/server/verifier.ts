@@ -80,7 +80,7 @@ export interface VerifierDeps {
 export type Verifier = (request: IncomingRequest) => Promise<VerifiedRequest>;
 
 /** The replay step's answer: fresh or replayed, and the rate-limit counts when it also counted. */
-export interface SpentToken {
+interface SpentToken {
   verdict: ReplayVerdict;
   counted?: WindowsCounted;
 }
