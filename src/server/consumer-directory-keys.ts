@@ -1,7 +1,7 @@
 import type { DirectoryCache } from '../key-directory/directory-cache.js';
-import type { DirectoryKey } from '../key-directory/key-set.js';
 import { parseDirectoryKeyId } from '../protocol/ids.js';
-import type { ConsumerRecord, CredentialStore, KeyRecord, KeyWithConsumer } from '../store/types.js';
+import type { CredentialStore, KeyWithConsumer } from '../store/types.js';
+import { directoryKeyRecord } from './directory-key-record.js';
 
 /** A key found in a consumer's directory, and until when the key cache may keep it. */
 interface DirectoryKeyFind {
@@ -33,24 +33,9 @@ export function consumerDirectoryKeys(deps: ConsumerDirectoryKeyDeps): FindDirec
     if (consumer === undefined || registration == null || consumer.status !== 'active') return undefined;
     const key = await deps.directories.resolve(registration.url, named.directoryKid);
     if (key === undefined) return undefined;
-    return { found: { consumer, key: directoryKeyRecord(kid, consumer, key, registration.scopes) }, cacheUntil: deps.directories.freshUntil(registration.url) };
-  };
-}
-
-/** A directory key as the verifier, rate limiter and usage log see an uploaded one. */
-function directoryKeyRecord(kid: string, consumer: ConsumerRecord, key: DirectoryKey, scopes: readonly string[]): KeyRecord {
-  return {
-    id: kid,
-    consumerId: consumer.id,
-    type: 'ed25519',
-    publicKey: key.publicKey,
-    thumbprint: key.thumbprint,
-    label: 'key-directory',
-    scopes: [...scopes],
-    notBefore: null,
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    createdAt: 0,
+    return {
+      found: { consumer, key: directoryKeyRecord({ id: kid, consumerId: consumer.id, publicKey: key.publicKey, thumbprint: key.thumbprint, label: 'key-directory', scopes: registration.scopes }) },
+      cacheUntil: deps.directories.freshUntil(registration.url),
+    };
   };
 }

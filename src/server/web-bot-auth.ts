@@ -10,7 +10,8 @@ import { signatureBase } from '../protocol/http-signatures/signature-base.js';
 import type { ParsedHttpSignature } from '../protocol/http-signatures/signature-input.js';
 import { canonicalizeUrl } from '../protocol/target.js';
 import type { DirectoryCache } from '../key-directory/directory-cache.js';
-import type { ConsumerRecord, KeyRecord, ReplayStore } from '../store/types.js';
+import { directoryKeyRecord } from './directory-key-record.js';
+import type { ConsumerRecord, ReplayStore } from '../store/types.js';
 import { checkSignature, checkTiming, headerValue, replayExpiryMs, type ClaimRules, type IncomingRequest, type VerifiedRequest } from './verifier.js';
 
 /** Where an agent publishes its keys (Web Bot Auth directory draft). */
@@ -60,7 +61,14 @@ export function createAgentCheck(deps: AgentCheckDeps): AgentCheck {
     if (targetUri === undefined) throw invalidToken('request target cannot be made absolute');
     const base = signatureBase(parsed.components, parsed.signatureParams, { method: request.method, targetUri, header: (name) => headerValue(request, name) }, parsed.dictionaryKeys);
     const keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: encodeBase64url(found.publicKey) }, format: 'jwk' });
-    const key = agentKey(origin, found.thumbprint, found.publicKey, config.webBotAuthScopes);
+    const key = directoryKeyRecord({
+      id: `agent:${origin}#${found.thumbprint}`,
+      consumerId: `agent:${origin}`,
+      publicKey: found.publicKey,
+      thumbprint: found.thumbprint,
+      label: 'web-bot-auth',
+      scopes: config.webBotAuthScopes,
+    });
     if (!(await checkSignature({ signingInput: base, signature: parsed.signature }, { key, keyObject }, undefined, deps.onThreadPool))) {
       throw invalidToken('agent signature does not verify');
     }
@@ -98,21 +106,4 @@ export function createAgentCheck(deps: AgentCheckDeps): AgentCheck {
 /** An agent as the rate limiter and usage log see it: a consumer named by its origin, on the default plan. */
 function agentConsumer(origin: string): ConsumerRecord {
   return { id: `agent:${origin}`, name: origin, status: 'active', plan: null, rateLimitOverrides: null, metadata: {}, allowedModes: ['ed25519'], createdAt: 0, updatedAt: 0 };
-}
-
-function agentKey(origin: string, thumbprint: string, publicKey: Uint8Array, scopes: readonly string[]): KeyRecord {
-  return {
-    id: `agent:${origin}#${thumbprint}`,
-    consumerId: `agent:${origin}`,
-    type: 'ed25519',
-    publicKey,
-    thumbprint,
-    label: 'web-bot-auth',
-    scopes: [...scopes],
-    notBefore: null,
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    createdAt: 0,
-  };
 }
