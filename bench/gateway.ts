@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/gateway.ts [--duration S] [--connections N] [--cpu-prof DIR] [--no-nginx] [--nginx-without-keepalive]`:
+ * `node --import tsx bench/gateway.ts [--duration S] [--connections N] [--cpu-prof DIR] [--no-nginx] [--nginx-without-keepalive] [--gateway-pool-always]`:
  * the gateway scenario of docs/performance.md.
  *
  * Each server runs in its own process (bench/gateway-server.ts, nginx from Debian): one upstream,
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     'no-nginx': { type: 'boolean' },
     // A second nginx with the documented configuration less its upstream keepalive (how it read before).
     'nginx-without-keepalive': { type: 'boolean' },
+    // A second gateway that verifies every Ed25519 signature on the thread pool (how it did before 'when-busy').
+    'gateway-pool-always': { type: 'boolean' },
   },
 });
 const DURATION = Number(values.duration);
@@ -53,7 +55,7 @@ interface Started {
   secret?: string;
 }
 
-async function start(variant: string, args: Record<string, string> = {}): Promise<Started> {
+async function start(variant: string, args: Record<string, string | boolean> = {}): Promise<Started> {
   const profile = values['cpu-prof'] !== undefined && variant !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${join(values['cpu-prof'], variant)}`] : [];
   const child = spawn(process.execPath, ['--import', 'tsx', ...profile, new URL('./gateway-server.ts', import.meta.url).pathname, variant, JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -160,6 +162,10 @@ try {
     { name: 'Signet gateway, Ed25519', port: gateway.port, pids: () => processTree(gateway.pid), credential: ed25519, proxy: true },
     { name: 'Signet gateway, HMAC', port: gateway.port, pids: () => processTree(gateway.pid), credential: hmacOf(gateway), proxy: true },
   ];
+  if (values['gateway-pool-always'] === true) {
+    const pooled = await start('gateway', { upstream: upstreamUrl, ...signer, verifyOnThreadPool: true });
+    variants.push({ name: 'Signet gateway, Ed25519, always on the thread pool', port: pooled.port, pids: () => processTree(pooled.pid), credential: ed25519, proxy: true });
+  }
   if (values['no-nginx'] !== true && hasAuthRequest()) {
     const forwardAuth = await start('forward-auth', signer);
     const documented = forwardAuthNginxConfig(`http://127.0.0.1:${forwardAuth.port}`, upstreamUrl);
