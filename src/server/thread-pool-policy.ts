@@ -1,9 +1,9 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /** Where Ed25519 signatures are verified: always on libuv's thread pool, never, or while the main thread is busy. */
-export type ThreadPoolSetting = boolean | 'when-busy';
+type ThreadPoolSetting = boolean | 'when-busy';
 
-export interface BusyLoopOptions {
+interface BusyLoopOptions {
   /** Share of the last interval the event loop spent running code above which verification moves to the pool. */
   threshold?: number;
   /** How often the share is measured again. */
