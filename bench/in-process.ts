@@ -137,9 +137,7 @@ for (const name of names) {
   }
   await variant.close();
   const sorted = [...figures].sort((a, b) => a - b);
-  rows.push(
-    `| ${name.padEnd(11)} | ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(6)} | ${sorted[0]!.toFixed(1)} to ${sorted.at(-1)!.toFixed(1)} | ${failures} |`,
-  );
+  rows.push(`| ${name.padEnd(11)} | ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(6)} | ${sorted[0]!.toFixed(1)} to ${sorted.at(-1)!.toFixed(1)} | ${failures} |`);
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(`\n${count} requests a round, ${rounds} rounds, ${concurrency} at a time\n`);
