@@ -12,12 +12,10 @@ import { LastUsedRecorder } from './last-used.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type WorkerMetrics } from './metrics.js';
 import { authFailureGate } from './middleware/auth-failure-gate.js';
-import { errorHandler } from './middleware/errors.js';
-import { observe } from './middleware/observe.js';
+import { front } from './middleware/front.js';
+import { responseObserver } from './middleware/observe.js';
 import { OutageLog } from './outage-log.js';
-import { rateLimitHeaders } from './middleware/rate-limit-headers.js';
 import { rawBody } from './middleware/raw-body.js';
-import { requestId } from './middleware/request-id.js';
 import { createProofVerifier } from './proof.js';
 import { coreRoutes } from './routes/core.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
@@ -148,12 +146,12 @@ export function createApp(deps: AppDeps): SignetApp {
 
   const app = new Koa<SignetState>();
   app.proxy = config.trustProxy;
-  app.use(requestId());
-  // Nothing to observe for (no usage, no metrics, no access log): leave the hop out of the hot path.
+  // Nothing to observe for (no usage, no metrics, no access log): nothing is timed or counted.
   const accessLog = ACCESS_LOG_LEVELS.has(config.logLevel);
-  if (usage.enabled || metrics !== undefined || accessLog) app.use(observe({ clock, usage, metrics, logger, accessLog }));
+  const observe = usage.enabled || metrics !== undefined || accessLog ? responseObserver({ usage, metrics, logger, accessLog }) : undefined;
   const outages = new OutageLog({ logger, clock });
-  app.use(errorHandler({ clock, logger, outages }));
+  // Request id, RateLimit headers, problem answers and observation: one frame around everything below.
+  app.use(front({ clock, logger, outages, ...(observe !== undefined ? { observe } : {}) }));
   if (stores.engines.shared === 'redis') {
     // A change is answered only once it has been handed to Redis: "revoked" means the other instances are being told.
     app.use(async (_ctx, next) => {
@@ -162,7 +160,6 @@ export function createApp(deps: AppDeps): SignetApp {
     });
   }
   if (authFailures !== undefined) app.use(authFailureGate(authFailures, metrics));
-  app.use(rateLimitHeaders());
   app.use(rawBody(config.bodyLimitBytes));
   const core = coreRoutes(server);
   app.use(core.exact);

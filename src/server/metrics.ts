@@ -23,6 +23,42 @@ export interface SignetMetrics {
   usageDropped: Counter<'reason'>;
   /** Authenticated responses by request format (jws or rfc9421) and signing mode. */
   formats: Counter<'format' | 'mode'>;
+  /**
+   * Counts one response in `requests` (and, authenticated, in `formats`) without prom-client's
+   * per-call label hashing: the counts are kept as plain numbers and added to the counters whenever
+   * they are read (a scrape, or `get()`), so every reader still sees every response.
+   */
+  countResponse(outcome: string, mode: string, format: string | undefined): void;
+}
+
+/**
+ * Increments of a counter with two labels, kept per label pair as a plain number and added to the
+ * counter when it is read. A per-request `inc(labels)` hashes and validates the labels object each
+ * time; a tally costs two Map lookups and an addition.
+ */
+class PairTally {
+  private readonly byFirst = new Map<string, Map<string, { labels: Record<string, string>; pending: number }>>();
+
+  constructor(private readonly names: readonly [string, string]) {}
+
+  add(first: string, second: string): void {
+    let bySecond = this.byFirst.get(first);
+    if (bySecond === undefined) this.byFirst.set(first, (bySecond = new Map()));
+    const entry = bySecond.get(second);
+    if (entry !== undefined) entry.pending++;
+    else bySecond.set(second, { labels: { [this.names[0]]: first, [this.names[1]]: second }, pending: 1 });
+  }
+
+  /** Adds what was counted since the last flush to `counter`. */
+  flushInto(counter: { inc(labels: Record<string, string>, value: number): void }): void {
+    for (const bySecond of this.byFirst.values()) {
+      for (const entry of bySecond.values()) {
+        if (entry.pending === 0) continue;
+        counter.inc(entry.labels, entry.pending);
+        entry.pending = 0;
+      }
+    }
+  }
 }
 
 export interface MetricSources {
@@ -60,10 +96,20 @@ export function createMetrics(sources: MetricSources, cluster?: WorkerMetrics): 
       this.set(sources.usageBuffered());
     },
   });
+  const responses = new PairTally(['outcome', 'mode']);
+  const authenticated = new PairTally(['format', 'mode']);
   return {
     registry,
     exposition: gathered ?? (() => registry.metrics()),
-    requests: new Counter({ name: 'signet_requests_total', help: 'Responses by outcome (ok or the error code) and signing mode.', labelNames: ['outcome', 'mode'] as const, registers }),
+    requests: new Counter({
+      name: 'signet_requests_total',
+      help: 'Responses by outcome (ok or the error code) and signing mode.',
+      labelNames: ['outcome', 'mode'] as const,
+      registers,
+      collect() {
+        responses.flushInto(this);
+      },
+    }),
     verification: new Histogram({
       name: 'signet_verification_seconds',
       help: 'Time spent verifying a signed request (parse, key, signature, claims, replay store).',
@@ -91,6 +137,13 @@ export function createMetrics(sources: MetricSources, cluster?: WorkerMetrics): 
       help: 'Authenticated responses by request format (jws, rfc9421) and signing mode.',
       labelNames: ['format', 'mode'] as const,
       registers,
+      collect() {
+        authenticated.flushInto(this);
+      },
     }),
+    countResponse(outcome, mode, format) {
+      responses.add(outcome, mode);
+      if (format !== undefined) authenticated.add(format, mode);
+    },
   };
 }

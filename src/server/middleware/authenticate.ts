@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 import { SignetError, invalidToken } from '../../protocol/errors.js';
 import type { SignetState } from '../state.js';
 import type { VerifiedRequest, Verifier } from '../verifier.js';
@@ -15,22 +15,36 @@ export interface AuthenticateOptions {
 export function authenticate(verify: Verifier, options: AuthenticateOptions = {}): Middleware<SignetState> {
   const required = options.scopes ?? [];
   return async function authenticateMiddleware(ctx, next) {
-    if (!Buffer.isBuffer(ctx.state.rawBody)) {
-      throw new SignetError('internal_error', { privateDetail: 'authenticate() runs without the rawBody middleware before it' });
-    }
-    // Node keeps the first of several Authorization headers; a proxy in front may keep the last.
-    // Two parties disagreeing about who is calling is refused outright.
-    if (ctx.req.headers.authorization !== undefined && authorizationFields(ctx.req.rawHeaders) > 1) throw invalidToken('several Authorization headers');
-    ctx.state.auth = await verify({
-      method: ctx.method,
-      target: ctx.originalUrl,
-      authorization: ctx.get('Authorization') || undefined,
-      body: ctx.state.rawBody,
-      headers: ctx.headers,
-    });
+    ctx.state.auth = await verifyCaller(ctx, verify);
     requireScopes(ctx.state.auth, required);
     await next();
   };
+}
+
+/**
+ * `authenticate` with a route's own handler as the last step, for routes answered without the
+ * router: the handler is called directly rather than through a `next` made for each request.
+ * Routes that require scopes use `authenticate`.
+ */
+export function authenticated(verify: Verifier, handler: (ctx: ParameterizedContext<SignetState>) => void): Middleware<SignetState> {
+  return async function authenticatedRoute(ctx) {
+    ctx.state.auth = await verifyCaller(ctx, verify);
+    handler(ctx);
+  };
+}
+
+/** The checks before the verifier, then the verifier on what the request carries. */
+function verifyCaller(ctx: ParameterizedContext<SignetState>, verify: Verifier): ReturnType<Verifier> {
+  const rawBody: unknown = ctx.state.rawBody;
+  if (!Buffer.isBuffer(rawBody)) {
+    throw new SignetError('internal_error', { privateDetail: 'authenticate() runs without the rawBody middleware before it' });
+  }
+  const headers = ctx.req.headers;
+  const authorization = headers.authorization;
+  // Node keeps the first of several Authorization headers; a proxy in front may keep the last.
+  // Two parties disagreeing about who is calling is refused outright.
+  if (authorization !== undefined && authorizationFields(ctx.req.rawHeaders) > 1) throw invalidToken('several Authorization headers');
+  return verify({ method: ctx.method, target: ctx.originalUrl, authorization: authorization || undefined, body: rawBody, headers });
 }
 
 /**
@@ -48,6 +62,7 @@ function authorizationFields(rawHeaders: readonly string[]): number {
 
 /** Refuses (403 insufficient_scope) a verified request whose key lacks one of the required scopes. */
 export function requireScopes(auth: Pick<VerifiedRequest, 'key'>, required: readonly string[]): void {
+  if (required.length === 0) return;
   const missing = required.filter((scope) => !auth.key.scopes.includes(scope));
   if (missing.length > 0) {
     throw new SignetError('insufficient_scope', {

@@ -45,30 +45,46 @@ function fromClientAbort(ctx: Context, error: unknown): SignetError | undefined 
   return new SignetError('invalid_request', { detail: 'The client closed the connection before the request was complete.', privateDetail: 'client closed the connection mid-request' });
 }
 
+export interface ErrorAnswerDeps {
+  clock: Clock;
+  logger: Logger;
+  outages?: OutageLog;
+}
+
 /**
- * Maps every failure to a problem body with a stable code. Unknown errors become a generic 500
+ * A request nothing answered: the router's 501 for a method it does not implement at all
+ * (PROPFIND, TRACE...) is the client's mistake, not a server failure, so it becomes a 405 (or a
+ * 404 where no route has this path); a 404 or 405 without a body becomes the problem answer.
+ */
+export function refuseUnanswered(ctx: Context): void {
+  if (ctx.body !== undefined) return;
+  if (ctx.status === 501) ctx.status = ctx.response.get('Allow') === '' ? 404 : 405;
+  if (ctx.status === 404) throw new SignetError('not_found', { detail: `No route for ${ctx.method} ${ctx.path}.` });
+  if (ctx.status === 405) throw new SignetError('method_not_allowed', { detail: `${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}.` });
+}
+
+/**
+ * Answers a failure with a problem body with a stable code. Unknown errors become a generic 500
  * whose cause is logged, never shown. Refusals because a dependency is down (503) go to the outage
  * log, which writes one line per interval with counts rather than one per request.
  */
-export function errorHandler(deps: { clock: Clock; logger: Logger; outages?: OutageLog }): Middleware<SignetState> {
+export function answerFailure(ctx: Context, caught: unknown, deps: ErrorAnswerDeps): void {
+  const error = caught instanceof SignetError ? caught : (fromHttpError(caught) ?? fromClientAbort(ctx, caught) ?? fromOutage(caught) ?? new SignetError('internal_error', { cause: caught }));
+  const log = { request_id: ctx.state.requestId, code: error.code, status: error.status, reason: error.privateDetail };
+  if (error.status === 503 && deps.outages !== undefined) deps.outages.note(error.code, error.privateDetail);
+  else if (error.status >= 500) deps.logger.error({ ...log, err: error.cause ?? error }, 'request failed');
+  else deps.logger.info(log, 'request refused');
+  writeProblem(ctx, error, deps.clock.now());
+}
+
+/** Maps every failure to a problem body (answerFailure), and a request nothing answered to a 404 or 405 (refuseUnanswered). */
+export function errorHandler(deps: ErrorAnswerDeps): Middleware<SignetState> {
   return async function errorMiddleware(ctx, next) {
     try {
       await next();
-      // The router answers a method it does not implement at all (PROPFIND, TRACE...) with 501;
-      // that is the client's mistake, not a server failure, so it becomes a 405 (or a 404 where no
-      // route has this path).
-      if (ctx.status === 501 && ctx.body === undefined) ctx.status = ctx.response.get('Allow') === '' ? 404 : 405;
-      if (ctx.status === 404 && ctx.body === undefined) throw new SignetError('not_found', { detail: `No route for ${ctx.method} ${ctx.path}.` });
-      if (ctx.status === 405 && ctx.body === undefined) {
-        throw new SignetError('method_not_allowed', { detail: `${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}.` });
-      }
+      refuseUnanswered(ctx);
     } catch (caught) {
-      const error = caught instanceof SignetError ? caught : (fromHttpError(caught) ?? fromClientAbort(ctx, caught) ?? fromOutage(caught) ?? new SignetError('internal_error', { cause: caught }));
-      const log = { request_id: ctx.state.requestId, code: error.code, status: error.status, reason: error.privateDetail };
-      if (error.status === 503 && deps.outages !== undefined) deps.outages.note(error.code, error.privateDetail);
-      else if (error.status >= 500) deps.logger.error({ ...log, err: error.cause ?? error }, 'request failed');
-      else deps.logger.info(log, 'request refused');
-      writeProblem(ctx, error, deps.clock.now());
+      answerFailure(ctx, caught, deps);
     }
   };
 }

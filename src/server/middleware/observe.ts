@@ -1,15 +1,12 @@
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import { Stream } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../../clock.js';
 import type { Logger } from '../logger.js';
 import type { SignetMetrics } from '../metrics.js';
-import type { SignetState } from '../state.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import type { VerifiedRequest } from '../verifier.js';
 
 export interface ObserveDeps {
-  clock: Clock;
   usage: UsageRecorder;
   metrics: SignetMetrics | undefined;
   logger: Logger;
@@ -29,31 +26,35 @@ function problemCode(body: unknown): string | undefined {
  */
 function responseBytes(ctx: Context): number {
   const body: unknown = ctx.body;
-  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && !(body instanceof Stream)) ctx.body = JSON.stringify(body);
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && !(body instanceof Stream)) {
+    const text = JSON.stringify(body);
+    ctx.body = text;
+    return Buffer.byteLength(text);
+  }
   return ctx.response.length ?? 0;
 }
 
+/** Called with every finished response, the time it started (clock) and its start on the monotonic clock (ms). */
+export type ResponseObserver = (ctx: Context, at: number, startedMs: number) => void;
+
 /**
- * Sees every finished response (it sits outside the error handler, so refusals arrive as their
- * final status): counts it in the metrics, hands authenticated ones to the usage buffer, and writes
- * one access-log line. The log line names the route and the path only: the query (which may hold a
- * presigned token) and the headers (which hold the signature) are never logged.
+ * Sees every finished response (the front middleware calls it outside the error answer, so
+ * refusals arrive as their final status): counts it in the metrics, hands authenticated ones to the
+ * usage buffer, and writes one access-log line. The log line names the route and the path only:
+ * the query (which may hold a presigned token) and the headers (which hold the signature) are
+ * never logged.
  */
-export function observe(deps: ObserveDeps): Middleware<SignetState> {
-  const { clock, usage, metrics, logger, accessLog } = deps;
-  return async function observeMiddleware(ctx, next) {
-    const at = clock.now();
-    const started = performance.now();
-    await next();
-    const latencyMs = performance.now() - started;
+export function responseObserver(deps: ObserveDeps): ResponseObserver {
+  const { usage, metrics, logger, accessLog } = deps;
+  return function observeResponse(ctx, at, startedMs) {
+    const latencyMs = performance.now() - startedMs;
     const auth = ctx.state.auth as VerifiedRequest | undefined;
     const status = ctx.status;
     const code = status >= 400 ? (problemCode(ctx.body) ?? `http_${status}`) : 'ok';
     const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-    const bytesIn = ctx.state.rawBody?.length ?? 0;
+    const bytesIn = (ctx.state.rawBody as Buffer | undefined)?.length ?? 0;
     const bytesOut = responseBytes(ctx);
-    metrics?.requests.inc({ outcome: code, mode: auth?.mode ?? 'none' });
-    if (auth !== undefined) metrics?.formats.inc({ format: auth.format, mode: auth.mode });
+    metrics?.countResponse(code, auth?.mode ?? 'none', auth?.format);
     if (auth !== undefined) {
       usage.record({
         at,

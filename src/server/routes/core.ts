@@ -1,9 +1,9 @@
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 import { createHash } from 'node:crypto';
 import type { SignetState } from '../state.js';
 import type { ServerContext } from '../context.js';
-import { authenticate } from '../middleware/authenticate.js';
+import { authenticate, authenticated } from '../middleware/authenticate.js';
 
 export interface CoreRoutes {
   router: Router<SignetState>;
@@ -21,13 +21,13 @@ export function coreRoutes(server: ServerContext): CoreRoutes {
   const router = new Router<SignetState>();
   const signed = authenticate(server.verify);
 
-  const whoami: Middleware<SignetState> = (ctx) => {
+  const whoami = (ctx: ParameterizedContext<SignetState>): void => {
     const { consumer, key, mode, format } = ctx.state.auth;
     ctx.body = { consumer_id: consumer.id, consumer_name: consumer.name, key_id: key.id, mode, format, scopes: key.scopes, allowed_modes: consumer.allowedModes };
   };
   router.get('/v1/whoami', signed, whoami);
 
-  const echo: Middleware<SignetState> = (ctx) => {
+  const echo = (ctx: ParameterizedContext<SignetState>): void => {
     const body = ctx.state.rawBody;
     ctx.body = {
       body: body.toString('utf8'),
@@ -64,19 +64,20 @@ export function coreRoutes(server: ServerContext): CoreRoutes {
     };
   });
 
-  const exact = new Map<string, Middleware<SignetState>>([
-    ['GET /v1/whoami', whoami],
-    ['POST /v1/echo', echo],
+  // Composed once: authentication then the handler, with no `next` made per request.
+  const exact = new Map<string, { method: string; route: Middleware<SignetState> }>([
+    ['/v1/whoami', { method: 'GET', route: authenticated(server.verify, whoami) }],
+    ['/v1/echo', { method: 'POST', route: authenticated(server.verify, echo) }],
   ]);
   return {
     router,
     exact: function exactCoreRoute(ctx, next) {
-      const route = `${ctx.method} ${ctx.path}`;
-      const handler = exact.get(route);
-      if (handler === undefined) return next();
+      const path = ctx.path;
+      const found = exact.get(path);
+      if (found === undefined || found.method !== ctx.method) return next();
       // What the router would have set: the usage record and the access log name the route by it.
-      (ctx as { _matchedRoute?: string })._matchedRoute = ctx.path;
-      return signed(ctx, () => handler(ctx, next));
+      (ctx as { _matchedRoute?: string })._matchedRoute = path;
+      return found.route(ctx, next);
     },
   };
 }
