@@ -93,8 +93,13 @@ export function headerValue(request: Pick<IncomingRequest, 'headers'>, name: str
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+const CANONICAL_PREFIX = AUTH_SCHEME + ' ';
+
 function isSignetAuthorization(header: string | undefined): boolean {
-  return header !== undefined && header.slice(0, SCHEME_PREFIX.length).toLowerCase() === SCHEME_PREFIX;
+  if (header === undefined) return false;
+  // The scheme as the clients write it is matched without copying; any other case (RFC 9110: the
+  // scheme is case-insensitive) goes through the lower-cased comparison.
+  return header.startsWith(CANONICAL_PREFIX) || header.slice(0, SCHEME_PREFIX.length).toLowerCase() === SCHEME_PREFIX;
 }
 
 /**
@@ -147,8 +152,8 @@ export function checkSignature(
 ): boolean | Promise<boolean> {
   // Synchronous answers (HMAC, Ed25519 off the thread pool) are returned as they are: a promise
   // around them would only cost the hot path an allocation and a microtask hop per request.
-  const input = Buffer.from(parsed.signingInput, 'latin1');
   if (resolved.key.type === 'ed25519') {
+    const input = Buffer.from(parsed.signingInput, 'latin1');
     const keyObject = resolved.keyObject;
     if (parsed.signature.length !== 64 || keyObject === null) return false;
     if (!onThreadPool) {
@@ -164,7 +169,8 @@ export function checkSignature(
   }
   // A secret shorter than RFC 7518's 32 bytes is never accepted, whatever produced it.
   if (hmacSecret === undefined || hmacSecret.length < 32 || parsed.signature.length !== 32) return false;
-  return timingSafeEqual(createHmac('sha256', hmacSecret).update(input).digest(), parsed.signature);
+  // The signing input is ASCII (base64url and a dot): the HMAC reads the string itself, no Buffer copy.
+  return timingSafeEqual(createHmac('sha256', hmacSecret).update(parsed.signingInput, 'latin1').digest(), parsed.signature);
 }
 
 const cachedSecret = (resolved: ResolvedKey): Uint8Array | undefined => resolved.hmacSecret;
