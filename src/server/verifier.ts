@@ -265,7 +265,11 @@ export function checkClaims(rules: ClaimRules, request: IncomingRequest, claims:
       extra: { mismatches: [{ claim: 'aud', expected: rules.audience, received: claims.aud }] },
     });
   }
-  const mismatches = bindingMismatches(rules, request, claims, presigned);
+  const expected = rules.expectedUrl(request.target, presigned) ?? request.target;
+  const bodyHash = request.bodySha256 ?? (request.body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(request.body).digest('base64url'));
+  // The request every honest signer sends: all three bound exactly, nothing to collect.
+  if (claims.method === request.method && claims.url === expected && claims.body_sha256 === bodyHash) return;
+  const mismatches = bindingMismatches(request, claims, expected, bodyHash);
   if (mismatches.length > 0) {
     throw new SignetError('binding_mismatch', {
       detail: `The token was signed for a different request: ${mismatches.map((m) => m.claim).join(', ')} differ.`,
@@ -323,14 +327,13 @@ export function checkTiming(rules: Pick<ClaimRules, 'clockSkewSeconds'>, claims:
   }
 }
 
-function bindingMismatches(rules: ClaimRules, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {
+/** `expected` is the canonical URL the request was sent to, `bodyHash` its body's hash. */
+function bindingMismatches(request: IncomingRequest, claims: RequestClaims, expected: string, bodyHash: string): BindingMismatch[] {
   const mismatches: BindingMismatch[] = [];
   if (claims.method !== request.method) mismatches.push({ claim: 'method', expected: request.method, received: claims.method });
-  const expected = rules.expectedUrl(request.target, presigned) ?? request.target;
-  // Most signers send the canonical form already: skip the second canonicalisation then.
+  // A signer may send a URL that is not in canonical form: it binds the same request once canonicalised.
   const received = claims.url === expected ? expected : (canonicalizeUrl(claims.url)?.href ?? claims.url);
   if (received !== expected) mismatches.push({ claim: 'url', expected, received: claims.url });
-  const bodyHash = request.bodySha256 ?? (request.body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(request.body).digest('base64url'));
   if (claims.body_sha256 !== bodyHash) mismatches.push({ claim: 'body_sha256', expected: bodyHash, received: claims.body_sha256 });
   return mismatches;
 }
