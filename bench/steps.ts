@@ -1,7 +1,7 @@
 /**
  * In-process cost of each step of the HMAC hot path, without sockets or Koa: parse, claims, replay
  * fingerprint, the whole verifier, rate-limit admission, usage roll-up, RateLimit header strings,
- * a metrics increment; and the Ed25519 verifier on the main thread against crypto.verify alone
+ * a metrics increment, the failure gate; and the Ed25519 verifier on the main thread against crypto.verify alone
  * (their difference is what Signet adds to a signature check). Each step runs COUNT times in a loop, five rounds; the table gives the
  * fastest round (the others show the spread). `node --import tsx bench/steps.ts [COUNT]`
  */
@@ -16,6 +16,8 @@ import { KeyCache } from '../src/server/key-cache.js';
 import { silentLogger } from '../src/server/logger.js';
 import { createMetrics } from '../src/server/metrics.js';
 import { withRateLimit } from '../src/server/rate-limit/admission.js';
+import { passAuthFailureGate } from '../src/server/rate-limit/auth-failure-check.js';
+import { AuthFailureLimiter } from '../src/server/rate-limit/auth-failures.js';
 import { setRateLimitHeaders } from '../src/server/rate-limit/headers.js';
 import { RateLimiter } from '../src/server/rate-limit/limiter.js';
 import { RollupBatch } from '../src/server/usage/rollup.js';
@@ -90,6 +92,12 @@ for (let round = 0; round < 5; round++) {
   await time('rate-limit admission, 2 windows', () => limiter.admit(consumer));
   const admitted = withRateLimit(newVerifier(), newLimiter(), metrics);
   await time('verifier + admission + histogram', (i) => admitted(request(i)));
+  const gate = new AuthFailureLimiter({ store: new MemoryRateLimitStore(systemClock), clock: systemClock, limit: 100, windowSeconds: 60 });
+  await time('failure gate pass and settle, memory store', () => {
+    // Awaited only when it is a promise, as the middleware's await costs the same either way.
+    const passing = passAuthFailureGate(gate, '203.0.113.7');
+    return passing instanceof Promise ? passing.then((passage) => passage.settle(false)) : passing.settle(false);
+  });
   const batch = new RollupBatch();
   await time('usage roll-up of one record', () =>
     batch.addRecord({ at: Date.now(), consumerId: 'con_x', keyId: kid, mode: 'hmac', format: 'jws', method: 'GET', route: '/v1/whoami', status: 200, latencyMs: 0.5, bytesIn: 0, bytesOut: 100 }),
