@@ -29,7 +29,7 @@ import type { Stores } from '../src/store/factory.js';
 const BENCH_ORIGIN = 'http://bench.signet.test';
 
 const [variant, json] = process.argv.slice(2) as [string, string | undefined];
-const args = JSON.parse(json ?? '{}') as { upstream?: string; publicKey?: string; kid?: string };
+const args = JSON.parse(json ?? '{}') as { upstream?: string; publicKey?: string; kid?: string; verifyOnThreadPool?: boolean | 'when-busy' };
 
 /** The Ed25519 key given, and an HMAC key whose secret the bench client signs with (bench only; never print a secret otherwise). */
 async function addConsumer(stores: Stores, server: ServerContext): Promise<{ hmacKid: string; secret: string }> {
@@ -56,6 +56,7 @@ const base = {
   authFailureLimit: 0,
   maxTokenLifetimeSeconds: 300,
   port: 0,
+  ...(args.verifyOnThreadPool !== undefined ? { verifyOnThreadPool: args.verifyOnThreadPool } : {}),
 };
 
 if (variant === 'upstream' || variant === 'plain-proxy') {

@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/gateway.ts [--duration S] [--connections N] [--cpu-prof DIR] [--no-nginx]`:
+ * `node --import tsx bench/gateway.ts [--duration S] [--connections N] [--cpu-prof DIR] [--no-nginx] [--nginx-without-keepalive] [--gateway-pool-always]`:
  * the gateway scenario of docs/performance.md.
  *
  * Each server runs in its own process (bench/gateway-server.ts, nginx from Debian): one upstream,
@@ -23,7 +23,7 @@ import { generateKeyPair } from '../src/client/keys.js';
 import { signRequest } from '../src/client/sign.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
 import { newKeyId } from '../src/protocol/ids.js';
-import { forwardAuthServerBlock, hasAuthRequest, startNginx, type RunningNginx } from '../test/helpers/nginx.js';
+import { forwardAuthNginxConfig, hasAuthRequest, startNginx, type RunningNginx } from '../test/helpers/nginx.js';
 import { drive, percentile } from './drive.js';
 import { paced } from './paced.js';
 import { childrenOf, cpuMicros, processTree } from './process-tree.js';
@@ -36,12 +36,17 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     'cpu-prof': { type: 'string' },
     'no-nginx': { type: 'boolean' },
+    // A second nginx with the documented configuration less its upstream keepalive (how it read before).
+    'nginx-without-keepalive': { type: 'boolean' },
+    // A second gateway that verifies every Ed25519 signature on the thread pool (how it did before 'when-busy').
+    'gateway-pool-always': { type: 'boolean' },
   },
 });
 const DURATION = Number(values.duration);
 const CONNECTIONS = Number(values.connections);
 const children: ChildProcess[] = [];
-let nginx: RunningNginx | undefined;
+const nginxes: RunningNginx[] = [];
+const nginxPids: number[] = [];
 
 interface Started {
   pid: number;
@@ -50,7 +55,7 @@ interface Started {
   secret?: string;
 }
 
-async function start(variant: string, args: Record<string, string> = {}): Promise<Started> {
+async function start(variant: string, args: Record<string, string | boolean> = {}): Promise<Started> {
   const profile = values['cpu-prof'] !== undefined && variant !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${join(values['cpu-prof'], variant)}`] : [];
   const child = spawn(process.execPath, ['--import', 'tsx', ...profile, new URL('./gateway-server.ts', import.meta.url).pathname, variant, JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -157,20 +162,26 @@ try {
     { name: 'Signet gateway, Ed25519', port: gateway.port, pids: () => processTree(gateway.pid), credential: ed25519, proxy: true },
     { name: 'Signet gateway, HMAC', port: gateway.port, pids: () => processTree(gateway.pid), credential: hmacOf(gateway), proxy: true },
   ];
+  if (values['gateway-pool-always'] === true) {
+    const pooled = await start('gateway', { upstream: upstreamUrl, ...signer, verifyOnThreadPool: true });
+    variants.push({ name: 'Signet gateway, Ed25519, always on the thread pool', port: pooled.port, pids: () => processTree(pooled.pid), credential: ed25519, proxy: true });
+  }
   if (values['no-nginx'] !== true && hasAuthRequest()) {
     const forwardAuth = await start('forward-auth', signer);
-    nginx = await startNginx(await freePort(), forwardAuthServerBlock(`http://127.0.0.1:${forwardAuth.port}`, upstreamUrl));
-    const nginxPort = Number(new URL(nginx.url).port);
-    // startNginx keeps its process to itself: it is the child of this process that start() did not spawn.
-    const known = new Set(children.map((c) => c.pid));
-    const nginxPid = childrenOf(process.pid).find((pid) => !known.has(pid))!;
-    variants.push({
-      name: 'nginx auth_request + Signet forward-auth, Ed25519',
-      port: nginxPort,
-      pids: () => [...processTree(nginxPid), ...processTree(forwardAuth.pid)],
-      credential: ed25519,
-      proxy: true,
-    });
+    const documented = forwardAuthNginxConfig(`http://127.0.0.1:${forwardAuth.port}`, upstreamUrl);
+    const configs = [{ name: 'nginx auth_request + Signet forward-auth, Ed25519', config: documented }];
+    if (values['nginx-without-keepalive'] === true) {
+      configs.push({ name: 'nginx auth_request + Signet forward-auth, Ed25519, no upstream keepalive', config: { ...documented, http: documented.http.replace(/^\s*keepalive \d+;\n/gm, '') } });
+    }
+    for (const { name, config } of configs) {
+      // startNginx keeps its process to itself: it is the child of this process that neither start() nor an earlier startNginx spawned.
+      const known = new Set([...children.map((c) => c.pid), ...nginxPids]);
+      const running = await startNginx(await freePort(), config);
+      nginxes.push(running);
+      const nginxPid = childrenOf(process.pid).find((pid) => !known.has(pid))!;
+      nginxPids.push(nginxPid);
+      variants.push({ name, port: Number(new URL(running.url).port), pids: () => [...processTree(nginxPid), ...processTree(forwardAuth.pid)], credential: ed25519, proxy: true });
+    }
   } else {
     process.stderr.write('nginx with auth_request not found (or --no-nginx): its variant is left out\n');
   }
@@ -242,6 +253,6 @@ try {
   );
   console.log(`\nJSON written to ${outFile}`);
 } finally {
-  await nginx?.stop();
+  await Promise.all(nginxes.map((running) => running.stop()));
   await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
 }

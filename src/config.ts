@@ -153,10 +153,11 @@ export interface ScaleOutConfig {
   workers: number;
   /**
    * SIGNET_VERIFY_THREAD_POOL, default "auto": verify Ed25519 signatures on libuv's thread pool, so
-   * the main thread goes on meanwhile. "auto" means when this process may run on more than one CPU:
-   * on a single CPU the hand-off to a pool thread only adds two thread switches per request.
+   * the main thread goes on meanwhile. "auto" means when this process may run on more than one CPU
+   * (on a single CPU the hand-off to a pool thread only adds two thread switches per request), and
+   * then only while the main thread is busy ('when-busy': idle, the hand-off only adds latency).
    */
-  verifyOnThreadPool: boolean;
+  verifyOnThreadPool: boolean | 'when-busy';
 }
 
 /** The RFC 9421 request format (docs/rfc9421.md). */
@@ -378,7 +379,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     redisTimeoutMs: e.SIGNET_REDIS_TIMEOUT_MS,
     workers: e.SIGNET_WORKERS === 'auto' ? availableParallelism() : e.SIGNET_WORKERS,
     // availableParallelism() honours the CPU affinity mask (taskset, cpusets), not CPU quotas.
-    verifyOnThreadPool: e.SIGNET_VERIFY_THREAD_POOL === 'auto' ? availableParallelism() > 1 : e.SIGNET_VERIFY_THREAD_POOL,
+    verifyOnThreadPool: e.SIGNET_VERIFY_THREAD_POOL === 'auto' ? availableParallelism() > 1 && 'when-busy' : e.SIGNET_VERIFY_THREAD_POOL,
     masterKey: e.SIGNET_MASTER_KEY,
     masterKeyFile: e.SIGNET_MASTER_KEY_FILE,
     portalEnabled: e.SIGNET_PORTAL,

@@ -61,9 +61,9 @@ describe('loadConfig: scale-out settings', () => {
     expect(loadConfig({ workers: 2 }, { SIGNET_REDIS_URL: 'redis://127.0.0.1:6379' }).workers).toBe(2);
   });
 
-  it('verifies on the thread pool when the process may use several CPUs, unless told', async () => {
+  it('verifies on the thread pool while busy when the process may use several CPUs, unless told', async () => {
     const { availableParallelism } = await import('node:os');
-    expect(loadConfig({}, {}).verifyOnThreadPool).toBe(availableParallelism() > 1);
+    expect(loadConfig({}, {}).verifyOnThreadPool).toBe(availableParallelism() > 1 ? 'when-busy' : false);
     expect(loadConfig({}, { SIGNET_VERIFY_THREAD_POOL: 'false' }).verifyOnThreadPool).toBe(false);
     expect(loadConfig({}, { SIGNET_VERIFY_THREAD_POOL: 'true' }).verifyOnThreadPool).toBe(true);
     expect(() => loadConfig({}, { SIGNET_VERIFY_THREAD_POOL: 'sometimes' })).toThrow(/SIGNET_VERIFY_THREAD_POOL/);

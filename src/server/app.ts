@@ -32,6 +32,7 @@ import { UsageRecorder } from './usage/recorder.js';
 import type { SignetState } from './state.js';
 import { claimRules, createVerifier } from './verifier.js';
 import { createAgentCheck } from './web-bot-auth.js';
+import { threadPoolPolicy } from './thread-pool-policy.js';
 import { consumerDirectoryKeys } from './consumer-directory-keys.js';
 import { ISSUED_KEY_ID_PATTERN } from '../protocol/ids.js';
 import type { KeyDirectoryChange } from '../store/types.js';
@@ -127,7 +128,7 @@ export function createApp(deps: AppDeps): SignetApp {
   const verifySignature = createVerifier({
     config,
     ...(config.webBotAuthAgents.length > 0
-      ? { agents: createAgentCheck({ config, rules: claimRules(config), directories, replay: stores.replay, clock, onThreadPool: config.verifyOnThreadPool }) }
+      ? { agents: createAgentCheck({ config, rules: claimRules(config), directories, replay: stores.replay, clock, onThreadPool: threadPoolPolicy(config.verifyOnThreadPool) }) }
       : {}),
     keys: keyCache,
     replay: stores.replay,

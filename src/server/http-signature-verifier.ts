@@ -26,7 +26,7 @@ export interface HttpSignatureCheckDeps {
   keys: Pick<KeyCache, 'resolve'>;
   replay: ReplayStore;
   clock: Clock;
-  onThreadPool: boolean;
+  onThreadPool: boolean | (() => boolean);
   hmacSecret: (key: ResolvedKey) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
   /** The label to verify; undefined: the only one present. */
   label: string | undefined;

@@ -29,7 +29,7 @@ export interface AgentCheckDeps {
   directories: Pick<DirectoryCache, 'resolve'>;
   replay: ReplayStore;
   clock: Clock;
-  onThreadPool: boolean;
+  onThreadPool: boolean | (() => boolean);
 }
 
 export type AgentCheck = (parsed: ParsedHttpSignature, request: IncomingRequest) => Promise<VerifiedRequest>;

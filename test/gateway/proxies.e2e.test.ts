@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/server/logger.js';
 import { disposeCli, runCli } from '../helpers/cli-process.js';
 import { addConsumerTo, type EmbeddedConsumer } from '../helpers/embedded.js';
 import { hasPython, PYTHON, reachedUpstream, startEchoUpstream, type EchoUpstream, type Echoed } from '../helpers/echo-upstream.js';
-import { forwardAuthServerBlock, hasAuthRequest, startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { forwardAuthNginxConfig, hasAuthRequest, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { CLOCK_SKEW, fetchFrom, gateRefusal, windowStartClock, type AddressedFetch } from '../helpers/from-address.js';
 import { suiteRuns } from '../helpers/optional-suites.js';
 
@@ -89,7 +89,7 @@ describe.runIf(runs)('nginx auth_request in front of signet forward-auth and a P
     const port = await freePort();
     // Tokens are bound to the URL clients call: nginx's.
     forwardAuth = await startForwardAuth(config({ publicOrigin: `http://127.0.0.1:${port}` }), { logger: silentLogger() });
-    nginx = await startNginx(port, forwardAuthServerBlock(forwardAuth.url, upstream.url));
+    nginx = await startNginx(port, forwardAuthNginxConfig(forwardAuth.url, upstream.url));
     alice = await consumerWithKeyFile(forwardAuth.signet, 'alice');
   }, 60_000);
   afterAll(async () => {
@@ -202,7 +202,7 @@ describe.runIf(runs)('nginx + forward-auth behind the per-address failure gate',
       logger: silentLogger(),
       clock,
     });
-    nginx = await startNginx(port, forwardAuthServerBlock(forwardAuth.url, upstream.url));
+    nginx = await startNginx(port, forwardAuthNginxConfig(forwardAuth.url, upstream.url));
     alice = await addConsumerTo(forwardAuth.signet, { name: 'alice', scopes: ['pets:read'] });
   }, 60_000);
   afterAll(async () => {

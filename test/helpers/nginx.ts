@@ -19,18 +19,24 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
+/** What goes in nginx's `http` block (upstreams) and in its only `server` block (locations). */
+export interface NginxConfig {
+  http?: string;
+  server: string;
+}
+
 /**
- * Starts nginx in the foreground on 127.0.0.1:`port` with `serverBlock` as its only server, in a
+ * Starts nginx in the foreground on 127.0.0.1:`port` with `config.server` as its only server, in a
  * prefix directory of its own (no system service, no /etc/nginx): the test owns it and stops it.
  */
-export async function startNginx(port: number, serverBlock: string): Promise<RunningNginx> {
+export async function startNginx(port: number, config: NginxConfig): Promise<RunningNginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'signet-nginx-'));
   // nginx started as root runs its workers as nobody: they must be able to write their temp files.
   chmodSync(prefix, 0o777);
   for (const dir of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, dir), { mode: 0o777 });
-  const config = join(prefix, 'nginx.conf');
+  const file = join(prefix, 'nginx.conf');
   writeFileSync(
-    config,
+    file,
     `worker_processes 1;
 daemon off;
 pid ${prefix}/nginx.pid;
@@ -43,14 +49,15 @@ http {
   fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
+${config.http ?? ''}
   server {
     listen 127.0.0.1:${port};
-${serverBlock}
+${config.server}
   }
 }
 `,
   );
-  const child: ChildProcess = spawn(NGINX!, ['-p', prefix, '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(NGINX!, ['-p', prefix, '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
@@ -81,19 +88,23 @@ ${serverBlock}
 }
 
 /**
- * The nginx configuration docs/gateway.md shows, exactly (its ```nginx block), with the addresses of
- * the forward-auth endpoint and the upstream of the test put in place of the documented ones: what
- * the end-to-end test proves is what the docs tell operators to write.
+ * The nginx configuration docs/gateway.md shows, exactly (the two ```nginx blocks of its nginx
+ * section: the upstreams for the `http` block, then the locations for the `server` block), with the
+ * addresses of the forward-auth endpoint and the upstream of the test put in place of the documented
+ * ones: what the end-to-end test proves is what the docs tell operators to write.
  */
-export function forwardAuthServerBlock(forwardAuth: string, upstream: string): string {
+export function forwardAuthNginxConfig(forwardAuth: string, upstream: string): Required<NginxConfig> {
   const doc = readFileSync(fileURLToPath(new URL('../../docs/gateway.md', import.meta.url)), 'utf8');
-  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1];
-  if (block === undefined) throw new Error('docs/gateway.md has no nginx block');
-  for (const documented of [DOCUMENTED_FORWARD_AUTH, DOCUMENTED_UPSTREAM]) {
-    if (!block.includes(`proxy_pass ${documented};`)) throw new Error(`the nginx block of docs/gateway.md no longer proxies to ${documented}`);
-  }
-  return block.replaceAll(`proxy_pass ${DOCUMENTED_FORWARD_AUTH};`, `proxy_pass ${forwardAuth};`).replaceAll(`proxy_pass ${DOCUMENTED_UPSTREAM};`, `proxy_pass ${upstream};`);
+  const section = doc.slice(doc.indexOf('\n### nginx'));
+  const [http, server] = [...section.matchAll(/```nginx\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  if (http === undefined || server === undefined) throw new Error('docs/gateway.md has not the two nginx blocks (http, server)');
+  const put = (block: string, documented: string, actual: string): string => {
+    const line = `server ${documented};`;
+    if (!block.includes(line)) throw new Error(`the nginx upstreams of docs/gateway.md no longer name ${documented}`);
+    return block.replaceAll(line, `server ${new URL(actual).host};`);
+  };
+  return { http: put(put(http, DOCUMENTED_FORWARD_AUTH, forwardAuth), DOCUMENTED_UPSTREAM, upstream), server };
 }
 
-const DOCUMENTED_FORWARD_AUTH = 'http://127.0.0.1:8081';
-const DOCUMENTED_UPSTREAM = 'http://127.0.0.1:5000';
+const DOCUMENTED_FORWARD_AUTH = '127.0.0.1:8081';
+const DOCUMENTED_UPSTREAM = '127.0.0.1:5000';

@@ -79,8 +79,8 @@ describe('createVerifier', () => {
     expect(onVerified).toHaveBeenCalledWith(verified, T0);
   });
 
-  it('verifies Ed25519 alike on the main thread and on the thread pool', async () => {
-    for (const verifyOnThreadPool of [false, true]) {
+  it('verifies Ed25519 alike on the main thread, on the thread pool and on the pool when busy', async () => {
+    for (const verifyOnThreadPool of [false, true, 'when-busy'] as const) {
       const verify = verifier({ config: { ...config, verifyOnThreadPool } });
       expect((await verify(await request())).key.id).toBe(kid);
       const forged = await request();
