@@ -48,15 +48,43 @@ class Parser {
   value(depth: number): JsonValue {
     if (depth > MAX_DEPTH) this.fail('nested too deeply');
     this.whitespace();
-    const c = this.text[this.pos];
-    if (c === '{') return this.object(depth);
-    if (c === '[') return this.array(depth);
-    if (c === '"') return this.string();
-    if (this.text.startsWith('true', this.pos)) return ((this.pos += 4), true);
-    if (this.text.startsWith('false', this.pos)) return ((this.pos += 5), false);
-    if (this.text.startsWith('null', this.pos)) return ((this.pos += 4), null);
-    NUMBER.lastIndex = this.pos;
-    const match = NUMBER.exec(this.text);
+    const t = this.text;
+    const c = t.charCodeAt(this.pos);
+    if (c === 0x7b) return this.object(depth);
+    if (c === 0x5b) return this.array(depth);
+    if (c === 0x22) return this.string();
+    if (c === 0x74 && t.startsWith('true', this.pos)) return ((this.pos += 4), true);
+    if (c === 0x66 && t.startsWith('false', this.pos)) return ((this.pos += 5), false);
+    if (c === 0x6e && t.startsWith('null', this.pos)) return ((this.pos += 4), null);
+    return this.number();
+  }
+
+  /**
+   * A short integer (the claims' iat and exp) is read digit by digit; anything else, and anything
+   * the grammar might refuse (a leading zero, a sign alone), goes through the NUMBER expression.
+   */
+  number(): number {
+    const t = this.text;
+    const start = this.pos;
+    let i = t.charCodeAt(start) === 0x2d ? start + 1 : start;
+    const first = t.charCodeAt(i);
+    if (first > 0x30 && first <= 0x39) {
+      let n = 0;
+      // At most 15 digits: every such integer is exact in a double, so n equals Number(digits).
+      const end = Math.min(t.length, i + 15);
+      for (; i < end; i++) {
+        const d = t.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) break;
+        n = n * 10 + d;
+      }
+      const next = t.charCodeAt(i);
+      if (!(next >= 0x30 && next <= 0x39) && next !== 0x2e && next !== 0x65 && next !== 0x45) {
+        this.pos = i;
+        return t.charCodeAt(start) === 0x2d ? -n : n;
+      }
+    }
+    NUMBER.lastIndex = start;
+    const match = NUMBER.exec(t);
     if (match === null) this.fail('unexpected character');
     this.pos += match[0].length;
     return Number(match[0]);

@@ -29,12 +29,17 @@ function isPlainObject(value: JsonValue): value is { [key: string]: JsonValue } 
 export function parseToken(token: unknown): ParsedToken {
   if (typeof token !== 'string') throw invalidToken('token is not a string');
   if (token.length > MAX_TOKEN_LENGTH) throw invalidToken(`token longer than ${MAX_TOKEN_LENGTH}`);
-  const parts = token.split('.');
-  if (parts.length !== 3) throw invalidToken(`token has ${parts.length} segments, not 3`);
-  const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
-  if (headerSegment === '' || payloadSegment === '' || signatureSegment === '') {
+  // Three segments found with indexOf: no array of parts, and the signing input is one slice of
+  // the token (a flat string) rather than two segments joined again.
+  const firstDot = token.indexOf('.');
+  const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
+  if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) throw invalidToken(`token has ${token.split('.').length} segments, not 3`);
+  if (firstDot === 0 || secondDot === firstDot + 1 || secondDot === token.length - 1) {
     throw invalidToken('empty token segment');
   }
+  const headerSegment = token.slice(0, firstDot);
+  const payloadSegment = token.slice(firstDot + 1, secondDot);
+  const signatureSegment = token.slice(secondDot + 1);
   const header = parseStrictJson(decodeBase64url(headerSegment));
   if (!isPlainObject(header)) throw invalidToken('header is not a JSON object');
   for (const name of Object.keys(header)) {
@@ -48,7 +53,7 @@ export function parseToken(token: unknown): ParsedToken {
   const payload = decodeBase64url(payloadSegment);
   return {
     header: { alg, kid, typ },
-    signingInput: `${headerSegment}.${payloadSegment}`,
+    signingInput: token.slice(0, secondDot),
     payload,
     signature: decodeBase64url(signatureSegment),
   };

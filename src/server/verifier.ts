@@ -94,8 +94,13 @@ export function headerValue(request: Pick<IncomingRequest, 'headers'>, name: str
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+const CANONICAL_PREFIX = AUTH_SCHEME + ' ';
+
 function isSignetAuthorization(header: string | undefined): boolean {
-  return header !== undefined && header.slice(0, SCHEME_PREFIX.length).toLowerCase() === SCHEME_PREFIX;
+  if (header === undefined) return false;
+  // The scheme as the clients write it is matched without copying; any other case (RFC 9110: the
+  // scheme is case-insensitive) goes through the lower-cased comparison.
+  return header.startsWith(CANONICAL_PREFIX) || header.slice(0, SCHEME_PREFIX.length).toLowerCase() === SCHEME_PREFIX;
 }
 
 /**
@@ -149,8 +154,8 @@ export function checkSignature(
 ): boolean | Promise<boolean> {
   // Synchronous answers (HMAC, Ed25519 off the thread pool) are returned as they are: a promise
   // around them would only cost the hot path an allocation and a microtask hop per request.
-  const input = Buffer.from(parsed.signingInput, 'latin1');
   if (resolved.key.type === 'ed25519') {
+    const input = Buffer.from(parsed.signingInput, 'latin1');
     const keyObject = resolved.keyObject;
     if (parsed.signature.length !== 64 || keyObject === null) return false;
     if (!(typeof onThreadPool === 'function' ? onThreadPool() : onThreadPool)) {
@@ -166,7 +171,8 @@ export function checkSignature(
   }
   // A secret shorter than RFC 7518's 32 bytes is never accepted, whatever produced it.
   if (hmacSecret === undefined || hmacSecret.length < 32 || parsed.signature.length !== 32) return false;
-  return timingSafeEqual(createHmac('sha256', hmacSecret).update(input).digest(), parsed.signature);
+  // The signing input is ASCII (base64url and a dot): the HMAC reads the string itself, no Buffer copy.
+  return timingSafeEqual(createHmac('sha256', hmacSecret).update(parsed.signingInput, 'latin1').digest(), parsed.signature);
 }
 
 const cachedSecret = (resolved: ResolvedKey): Uint8Array | undefined => resolved.hmacSecret;
@@ -261,7 +267,11 @@ export function checkClaims(rules: ClaimRules, request: IncomingRequest, claims:
       extra: { mismatches: [{ claim: 'aud', expected: rules.audience, received: claims.aud }] },
     });
   }
-  const mismatches = bindingMismatches(rules, request, claims, presigned);
+  const expected = rules.expectedUrl(request.target, presigned) ?? request.target;
+  const bodyHash = request.bodySha256 ?? (request.body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(request.body).digest('base64url'));
+  // The request every honest signer sends: all three bound exactly, nothing to collect.
+  if (claims.method === request.method && claims.url === expected && claims.body_sha256 === bodyHash) return;
+  const mismatches = bindingMismatches(request, claims, expected, bodyHash);
   if (mismatches.length > 0) {
     throw new SignetError('binding_mismatch', {
       detail: `The token was signed for a different request: ${mismatches.map((m) => m.claim).join(', ')} differ.`,
@@ -319,14 +329,13 @@ export function checkTiming(rules: Pick<ClaimRules, 'clockSkewSeconds'>, claims:
   }
 }
 
-function bindingMismatches(rules: ClaimRules, request: IncomingRequest, claims: RequestClaims, presigned: boolean): BindingMismatch[] {
+/** `expected` is the canonical URL the request was sent to, `bodyHash` its body's hash. */
+function bindingMismatches(request: IncomingRequest, claims: RequestClaims, expected: string, bodyHash: string): BindingMismatch[] {
   const mismatches: BindingMismatch[] = [];
   if (claims.method !== request.method) mismatches.push({ claim: 'method', expected: request.method, received: claims.method });
-  const expected = rules.expectedUrl(request.target, presigned) ?? request.target;
-  // Most signers send the canonical form already: skip the second canonicalisation then.
+  // A signer may send a URL that is not in canonical form: it binds the same request once canonicalised.
   const received = claims.url === expected ? expected : (canonicalizeUrl(claims.url)?.href ?? claims.url);
   if (received !== expected) mismatches.push({ claim: 'url', expected, received: claims.url });
-  const bodyHash = request.bodySha256 ?? (request.body.length === 0 ? EMPTY_BODY_SHA256 : createHash('sha256').update(request.body).digest('base64url'));
   if (claims.body_sha256 !== bodyHash) mismatches.push({ claim: 'body_sha256', expected: bodyHash, received: claims.body_sha256 });
   return mismatches;
 }

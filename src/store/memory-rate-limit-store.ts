@@ -33,7 +33,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return delta;
   }
 
-  async get(key: string): Promise<number> {
+  /** Synchronous: the failure gate reads this counter on every request, and a promise would cost it a microtask hop. */
+  get(key: string): number {
     const counter = this.counters.get(key);
     return counter !== undefined && counter.expiresAt > this.clock.now() ? counter.value : 0;
   }

@@ -296,8 +296,8 @@ export interface EnrollmentStore {
 export interface RateLimitStore {
   /** Adds `delta` (negative to give back) to the counter and returns its new value, atomically. A new counter expires at `expiresAtMs`. */
   add(key: string, delta: number, expiresAtMs: number): Promise<number>;
-  /** The counter's value; 0 when it does not exist. */
-  get(key: string): Promise<number>;
+  /** The counter's value; 0 when it does not exist. A store in this process's memory answers without a promise. */
+  get(key: string): number | Promise<number>;
 }
 
 export type UsageGranularity = 'minute' | 'hour' | 'day';

@@ -111,6 +111,29 @@ describe('strict JSON', () => {
     );
   });
 
+  it('reads every number text as JSON.parse does, and refuses what JSON.parse refuses', () => {
+    // Digits, signs, dots and exponents in any order: integers short and long, leading zeros,
+    // "-0", a lone sign, fractions and exponents, inside an array as the claims sit in an object.
+    const numberish = fc.string({ unit: fc.constantFrom('0', '1', '5', '9', '-', '+', '.', 'e', 'E'), minLength: 1, maxLength: 24 });
+    const integers = fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n })).map(String);
+    fc.assert(
+      fc.property(fc.oneof(numberish, integers), (number) => {
+        const text = `[${number},${number}]`;
+        let expected: unknown;
+        try {
+          expected = JSON.parse(text);
+        } catch {
+          expectRefused(text);
+          return;
+        }
+        const parsed = parse(text) as number[];
+        expect(parsed).toHaveLength(2);
+        for (const [i, value] of parsed.entries()) expect(Object.is(value, (expected as number[])[i]), `${text} read as ${value}`).toBe(true);
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
   it('never throws anything but invalid_token on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (raw) => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/client/keys.js';
 import { decodeBase64url, encodeBase64url } from '../../src/protocol/base64url.js';
@@ -5,6 +6,7 @@ import { SignetError } from '../../src/protocol/errors.js';
 import { MAX_TOKEN_LENGTH } from '../../src/protocol/format.js';
 import { signRequest } from '../../src/client/sign.js';
 import { decodeClaims, parseToken } from '../../src/protocol/token.js';
+import { FUZZ_RUNS } from '../helpers/test-env.js';
 import { claimsFor, craftToken, ed25519Signer, headerFor, segment } from '../helpers/tokens.js';
 
 const ORIGIN = 'https://api.example.test';
@@ -62,6 +64,31 @@ describe('parseToken', () => {
     for (const bad of [`${h}.${p}`, `${h}.${p}.${s}.${s}`, `${h}.${p}.`, `.${p}.${s}`, `${h}..${s}`, `${h}.${p}.${s}.`, h]) {
       expect(refusal(bad).code).toBe('invalid_token');
     }
+  });
+
+  it('takes a token apart at its dots exactly as split does: any number of dots, segments empty or not', () => {
+    const [h, p, s] = token.split('.') as [string, string, string];
+    // Pieces of the real token joined by zero to four dots, so the three-segment case also parses.
+    const piece = fc.constantFrom(h, p, s, '', 'A');
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 5 }), (pieces) => {
+        const text = pieces.join('.');
+        const parts = text.split('.');
+        const wellSplit = parts.length === 3 && !parts.includes('');
+        let parsed: ReturnType<typeof parseToken> | undefined;
+        let reason = '';
+        try {
+          parsed = parseToken(text);
+        } catch (error) {
+          expect((error as SignetError).code).toBe('invalid_token');
+          reason = (error as SignetError).privateDetail ?? '';
+        }
+        if (!wellSplit) expect(reason).toMatch(parts.length === 3 ? /empty token segment/ : new RegExp(`token has ${parts.length} segments`));
+        else expect(reason).not.toMatch(/segments, not 3|empty token segment/);
+        if (parsed !== undefined) expect(parsed.signingInput).toBe(`${parts[0]}.${parts[1]}`);
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
   });
 
   it(`refuses a token longer than ${MAX_TOKEN_LENGTH} characters before decoding it`, () => {

@@ -63,7 +63,9 @@ export function withRateLimit(verify: Verifier, limiter: RateLimiter, metrics?: 
     }
     // Counted already when the replay step counted it (one store call for both, fresh tokens only).
     const counted = verified.rateCounted;
-    const decision = counted === undefined ? await limiter.admit(verified.consumer) : await limiter.decide(counted.counting, counted.counts);
+    const deciding = counted === undefined ? limiter.admit(verified.consumer) : limiter.decide(counted.counting, counted.counts);
+    // An admitted request's decision on counts already made is synchronous: no microtask hop then.
+    const decision = deciding instanceof Promise ? await deciding : deciding;
     verified.rateCounted = undefined;
     if (!decision.allowed) {
       const refusal = new RateLimitRefusal(verified, decision);

@@ -1,6 +1,6 @@
 import { SignetError } from '../../protocol/errors.js';
 import type { SignetMetrics } from '../metrics.js';
-import type { AuthFailureLimiter } from './auth-failures.js';
+import type { AuthFailureLimiter, FailureSlot } from './auth-failures.js';
 import { setRateLimitHeaders } from './headers.js';
 
 const AUTH_FAILURE_POLICY = 'auth_failures';
@@ -25,8 +25,13 @@ const PASSED: GatePassage = { settle: () => undefined };
  * anything is verified and answers the refusal every entry point sends. Counted in the limiter's
  * store, so every entry point sharing that store shares the counters.
  */
-export async function passAuthFailureGate(limiter: AuthFailureLimiter, address: string, metrics?: SignetMetrics): Promise<GatePassage> {
-  const slot = await admitOrSkip(limiter, address);
+export function passAuthFailureGate(limiter: AuthFailureLimiter, address: string, metrics?: SignetMetrics): GatePassage | Promise<GatePassage> {
+  // A store in memory answers synchronously: the passage then comes back without a promise.
+  const slot = admitOrSkip(limiter, address);
+  return slot instanceof Promise ? slot.then((admitted) => passage(admitted, address, metrics)) : passage(slot, address, metrics);
+}
+
+function passage(slot: FailureSlot | undefined, address: string, metrics: SignetMetrics | undefined): GatePassage {
   if (slot === undefined) return PASSED;
   const { state } = slot;
   if (!state.blocked) return slot;
@@ -50,11 +55,17 @@ export async function passAuthFailureGate(limiter: AuthFailureLimiter, address: 
  * replay check needs Redis too and fails closed), and unsigned routes such as /openapi.json keep
  * working. A 401 stays a 401 even if it cannot be counted.
  */
-async function admitOrSkip(limiter: AuthFailureLimiter, address: string) {
+function admitOrSkip(limiter: AuthFailureLimiter, address: string): FailureSlot | undefined | Promise<FailureSlot | undefined> {
+  let slot: FailureSlot | Promise<FailureSlot>;
   try {
-    return await limiter.admit(address);
+    slot = limiter.admit(address);
   } catch (error) {
-    if (!(error instanceof SignetError && error.code === 'service_unavailable')) throw error;
-    return undefined;
+    return skipIfUnavailable(error);
   }
+  return slot instanceof Promise ? slot.catch(skipIfUnavailable) : slot;
+}
+
+function skipIfUnavailable(error: unknown): undefined {
+  if (!(error instanceof SignetError && error.code === 'service_unavailable')) throw error;
+  return undefined;
 }

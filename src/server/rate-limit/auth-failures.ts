@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { RateLimitStore } from '../../store/types.js';
-import { secondsUntil, windowAt } from './windows.js';
+import { secondsUntil, windowAt, type WindowSpan } from './windows.js';
 
 interface AuthFailureState {
   blocked: boolean;
@@ -47,7 +47,8 @@ export class AuthFailureLimiter {
     return this.deps.limit > 0;
   }
 
-  async admit(address: string): Promise<FailureSlot> {
+  /** A slot, without a promise when the store answers synchronously (memory): no microtask hop per request then. */
+  admit(address: string): FailureSlot | Promise<FailureSlot> {
     const now = this.deps.clock.now();
     const span = windowAt({ kind: 'fixed', seconds: this.deps.windowSeconds }, now);
     if (span.start > this.failedWindowStart) {
@@ -56,13 +57,25 @@ export class AuthFailureLimiter {
     }
     const key = this.key(address, span.start);
     this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
-    let shared: number;
+    let shared: number | Promise<number>;
     try {
-      shared = await this.deps.store.get(key);
+      shared = this.deps.store.get(key);
     } catch (error) {
       this.leave(key);
       throw error;
     }
+    if (!(shared instanceof Promise)) return this.hold(key, shared, span, now);
+    return shared.then(
+      (value) => this.hold(key, value, span, now),
+      (error: unknown) => {
+        this.leave(key);
+        throw error;
+      },
+    );
+  }
+
+  /** The slot of a request already counted in flight, once the shared failure count is read. */
+  private hold(key: string, shared: number, span: WindowSpan, now: number): FailureSlot {
     // The shared counter holds this instance's failures too, once their write is done.
     const failures = Math.max(shared, this.failedHere.get(key) ?? 0);
     const blocked = failures + this.inFlight.get(key)! > this.deps.limit;

@@ -124,11 +124,17 @@ export class RateLimiter {
   }
 
   /** The decision on counters already added to (`counts`, in the order of counting.counters); a refusal gives every unit back. */
-  async decide(counting: WindowCounting, counts: readonly number[]): Promise<RateDecision> {
-    const { limits, now, spans, counters } = counting;
+  decide(counting: WindowCounting, counts: readonly number[]): RateDecision | Promise<RateDecision> {
+    const { limits, counters } = counting;
     if (limits.windows.length === 0) return { limits, windows: [], allowed: true, retryAfterSeconds: 0 };
     const allowed = counts.every((count, i) => count <= limits.windows[i]!.limit);
-    if (!allowed) await Promise.all(counters.map((counter) => this.deps.store.add(counter.key, -1, counter.expiresAtMs)));
+    // Only a refusal writes (it gives every unit back); an admitted request's decision is made
+    // without a promise, so the admission step costs no microtask hop.
+    if (allowed) return this.decision(counting, counts, true);
+    return Promise.all(counters.map((counter) => this.deps.store.add(counter.key, -1, counter.expiresAtMs))).then(() => this.decision(counting, counts, false));
+  }
+
+  private decision({ limits, now, spans }: WindowCounting, counts: readonly number[], allowed: boolean): RateDecision {
     const windows = limits.windows.map((w, i) => {
       const exhausted = counts[i]! > w.limit;
       const used = allowed ? counts[i]! : counts[i]! - 1;

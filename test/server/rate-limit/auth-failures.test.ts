@@ -66,6 +66,21 @@ describe('the failure limiter', () => {
     expect((await limiter.admit('203.0.113.7')).state.blocked).toBe(false);
   });
 
+  it('passes a request on a store in memory without a promise, and the same way when the store answers with one', async () => {
+    const { limiter } = setup();
+    const direct = limiter.admit('203.0.113.7');
+    expect(direct).not.toBeInstanceOf(Promise);
+    const clock = new ManualClock(start);
+    const store = new MemoryRateLimitStore(clock);
+    const remote = new AuthFailureLimiter({ store: { add: (k, d, e) => store.add(k, d, e), get: async (k) => store.get(k) }, clock, limit, windowSeconds: 60 });
+    const awaited = remote.admit('203.0.113.7');
+    expect(awaited).toBeInstanceOf(Promise);
+    expect((await awaited).state).toEqual((direct as Awaited<typeof direct>).state);
+    // Both hold a place in flight until settled: limit - 1 more requests fill the limit, the next is turned away.
+    for (let i = 0; i < limit - 1; i++) expect((await limiter.admit('203.0.113.7')).state.blocked).toBe(false);
+    expect((await limiter.admit('203.0.113.7')).state.blocked).toBe(true);
+  });
+
   it('still counts a failure on this instance when the shared counter cannot be written', async () => {
     const clock = new ManualClock(start);
     const down: RateLimitStore = { add: () => Promise.reject(new Error('down')), get: async () => 0 };
