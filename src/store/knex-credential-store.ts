@@ -6,6 +6,7 @@ import { BatchedLookup } from './batched-lookup.js';
 import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyDirectoryColumns, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import { preparedPostgresRead } from './postgres-prepared-read.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
+import { syncSqliteRead, type SqliteSyncDriver, type SyncRead } from './sqlite-sync-read.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
   type AuditContext,
@@ -54,8 +55,17 @@ export class KnexCredentialStore implements CredentialStore {
    * in a transaction, whose few reads keep knex's path on the connection it holds.
    */
   private readonly keyLookup: BatchedLookup<KeyWithConsumer> | undefined;
+  /**
+   * findKey on the calling thread when a synchronous driver is given and `db` is a SQLite file: the
+   * answer is ready in the same turn of the event loop. A read it cannot make now (busy) goes to keyLookup.
+   */
+  private readonly syncKeyLookup: SyncRead | undefined;
 
-  constructor(private readonly db: Knex) {
+  constructor(
+    private readonly db: Knex,
+    options: { syncDriver?: SqliteSyncDriver } = {},
+  ) {
+    this.syncKeyLookup = options.syncDriver === undefined ? undefined : syncSqliteRead(options.syncDriver, db, (id) => findKeyQuery(db, id));
     const prepared = preparedSqliteRead(db, (ids) => findKeysQuery(db, ids), { sideConnection: true }) ?? preparedPostgresRead(db, 'signet_find_keys', (ids) => findKeysQuery(db, ids));
     if (prepared !== undefined) {
       const readMany = async (ids: string[]) => new Map((await prepared(JSON.stringify(ids))).map((row) => [row.id as string, toKeyWithConsumer(row)]));
@@ -187,6 +197,8 @@ export class KnexCredentialStore implements CredentialStore {
   }
 
   async findKey(id: string): Promise<KeyWithConsumer | undefined> {
+    const rows = this.syncKeyLookup?.(id);
+    if (rows !== undefined) return rows.length === 0 ? undefined : toKeyWithConsumer(rows[0]!);
     if (this.keyLookup !== undefined) return this.keyLookup.find(id);
     const row: Row | undefined = await findKeyQuery(this.db, id);
     return row === undefined ? undefined : toKeyWithConsumer(row);
