@@ -21,6 +21,11 @@ export class BatchedLookup<T> {
     private readonly options: { maxBatch: number; maxInFlight: number },
   ) {}
 
+  /** No read running and none waiting. */
+  idle(): boolean {
+    return this.running === 0 && this.waiting.size === 0;
+  }
+
   find(id: string): Promise<T | undefined> {
     return new Promise((resolve, reject) => {
       const waiters = this.waiting.get(id);

@@ -197,7 +197,8 @@ export class KnexCredentialStore implements CredentialStore {
   }
 
   async findKey(id: string): Promise<KeyWithConsumer | undefined> {
-    const rows = this.syncKeyLookup?.(id);
+    // Only while no asynchronous read is running: see src/store/sqlite-sync-read.ts on two SQLite copies.
+    const rows = this.keyLookup?.idle() === false ? undefined : this.syncKeyLookup?.(id);
     if (rows !== undefined) return rows.length === 0 ? undefined : toKeyWithConsumer(rows[0]!);
     if (this.keyLookup !== undefined) return this.keyLookup.find(id);
     const row: Row | undefined = await findKeyQuery(this.db, id);

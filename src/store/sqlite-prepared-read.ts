@@ -16,7 +16,11 @@ const PARAMETER = '\u0000signet-prepared-parameter\u0000';
 export interface PooledClient {
   dialect?: string;
   config?: { connection?: { filename?: string } };
-  pool?: { on(event: 'destroyRequest', listener: (eventId: number, connection: Database) => void): void };
+  pool?: {
+    on(event: 'destroyRequest', listener: (eventId: number, connection: Database) => void): void;
+    numUsed(): number;
+    numFree(): number;
+  };
   acquireConnection(): Promise<Database>;
   releaseConnection(connection: Database): Promise<void>;
 }

@@ -8,6 +8,18 @@ import { compileOneParameterRead, sqliteFileOf, type OneParameterRead, type Pool
  * is tens of milliseconds (docs/performance.md, "Cold keys"). A statement run on the calling
  * thread answers in the same turn. It never waits for a lock: busy timeout 0, and busy (or any
  * other failure) sends that one read down the asynchronous path instead.
+ *
+ * Two copies of SQLite in one process: node:sqlite is linked into Node, node-sqlite3 (knex's
+ * driver) carries its own. SQLite's file locks are POSIX locks, which never conflict within one
+ * process, and each copy tracks only its own connections' locks, so neither sees the other's
+ * (sqlite.org/howtocorrupt.html, "multiple copies of SQLite linked into the same application").
+ * A writer of node-sqlite3 could checkpoint over pages this reader's snapshot still needs, and
+ * closing a file descriptor drops every lock the process holds on that file. Hence:
+ *  - this reads only while knex's connection is open and idle (no statement of node-sqlite3 is
+ *    running in this process, so no commit or checkpoint can run beside the read), and the caller
+ *    reads only while its asynchronous reads are idle (no other reader shares a read-mark with it);
+ *  - the connection stays open after a failed read and closes only when knex's pool closes its own.
+ * Other processes (workers, the CLI) see this process's locks as usual.
  */
 
 /** The part of `node:sqlite` this uses (its types are not in the Node 20 typings this builds with). */
@@ -49,9 +61,6 @@ export function detectSqliteSyncDriver(): SqliteSyncDriver | undefined {
 /** Rows, or undefined when the synchronous read could not answer now and the caller must read asynchronously. */
 export type SyncRead = (parameter: string) => Row[] | undefined;
 
-/** After a failed open, this many reads go the asynchronous way before the next attempt. */
-const READS_BETWEEN_OPEN_ATTEMPTS = 1_000;
-
 /**
  * One read-only connection of its own to the database file (beside knex's, as SqliteSideRead: in
  * WAL mode a reader never waits for the writer), its statement prepared once. Opened on the first
@@ -60,7 +69,6 @@ const READS_BETWEEN_OPEN_ATTEMPTS = 1_000;
 class SqliteSyncRead {
   private connection: SyncConnection | undefined;
   private statement: SyncStatement | undefined;
-  private readsUntilNextOpen = 0;
   private readonly hookedPools = new WeakSet<object>();
 
   constructor(
@@ -72,51 +80,39 @@ class SqliteSyncRead {
 
   rows(parameter: string): Row[] | undefined {
     this.closeWithPool();
+    const pool = this.client.pool;
+    if (pool === undefined || pool.numFree() === 0 || pool.numUsed() > 0) return undefined;
     try {
-      const statement = this.statement ?? this.prepare();
-      if (statement === undefined) return undefined;
+      this.connection ??= this.driver.open(this.filename);
+      this.statement ??= this.connection.prepare(this.read.sql);
       // all(), not get(): it steps to SQLITE_DONE, so no read transaction stays open between lookups.
-      return statement.all(...this.read.bind(parameter)) as Row[];
+      return this.statement.all(...this.read.bind(parameter)) as Row[];
     } catch {
-      // SQLITE_BUSY (a checkpoint or recovery holding the lock) or anything else: this read goes the
-      // asynchronous way, which waits and reports a real failure as that path always has.
+      // SQLITE_BUSY (another process's checkpoint, recovery or exclusive lock), a table not
+      // migrated yet, or anything else: this read goes the asynchronous way, which waits for a lock
+      // and reports a real failure as it always has. The connection stays open (see above); a failed
+      // prepare is tried again by the next read.
       return undefined;
     }
   }
 
-  private prepare(): SyncStatement | undefined {
-    if (this.connection === undefined) {
-      if (this.readsUntilNextOpen > 0) {
-        this.readsUntilNextOpen--;
-        return undefined;
-      }
-      try {
-        this.connection = this.driver.open(this.filename);
-      } catch (error) {
-        this.readsUntilNextOpen = READS_BETWEEN_OPEN_ATTEMPTS;
-        throw error;
-      }
+  private close(): void {
+    const connection = this.connection;
+    this.connection = undefined;
+    this.statement = undefined;
+    try {
+      // close() finalizes the statement prepared on it; nothing runs on it meanwhile (synchronous).
+      connection?.close();
+    } catch {
+      // Already closed: nothing left open.
     }
-    // A failed prepare (a table not migrated yet) is tried again by the next read.
-    this.statement = this.connection.prepare(this.read.sql);
-    return this.statement;
   }
 
   private closeWithPool(): void {
     const pool = this.client.pool;
     if (pool === undefined || this.hookedPools.has(pool)) return;
     this.hookedPools.add(pool);
-    pool.on('destroyRequest', () => {
-      const connection = this.connection;
-      this.connection = undefined;
-      this.statement = undefined;
-      // close() finalizes the statements prepared on it; nothing runs on it meanwhile (synchronous).
-      try {
-        connection?.close();
-      } catch {
-        // Already closed: nothing left open.
-      }
-    });
+    pool.on('destroyRequest', () => this.close());
   }
 }
 
