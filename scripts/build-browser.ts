@@ -1,5 +1,7 @@
-import { build, type Metafile } from 'esbuild';
+import { analyzeMetafile, build, type Metafile } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 /** The client kit's browser entry: must import no Node built-in (esbuild fails if it does). */
 export const BROWSER_ENTRY = fileURLToPath(new URL('../src/client/browser.ts', import.meta.url));
@@ -25,5 +27,8 @@ export async function buildBrowserBundle(outfile: string = BROWSER_BUNDLE): Prom
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const metafile = await buildBrowserBundle();
   const [file, output] = Object.entries(metafile.outputs).find(([name]) => name.endsWith('.js'))!;
-  console.log(`wrote ${file} (${output.bytes} bytes)`);
+  // The size a browser downloads is the gzip one; --analyze says which module brought each byte.
+  const gzipped = gzipSync(await readFile(file), { level: 9 }).length;
+  console.log(`wrote ${file} (${output.bytes} bytes, ${gzipped} gzipped)`);
+  if (process.argv.includes('--analyze')) console.log(await analyzeMetafile(metafile, { verbose: true }));
 }

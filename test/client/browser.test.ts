@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserBundle } from '../../scripts/build-browser.js';
+import { exportPrivateKey, generateKeyPair } from '../../src/client/keys.js';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import { importEd25519PublicKey, jwkThumbprint } from '../../src/protocol/public-key.js';
 import { startHarness, T0, type Harness } from '../helpers/harness.js';
@@ -126,6 +127,34 @@ describe.skipIf(!hasChromium)('the browser bundle in a real Chromium', () => {
     expect(result.json).toMatchObject({ body: '{"from":"chromium"}' });
     expect(result.blob).toMatchObject({ body: 'blob body' });
     expect(result.refusal).toMatchObject({ isTyped: true, code: 'invalid_token', requestId: expect.any(String) });
+  });
+
+  it('imports a private key from a JWK and from a PEM in the page, non-extractable, and the server verifies what it signs', async () => {
+    const pair = await generateKeyPair();
+    const kid = newKeyId();
+    await h.stores.credentials.createConsumerWithKey(
+      { id: newConsumerId(), name: 'browser-imported' },
+      { id: kid, consumerId: '', type: 'ed25519', publicKey: pair.publicKey, thumbprint: await jwkThumbprint(pair.publicKey) },
+      h.clock.now(),
+    );
+    const texts = [await exportPrivateKey(pair, 'jwk'), await exportPrivateKey(pair, 'pem')];
+    const results = await page.evaluate(
+      async ({ texts, kid, origin, t0 }) => {
+        const S = (window as unknown as { Signet: typeof import('../../src/client/index.js') }).Signet;
+        const answers = [];
+        for (const text of texts) {
+          const key = await S.importPrivateKey(text, { extractable: false });
+          const signedFetch = S.createSignedFetch({ baseUrl: origin, key, kid, now: () => t0, fetch: (url, init) => fetch(url.replace(origin, location.origin), init) });
+          answers.push({ extractable: key.privateKey.extractable, whoami: await (await signedFetch('/v1/whoami')).json() });
+        }
+        return answers;
+      },
+      { texts, kid, origin: h.origin, t0: T0 },
+    );
+    expect(results).toEqual([
+      { extractable: false, whoami: expect.objectContaining({ key_id: kid, consumer_name: 'browser-imported' }) },
+      { extractable: false, whoami: expect.objectContaining({ key_id: kid, consumer_name: 'browser-imported' }) },
+    ]);
   });
 
   it('signs HS256 with an HMAC secret in the page (jose over WebCrypto) and the server verifies it', async () => {
