@@ -138,8 +138,9 @@ export async function createStoresWithDatabase(config: StoresConfig, clock: Cloc
     throw error;
   }
   const database = config.databaseUrl === undefined ? 'sqlite' : 'postgres';
-  // Only a SQLite file is read synchronously; syncSqliteRead stands aside for anything else.
-  const syncDriver = database === 'sqlite' && config.sqliteSyncRead ? detectSqliteSyncDriver() : undefined;
+  // Only a SQLite file is read synchronously (syncSqliteRead stands aside for anything else); not
+  // loading node:sqlite otherwise spares an in-memory database Node 22's ExperimentalWarning.
+  const syncDriver = database === 'sqlite' && config.db !== ':memory:' && config.sqliteSyncRead ? detectSqliteSyncDriver() : undefined;
   const stores: Stores = {
     credentials: new KnexCredentialStore(db, syncDriver === undefined ? {} : { syncDriver }),
     replay: shared.replay,
