@@ -17,9 +17,12 @@ export interface PooledClient {
   dialect?: string;
   config?: { connection?: { filename?: string } };
   pool?: {
-    on(event: 'destroyRequest', listener: (eventId: number, connection: Database) => void): void;
+    on(event: 'destroyRequest' | 'destroySuccess' | 'destroyFail', listener: (eventId: number, connection: Database) => void): void;
     numUsed(): number;
     numFree(): number;
+    numPendingCreates(): number;
+    destroyed: boolean;
+    pendingDestroys: unknown[];
   };
   acquireConnection(): Promise<Database>;
   releaseConnection(connection: Database): Promise<void>;

@@ -18,7 +18,11 @@ import { compileOneParameterRead, sqliteFileOf, type OneParameterRead, type Pool
  *  - this reads only while knex's connection is open and idle (no statement of node-sqlite3 is
  *    running in this process, so no commit or checkpoint can run beside the read), and the caller
  *    reads only while its asynchronous reads are idle (no other reader shares a read-mark with it);
- *  - the connection stays open after a failed read and closes only when knex's pool closes its own.
+ *  - nor while knex's pool is closing or opening its connection;
+ *  - the connection stays open after a failed read and closes only after knex's pool has closed its own.
+ * The first read opens the connection; SQLite cannot see the other copy's lock on the -shm file, so
+ * it rebuilds the WAL index once, on this thread, while node-sqlite3 is idle (same content; it
+ * reads the header again at its next transaction).
  * Other processes (workers, the CLI) see this process's locks as usual.
  */
 
@@ -64,7 +68,7 @@ export type SyncRead = (parameter: string) => Row[] | undefined;
 /**
  * One read-only connection of its own to the database file (beside knex's, as SqliteSideRead: in
  * WAL mode a reader never waits for the writer), its statement prepared once. Opened on the first
- * read; closed when knex's pool destroys its connection (at db.destroy()), opened again by a later read.
+ * read; closed once knex's pool has closed its connection (at db.destroy()), opened again by a later read.
  */
 class SqliteSyncRead {
   private connection: SyncConnection | undefined;
@@ -81,7 +85,10 @@ class SqliteSyncRead {
   rows(parameter: string): Row[] | undefined {
     this.closeWithPool();
     const pool = this.client.pool;
-    if (pool === undefined || pool.numFree() === 0 || pool.numUsed() > 0) return undefined;
+    // Idle, and not closing or opening: while tarn destroys knex's connection it still counts as
+    // free, and its close (a checkpoint, then the WAL removed) runs on a pool thread.
+    if (pool === undefined || pool.destroyed || pool.pendingDestroys.length > 0 || pool.numPendingCreates() > 0) return undefined;
+    if (pool.numFree() === 0 || pool.numUsed() > 0) return undefined;
     try {
       this.connection ??= this.driver.open(this.filename);
       this.statement ??= this.connection.prepare(this.read.sql);
@@ -112,7 +119,10 @@ class SqliteSyncRead {
     const pool = this.client.pool;
     if (pool === undefined || this.hookedPools.has(pool)) return;
     this.hookedPools.add(pool);
-    pool.on('destroyRequest', () => this.close());
+    // After knex's connection has closed, not when its close is asked for: closing a descriptor
+    // drops every lock this process holds on the file, node-sqlite3's included.
+    pool.on('destroySuccess', () => this.close());
+    pool.on('destroyFail', () => this.close());
   }
 }
 

@@ -191,6 +191,43 @@ if (nodeSuiteRuns('the synchronous SQLite key read', driver === undefined ? 'nod
   });
 
   describe('the synchronous connection’s life', () => {
+    it('neither opens nor reads while knex’s pool is closing, and closes only after knex’s connection has closed', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'signet-sync-closing-'));
+      try {
+        const file = await seededFile(dir, 'closing.sqlite');
+        const db = openSqlite(file);
+        const events: string[] = [];
+        const tracking: SqliteSyncDriver = {
+          open: (filename) => {
+            events.push('sync open');
+            const connection = syncDriver.open(filename);
+            return {
+              prepare: (sql) => connection.prepare(sql),
+              close: () => {
+                events.push('sync close');
+                connection.close();
+              },
+            };
+          },
+        };
+        const pool = (db.client as { pool: { on(event: string, listener: () => void): void } }).pool;
+        const store = new KnexCredentialStore(db, { syncDriver: tracking });
+        let during: Promise<unknown> | undefined;
+        pool.on('destroyRequest', () => {
+          during = store.findKey('key_a').catch(() => undefined);
+          events.push('knex closing');
+        });
+        pool.on('destroySuccess', () => events.push('knex closed'));
+        await db.raw('select 1'); // knex opens its connection on first use
+        expect(await settlesWithinTheTurn(store.findKey('key_a'))).toBe(true);
+        await db.destroy();
+        await during;
+        expect(events).toEqual(['sync open', 'knex closing', 'knex closed', 'sync close']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('closes with knex’s pool: SQLite checkpoints and removes the WAL file at db.destroy()', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'signet-sync-close-'));
       try {
