@@ -125,6 +125,8 @@ async function measure(pair: { publicKey: Uint8Array; privateKey: CryptoKey }, d
       ...(pgUrl !== undefined ? { SIGNET_DATABASE_URL: pgUrl, SIGNET_MASTER_KEY: randomBytes(32).toString('base64url') } : {}),
       // Cached keys must outlive the run, however slow the machine, or the warm pass is not warm.
       SIGNET_KEY_CACHE_TTL_MS: '3600000',
+      // Passed through so a run can compare the synchronous key read with the asynchronous one.
+      ...(process.env.SIGNET_SQLITE_SYNC_READ !== undefined ? { SIGNET_SQLITE_SYNC_READ: process.env.SIGNET_SQLITE_SYNC_READ } : {}),
     },
     stdio: ['ignore', 'inherit', 'pipe'],
   });

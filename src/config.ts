@@ -31,6 +31,12 @@ export interface Config extends ScaleOutConfig, HttpSignatureConfig {
   replayCapacity: number;
   /** SIGNET_MIGRATE_ON_START, default true. */
   migrateOnStart: boolean;
+  /**
+   * SIGNET_SQLITE_SYNC_READ, default true: on a SQLite file, read a key the cache does not hold with
+   * a synchronous statement on the calling thread (`node:sqlite`, Node 22.13 and later), falling back
+   * to the asynchronous read when SQLite is busy or on an older Node. False: always asynchronous.
+   */
+  sqliteSyncRead: boolean;
   /** SIGNET_LOG_LEVEL, default info. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** SIGNET_KEY_CACHE_SIZE verified keys kept ready in memory, default 100,000. */
@@ -219,6 +225,7 @@ const ENV_SCHEMA = z.object({
   SIGNET_BODY_LIMIT: int(0, 1024 * 1024 * 1024).default(1024 * 1024),
   SIGNET_REPLAY_CAPACITY: int(1, 100_000_000).default(1_000_000),
   SIGNET_MIGRATE_ON_START: bool.default(true),
+  SIGNET_SQLITE_SYNC_READ: bool.default(true),
   SIGNET_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGNET_KEY_CACHE_SIZE: int(1, 10_000_000).default(100_000),
   SIGNET_KEY_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
@@ -351,6 +358,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     bodyLimitBytes: e.SIGNET_BODY_LIMIT,
     replayCapacity: e.SIGNET_REPLAY_CAPACITY,
     migrateOnStart: e.SIGNET_MIGRATE_ON_START,
+    sqliteSyncRead: e.SIGNET_SQLITE_SYNC_READ,
     logLevel: e.SIGNET_LOG_LEVEL,
     keyCacheSize: e.SIGNET_KEY_CACHE_SIZE,
     keyCacheTtlMs: e.SIGNET_KEY_CACHE_TTL_MS,

@@ -18,10 +18,23 @@ export class BatchedLookup<T> {
   constructor(
     /** Reads the given ids (distinct); ids absent from the answer do not exist. */
     private readonly readMany: (ids: string[]) => Promise<ReadonlyMap<string, T>>,
-    private readonly options: { maxBatch: number; maxInFlight: number },
+    private readonly options: {
+      maxBatch: number;
+      maxInFlight: number;
+      /**
+       * Reads one id on the calling thread, or answers undefined when it cannot now. Tried only
+       * while no query runs (so it never reads beside one: src/store/sqlite-sync-read.ts says why),
+       * for a lookup that arrives then and for the ids left waiting when the last query ends.
+       */
+      readNow?: (id: string) => { found: T | undefined } | undefined;
+    },
   ) {}
 
   find(id: string): Promise<T | undefined> {
+    if (this.running === 0 && this.waiting.size === 0) {
+      const now = this.options.readNow?.(id);
+      if (now !== undefined) return Promise.resolve(now.found);
+    }
     return new Promise((resolve, reject) => {
       const waiters = this.waiting.get(id);
       if (waiters !== undefined) waiters.push({ resolve, reject });
@@ -45,8 +58,20 @@ export class BatchedLookup<T> {
         )
         .finally(() => {
           this.running--;
+          this.answerWaitingNow();
           this.startQueries();
         });
+    }
+  }
+
+  /** Without it, under steady load each query's waiters would make the next query, and readNow would never be tried again. */
+  private answerWaitingNow(): void {
+    if (this.running > 0 || this.options.readNow === undefined) return;
+    for (const [id, waiters] of this.waiting) {
+      const now = this.options.readNow(id);
+      if (now === undefined) return;
+      this.waiting.delete(id);
+      for (const waiter of waiters) waiter.resolve(now.found);
     }
   }
 

@@ -12,6 +12,7 @@ import { KnexUsageStore } from './knex-usage-store.js';
 import { migrateToLatest, pendingMigrations } from './migrations.js';
 import { SignetError } from '../protocol/errors.js';
 import { openPostgres } from './postgres.js';
+import { detectSqliteSyncDriver } from './sqlite-sync-read.js';
 import { openSharedState, type StoreLog } from './shared-state.js';
 import type { AuditStore, CredentialStore, EnrollmentStore, EventBus, FreshTokenCounter, HmacSecretStore, RateLimitStore, ReplayStore, SharedStateHealth, UsageStore } from './types.js';
 
@@ -95,7 +96,7 @@ export function describeDatabase(config: Pick<Config, 'db' | 'databaseUrl'>): st
   }
 }
 
-export type StoresConfig = DatabaseConfig & Pick<Config, 'migrateOnStart' | 'replayCapacity' | 'redisUrl' | 'redisPrefix' | 'redisTimeoutMs' | 'clockSkewSeconds'>;
+export type StoresConfig = DatabaseConfig & Pick<Config, 'migrateOnStart' | 'sqliteSyncRead' | 'replayCapacity' | 'redisUrl' | 'redisPrefix' | 'redisTimeoutMs' | 'clockSkewSeconds'>;
 
 /**
  * Picks store implementations from the configuration: knex on SQLite or PostgreSQL for durable
@@ -137,8 +138,11 @@ export async function createStoresWithDatabase(config: StoresConfig, clock: Cloc
     throw error;
   }
   const database = config.databaseUrl === undefined ? 'sqlite' : 'postgres';
+  // Only a SQLite file is read synchronously (syncSqliteRead stands aside for anything else); not
+  // loading node:sqlite otherwise spares an in-memory database Node 22's ExperimentalWarning.
+  const syncDriver = database === 'sqlite' && config.db !== ':memory:' && config.sqliteSyncRead ? detectSqliteSyncDriver() : undefined;
   const stores: Stores = {
-    credentials: new KnexCredentialStore(db),
+    credentials: new KnexCredentialStore(db, syncDriver === undefined ? {} : { syncDriver }),
     replay: shared.replay,
     audit: new KnexAuditStore(db),
     enrollment: new KnexEnrollmentStore(db),

@@ -6,6 +6,7 @@ import { BatchedLookup } from './batched-lookup.js';
 import { consumerRow, insertKeyRow, KEY_WITH_CONSUMER_COLUMNS, keyDirectoryColumns, keyRow, toConsumer, toKey, type Row } from './knex-rows.js';
 import { preparedPostgresRead } from './postgres-prepared-read.js';
 import { preparedSqliteRead } from './sqlite-prepared-read.js';
+import { syncSqliteRead, type SqliteSyncDriver, type SyncRead } from './sqlite-sync-read.js';
 import {
   LOCAL_OPERATOR_CONTEXT,
   type AuditContext,
@@ -44,6 +45,12 @@ function toKeyWithConsumer(row: Row): KeyWithConsumer {
   return { key: toKey(row), consumer: toConsumer(row, 'c_') };
 }
 
+function readNow(sync: SyncRead, id: string): { found: KeyWithConsumer | undefined } | undefined {
+  const rows = sync(id);
+  if (rows === undefined) return undefined;
+  return { found: rows.length === 0 ? undefined : toKeyWithConsumer(rows[0]!) };
+}
+
 /** Keys per last-use statement: two bound values each, far below SQLite's limit of 32,766. */
 const LAST_USED_PER_STATEMENT = 250;
 
@@ -55,13 +62,23 @@ export class KnexCredentialStore implements CredentialStore {
    */
   private readonly keyLookup: BatchedLookup<KeyWithConsumer> | undefined;
 
-  constructor(private readonly db: Knex) {
+  constructor(
+    private readonly db: Knex,
+    options: { syncDriver?: SqliteSyncDriver } = {},
+  ) {
+    // With a synchronous driver on a SQLite file, a lookup is answered on the calling thread, in the
+    // same turn of the event loop, whenever it can be; the batched asynchronous read takes the rest.
+    const sync = options.syncDriver === undefined ? undefined : syncSqliteRead(options.syncDriver, db, (id) => findKeyQuery(db, id));
     const prepared = preparedSqliteRead(db, (ids) => findKeysQuery(db, ids), { sideConnection: true }) ?? preparedPostgresRead(db, 'signet_find_keys', (ids) => findKeysQuery(db, ids));
     if (prepared !== undefined) {
       const readMany = async (ids: string[]) => new Map((await prepared(JSON.stringify(ids))).map((row) => [row.id as string, toKeyWithConsumer(row)]));
       // SQLite has one connection: a second query would only queue for it. PostgreSQL's pool is
       // shared with every other query, so lookups take two of its connections at most.
-      this.keyLookup = new BatchedLookup(readMany, { maxBatch: KEYS_PER_LOOKUP, maxInFlight: db.client.dialect === 'postgresql' ? 2 : 1 });
+      this.keyLookup = new BatchedLookup(readMany, {
+        maxBatch: KEYS_PER_LOOKUP,
+        maxInFlight: db.client.dialect === 'postgresql' ? 2 : 1,
+        ...(sync !== undefined ? { readNow: (id: string) => readNow(sync, id) } : {}),
+      });
     }
   }
 
@@ -186,8 +203,13 @@ export class KnexCredentialStore implements CredentialStore {
     });
   }
 
-  async findKey(id: string): Promise<KeyWithConsumer | undefined> {
+  findKey(id: string): Promise<KeyWithConsumer | undefined> {
+    // Not async: a lookup answered on the calling thread hands back an already-settled promise as is.
     if (this.keyLookup !== undefined) return this.keyLookup.find(id);
+    return this.findKeyThroughKnex(id);
+  }
+
+  private async findKeyThroughKnex(id: string): Promise<KeyWithConsumer | undefined> {
     const row: Row | undefined = await findKeyQuery(this.db, id);
     return row === undefined ? undefined : toKeyWithConsumer(row);
   }

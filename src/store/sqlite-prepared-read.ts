@@ -13,12 +13,44 @@ import type { Row } from './knex-rows.js';
 const PARAMETER = '\u0000signet-prepared-parameter\u0000';
 
 /** The part of knex's client this uses: its pool (tarn) and the connection hand-out around it. */
-interface PooledClient {
+export interface PooledClient {
   dialect?: string;
   config?: { connection?: { filename?: string } };
-  pool?: { on(event: 'destroyRequest', listener: (eventId: number, connection: Database) => void): void };
+  pool?: {
+    on(event: 'destroyRequest' | 'destroySuccess' | 'destroyFail', listener: (eventId: number, connection: Database) => void): void;
+    numUsed(): number;
+    numFree(): number;
+    numPendingCreates(): number;
+    destroyed: boolean;
+    pendingDestroys: unknown[];
+  };
   acquireConnection(): Promise<Database>;
   releaseConnection(connection: Database): Promise<void>;
+}
+
+/** A query of one parameter compiled by knex once: its SQL, and its bindings with a value in place. */
+export interface OneParameterRead {
+  sql: string;
+  bind(parameter: string): unknown[];
+}
+
+export function compileOneParameterRead(build: (parameter: string) => Knex.QueryBuilder): OneParameterRead {
+  const compiled = build(PARAMETER).toSQL().toNative();
+  if (compiled.bindings.filter((binding) => binding === PARAMETER).length !== 1) throw new Error('a prepared read takes exactly one parameter');
+  const bindings = compiled.bindings;
+  return { sql: compiled.sql, bind: (parameter) => bindings.map((binding) => (binding === PARAMETER ? parameter : binding)) };
+}
+
+/**
+ * knex's SQLite client and the file it opens, when `db` reads a database file outside a
+ * transaction; undefined for PostgreSQL, a transaction (its reads stay on the connection it holds)
+ * and an in-memory database (which exists on knex's one connection only).
+ */
+export function sqliteFileOf(db: Knex): { client: PooledClient; filename: string } | undefined {
+  const client = db.client as PooledClient;
+  if (client.dialect !== 'sqlite3' || (db as { isTransaction?: boolean }).isTransaction === true) return undefined;
+  const filename = client.config?.connection?.filename;
+  return filename === undefined || filename === '' || filename === ':memory:' ? undefined : { client, filename };
 }
 
 /**
@@ -31,16 +63,12 @@ class SqlitePreparedRead {
   private readonly statements = new WeakMap<Database, Statement>();
   private readonly hookedPools = new WeakSet<object>();
   private readonly sql: string;
-  private readonly bindings: readonly unknown[];
 
   constructor(
     private readonly client: PooledClient,
-    query: Knex.QueryBuilder,
+    private readonly read: OneParameterRead,
   ) {
-    const compiled = query.toSQL().toNative();
-    if (compiled.bindings.filter((binding) => binding === PARAMETER).length !== 1) throw new Error('a prepared read takes exactly one parameter');
-    this.sql = compiled.sql;
-    this.bindings = compiled.bindings;
+    this.sql = read.sql;
   }
 
   async rows(parameter: string): Promise<Row[]> {
@@ -48,7 +76,7 @@ class SqlitePreparedRead {
     const connection = await this.client.acquireConnection();
     try {
       const statement = this.statements.get(connection) ?? (await this.prepare(connection));
-      const bindings = this.bindings.map((binding) => (binding === PARAMETER ? parameter : binding));
+      const bindings = this.read.bind(parameter);
       // all(), not get(): it steps to SQLITE_DONE, so the statement ends its read transaction
       // instead of holding a WAL snapshot open until the next lookup.
       return await new Promise<Row[]>((resolve, reject) => {
@@ -100,14 +128,13 @@ class SqliteSideRead {
   constructor(
     private readonly client: PooledClient,
     private readonly filename: string,
-    private readonly sql: string,
-    private readonly bindings: readonly unknown[],
+    private readonly read: OneParameterRead,
   ) {}
 
   async rows(parameter: string): Promise<Row[]> {
     this.closeWithPool();
     const { statement } = await (this.opened ??= this.open());
-    const bindings = this.bindings.map((binding) => (binding === PARAMETER ? parameter : binding));
+    const bindings = this.read.bind(parameter);
     // all(), not get(): it steps to SQLITE_DONE and ends its read transaction (no snapshot held).
     return new Promise<Row[]>((resolve, reject) => {
       statement.all<Row>(bindings, (error, rows) => (error === null ? resolve(rows) : reject(error)));
@@ -121,7 +148,7 @@ class SqliteSideRead {
         // As knex's connection: wait for a lock (a checkpoint) rather than fail at once.
         connection.exec('PRAGMA busy_timeout = 5000;', (pragmaError) => {
           if (pragmaError !== null) return connection.close(() => reject(pragmaError));
-          const statement = connection.prepare(this.sql, (prepareError: Error | null) => {
+          const statement = connection.prepare(this.read.sql, (prepareError: Error | null) => {
             if (prepareError !== null) return connection.close(() => reject(prepareError));
             resolve({ connection, statement });
           });
@@ -160,13 +187,12 @@ class SqliteSideRead {
 export function preparedSqliteRead(db: Knex, build: (parameter: string) => Knex.QueryBuilder, options: { sideConnection?: boolean } = {}): ((parameter: string) => Promise<Row[]>) | undefined {
   const client = db.client as PooledClient;
   if (client.dialect !== 'sqlite3' || (db as { isTransaction?: boolean }).isTransaction === true) return undefined;
-  const filename = client.config?.connection?.filename;
-  if (options.sideConnection === true && filename !== undefined && filename !== '' && filename !== ':memory:') {
-    const compiled = build(PARAMETER).toSQL().toNative();
-    if (compiled.bindings.filter((binding) => binding === PARAMETER).length !== 1) throw new Error('a prepared read takes exactly one parameter');
-    const side = new SqliteSideRead(client, filename, compiled.sql, compiled.bindings);
+  const read = compileOneParameterRead(build);
+  const file = sqliteFileOf(db);
+  if (options.sideConnection === true && file !== undefined) {
+    const side = new SqliteSideRead(client, file.filename, read);
     return (parameter) => side.rows(parameter);
   }
-  const read = new SqlitePreparedRead(client, build(PARAMETER));
-  return (parameter) => read.rows(parameter);
+  const prepared = new SqlitePreparedRead(client, read);
+  return (parameter) => prepared.rows(parameter);
 }

@@ -65,3 +65,37 @@ describe('BatchedLookup, reads by id gathered while a query runs', () => {
     expect(await again).toBe('row a');
   });
 });
+
+describe('BatchedLookup with a read on the calling thread (readNow)', () => {
+  it('answers an idle lookup on the calling thread, with no query', async () => {
+    const { queries, readMany } = controlledReads();
+    const lookup = new BatchedLookup(readMany, { maxBatch: 10, maxInFlight: 1, readNow: (id) => ({ found: id.startsWith('missing') ? undefined : `now ${id}` }) });
+    expect(await lookup.find('a')).toBe('now a');
+    expect(await lookup.find('missing-b')).toBeUndefined();
+    expect(queries).toHaveLength(0);
+  });
+
+  it('queries when readNow cannot answer, never calls readNow beside a running query, and answers the waiting ids with it once the query ends', async () => {
+    const { queries, readMany } = controlledReads();
+    let available = false;
+    const askedNow: string[] = [];
+    const lookup = new BatchedLookup(readMany, {
+      maxBatch: 10,
+      maxInFlight: 1,
+      readNow: (id) => {
+        askedNow.push(id);
+        return available ? { found: `now ${id}` } : undefined;
+      },
+    });
+    const first = lookup.find('a');
+    expect(queries.map((q) => q.ids)).toEqual([['a']]);
+    const waiting = ['b', 'c', 'b'].map((id) => lookup.find(id));
+    expect(askedNow).toEqual(['a']);
+    available = true;
+    queries[0]!.finish();
+    expect(await first).toBe('row a');
+    expect(await Promise.all(waiting)).toEqual(['now b', 'now c', 'now b']);
+    expect(queries).toHaveLength(1);
+    expect(askedNow).toEqual(['a', 'b', 'c']);
+  });
+});
