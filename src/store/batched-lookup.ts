@@ -31,8 +31,14 @@ export class BatchedLookup<T> {
   ) {}
 
   find(id: string): Promise<T | undefined> {
-    if (this.running === 0 && this.waiting.size === 0) {
-      const now = this.options.readNow?.(id);
+    if (this.running === 0 && this.waiting.size === 0 && this.options.readNow !== undefined) {
+      let now: { found: T | undefined } | undefined;
+      try {
+        now = this.options.readNow(id);
+      } catch (error) {
+        // A row that cannot be decoded fails this lookup as the asynchronous read would: rejected.
+        return Promise.reject(error as Error);
+      }
       if (now !== undefined) return Promise.resolve(now.found);
     }
     return new Promise((resolve, reject) => {
@@ -68,7 +74,15 @@ export class BatchedLookup<T> {
   private answerWaitingNow(): void {
     if (this.running > 0 || this.options.readNow === undefined) return;
     for (const [id, waiters] of this.waiting) {
-      const now = this.options.readNow(id);
+      let now: { found: T | undefined } | undefined;
+      try {
+        now = this.options.readNow(id);
+      } catch (error) {
+        // Rejected for its own waiters only; a throw here would escape as an unhandled rejection.
+        this.waiting.delete(id);
+        for (const waiter of waiters) waiter.reject(error);
+        continue;
+      }
       if (now === undefined) return;
       this.waiting.delete(id);
       for (const waiter of waiters) waiter.resolve(now.found);

@@ -98,4 +98,25 @@ describe('BatchedLookup with a read on the calling thread (readNow)', () => {
     expect(queries).toHaveLength(1);
     expect(askedNow).toEqual(['a', 'b', 'c']);
   });
+  it('rejects only the lookups whose row readNow cannot decode, on the calling thread and for ids left waiting, and goes on answering the others', async () => {
+    const { queries, readMany } = controlledReads();
+    let available = false;
+    const lookup = new BatchedLookup(readMany, {
+      maxBatch: 10,
+      maxInFlight: 1,
+      readNow: (id) => {
+        if (id.startsWith('corrupt')) throw new Error(`row ${id} cannot be decoded`);
+        return available ? { found: `now ${id}` } : undefined;
+      },
+    });
+    await expect(lookup.find('corrupt-a')).rejects.toThrow('row corrupt-a cannot be decoded');
+    const first = lookup.find('b');
+    const waiting = [lookup.find('corrupt-c'), lookup.find('d')];
+    available = true;
+    queries[0]!.finish();
+    expect(await first).toBe('row b');
+    await expect(waiting[0]).rejects.toThrow('row corrupt-c cannot be decoded');
+    expect(await waiting[1]).toBe('now d');
+    expect(await lookup.find('e')).toBe('now e');
+  });
 });
