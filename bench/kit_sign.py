@@ -11,7 +11,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "clients
 from signet_client import SignetAuth, import_signing_key, sign_request  # noqa: E402
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
-vectors = json.loads((pathlib.Path(__file__).resolve().parent.parent / "clients" / "test-fixtures" / "vectors.json").read_text())
+vectors = json.loads((pathlib.Path(__file__).resolve().parent.parent / "test" / "clients" / "vectors.json").read_text())
 KID = "key_7Qx3mJtZ1pUe9LcWbR4sNa"
 URL = "http://127.0.0.1:3000/v1/echo?lang=en"
 BODY = b'{"hello":"world","n":12345}' * 40  # about 1 KiB

@@ -25,7 +25,7 @@ interface Rate {
 }
 
 async function nodeRates(seconds: number): Promise<Record<string, Rate>> {
-  const vectors = JSON.parse(readFileSync(`${ROOT}clients/test-fixtures/vectors.json`, 'utf8')) as { keys: { k1: { private: { pem: string } } }; hmac_secrets: { secret: string }[] };
+  const vectors = JSON.parse(readFileSync(`${ROOT}test/clients/vectors.json`, 'utf8')) as { keys: { k1: { private: { pem: string } } }; hmac_secrets: { secret: string }[] };
   const pair = await importPrivateKey(vectors.keys.k1.private.pem);
   const keys: Record<string, SigningKey> = {
     ed25519: { type: 'ed25519', privateKey: pair.privateKey },

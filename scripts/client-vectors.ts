@@ -1,10 +1,10 @@
 /**
- * The language-neutral test vectors of the client kits (clients/test-fixtures/vectors.json), computed by the
+ * The language-neutral test vectors of the client kits (test/clients/vectors.json), computed by the
  * TypeScript protocol code: keys in every file format, HMAC secrets, canonical URLs, body hashes,
  * tokens and presigned links. The Python and Go kits reproduce every vector byte for byte; a
  * vitest test regenerates the file in memory and fails when the checked-in copy is stale.
  *
- *   node --import tsx scripts/client-vectors.ts    (rewrites clients/test-fixtures/vectors.json)
+ *   node --import tsx scripts/client-vectors.ts    (rewrites test/clients/vectors.json)
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import type { SigningKey } from '../src/client/signing-key.js';
 import { canonicalizeUrl } from '../src/protocol/target.js';
 import { presignUrl } from '../src/client/presign.js';
 
-export const VECTORS_PATH = fileURLToPath(new URL('../clients/test-fixtures/vectors.json', import.meta.url));
+export const VECTORS_PATH = fileURLToPath(new URL('../test/clients/vectors.json', import.meta.url));
 
 const encoder = new TextEncoder();
 const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);

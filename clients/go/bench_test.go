@@ -78,7 +78,7 @@ func BenchmarkTransportEd25519(b *testing.B) { benchTransport(b, "ed25519") }
 func BenchmarkTransportHMAC(b *testing.B)    { benchTransport(b, "hmac") }
 
 func loadVectorsFrom(tb testing.TB) vectorFile {
-	if _, err := os.Stat("../test-fixtures/vectors.json"); err != nil {
+	if _, err := os.Stat("../../test/clients/vectors.json"); err != nil {
 		tb.Fatal(err)
 	}
 	return loadVectors(tb)

@@ -54,7 +54,7 @@ type vectorFile struct {
 
 func loadVectors(t testing.TB) vectorFile {
 	t.Helper()
-	text, err := os.ReadFile("../test-fixtures/vectors.json")
+	text, err := os.ReadFile("../../test/clients/vectors.json")
 	if err != nil {
 		t.Fatalf("the vector file: %v", err)
 	}

@@ -9,7 +9,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 # The tests run against the source tree, as `pip install ./clients/python` would install it.
 sys.path.insert(0, str(HERE.parent / "src"))
 
-VECTORS = HERE.parent.parent / "test-fixtures" / "vectors.json"
+VECTORS = HERE.parent.parent.parent / "test" / "clients" / "vectors.json"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The Python kit reproduces every vector of clients/test-fixtures/vectors.json byte for byte."""
+"""The Python kit reproduces every vector of test/clients/vectors.json byte for byte."""
 
 import base64
 
