@@ -2,21 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignetError } from '../../../src/protocol/errors.js';
 import { contentDigestFor, contentDigestSha256, parseHttpSignature, httpSignatureToSign, signatureBase, MAX_SIGNATURE_FIELD_LENGTH } from '../../../src/protocol/http-signatures/index.js';
+import { invalidTokenReason } from '../../helpers/invalid-token-reason.js';
 import { FUZZ_RUNS } from '../../helpers/test-env.js';
 
 const SIG = 'sig1=:' + Buffer.alloc(64, 1).toString('base64') + ':';
 const INPUT = 'sig1=("@method" "@target-uri");created=1700000000;expires=1700000060;nonce="n";keyid="key_a"';
-
-function privateReason(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SignetError);
-    expect((error as SignetError).code).toBe('invalid_token');
-    return (error as SignetError).privateDetail;
-  }
-  return undefined;
-}
 
 describe('parseHttpSignature', () => {
   it('reads the one signature, its components and parameters, and re-serialises the parameters exactly', () => {
@@ -31,33 +21,33 @@ describe('parseHttpSignature', () => {
   it('refuses two labels unless one is configured, and then verifies only that one', () => {
     const two = `${INPUT}, sig2=("@method");keyid="key_b"`;
     const sigs = `${SIG}, sig2=:AAAA:`;
-    expect(privateReason(() => parseHttpSignature(two, sigs))).toMatch(/ambiguous/);
+    expect(invalidTokenReason(() => parseHttpSignature(two, sigs))).toMatch(/ambiguous/);
     expect(parseHttpSignature(two, sigs, 'sig2').params.keyid).toBe('key_b');
-    expect(privateReason(() => parseHttpSignature(INPUT, SIG, 'other'))).toMatch(/absent/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT, SIG, 'other'))).toMatch(/absent/);
   });
 
   it('refuses a repeated label, a repeated parameter and a component covered twice', () => {
-    expect(privateReason(() => parseHttpSignature(`${INPUT}, ${INPUT}`, SIG))).toMatch(/repeats/);
-    expect(privateReason(() => parseHttpSignature(`${INPUT};created=1`, SIG))).toMatch(/repeats/);
-    expect(privateReason(() => parseHttpSignature(INPUT, `${SIG}, ${SIG}`))).toMatch(/repeats/);
-    expect(privateReason(() => parseHttpSignature('sig1=("@method" "@method");keyid="k"', SIG))).toMatch(/covered twice/);
+    expect(invalidTokenReason(() => parseHttpSignature(`${INPUT}, ${INPUT}`, SIG))).toMatch(/repeats/);
+    expect(invalidTokenReason(() => parseHttpSignature(`${INPUT};created=1`, SIG))).toMatch(/repeats/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT, `${SIG}, ${SIG}`))).toMatch(/repeats/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("@method" "@method");keyid="k"', SIG))).toMatch(/covered twice/);
   });
 
   it('refuses labels that differ between the two fields, and members of the wrong shape', () => {
-    expect(privateReason(() => parseHttpSignature(INPUT, SIG.replace('sig1', 'sig2')))).toMatch(/differ/);
-    expect(privateReason(() => parseHttpSignature('sig1="x"', SIG))).toMatch(/inner list/);
-    expect(privateReason(() => parseHttpSignature(INPUT, 'sig1="x"'))).toMatch(/byte sequence/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT, SIG.replace('sig1', 'sig2')))).toMatch(/differ/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1="x"', SIG))).toMatch(/inner list/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT, 'sig1="x"'))).toMatch(/byte sequence/);
   });
 
   it('refuses unknown parameters, wrongly typed ones, a missing keyid and component parameters', () => {
-    expect(privateReason(() => parseHttpSignature(`${INPUT};foo=1`, SIG))).toMatch(/not allowed/);
-    expect(privateReason(() => parseHttpSignature(INPUT.replace('created=1700000000', 'created="1"'), SIG))).toMatch(/integer/);
-    expect(privateReason(() => parseHttpSignature(INPUT.replace('created=1700000000', 'created=-1'), SIG))).toMatch(/integer/);
-    expect(privateReason(() => parseHttpSignature(INPUT.replace('nonce="n"', 'nonce=1'), SIG))).toMatch(/string/);
-    expect(privateReason(() => parseHttpSignature(INPUT.replace(';keyid="key_a"', ''), SIG))).toMatch(/keyid/);
-    expect(privateReason(() => parseHttpSignature('sig1=("content-digest";sf);keyid="k"', SIG))).toMatch(/parameters/);
-    expect(privateReason(() => parseHttpSignature('sig1=("@signature-params");keyid="k"', SIG))).toMatch(/not supported/);
-    expect(privateReason(() => parseHttpSignature('sig1=("Content-Type");keyid="k"', SIG))).toMatch(/not supported/);
+    expect(invalidTokenReason(() => parseHttpSignature(`${INPUT};foo=1`, SIG))).toMatch(/not allowed/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT.replace('created=1700000000', 'created="1"'), SIG))).toMatch(/integer/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT.replace('created=1700000000', 'created=-1'), SIG))).toMatch(/integer/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT.replace('nonce="n"', 'nonce=1'), SIG))).toMatch(/string/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT.replace(';keyid="key_a"', ''), SIG))).toMatch(/keyid/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("content-digest";sf);keyid="k"', SIG))).toMatch(/parameters/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("@signature-params");keyid="k"', SIG))).toMatch(/not supported/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("Content-Type");keyid="k"', SIG))).toMatch(/not supported/);
   });
 
   it('reads a field covered as one dictionary member (key parameter) on signature-agent only, each field once', () => {
@@ -65,21 +55,21 @@ describe('parseHttpSignature', () => {
     expect(agent.components).toEqual(['@authority', 'signature-agent']);
     expect([...agent.dictionaryKeys]).toEqual([['signature-agent', 'agent2']]);
     expect(parseHttpSignature(INPUT, SIG).dictionaryKeys.size).toBe(0);
-    expect(privateReason(() => parseHttpSignature('sig1=("content-digest";key="sha-256");keyid="k"', SIG))).toMatch(/parameters/);
-    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key="a";sf);keyid="k"', SIG))).toMatch(/parameters/);
-    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key=a);keyid="k"', SIG))).toMatch(/malformed key/);
-    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key="A b");keyid="k"', SIG))).toMatch(/malformed key/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("content-digest";key="sha-256");keyid="k"', SIG))).toMatch(/parameters/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("signature-agent";key="a";sf);keyid="k"', SIG))).toMatch(/parameters/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("signature-agent";key=a);keyid="k"', SIG))).toMatch(/malformed key/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("signature-agent";key="A b");keyid="k"', SIG))).toMatch(/malformed key/);
     // Both forms of one field, or two members of it: which did the signer mean?
-    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent" "signature-agent";key="a");keyid="k"', SIG))).toMatch(/covered twice/);
-    expect(privateReason(() => parseHttpSignature('sig1=("signature-agent";key="a" "signature-agent";key="b");keyid="k"', SIG))).toMatch(/covered twice/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("signature-agent" "signature-agent";key="a");keyid="k"', SIG))).toMatch(/covered twice/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("signature-agent";key="a" "signature-agent";key="b");keyid="k"', SIG))).toMatch(/covered twice/);
   });
 
   it('refuses oversized and malformed fields before parsing them', () => {
-    expect(privateReason(() => parseHttpSignature(INPUT + ' '.repeat(MAX_SIGNATURE_FIELD_LENGTH), SIG))).toMatch(/longer/);
-    expect(privateReason(() => parseHttpSignature('sig1=("@method"', SIG))).toMatch(/structured/);
-    expect(privateReason(() => parseHttpSignature(INPUT, 'sig1=:not base64!:'))).toMatch(/structured/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT + ' '.repeat(MAX_SIGNATURE_FIELD_LENGTH), SIG))).toMatch(/longer/);
+    expect(invalidTokenReason(() => parseHttpSignature('sig1=("@method"', SIG))).toMatch(/structured/);
+    expect(invalidTokenReason(() => parseHttpSignature(INPUT, 'sig1=:not base64!:'))).toMatch(/structured/);
     const many = `sig1=(${Array.from({ length: 33 }, (_, i) => `"x-${i}"`).join(' ')});keyid="k"`;
-    expect(privateReason(() => parseHttpSignature(many, SIG))).toMatch(/more than/);
+    expect(invalidTokenReason(() => parseHttpSignature(many, SIG))).toMatch(/more than/);
   });
 
   it('fails on any input with invalid_token only, never another error', () => {
@@ -149,7 +139,7 @@ describe('signatureBase', () => {
   });
 
   it('refuses a covered field the request lacks', () => {
-    expect(privateReason(() => signatureBase(['x-missing'], '()', message))).toMatch(/absent/);
+    expect(invalidTokenReason(() => signatureBase(['x-missing'], '()', message))).toMatch(/absent/);
   });
 
   it('gives a dictionary member as RFC 9421 section 2.1.2 does: the keyed identifier, the member re-serialised with its parameters', () => {
@@ -158,9 +148,9 @@ describe('signatureBase', () => {
     expect(signatureBase(['signature-agent'], '()', agent('a="https://one.example",  b="https://two.example";type=directory'), keys)).toBe(
       '"signature-agent";key="b": "https://two.example";type=directory\n"@signature-params": ()',
     );
-    expect(privateReason(() => signatureBase(['signature-agent'], '()', agent('a="https://one.example"'), keys))).toMatch(/no member b/);
-    expect(privateReason(() => signatureBase(['signature-agent'], '()', agent('b="x", b="y"'), keys))).toMatch(/repeats/);
-    expect(privateReason(() => signatureBase(['signature-agent'], '()', agent('"https://one.example"'), keys))).toMatch(/structured dictionary/);
+    expect(invalidTokenReason(() => signatureBase(['signature-agent'], '()', agent('a="https://one.example"'), keys))).toMatch(/no member b/);
+    expect(invalidTokenReason(() => signatureBase(['signature-agent'], '()', agent('b="x", b="y"'), keys))).toMatch(/repeats/);
+    expect(invalidTokenReason(() => signatureBase(['signature-agent'], '()', agent('"https://one.example"'), keys))).toMatch(/structured dictionary/);
   });
 });
 
@@ -174,8 +164,8 @@ describe('Content-Digest', () => {
 
   it('has no sha-256 digest when only other algorithms are given, and refuses a malformed or repeated field', () => {
     expect(contentDigestSha256('sha-512=:AAAA:')).toBeUndefined();
-    expect(privateReason(() => contentDigestSha256('sha-256=:AAAA:, sha-256=:BBBB:'))).toMatch(/repeats/);
-    expect(privateReason(() => contentDigestSha256('sha-256=:AAAA'))).toMatch(/structured/);
+    expect(invalidTokenReason(() => contentDigestSha256('sha-256=:AAAA:, sha-256=:BBBB:'))).toMatch(/repeats/);
+    expect(invalidTokenReason(() => contentDigestSha256('sha-256=:AAAA'))).toMatch(/structured/);
     expect(contentDigestSha256('sha-256=AAAA')).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SignetError } from '../../../src/protocol/errors.js';
 import { MAX_SIGNATURE_AGENT_LENGTH, signatureAgentUrl } from '../../../src/protocol/http-signatures/signature-agent.js';
 import { parseHttpSignature } from '../../../src/protocol/http-signatures/signature-input.js';
+import { invalidTokenReason } from '../../helpers/invalid-token-reason.js';
 import { FUZZ_RUNS } from '../../helpers/test-env.js';
 
 const SIG = 'sig1=:' + Buffer.alloc(64, 1).toString('base64') + ':';
@@ -12,17 +13,6 @@ const covering = (components: string) => parseHttpSignature(`sig1=(${components}
 const KEYED = covering('"@authority" "signature-agent";key="agent1"');
 const WHOLE = covering('"@authority" "signature-agent"');
 const NONE = covering('"@authority"');
-
-function refusal(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SignetError);
-    expect((error as SignetError).code).toBe('invalid_token');
-    return (error as SignetError).privateDetail;
-  }
-  return undefined;
-}
 
 describe('signatureAgentUrl', () => {
   it('reads the member the signature names from a dictionary, leaving other members alone', () => {
@@ -35,30 +25,30 @@ describe('signatureAgentUrl', () => {
   });
 
   it('refuses a form other than the one the signature covers', () => {
-    expect(refusal(() => signatureAgentUrl('agent1="https://agent.example"', WHOLE))).toMatch(/not a structured string/);
-    expect(refusal(() => signatureAgentUrl('"https://agent.example"', KEYED))).toMatch(/structured dictionary/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1="https://agent.example"', WHOLE))).toMatch(/not a structured string/);
+    expect(invalidTokenReason(() => signatureAgentUrl('"https://agent.example"', KEYED))).toMatch(/structured dictionary/);
   });
 
   it('refuses a dictionary without the named member, a member that is not a string, and discovery types other than directory', () => {
-    expect(refusal(() => signatureAgentUrl('agent2="https://agent.example"', KEYED))).toMatch(/no member agent1/);
-    expect(refusal(() => signatureAgentUrl('agent1=:aGVsbG8=:', KEYED))).toMatch(/not a string/);
-    expect(refusal(() => signatureAgentUrl('agent1=("https://a.example" "https://b.example")', KEYED))).toMatch(/not a string/);
-    expect(refusal(() => signatureAgentUrl('agent1', KEYED))).toMatch(/not a string/);
-    expect(refusal(() => signatureAgentUrl('agent1="https://agent.example";type=jwks_uri', KEYED))).toMatch(/parameter type/);
-    expect(refusal(() => signatureAgentUrl('agent1="https://agent.example";type="directory"', KEYED))).toMatch(/parameter type/);
-    expect(refusal(() => signatureAgentUrl('agent1="https://agent.example";x=1', KEYED))).toMatch(/parameter x/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent2="https://agent.example"', KEYED))).toMatch(/no member agent1/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1=:aGVsbG8=:', KEYED))).toMatch(/not a string/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1=("https://a.example" "https://b.example")', KEYED))).toMatch(/not a string/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1', KEYED))).toMatch(/not a string/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1="https://agent.example";type=jwks_uri', KEYED))).toMatch(/parameter type/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1="https://agent.example";type="directory"', KEYED))).toMatch(/parameter type/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1="https://agent.example";x=1', KEYED))).toMatch(/parameter x/);
   });
 
   it('refuses the named member twice (across field lines too), and an oversized field before parsing it', () => {
-    expect(refusal(() => signatureAgentUrl('agent1="https://a.example", agent1="https://b.example"', KEYED))).toMatch(/repeats/);
+    expect(invalidTokenReason(() => signatureAgentUrl('agent1="https://a.example", agent1="https://b.example"', KEYED))).toMatch(/repeats/);
     const long = `agent1="https://agent.example", pad="${'x'.repeat(MAX_SIGNATURE_AGENT_LENGTH)}"`;
-    expect(refusal(() => signatureAgentUrl(long, KEYED))).toMatch(/longer/);
+    expect(invalidTokenReason(() => signatureAgentUrl(long, KEYED))).toMatch(/longer/);
   });
 
   it('reads an uncovered field as a string or a one-member dictionary (for a precise refusal later), never picks among several', () => {
     expect(signatureAgentUrl('"https://agent.example"', NONE)).toBe('https://agent.example');
     expect(signatureAgentUrl('agent9="https://agent.example"', NONE)).toBe('https://agent.example');
-    expect(refusal(() => signatureAgentUrl('a="https://a.example", b="https://b.example"', NONE))).toMatch(/several/);
+    expect(invalidTokenReason(() => signatureAgentUrl('a="https://a.example", b="https://b.example"', NONE))).toMatch(/several/);
   });
 
   it('fails on any field, in any form, with invalid_token only, never another error', () => {
