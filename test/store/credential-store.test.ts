@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openSqlite } from '../../src/store/factory.js';
 import { KnexCredentialStore } from '../../src/store/knex-credential-store.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
@@ -38,7 +38,9 @@ describe('findKey on SQLite (a statement prepared per connection)', () => {
       expect(existsSync(`${file}-wal`)).toBe(true);
       await db.destroy();
       // A statement left prepared makes sqlite3_close fail, which leaves the file (and its WAL) open.
-      expect(existsSync(`${file}-wal`)).toBe(false);
+      // The key lookup's side connection closes as knex's pool does, on the thread pool: db.destroy()
+      // does not wait for it, so the last close (the one that removes the WAL) may come a moment later.
+      await vi.waitFor(() => expect(existsSync(`${file}-wal`)).toBe(false), { timeout: 5000, interval: 10 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
