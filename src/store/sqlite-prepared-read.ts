@@ -118,7 +118,7 @@ class SqlitePreparedRead {
  * The same read on a connection of its own to the database file, beside knex's one connection: in
  * WAL mode a reader never waits for a writer, so a lookup does not queue behind the last-use and
  * usage writes (each a commit, and a commit waits for the disk). It reads what is committed, as a
- * read after the writer's commit would. Opened on the first read; closed when knex's pool destroys
+ * read after the writer's commit would. Opened on the first read; closed once knex's pool has closed
  * its connection (at db.destroy()), and opened again by a later read.
  */
 class SqliteSideRead {
@@ -166,7 +166,9 @@ class SqliteSideRead {
     const pool = this.client.pool;
     if (pool === undefined || this.hookedPools.has(pool)) return;
     this.hookedPools.add(pool);
-    pool.on('destroyRequest', () => {
+    // After knex's connection has closed, not beside it: two connections closing at once each see
+    // the other still open, so neither checkpoints and removes the WAL file. Closed last, this one does.
+    const close = () => {
       const opened = this.opened;
       this.opened = undefined;
       // finalize and close queue behind the reads already sent on this connection.
@@ -174,7 +176,9 @@ class SqliteSideRead {
         ({ connection, statement }) => statement.finalize(() => connection.close()),
         () => undefined,
       );
-    });
+    };
+    pool.on('destroySuccess', close);
+    pool.on('destroyFail', close);
   }
 }
 

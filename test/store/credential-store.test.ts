@@ -38,8 +38,8 @@ describe('findKey on SQLite (a statement prepared per connection)', () => {
       expect(existsSync(`${file}-wal`)).toBe(true);
       await db.destroy();
       // A statement left prepared makes sqlite3_close fail, which leaves the file (and its WAL) open.
-      // The key lookup's side connection closes as knex's pool does, on the thread pool: db.destroy()
-      // does not wait for it, so the last close (the one that removes the WAL) may come a moment later.
+      // The key lookup's side connection closes once knex's has (the last to close removes the WAL);
+      // db.destroy() does not wait for it, so that may come a moment later.
       await vi.waitFor(() => expect(existsSync(`${file}-wal`)).toBe(false), { timeout: 5000, interval: 10 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
