@@ -31,13 +31,14 @@ function findKeyQuery(db: Knex, id: string): Knex.QueryBuilder {
 
 /**
  * findKeyQuery for SQLite's synchronous read: the same row, found through the id index first and
- * then by rowid. Same result (keys is a rowid table; an unknown id gives no row), but node:sqlite
- * answered it in 14 to 18 µs at the median instead of 25 to 30 µs for `keys.id = ?` joined to
- * consumers (100,000 keys; docs/performance.md, "Cold key lookups, fifth round"). SQLite only:
- * PostgreSQL has no rowid.
+ * then by rowid, and with no LIMIT (the id is the primary key: one row at most). Same result (keys
+ * is a rowid table; an unknown id gives no row), but node:sqlite answers it in 13 to 14 µs at the
+ * median instead of 29 to 30 µs for `keys.id = ?` joined to consumers, with or without LIMIT; the
+ * rowid form with LIMIT is as slow as the join (100,000 keys, both forms interleaved in one process:
+ * docs/performance.md, "Cold key lookups, fifth round"). SQLite only: PostgreSQL has no rowid.
  */
 function findKeyByRowidQuery(db: Knex, id: string): Knex.QueryBuilder {
-  return db('keys').join('consumers', 'consumers.id', 'keys.consumer_id').whereRaw('keys.rowid = (select rowid from keys where id = ?)', [id]).first(KEY_WITH_CONSUMER_COLUMNS);
+  return db('keys').join('consumers', 'consumers.id', 'keys.consumer_id').whereRaw('keys.rowid = (select rowid from keys where id = ?)', [id]).select(KEY_WITH_CONSUMER_COLUMNS);
 }
 
 /**
