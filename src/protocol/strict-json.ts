@@ -63,7 +63,8 @@ function memberCount(value: JsonValue, depth: number): number {
     return count;
   }
   if (Object.hasOwn(value, '__proto__')) return -1;
-  for (const key in value) {
+  // Own names only: a member inherited from a polluted Object.prototype must not make up for a duplicate.
+  for (const key of Object.keys(value)) {
     const inner = memberCount(value[key]!, depth + 1);
     if (inner < 0) return -1;
     count += inner + 1;
