@@ -51,6 +51,15 @@ describe('strict JSON', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses a duplicate member even while Object.prototype carries an enumerable member of its own', () => {
+    Object.defineProperty(Object.prototype, 'injected', { value: 1, enumerable: true, configurable: true });
+    try {
+      expectRefused('{"a":1,"a":2}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).injected;
+    }
+  });
+
   it('refuses a byte-order mark', () => {
     expectRefused(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{}')]));
   });
