@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignetError } from '../../src/protocol/errors.js';
-import { parseStrictJson } from '../../src/protocol/strict-json.js';
+import { isDeepStrictEqual } from 'node:util';
+import { parseStrictJson, strictJsonPaths } from '../../src/protocol/strict-json.js';
 import { FUZZ_RUNS } from '../helpers/test-env.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -117,6 +118,8 @@ describe('strict JSON', () => {
       fc.property(json, (value) => {
         const text = JSON.stringify(value);
         expect(parse(text)).toEqual(JSON.parse(text));
+        // The hand parser too, which the fast path skips for every text without an escape.
+        expect(strictJsonPaths.parseStrict(text)).toEqual(JSON.parse(text));
       }),
       { numRuns: FUZZ_RUNS },
     );
@@ -137,9 +140,10 @@ describe('strict JSON', () => {
           expectRefused(text);
           return;
         }
-        const parsed = parse(text) as number[];
-        expect(parsed).toHaveLength(2);
-        for (const [i, value] of parsed.entries()) expect(Object.is(value, (expected as number[])[i]), `${text} read as ${value}`).toBe(true);
+        for (const parsed of [parse(text), strictJsonPaths.parseStrict(text)] as number[][]) {
+          expect(parsed).toHaveLength(2);
+          for (const [i, value] of parsed.entries()) expect(Object.is(value, (expected as number[])[i]), `${text} read as ${value}`).toBe(true);
+        }
       }),
       { numRuns: FUZZ_RUNS },
     );
@@ -181,6 +185,35 @@ describe('strict JSON', () => {
       }),
       { numRuns: FUZZ_RUNS },
     );
+  });
+
+  it('answers on the fast path only where the hand parser reads the same value, key order and -0 included', () => {
+    const unit = fc.constantFrom('{', '}', '[', ']', ',', ':', '"a"', '"b"', '"__proto__"', '" : "', '0', '-0', '1e400', '12345678901234567', 'true', 'null', ' ', '\n', '\r', '\t');
+    fc.assert(
+      fc.property(
+        fc.array(unit, { maxLength: 24 }).map((units) => units.join('')),
+        (text) => {
+          const fast = strictJsonPaths.parseNative(text);
+          if (fast === undefined) return;
+          const strict = strictJsonPaths.parseStrict(text);
+          expect(isDeepStrictEqual(strict, fast) && JSON.stringify(strict) === JSON.stringify(fast), text).toBe(true);
+        },
+      ),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('refuses a duplicate member even while Object.prototype carries a setter for its name', () => {
+    let written = 0;
+    Object.defineProperty(Object.prototype, 'alg', { set: () => void written++, configurable: true });
+    let refusal: SignetError | undefined;
+    try {
+      refusal = refusalOf('{"alg":"EdDSA","alg":"none"}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).alg;
+    }
+    expect(refusal?.code).toBe('invalid_token');
+    expect(written).toBe(0);
   });
 
   it('never throws anything but invalid_token on arbitrary bytes', () => {
