@@ -1,9 +1,10 @@
 /**
- * `node --import tsx bench/redis-stores-micro.ts [REDIS_URL] [SRC_DIR]`: what the Redis stores cost
+ * `node --import tsx bench/redis-stores-micro.ts [REDIS_URL] [SRC_DIR] [no-auto-pipelining]`: what the Redis stores cost
  * one signed request, without HTTP or verification around them: 50 concurrent loops each doing
  * what `signet serve` does per request on Redis (the failure gate's counter read, then the replay
  * check with the rate-limit adds), printing the client's CPU and Redis's CPU and commands per
- * request. SRC_DIR (default ../src) lets an older copy of the stores run the same loop. Needs a Redis
+ * request. SRC_DIR (an absolute path; default ../src) lets an older copy of the stores run the same
+ * loop; `no-auto-pipelining` opens the connection without ioredis auto-pipelining. Needs a Redis
  * of its own for the Redis figures (INFO counts every client's work).
  */
 import { randomBytes } from 'node:crypto';
