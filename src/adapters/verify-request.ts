@@ -168,7 +168,8 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
         record(auth, request.method, route, 403, at, started, body.length, 0, 'insufficient_scope');
         throw error;
       }
-      await gate?.settle(false);
+      // No gate (none configured, or no client address): no await, so no microtask hop per request.
+      if (gate !== undefined) await gate.settle(false);
       let finished = false;
       return {
         ok: true,
@@ -184,7 +185,7 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
       };
     } catch (caught) {
       const error = toSignetError(caught);
-      await gate?.settle(error.status === 401);
+      if (gate !== undefined) await gate.settle(error.status === 401);
       if (error instanceof RateLimitRefusal) {
         headers['Retry-After'] = String(error.decision.retryAfterSeconds);
         setRateLimitHeaders(collect, error.decision.windows);
