@@ -18,11 +18,73 @@ export function parseStrictJson(bytes: Uint8Array): JsonValue {
   } catch {
     throw invalidToken('JSON segment is not valid UTF-8');
   }
+  return parseNative(text) ?? parseStrict(text);
+}
+
+function parseStrict(text: string): JsonValue {
   const parser = new Parser(text);
   const value = parser.value(0);
   parser.whitespace();
   if (parser.pos !== text.length) parser.fail('trailing characters');
   return value;
+}
+
+/**
+ * The fast path (the parser below took about a sixth of an HMAC request's CPU time): V8's
+ * JSON.parse, then the checks it does not make. Text without a backslash has no escapes, so every
+ * quote opens or closes a string and a member name is a string followed by a colon; JSON.parse
+ * keeps one of duplicate members, so the text holds duplicates exactly when it names more members
+ * than the parsed objects have. Returns undefined, for the strict parser to decide and name the
+ * fault, whenever the fast path cannot vouch for the input.
+ */
+function parseNative(text: string): JsonValue | undefined {
+  if (text.includes('\\')) return undefined;
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+  const members = memberCount(value, 0);
+  return members >= 0 && members === memberNamesIn(text) ? value : undefined;
+}
+
+/** Members of every object in `value`, or -1 if it nests too deeply or holds a __proto__ member. */
+function memberCount(value: JsonValue, depth: number): number {
+  if (depth > MAX_DEPTH) return -1;
+  if (value === null || typeof value !== 'object') return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const inner = memberCount(item, depth + 1);
+      if (inner < 0) return -1;
+      count += inner;
+    }
+    return count;
+  }
+  if (Object.hasOwn(value, '__proto__')) return -1;
+  // Own names only: a member inherited from a polluted Object.prototype must not make up for a duplicate.
+  for (const key of Object.keys(value)) {
+    const inner = memberCount(value[key]!, depth + 1);
+    if (inner < 0) return -1;
+    count += inner + 1;
+  }
+  return count;
+}
+
+/** Member names in valid JSON text without escapes: strings whose closing quote is followed by a colon. */
+function memberNamesIn(text: string): number {
+  let names = 0;
+  let open = text.indexOf('"');
+  while (open >= 0) {
+    const close = text.indexOf('"', open + 1);
+    let next = close + 1;
+    let c = text.charCodeAt(next);
+    while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(++next);
+    if (c === 0x3a) names++;
+    open = text.indexOf('"', next);
+  }
+  return names;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

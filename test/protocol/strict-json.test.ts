@@ -51,6 +51,17 @@ describe('strict JSON', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses a duplicate member even while Object.prototype carries an enumerable member of its own', () => {
+    Object.defineProperty(Object.prototype, 'injected', { value: 1, enumerable: true, configurable: true, writable: true });
+    let refusal: SignetError | undefined;
+    try {
+      refusal = refusalOf('{"a":1,"a":2}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).injected;
+    }
+    expect(refusal?.code).toBe('invalid_token');
+  });
+
   it('refuses a byte-order mark', () => {
     expectRefused(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{}')]));
   });
@@ -129,6 +140,44 @@ describe('strict JSON', () => {
         const parsed = parse(text) as number[];
         expect(parsed).toHaveLength(2);
         for (const [i, value] of parsed.entries()) expect(Object.is(value, (expected as number[])[i]), `${text} read as ${value}`).toBe(true);
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('refuses a text exactly when one of its objects names a member twice, at any depth, with names that look like JSON', () => {
+    // Names from a small alphabet (so duplicates are common) holding quotes' neighbours: colons,
+    // braces, commas and spaces inside names and string values must not be mistaken for structure.
+    const name = fc.constantFrom('a', 'b', 'a:', ' :', '{"', ',"b"', 'kid');
+    type Tree = { kind: 'object'; members: [string, Tree][] } | { kind: 'array'; items: Tree[] } | { kind: 'leaf'; text: string };
+    const leaf = fc.constantFrom('1', '"a"', '"x:"', '" : "', 'null', 'true', '{}', '[]').map((text): Tree => ({ kind: 'leaf', text }));
+    const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc.array(fc.tuple(name, tie('tree')), { maxLength: 4 }).map((members): Tree => ({ kind: 'object', members })),
+        fc.array(tie('tree'), { maxLength: 3 }).map((items): Tree => ({ kind: 'array', items })),
+      ),
+    }));
+    const render = (t: Tree, space: string): string =>
+      t.kind === 'leaf'
+        ? t.text
+        : t.kind === 'array'
+          ? `[${t.items.map((item) => render(item, space)).join(`,${space}`)}]`
+          : `{${t.members.map(([key, value]) => `"${key.replaceAll('"', "'")}"${space}:${space}${render(value, space)}`).join(',')}}`;
+    const hasDuplicate = (t: Tree): boolean =>
+      t.kind === 'leaf'
+        ? false
+        : t.kind === 'array'
+          ? t.items.some(hasDuplicate)
+          : new Set(t.members.map(([key]) => key.replaceAll('"', "'"))).size < t.members.length || t.members.some(([, value]) => hasDuplicate(value));
+    const depth = (t: Tree): number => (t.kind === 'leaf' ? 0 : 1 + Math.max(0, ...(t.kind === 'array' ? t.items : t.members.map(([, v]) => v)).map(depth)));
+    fc.assert(
+      fc.property(tree, fc.constantFrom('', ' ', '\n\t'), (t, space) => {
+        fc.pre(t.kind !== 'leaf' && depth(t) <= 8);
+        const text = render(t, space);
+        if (hasDuplicate(t)) expectRefused(text);
+        else expect(parse(text)).toEqual(JSON.parse(text));
       }),
       { numRuns: FUZZ_RUNS },
     );
