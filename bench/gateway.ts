@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/gateway.ts [--duration S] [--connections N] [--cpu-prof DIR] [--no-nginx] [--nginx-without-keepalive] [--gateway-pool-always]`:
+ * `node --import tsx bench/gateway.ts [--duration S] [--connections N] [--cpu-prof DIR] [--no-nginx] [--nginx-without-keepalive] [--gateway-pool-always] [--gateway-pool-never]`:
  * the gateway scenario of docs/performance.md.
  *
  * Each server runs in its own process (bench/gateway-server.ts, nginx from Debian): one upstream,
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     'nginx-without-keepalive': { type: 'boolean' },
     // A second gateway that verifies every Ed25519 signature on the thread pool (how it did before 'when-busy').
     'gateway-pool-always': { type: 'boolean' },
+    // A second gateway that verifies every Ed25519 signature on its main thread (no 'when-busy' switching).
+    'gateway-pool-never': { type: 'boolean' },
   },
 });
 const DURATION = Number(values.duration);
@@ -165,6 +167,10 @@ try {
   if (values['gateway-pool-always'] === true) {
     const pooled = await start('gateway', { upstream: upstreamUrl, ...signer, verifyOnThreadPool: true });
     variants.push({ name: 'Signet gateway, Ed25519, always on the thread pool', port: pooled.port, pids: () => processTree(pooled.pid), credential: ed25519, proxy: true });
+  }
+  if (values['gateway-pool-never'] === true) {
+    const onMain = await start('gateway', { upstream: upstreamUrl, ...signer, verifyOnThreadPool: false });
+    variants.push({ name: 'Signet gateway, Ed25519, never on the thread pool', port: onMain.port, pids: () => processTree(onMain.pid), credential: ed25519, proxy: true });
   }
   if (values['no-nginx'] !== true && hasAuthRequest()) {
     const forwardAuth = await start('forward-auth', signer);

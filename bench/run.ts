@@ -93,6 +93,9 @@ interface Row {
   p50Ms: number;
   p99Ms: number;
   cpuMicrosPerRequest: number;
+  /** Serve variants on Redis: redis-server's CPU and commands per request (all its clients: use a Redis of the run's own). */
+  redisCpuMicrosPerRequest?: number;
+  redisCommandsPerRequest?: number;
   /** The load generator's own CPU per request: near 1e6 / req/s, the generator was the bottleneck. */
   clientCpuMicrosPerRequest: number;
   peakRssMb: number;
@@ -150,19 +153,25 @@ let startedVariants = 0;
 async function startVariant(variant: VariantName, publicKey: string, dir: string): Promise<{ child: ChildProcess; port: number; kid: string; secret?: string }> {
   // `signet serve` variants run the real command (and its workers) under a supervisor with the same IPC.
   const script = isServeVariant(variant) ? './serve-process.ts' : './server-process.ts';
-  const child = fork(new URL(script, import.meta.url).pathname, [variant, publicKey, join(dir, `${variant}-${++startedVariants}.sqlite`), redisUrl], {
-    // --cpu-prof DIR: write a V8 CPU profile of each server variant there (open in Chrome DevTools).
-    execArgv: [
-      // Pinned from its first instruction, so what it sizes from the CPUs it may use (the thread
-      // pool choice, `--workers auto`) sees the pinned set.
-      ...(pin !== undefined ? ['-c', pin.server, process.execPath] : []),
-      '--import',
-      'tsx',
-      ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}/${variant}`] : []),
-    ],
-    ...(pin !== undefined ? { execPath: 'taskset' } : {}),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const profileDir = values['cpu-prof'] !== undefined ? `${values['cpu-prof']}/${variant}` : undefined;
+  const child = fork(
+    new URL(script, import.meta.url).pathname,
+    [variant, publicKey, join(dir, `${variant}-${++startedVariants}.sqlite`), redisUrl, ...(profileDir !== undefined ? [profileDir] : [])],
+    {
+      // --cpu-prof DIR: write a V8 CPU profile of each server variant there (open in Chrome DevTools).
+      execArgv: [
+        // Pinned from its first instruction, so what it sizes from the CPUs it may use (the thread
+        // pool choice, `--workers auto`) sees the pinned set.
+        ...(pin !== undefined ? ['-c', pin.server, process.execPath] : []),
+        '--import',
+        'tsx',
+        // (Serve variants: the profile is of `signet serve` itself, which serve-process.ts starts.)
+        ...(profileDir !== undefined && !isServeVariant(variant) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
+      ...(pin !== undefined ? { execPath: 'taskset' } : {}),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const ready = await new Promise<any>((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
@@ -265,6 +274,12 @@ async function measure(variant: VariantName, keys: BenchKeys, dir: string): Prom
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       cpuMicrosPerRequest: Math.round(stats.cpuMicros / Math.max(1, completed)),
+      ...(stats.redis !== undefined
+        ? {
+            redisCpuMicrosPerRequest: Math.round(stats.redis.cpuMicros / Math.max(1, completed)),
+            redisCommandsPerRequest: Math.round((stats.redis.commands / Math.max(1, completed)) * 100) / 100,
+          }
+        : {}),
       clientCpuMicrosPerRequest: Math.round((clientCpu.user + clientCpu.system) / Math.max(1, completed)),
       peakRssMb: Math.round(stats.maxRssBytes / 1024 / 1024),
       requests: completed,
@@ -285,13 +300,26 @@ async function measureAtRate(variant: VariantName, rate: number, keys: BenchKeys
 }
 
 function printTable(name: string, rows: Row[], baselines: VariantName[]): void {
-  const header = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'client CPU µs/req', 'peak RSS MB', 'non-2xx', ...baselines.map((b) => `× ${b}`)];
+  const redis = rows.some((r) => r.redisCpuMicrosPerRequest !== undefined);
+  const header = [
+    'variant',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/req',
+    ...(redis ? ['Redis CPU µs/req', 'Redis cmds/req'] : []),
+    'client CPU µs/req',
+    'peak RSS MB',
+    'non-2xx',
+    ...baselines.map((b) => `× ${b}`),
+  ];
   const lines = rows.map((r) => [
     r.variant,
     String(r.requestsPerSecond),
     r.p50Ms.toFixed(2),
     r.p99Ms.toFixed(2),
     String(r.cpuMicrosPerRequest),
+    ...(redis ? [String(r.redisCpuMicrosPerRequest ?? '-'), String(r.redisCommandsPerRequest ?? '-')] : []),
     String(r.clientCpuMicrosPerRequest),
     String(r.peakRssMb),
     String(r.non2xx + r.errors),

@@ -18,7 +18,7 @@ import { migrateToLatest } from '../src/store/migrations.js';
 import { cpuMicros, processTree } from './process-tree.js';
 import { SERVE_VARIANTS, type ServeVariantName } from './serve-variants.js';
 
-const [variant, publicKey, dbFile, redisUrl] = process.argv.slice(2) as [ServeVariantName, string, string, string];
+const [variant, publicKey, dbFile, redisUrl, profileDir] = process.argv.slice(2) as [ServeVariantName, string, string, string, string | undefined];
 const settings = SERVE_VARIANTS[variant];
 
 // The consumer is written before the server starts; the server finds the database migrated.
@@ -51,7 +51,20 @@ if (settings.redis) {
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', new URL('./signet-cli.ts', import.meta.url).pathname, 'serve', '--port', String(port), '--db', dbFile, '--workers', String(settings.workers)],
+  [
+    // --cpu-prof DIR of bench/run.ts: a V8 CPU profile of the server process.
+    ...(profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    '--import',
+    'tsx',
+    new URL('./signet-cli.ts', import.meta.url).pathname,
+    'serve',
+    '--port',
+    String(port),
+    '--db',
+    dbFile,
+    '--workers',
+    String(settings.workers),
+  ],
   {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -86,19 +99,40 @@ function peakRssBytes(pids: number[]): number {
   return total;
 }
 
+/**
+ * Redis's own work, read from INFO: its CPU time (µs) and the commands it ran (every client's:
+ * meaningful on a Redis this run has to itself). Redis shares the machine's cores with the server.
+ */
+const observer = settings.redis ? new Redis(redisUrl) : undefined;
+async function redisWork(): Promise<{ cpuMicros: number; commands: number } | undefined> {
+  if (observer === undefined) return undefined;
+  const cpu = await observer.info('cpu');
+  const stats = await observer.info('stats');
+  const seconds = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
+  const processed = Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? 0);
+  return { cpuMicros: Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6), commands: processed };
+}
+
 let cpuAtMark = cpuMicros(tree());
+let redisAtMark = await redisWork();
 process.send!({ type: 'ready', port, kid });
 
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'mark') {
     cpuAtMark = cpuMicros(tree());
+    redisAtMark = await redisWork();
   } else if (message.type === 'stats') {
     const pids = tree();
-    process.send!({ type: 'stats', cpuMicros: cpuMicros(pids) - cpuAtMark, maxRssBytes: peakRssBytes(pids) });
+    const server = cpuMicros(pids) - cpuAtMark;
+    const redis = await redisWork();
+    // The two INFO reads of each end (2 + 2 commands) are not the server's.
+    const redisDelta = redis !== undefined && redisAtMark !== undefined ? { cpuMicros: redis.cpuMicros - redisAtMark.cpuMicros, commands: redis.commands - redisAtMark.commands - 4 } : undefined;
+    process.send!({ type: 'stats', cpuMicros: server, maxRssBytes: peakRssBytes(pids), ...(redisDelta !== undefined ? { redis: redisDelta } : {}) });
   } else if (message.type === 'stop') {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
+    observer?.disconnect();
     if (settings.redis) {
       const redis = new Redis(redisUrl);
       let cursor = '0';

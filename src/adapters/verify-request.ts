@@ -77,14 +77,27 @@ export interface VerifierHandle {
 
 export type VerifierServices = Pick<ServerContext, 'config' | 'clock' | 'logger' | 'verify' | 'usage' | 'metrics'> & Partial<Pick<ServerContext, 'authFailures'>>;
 
-/** Every header field with a lower-case name, as the verifier reads them (the RFC 9421 format covers any of them). */
-function headerFields(headers: HeaderBag): Record<string, string | string[] | undefined> {
+type HeaderFields = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Whether every name is already lower-case (Node's `IncomingMessage.headers` always are). */
+function lowerCaseNames(headers: HeaderFields): boolean {
+  for (const name in headers) if (name !== name.toLowerCase()) return false;
+  return true;
+}
+
+/**
+ * Every header field with a lower-case name, as the verifier reads them (the RFC 9421 format covers
+ * any of them). Node's header object is handed over as it is: the verifier only reads it, and a
+ * copy per request was a measurable part of the gateway's cost (docs/performance.md, session 6).
+ */
+export function headerFields(headers: HeaderBag): Readonly<Record<string, string | string[] | undefined>> {
+  if (typeof (headers as Headers).get !== 'function' && lowerCaseNames(headers as HeaderFields)) return headers as Readonly<Record<string, string | string[] | undefined>>;
   const fields: Record<string, string | string[] | undefined> = {};
   if (typeof (headers as Headers).get === 'function') {
     (headers as Headers).forEach((value, name) => void (fields[name] = value));
     return fields;
   }
-  for (const [name, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) fields[name.toLowerCase()] = value as string | string[] | undefined;
+  for (const [name, value] of Object.entries(headers as HeaderFields)) fields[name.toLowerCase()] = value as string | string[] | undefined;
   return fields;
 }
 
@@ -155,7 +168,8 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
         record(auth, request.method, route, 403, at, started, body.length, 0, 'insufficient_scope');
         throw error;
       }
-      await gate?.settle(false);
+      // No gate (none configured, or no client address): no await, so no microtask hop per request.
+      if (gate !== undefined) await gate.settle(false);
       let finished = false;
       return {
         ok: true,
@@ -171,7 +185,7 @@ export function createRequestVerifier(server: VerifierServices): RequestVerifier
       };
     } catch (caught) {
       const error = toSignetError(caught);
-      await gate?.settle(error.status === 401);
+      if (gate !== undefined) await gate.settle(error.status === 401);
       if (error instanceof RateLimitRefusal) {
         headers['Retry-After'] = String(error.decision.retryAfterSeconds);
         setRateLimitHeaders(collect, error.decision.windows);

@@ -1,22 +1,28 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignetError } from '../protocol/errors.js';
-import { RESERVED_PREFIX } from './identity-headers.js';
+import type { AdmittedRequest } from '../server/rate-limit/admission.js';
+import { pushIdentityHeaders, RESERVED_PREFIX } from './identity-headers.js';
 
 /** RFC 9110 section 7.6.1: fields meant for one connection, never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 
-/** The field names a Connection header lists (RFC 9110 section 7.6.1), lower-case. */
-function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+/**
+ * The field names a Connection header lists (RFC 9110 section 7.6.1), lower-case, less those that are
+ * hop-by-hop anyway (dropped whether named or not). Most clients send "Connection: keep-alive",
+ * which so names nothing more, without a set built per request.
+ */
+export function connectionTokens(value: string | readonly string[] | undefined): ReadonlySet<string> {
   if (value === undefined) return NO_TOKENS;
-  const text = Array.isArray(value) ? value.join(',') : value;
-  return new Set(
-    text
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== ''),
-  );
+  const text = typeof value === 'string' ? value : value.join(',');
+  if (HOP_BY_HOP.has(text.toLowerCase())) return NO_TOKENS;
+  let named: Set<string> | undefined;
+  for (const token of text.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '' && !HOP_BY_HOP.has(name)) (named ??= new Set()).add(name);
+  }
+  return named ?? NO_TOKENS;
 }
 
 /**
@@ -52,23 +58,28 @@ export interface ForwardContext {
   /** The scheme clients use (the public origin's). */
   proto: string;
   keepAuthorization: boolean;
-  /** Set last, after every incoming `signet-*` field is gone. */
-  identity: Record<string, string>;
+  /** The verified caller, whose identity fields are set last, after every incoming `signet-*` field is gone; none on a public route. */
+  identity: AdmittedRequest | undefined;
+  /** The Request-Id the answer carries, told to the upstream too. */
+  requestId: string;
 }
+
+/** Names never forwarded as they came: hop-by-hop, Host (the upstream's own is set by the client) and the body framing (the body is a buffer of known length). */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length']);
 
 /**
  * The request fields for the upstream as a flat [name, value, ...] list: hop-by-hop fields, Host,
  * the body framing (the forwarded body is a buffer of known length), every incoming `signet-*`
  * field and (unless the route asks) Authorization removed; X-Forwarded-For/-Proto/-Host and the
- * identity fields set.
+ * identity fields and Request-Id set. One flat list, no object per request: undici takes it as it is.
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: ForwardContext): string[] {
   const named = connectionTokens(incoming.connection);
   const out: string[] = [];
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
-    if (name === 'host' || name === 'content-length' || name.startsWith(RESERVED_PREFIX) || name.startsWith('x-forwarded-')) continue;
+    if (value === undefined || NOT_FORWARDED.has(name) || (named !== NO_TOKENS && named.has(name))) continue;
+    if (name.startsWith(RESERVED_PREFIX) || name.startsWith('x-forwarded-')) continue;
     if (name === 'authorization' && !context.keepAuthorization) continue;
     if (typeof value === 'string') out.push(name, value);
     else for (const one of value) out.push(name, one);
@@ -78,7 +89,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: F
   out.push('x-forwarded-for', earlier === undefined ? client : `${Array.isArray(earlier) ? earlier.join(', ') : earlier}, ${client}`);
   out.push('x-forwarded-proto', context.proto);
   if (incoming.host !== undefined) out.push('x-forwarded-host', incoming.host);
-  for (const name in context.identity) out.push(name, context.identity[name]!);
+  if (context.identity !== undefined) pushIdentityHeaders(out, context.identity);
+  out.push('request-id', context.requestId);
   return out;
 }
 

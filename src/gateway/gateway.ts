@@ -13,7 +13,6 @@ import { toSignetError } from '../server/middleware/errors.js';
 import { readRawBody } from '../server/middleware/raw-body.js';
 import { problemFor } from '../server/problem.js';
 import { upstreamFailure, upstreamRequestHeaders } from './forwarding.js';
-import { identityHeaders } from './identity-headers.js';
 import { safePath } from './path-safety.js';
 import { Relay } from './relay.js';
 import type { RouteTable } from './routes-file.js';
@@ -69,9 +68,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       trustForwardedFor: config.trustProxy,
       proto,
       keepAuthorization,
-      identity: accepted !== undefined ? identityHeaders(accepted.auth) : {},
+      identity: accepted?.auth,
+      requestId,
     });
-    headers.push('request-id', requestId);
     const relay = new Relay(res, accepted?.headers ?? { 'Request-Id': requestId }, (end) => {
       if (end.error === undefined) return accepted?.finish({ status: end.status, bytesOut: end.bytesOut });
       const failure = upstreamFailure(end.error);

@@ -11,6 +11,22 @@ function headerSafe(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
+/** The identity fields appended to a flat [name, value, ...] list (the gateway's upstream request), in IDENTITY_HEADERS order. */
+export function pushIdentityHeaders(out: string[], auth: AdmittedRequest): void {
+  out.push(
+    'signet-consumer-id',
+    auth.consumer.id,
+    'signet-consumer-name',
+    headerSafe(auth.consumer.name),
+    'signet-key-id',
+    auth.key.id,
+    'signet-scopes',
+    auth.key.scopes.join(' '),
+    'signet-mode',
+    auth.mode,
+  );
+}
+
 export function identityHeaders(auth: AdmittedRequest): Record<(typeof IDENTITY_HEADERS)[number], string> {
   return {
     'signet-consumer-id': auth.consumer.id,

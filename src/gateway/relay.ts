@@ -19,6 +19,7 @@ export interface RelayEnd {
  */
 export class Relay implements Dispatcher.DispatchHandler {
   private abort: ((reason?: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
   private status = 0;
   private bytesOut = 0;
   private ended = false;
@@ -40,14 +41,15 @@ export class Relay implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     // An invalid upstream field makes writeHead throw; undici then aborts and calls onError (a 502).
     this.res.writeHead(statusCode, responseHeaderLines(rawHeaders, this.own));
-    this.res.on('drain', resume);
-    this.res.once('close', this.clientClosed);
-    return !this.res.writableNeedDrain;
+    // 'close' is emitted once; clientClosed ignores it after the end, so no once() wrapper is needed.
+    this.res.on('close', this.clientClosed);
+    this.resume = resume;
+    return this.writable();
   }
 
   onData(chunk: Buffer): boolean {
     this.bytesOut += chunk.length;
-    return this.res.write(chunk);
+    return this.res.write(chunk) || this.writable();
   }
 
   onComplete(): void {
@@ -63,6 +65,16 @@ export class Relay implements Dispatcher.DispatchHandler {
     const headersSent = this.res.headersSent;
     if (headersSent) this.res.destroy();
     this.onEnd({ status: this.status, bytesOut: this.bytesOut, headersSent, error });
+  }
+
+  /**
+   * Whether the client socket takes more now; if not, the upstream read resumes on 'drain'. The
+   * listener is added only when a write has to wait (most answers never do), not on every answer.
+   */
+  private writable(): boolean {
+    if (!this.res.writableNeedDrain) return true;
+    this.res.once('drain', this.resume!);
+    return false;
   }
 
   private readonly clientClosed = (): void => {

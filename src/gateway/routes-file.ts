@@ -67,9 +67,10 @@ function parseLine(text: string, line: number, source: string): GatewayRoute {
   return { line, methods, pattern, access, forwardAuthorization: options.includes('forward-authorization') };
 }
 
-function matches(pattern: string, path: string): boolean {
-  const want = pattern === '/' ? [] : pattern.slice(1).split('/');
-  const have = path === '/' ? [] : path.slice(1).split('/');
+/** The segments of a path or pattern: none for "/". */
+const segmentsOf = (path: string): string[] => (path === '/' ? [] : path.slice(1).split('/'));
+
+function matches(want: readonly string[], have: readonly string[]): boolean {
   for (let i = 0; i < want.length; i += 1) {
     const segment = want[i]!;
     if (segment === '*') return have.length > i;
@@ -80,10 +81,15 @@ function matches(pattern: string, path: string): boolean {
   return have.length === want.length;
 }
 
+/** The routes with their patterns split once, not on every request; the path is split once per lookup. */
 export function routeTable(routes: readonly GatewayRoute[]): RouteTable {
+  const patterns = routes.map((r) => segmentsOf(r.pattern));
   return {
     routes,
-    match: (method, path) => routes.find((r) => (r.methods === '*' || r.methods.includes(method)) && matches(r.pattern, path)),
+    match: (method, path) => {
+      const have = segmentsOf(path);
+      return routes.find((r, i) => (r.methods === '*' || r.methods.includes(method)) && matches(patterns[i]!, have));
+    },
   };
 }
 

@@ -4,6 +4,9 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 const MAX_DEPTH = 8;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Taken once at load: the fast path vouches for tokens on the strength of the engine's own parser,
+// not of whatever a later module (an APM agent, say) puts in its place.
+const nativeParse = JSON.parse;
 
 /**
  * Decodes UTF-8 fatally (invalid bytes are an error, and a byte-order mark is kept so the parser
@@ -18,12 +21,80 @@ export function parseStrictJson(bytes: Uint8Array): JsonValue {
   } catch {
     throw invalidToken('JSON segment is not valid UTF-8');
   }
+  return parseNative(text) ?? parseStrict(text);
+}
+
+function parseStrict(text: string): JsonValue {
   const parser = new Parser(text);
   const value = parser.value(0);
   parser.whitespace();
   if (parser.pos !== text.length) parser.fail('trailing characters');
   return value;
 }
+
+/**
+ * The fast path (the parser below took about a sixth of an HMAC request's CPU time): V8's
+ * JSON.parse, then the checks it does not make. Text without a backslash has no escapes, so every
+ * quote opens or closes a string and a member name is a string followed by a colon; JSON.parse
+ * keeps the last value of duplicate members (at the first one's place), so the text holds duplicates exactly when it names more members
+ * than the parsed objects have. Returns undefined, for the strict parser to decide and name the
+ * fault, whenever the fast path cannot vouch for the input.
+ */
+function parseNative(text: string): JsonValue | undefined {
+  if (text.includes('\\')) return undefined;
+  let value: JsonValue;
+  try {
+    value = nativeParse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+  const members = memberCount(value, 0);
+  return members >= 0 && members === memberNamesIn(text) ? value : undefined;
+}
+
+/** Members of every object in `value`, or -1 if it nests too deeply or holds a __proto__ member. */
+function memberCount(value: JsonValue, depth: number): number {
+  if (depth > MAX_DEPTH) return -1;
+  if (value === null || typeof value !== 'object') return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const inner = memberCount(item, depth + 1);
+      if (inner < 0) return -1;
+      count += inner;
+    }
+    return count;
+  }
+  if (Object.hasOwn(value, '__proto__')) return -1;
+  // Own names only: a member inherited from a polluted Object.prototype must not make up for a duplicate.
+  for (const key of Object.keys(value)) {
+    const inner = memberCount(value[key]!, depth + 1);
+    if (inner < 0) return -1;
+    count += inner + 1;
+  }
+  return count;
+}
+
+/**
+ * Member names in JSON text without escapes, valid (JSON.parse accepted it; nothing else is
+ * assumed): strings whose closing quote is followed by a colon.
+ */
+function memberNamesIn(text: string): number {
+  let names = 0;
+  let open = text.indexOf('"');
+  while (open >= 0) {
+    const close = text.indexOf('"', open + 1);
+    let next = close + 1;
+    let c = text.charCodeAt(next);
+    while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(++next);
+    if (c === 0x3a) names++;
+    open = text.indexOf('"', next);
+  }
+  return names;
+}
+
+/** For tests: the two paths, which must agree wherever the fast one answers. */
+export const strictJsonPaths = { parseNative, parseStrict };
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
@@ -105,7 +176,8 @@ class Parser {
       this.whitespace();
       if (this.text[this.pos] !== ':') this.fail('expected a colon');
       this.pos++;
-      out[key] = this.value(depth + 1);
+      // A data property, as JSON.parse makes: an assignment would run a setter inherited from Object.prototype.
+      Object.defineProperty(out, key, { value: this.value(depth + 1), writable: true, enumerable: true, configurable: true });
       this.whitespace();
       const next = this.text[this.pos++];
       if (next === '}') return out;

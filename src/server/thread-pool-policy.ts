@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /** Where Ed25519 signatures are verified: always on libuv's thread pool, never, or while the main thread is busy. */
@@ -11,6 +12,8 @@ interface BusyLoopOptions {
   now?: () => number;
   /** The event loop's time spent idle and active so far, in ms (Node's, injected by tests). */
   loopTimes?: () => Pick<EventLoopUtilization, 'idle' | 'active'>;
+  /** CPUs this process may run on now (Node's availableParallelism, which honours the affinity mask; injected by tests). */
+  parallelism?: () => number;
 }
 
 /** At saturation the loop is busy nearly all the time; at half load well under this. */
@@ -24,7 +27,10 @@ const MEASURE_EVERY_MS = 100;
  * may wait for a time slice: with the gateway, its upstream and the load on two shared cores, that
  * put tens of milliseconds on the Ed25519 p99 at half load (docs/performance.md). So with
  * `when-busy` a request is verified on the main thread unless the event loop was busy for most of
- * the last interval.
+ * the last interval, and only while the process may run on more than one CPU: the CPU count is read
+ * again with every measurement, because a process pinned to one core after it started (taskset,
+ * a cpuset changed by the orchestrator) gains nothing from the pool and pays both wake-ups on the
+ * core its main thread needs (pinned, that cost Signet a fifth of its throughput).
  */
 export function threadPoolPolicy(setting: ThreadPoolSetting, options: BusyLoopOptions = {}): () => boolean {
   if (setting !== 'when-busy') return () => setting;
@@ -32,6 +38,7 @@ export function threadPoolPolicy(setting: ThreadPoolSetting, options: BusyLoopOp
   const intervalMs = options.intervalMs ?? MEASURE_EVERY_MS;
   const now = options.now ?? (() => performance.now());
   const loopTimes = options.loopTimes ?? (() => performance.eventLoopUtilization());
+  const parallelism = options.parallelism ?? availableParallelism;
   let since = loopTimes();
   let measuredAt = now();
   let busy = false;
@@ -41,7 +48,7 @@ export function threadPoolPolicy(setting: ThreadPoolSetting, options: BusyLoopOp
       const current = loopTimes();
       const active = current.active - since.active;
       const total = active + current.idle - since.idle;
-      busy = total > 0 && active / total >= threshold;
+      busy = total > 0 && active / total >= threshold && parallelism() > 1;
       since = current;
       measuredAt = at;
     }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { SignetError } from '../protocol/errors.js';
+import { CommandBatcher } from './command-batcher.js';
 import { isRedisOutOfMemory, redisUnavailable } from './redis-connection.js';
 import { rateLimitKey } from './redis-rate-limit-store.js';
 import type { CounterIncrement, FreshTokenCounter, ReplayHighWater, ReplayStore, ReplayVerdict } from './types.js';
@@ -26,43 +27,75 @@ export interface RedisReplayStoreOptions {
 const HIGH_WATER_LEASE_MS = 10_000;
 
 /**
- * One atomic step on the Redis server. KEYS[1] is the epoch marker: the time from which this
- * Redis holds every accepted one-time token, written once and never expiring. If it is missing,
- * Redis has no history (first start, or restarted without its data): it is written with ARGV[3]
- * when given, else the script answers -2 so the caller can find out, from the durable high-water
- * mark, how far back the missing history could reach. A token that may have been accepted before
- * the epoch (its earliest use, iat - skew, at or before it) cannot be checked and is refused with
- * the epoch (-1); otherwise SET NX with an expiry answers 1 (fresh) or 0 (replayed). ARGV: 1 entry
- * lifetime in ms, 2 the earliest moment the token could have been used (ms), 3 the epoch to write
- * if none (ms, or empty).
+ * One atomic step on the Redis server, for a batch of tokens (the replay steps of the requests that
+ * reached it during the last round trip; CommandBatcher). KEYS[1] is the epoch marker: the time
+ * from which this Redis holds every accepted one-time token, written once and never expiring. If it
+ * is missing, Redis has no history (first start, or restarted without its data): it is written
+ * with ARGV[1] when given, else the script answers {-2} so the callers can find out, from the
+ * durable high-water mark, how far back the missing history could reach. Otherwise the answer
+ * starts with the epoch, then has one verdict per token, in order: a token that may have been
+ * accepted before the epoch (its earliest use, iat - skew, at or before it) cannot be checked and
+ * is refused (-1); otherwise SET NX with an expiry answers 1 (fresh) or 0 (replayed).
  *
- * Only when the token is fresh, KEYS[3] onwards are rate-limit counters, each added 1 to as the
- * rate-limit store's script does (INCRBY, and ARGV[3 + i] as the expiry in seconds of a new one);
- * their new values follow the epoch in the answer. So a request's replay check and rate-limit
- * windows cost one round trip, and a replayed token counts nothing.
+ * Per token, its KEYS are the entry, then its rate-limit counters; its ARGV are the entry lifetime
+ * in ms, the earliest moment the token could have been used (ms), the number of counters, then
+ * each counter's expiry in seconds. Only when the token is fresh, each counter is added 1 to as
+ * the rate-limit store's script does (INCRBY, and the expiry for a new one), and its new value
+ * follows the verdict. So a request's replay check and rate-limit windows cost one round trip,
+ * shared with the other requests of its batch, and a replayed token counts nothing. The whole
+ * batch is one script: two uses of one token, in one batch or not, find the entry one after the
+ * other, and only the first is fresh.
  */
-const CHECK_AND_SET_LUA = `
+const CHECK_AND_SET_BATCH_LUA = `
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
-  if ARGV[3] == '' then return {-2, ''} end
-  redis.call('SET', KEYS[1], ARGV[3])
-  epoch = ARGV[3]
+  if ARGV[1] == '' then return {-2} end
+  redis.call('SET', KEYS[1], ARGV[1])
+  epoch = ARGV[1]
 end
-if tonumber(ARGV[2]) <= tonumber(epoch) then return {-1, epoch} end
-if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {0, epoch} end
-local answer = {1, epoch}
-for i = 3, #KEYS do
-  local count = redis.call('INCRBY', KEYS[i], 1)
-  if redis.call('TTL', KEYS[i]) == -1 then redis.call('EXPIRE', KEYS[i], ARGV[i + 1]) end
-  answer[i] = count
+local epochMs = tonumber(epoch)
+local answer = {epoch}
+local k, a = 2, 2
+while a <= #ARGV do
+  local counters = tonumber(ARGV[a + 2])
+  if tonumber(ARGV[a + 1]) <= epochMs then
+    answer[#answer + 1] = -1
+  elseif not redis.call('SET', KEYS[k], '1', 'PX', ARGV[a], 'NX') then
+    answer[#answer + 1] = 0
+  else
+    answer[#answer + 1] = 1
+    for i = 1, counters do
+      local key = KEYS[k + i]
+      local count = redis.call('INCRBY', key, 1)
+      if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ARGV[a + 2 + i]) end
+      answer[#answer + 1] = count
+    end
+  end
+  k = k + 1 + counters
+  a = a + 3 + counters
 end
 return answer
 `;
 
 type ScriptedRedis = Redis & {
-  /** Keys: epoch, entry, counters...; then ARGV: lifetime, earliest use, epoch if none, counter expiries... */
-  signetReplayCheckAndSet(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number, string, ...number[]]>;
+  /** Keys: epoch, then per token its entry and counters; ARGV: epoch if none, then per token lifetime, earliest use, counter count, counter expiries. */
+  signetReplayCheckAndSetBatch(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[string, ...number[]] | [-2]>;
 };
+
+/** One token's replay step, as the batch script takes it. */
+interface TokenCheck {
+  entryKey: string;
+  ttlMs: number;
+  earliestUseMs: number;
+  /** Redis keys of the counters to add 1 to if fresh, and their expiries in whole seconds. */
+  counterKeys: string[];
+  counterTtls: string[];
+  /** The epoch to write if Redis has none (ms), or '' to be told (-2). */
+  epochIfNone: string;
+}
+
+/** The script's answer for one token: -2 (no epoch, none given), else the verdict, the epoch and the counts. */
+type TokenAnswer = [number, string, ...number[]];
 
 const NO_COUNTERS: readonly CounterIncrement[] = Object.freeze([]);
 
@@ -79,6 +112,7 @@ const BUCKET_MS = 10_000;
 export class RedisReplayStore implements ReplayStore, FreshTokenCounter {
   private readonly redis: ScriptedRedis;
   private readonly epochKey: string;
+  private readonly batches: CommandBatcher<TokenCheck, TokenAnswer>;
   private readonly written = new Map<number, number>();
   /** The epoch last seen in Redis (ms), for refusingUntil. */
   private epoch: number | undefined;
@@ -88,11 +122,12 @@ export class RedisReplayStore implements ReplayStore, FreshTokenCounter {
 
   constructor(private readonly options: RedisReplayStoreOptions) {
     this.redis = options.redis as ScriptedRedis;
-    if (typeof this.redis.signetReplayCheckAndSet !== 'function') {
-      // The number of keys varies with the counters, so each call passes it first.
-      this.redis.defineCommand('signetReplayCheckAndSet', { lua: CHECK_AND_SET_LUA });
+    if (typeof this.redis.signetReplayCheckAndSetBatch !== 'function') {
+      // The number of keys varies with the batch, so each call passes it first.
+      this.redis.defineCommand('signetReplayCheckAndSetBatch', { lua: CHECK_AND_SET_BATCH_LUA });
     }
     this.epochKey = `${options.prefix}replay-epoch`;
+    this.batches = new CommandBatcher((checks) => this.sendBatch(checks));
   }
 
   async checkAndSet(kid: string, jti: string, expiresAtMs: number, issuedAtMs: number): Promise<ReplayVerdict> {
@@ -131,16 +166,19 @@ export class RedisReplayStore implements ReplayStore, FreshTokenCounter {
     return until > this.options.clock.now() ? until : undefined;
   }
 
-  private async script(
-    call: { entryKey: string; ttlMs: number; earliestUseMs: number; counters: readonly CounterIncrement[]; now: number },
-    epochIfNone: string,
-  ): Promise<[number, string, ...number[]]> {
+  private async script(call: { entryKey: string; ttlMs: number; earliestUseMs: number; counters: readonly CounterIncrement[]; now: number }, epochIfNone: string): Promise<TokenAnswer> {
     const { counters, now } = call;
-    const counterKeys = counters.map((counter) => rateLimitKey(this.options.prefix, counter.key));
-    // As RedisRateLimitStore.add: whole seconds, at least one.
-    const counterTtls = counters.map((counter) => String(Math.max(1, Math.ceil((counter.expiresAtMs - now) / 1000))));
+    const check: TokenCheck = {
+      entryKey: call.entryKey,
+      ttlMs: call.ttlMs,
+      earliestUseMs: call.earliestUseMs,
+      counterKeys: counters.map((counter) => rateLimitKey(this.options.prefix, counter.key)),
+      // As RedisRateLimitStore.add: whole seconds, at least one.
+      counterTtls: counters.map((counter) => String(Math.max(1, Math.ceil((counter.expiresAtMs - now) / 1000)))),
+      epochIfNone,
+    };
     try {
-      return await this.redis.signetReplayCheckAndSet(2 + counters.length, this.epochKey, call.entryKey, ...counterKeys, String(call.ttlMs), String(call.earliestUseMs), epochIfNone, ...counterTtls);
+      return await this.batches.call(check);
     } catch (error) {
       if (isRedisOutOfMemory(error)) {
         throw new SignetError('replay_store_full', {
@@ -151,6 +189,32 @@ export class RedisReplayStore implements ReplayStore, FreshTokenCounter {
       }
       throw redisUnavailable('The replay cache (Redis)', error);
     }
+  }
+
+  /** One script call for the tokens of a batch; its answer split back into one per token. */
+  private async sendBatch(checks: TokenCheck[]): Promise<TokenAnswer[]> {
+    const keys = [this.epochKey];
+    // Redis has no history and one of them knows where it starts: the latest such moment is
+    // written (any of them is a moment the history may start from; the latest refuses the most).
+    let epochIfNone = '';
+    const args: string[] = [];
+    for (const check of checks) {
+      keys.push(check.entryKey, ...check.counterKeys);
+      args.push(String(check.ttlMs), String(check.earliestUseMs), String(check.counterKeys.length), ...check.counterTtls);
+      if (check.epochIfNone !== '' && (epochIfNone === '' || Number(check.epochIfNone) > Number(epochIfNone))) epochIfNone = check.epochIfNone;
+    }
+    const reply = await this.redis.signetReplayCheckAndSetBatch(keys.length, ...keys, epochIfNone, ...args);
+    if (reply[0] === -2) return checks.map((): TokenAnswer => [-2, '']);
+    const epoch = String(reply[0]);
+    const answers: TokenAnswer[] = [];
+    let at = 1;
+    for (const check of checks) {
+      const verdict = Number(reply[at++]);
+      const counts = verdict === 1 ? (reply.slice(at, at + check.counterKeys.length) as number[]) : [];
+      at += counts.length;
+      answers.push([verdict, epoch, ...counts]);
+    }
+    return answers;
   }
 
   private async readHighWater(): Promise<number | undefined> {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignetError } from '../../src/protocol/errors.js';
-import { parseStrictJson } from '../../src/protocol/strict-json.js';
+import { isDeepStrictEqual } from 'node:util';
+import { parseStrictJson, strictJsonPaths } from '../../src/protocol/strict-json.js';
 import { FUZZ_RUNS } from '../helpers/test-env.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -49,6 +50,17 @@ describe('strict JSON', () => {
   it('does not let any member reach Object.prototype', () => {
     parse('{"constructor":{"prototype":{"polluted":true}},"toString":1}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a duplicate member even while Object.prototype carries an enumerable member of its own', () => {
+    Object.defineProperty(Object.prototype, 'injected', { value: 1, enumerable: true, configurable: true, writable: true });
+    let refusal: SignetError | undefined;
+    try {
+      refusal = refusalOf('{"a":1,"a":2}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).injected;
+    }
+    expect(refusal?.code).toBe('invalid_token');
   });
 
   it('refuses a byte-order mark', () => {
@@ -106,6 +118,8 @@ describe('strict JSON', () => {
       fc.property(json, (value) => {
         const text = JSON.stringify(value);
         expect(parse(text)).toEqual(JSON.parse(text));
+        // The hand parser too, which the fast path skips for every text without an escape.
+        expect(strictJsonPaths.parseStrict(text)).toEqual(JSON.parse(text));
       }),
       { numRuns: FUZZ_RUNS },
     );
@@ -126,12 +140,80 @@ describe('strict JSON', () => {
           expectRefused(text);
           return;
         }
-        const parsed = parse(text) as number[];
-        expect(parsed).toHaveLength(2);
-        for (const [i, value] of parsed.entries()) expect(Object.is(value, (expected as number[])[i]), `${text} read as ${value}`).toBe(true);
+        for (const parsed of [parse(text), strictJsonPaths.parseStrict(text)] as number[][]) {
+          expect(parsed).toHaveLength(2);
+          for (const [i, value] of parsed.entries()) expect(Object.is(value, (expected as number[])[i]), `${text} read as ${value}`).toBe(true);
+        }
       }),
       { numRuns: FUZZ_RUNS },
     );
+  });
+
+  it('refuses a text exactly when one of its objects names a member twice, at any depth, with names that look like JSON', () => {
+    // Names from a small alphabet (so duplicates are common) holding quotes' neighbours: colons,
+    // braces, commas and spaces inside names and string values must not be mistaken for structure.
+    const name = fc.constantFrom('a', 'b', 'a:', ' :', '{"', ',"b"', 'kid');
+    type Tree = { kind: 'object'; members: [string, Tree][] } | { kind: 'array'; items: Tree[] } | { kind: 'leaf'; text: string };
+    const leaf = fc.constantFrom('1', '"a"', '"x:"', '" : "', 'null', 'true', '{}', '[]').map((text): Tree => ({ kind: 'leaf', text }));
+    const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc.array(fc.tuple(name, tie('tree')), { maxLength: 4 }).map((members): Tree => ({ kind: 'object', members })),
+        fc.array(tie('tree'), { maxLength: 3 }).map((items): Tree => ({ kind: 'array', items })),
+      ),
+    }));
+    const render = (t: Tree, space: string): string =>
+      t.kind === 'leaf'
+        ? t.text
+        : t.kind === 'array'
+          ? `[${t.items.map((item) => render(item, space)).join(`,${space}`)}]`
+          : `{${t.members.map(([key, value]) => `"${key.replaceAll('"', "'")}"${space}:${space}${render(value, space)}`).join(',')}}`;
+    const hasDuplicate = (t: Tree): boolean =>
+      t.kind === 'leaf'
+        ? false
+        : t.kind === 'array'
+          ? t.items.some(hasDuplicate)
+          : new Set(t.members.map(([key]) => key.replaceAll('"', "'"))).size < t.members.length || t.members.some(([, value]) => hasDuplicate(value));
+    const depth = (t: Tree): number => (t.kind === 'leaf' ? 0 : 1 + Math.max(0, ...(t.kind === 'array' ? t.items : t.members.map(([, v]) => v)).map(depth)));
+    fc.assert(
+      fc.property(tree, fc.constantFrom('', ' ', '\n\t'), (t, space) => {
+        fc.pre(t.kind !== 'leaf' && depth(t) <= 8);
+        const text = render(t, space);
+        if (hasDuplicate(t)) expectRefused(text);
+        else expect(parse(text)).toEqual(JSON.parse(text));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('answers on the fast path only where the hand parser reads the same value, key order and -0 included', () => {
+    const unit = fc.constantFrom('{', '}', '[', ']', ',', ':', '"a"', '"b"', '"__proto__"', '" : "', '0', '-0', '1e400', '12345678901234567', 'true', 'null', ' ', '\n', '\r', '\t');
+    fc.assert(
+      fc.property(
+        fc.array(unit, { maxLength: 24 }).map((units) => units.join('')),
+        (text) => {
+          const fast = strictJsonPaths.parseNative(text);
+          if (fast === undefined) return;
+          const strict = strictJsonPaths.parseStrict(text);
+          expect(isDeepStrictEqual(strict, fast) && JSON.stringify(strict) === JSON.stringify(fast), text).toBe(true);
+        },
+      ),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('refuses a duplicate member even while Object.prototype carries a setter for its name', () => {
+    let written = 0;
+    Object.defineProperty(Object.prototype, 'alg', { set: () => void written++, configurable: true });
+    let refusal: SignetError | undefined;
+    try {
+      refusal = refusalOf('{"alg":"EdDSA","alg":"none"}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).alg;
+    }
+    expect(refusal?.code).toBe('invalid_token');
+    expect(written).toBe(0);
   });
 
   it('never throws anything but invalid_token on arbitrary bytes', () => {

@@ -44,4 +44,18 @@ describe('threadPoolPolicy', () => {
     loop.run(0, 50);
     expect(onPool()).toBe(false);
   });
+
+  it('stays on the main thread, however busy the loop, while the process may run on one CPU only, and uses the pool again once it may use more', () => {
+    const loop = fakeLoop();
+    let cpus = 1;
+    const onPool = threadPoolPolicy('when-busy', { now: loop.now, loopTimes: loop.loopTimes, parallelism: () => cpus, intervalMs: 100, threshold: 0.7 });
+    loop.run(100, 0);
+    expect(onPool()).toBe(false);
+    cpus = 2;
+    loop.run(100, 0);
+    expect(onPool()).toBe(true);
+    cpus = 1;
+    loop.run(100, 0);
+    expect(onPool()).toBe(false);
+  });
 });

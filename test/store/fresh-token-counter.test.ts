@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { MemoryRateLimitStore } from '../../src/store/memory-rate-limit-store.js';
 import { MemoryReplayStore } from '../../src/store/memory-replay-store.js';
@@ -72,6 +72,41 @@ if (servicesAvailable('the Redis fresh-token counter expiry test', { redis: true
         expect(ttl).toBeLessThanOrEqual(70);
         await store.checkAndSetThenCount('key_ttl', 'jti-2', T0 + 60_000, T0, [{ ...counter, expiresAtMs: T0 + 5_000_000 }]);
         expect(await redis.ttl(`${prefix}rl:${counter.key}`)).toBeLessThanOrEqual(70);
+      } finally {
+        await closeRedis(redis);
+        await dropRedisPrefix(url, prefix);
+      }
+    });
+
+    it('in one batch of concurrent requests, counts the fresh tokens with their own counters and the replayed one not at all', async () => {
+      const url = REDIS_URL!;
+      const prefix = redisTestPrefix('fresh-token-batch');
+      await seedReplayEpoch(url, prefix);
+      const clock = new ManualClock(T0);
+      const redis = openRedis({ url, timeoutMs: 1000, autoPipelining: true });
+      try {
+        await waitForRedis(redis, 5000);
+        const store = new RedisReplayStore({ redis, prefix, clock, clockSkewMs: 60_000 });
+        const shared = { key: 'consumer:c:per_minute:60:0', expiresAtMs: T0 + 70_000 };
+        const own = { key: 'consumer:d:per_minute:60:0', expiresAtMs: T0 + 70_000 };
+        await store.checkAndSetThenCount('key_a', 'used', T0 + 60_000, T0, [shared]);
+        const script = vi.spyOn(redis as unknown as { signetReplayCheckAndSetBatch: (...args: unknown[]) => unknown }, 'signetReplayCheckAndSetBatch');
+        const answers = await Promise.all([
+          store.checkAndSetThenCount('key_a', 'used', T0 + 60_000, T0, [shared]),
+          store.checkAndSetThenCount('key_a', 'new-1', T0 + 60_000, T0, [shared]),
+          store.checkAndSetThenCount('key_d', 'new-2', T0 + 60_000, T0, []),
+          store.checkAndSetThenCount('key_d', 'new-3', T0 + 60_000, T0, [own, shared]),
+        ]);
+        // Called on the connection once (ioredis's auto-pipeline then calls its copy of it: not counted).
+        expect(script.mock.contexts.filter((context) => context === redis)).toHaveLength(1);
+        script.mockRestore();
+        expect(answers).toEqual([
+          { verdict: 'replayed', counts: [] },
+          { verdict: 'fresh', counts: [2] },
+          { verdict: 'fresh', counts: [] },
+          { verdict: 'fresh', counts: [1, 3] },
+        ]);
+        expect(Number(await redis.get(`${prefix}rl:${shared.key}`))).toBe(3);
       } finally {
         await closeRedis(redis);
         await dropRedisPrefix(url, prefix);

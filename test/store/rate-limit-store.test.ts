@@ -1,5 +1,5 @@
 import { type Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { MemoryRateLimitStore } from '../../src/store/memory-rate-limit-store.js';
 import { closeRedis, openRedis, waitForRedis } from '../../src/store/redis-connection.js';
@@ -74,6 +74,25 @@ if (servicesAvailable('the Redis rate-limit store suites', { redis: true })) {
       const counts = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? storeA : storeB).add('shared', 1, T0 + 60_000)));
       expect(Math.max(...counts)).toBe(40);
       expect(await storeB.get('shared')).toBe(40);
+    });
+
+    it('reads the counters of concurrent requests in one MGET, each read answered with its own counter', async () => {
+      const prefix = redisTestPrefix('rate-reads');
+      const redis = openRedis({ url, timeoutMs: 1000, autoPipelining: true });
+      cleanup.push(
+        () => closeRedis(redis),
+        () => dropRedisPrefix(url, prefix),
+      );
+      await waitForRedis(redis, 5000);
+      const store = new RedisRateLimitStore({ redis, prefix, clock: new ManualClock(T0) });
+      await store.add('address:a', 3, T0 + 60_000);
+      await store.add('address:b', 5, T0 + 60_000);
+      const mget = vi.spyOn(redis, 'mget');
+      expect(await Promise.all(['address:a', 'address:b', 'address:a', 'address:none'].map((key) => store.get(key)))).toEqual([3, 5, 3, 0]);
+      expect(mget).toHaveBeenCalledTimes(1);
+      // The distinct keys, each asked for once.
+      expect(mget.mock.calls[0]![0]).toEqual([`${prefix}rl:address:a`, `${prefix}rl:address:b`, `${prefix}rl:address:none`]);
+      mget.mockRestore();
     });
 
     it('fails with 503 service_unavailable, at once, when Redis is unreachable (limits are not lifted)', async () => {

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { SignetError } from '../../src/protocol/errors.js';
 import { MemoryReplayStore } from '../../src/store/memory-replay-store.js';
@@ -108,6 +108,48 @@ if (redisReady) {
       clock.advance(5_000);
       await expect(store.checkAndSet('key_a', 'used', T0 + 60_000, T0)).rejects.toMatchObject({ code: 'service_unavailable' });
       expect(Number(await redis.get(`${prefix}replay-epoch`))).toBe(T0 + 5_000);
+    });
+
+    it('checks the tokens of concurrent requests in one script call, each answered as if it had been checked alone', async () => {
+      const clock = new ManualClock(T0);
+      const { store, redis } = await fresh(clock);
+      const script = vi.spyOn(redis as unknown as { signetReplayCheckAndSetBatch: (...args: unknown[]) => unknown }, 'signetReplayCheckAndSetBatch');
+      // An empty Redis starts its history now (T0): a token issued at T0 may have been used before.
+      const later = T0 + SKEW_MS + 1_000;
+      const answers = await Promise.all([
+        store.checkAndSet('key_a', 'early', T0 + 60_000, T0).catch((e: unknown) => e),
+        store.checkAndSet('key_a', 'late', later + 60_000, later),
+        store.checkAndSet('key_a', 'late', later + 60_000, later),
+        store.checkAndSet('key_b', 'late', later + 60_000, later),
+      ]);
+      // Called on the connection once (ioredis's auto-pipeline then calls its copy of it: not counted).
+      expect(script.mock.contexts.filter((context) => context === redis)).toHaveLength(1);
+      expect(answers[0]).toMatchObject({ code: 'service_unavailable', status: 503 });
+      expect(answers.slice(1)).toEqual(['fresh', 'replayed', 'fresh']);
+      script.mockRestore();
+    });
+
+    it('gives exactly one fresh among concurrent uses of one token on two instances (two connections)', async () => {
+      const clock = new ManualClock(T0);
+      const first = await fresh(clock, { seeded: true });
+      const second = await openRedisStore(url, first.prefix, clock);
+      connections.push(second.redis);
+      const verdicts = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? first.store : second.store).checkAndSet('key_a', 'raced', T0 + 60_000, T0)));
+      expect(verdicts.filter((v) => v === 'fresh')).toHaveLength(1);
+      expect(verdicts.filter((v) => v === 'replayed')).toHaveLength(59);
+    });
+
+    it('fails every request of a batch with 503 service_unavailable when Redis is unreachable', async () => {
+      const clock = new ManualClock(T0);
+      const redis = openRedis({ url: `redis://127.0.0.1:${await freePort()}`, timeoutMs: 200 });
+      connections.push(redis);
+      const store = new RedisReplayStore({ redis, prefix: 'unreachable:', clock, clockSkewMs: SKEW_MS });
+      const errors = await Promise.all(['j1', 'j2', 'j3'].map((jti) => store.checkAndSet('key_a', jti, T0 + 60_000, T0).catch((e: unknown) => e)));
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(SignetError);
+        expect(error).toMatchObject({ code: 'service_unavailable', status: 503 });
+      }
+      expect(new Set(errors).size).toBe(3);
     });
 
     it('fails closed with 503 service_unavailable, at once, when Redis is unreachable', async () => {

@@ -1,6 +1,6 @@
 import type { FreshTokenCount, FreshTokenCounter } from '../../store/types.js';
 import type { VerifierDeps } from '../verifier.js';
-import type { RateLimiter } from './limiter.js';
+import type { RateLimiter, WindowCounting } from './limiter.js';
 
 /**
  * The verifier's replay step that also counts a fresh token against its consumer's rate-limit
@@ -12,8 +12,11 @@ export function countFreshTokens(limiter: RateLimiter, store: FreshTokenCounter)
   return function spendAndCount(resolved, jti, expiresAtMs, issuedAtMs) {
     const counting = limiter.counting(resolved.consumer);
     const answer = store.checkAndSetThenCount(resolved.key.id, jti, expiresAtMs, issuedAtMs, counting.counters);
-    const spent = ({ verdict, counts }: FreshTokenCount) => (verdict === 'fresh' ? { verdict, counted: { counting, counts } } : { verdict });
-    // A store in memory answers synchronously: passed on as it is, without a promise around it.
-    return answer instanceof Promise ? answer.then(spent) : spent(answer);
+    // A store in memory answers synchronously: passed on as it is, without a promise or a closure around it.
+    return answer instanceof Promise ? answer.then((count) => spent(count, counting)) : spent(answer, counting);
   };
+}
+
+function spent({ verdict, counts }: FreshTokenCount, counting: WindowCounting) {
+  return verdict === 'fresh' ? { verdict, counted: { counting, counts } } : { verdict };
 }
