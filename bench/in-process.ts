@@ -11,10 +11,8 @@
  * median round and the spread. `--cpu-prof DIR` writes a V8 CPU profile of the measured rounds
  * (not the signing or the warm-up) of each variant to DIR, sampled every 50 µs.
  */
-import { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duplex } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +20,7 @@ import { generateKeyPair } from '../src/client/keys.js';
 import { signRequest } from '../src/client/sign.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
 import { VARIANTS, type BuiltVariant } from './variants.js';
+import { inProcessRequest } from './in-process-request.js';
 
 const { values, positionals } = parseArgs({
   options: { count: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, 'cpu-prof': { type: 'string' } },
@@ -35,43 +34,6 @@ const profileDir = values['cpu-prof'];
 const PORT = 3999;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 
-/** A socket that accepts every write and delivers nothing. */
-function nullSocket(): Duplex {
-  const socket = new Duplex({
-    read() {},
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-    writev(_chunks, callback) {
-      callback();
-    },
-  });
-  Object.assign(socket, { remoteAddress: '127.0.0.1', remotePort: 40000, encrypted: false });
-  return socket;
-}
-
-function request(callback: BuiltVariant['callback'], authorization: string | undefined): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = nullSocket();
-    const req = new IncomingMessage(socket as never);
-    req.method = 'GET';
-    req.url = '/v1/whoami';
-    req.httpVersion = '1.1';
-    req.httpVersionMajor = 1;
-    req.httpVersionMinor = 1;
-    const raw = ['Host', `127.0.0.1:${PORT}`, 'Connection', 'keep-alive'];
-    if (authorization !== undefined) raw.push('Authorization', authorization);
-    req.rawHeaders = raw;
-    req.headers = { host: `127.0.0.1:${PORT}`, connection: 'keep-alive', ...(authorization !== undefined ? { authorization } : {}) };
-    req.complete = true;
-    req.push(null);
-    const res = new ServerResponse(req);
-    res.assignSocket(socket as never);
-    res.once('finish', () => resolve(res.statusCode));
-    callback(req, res);
-  });
-}
-
 async function drive(callback: BuiltVariant['callback'], tokens: (string | undefined)[]): Promise<{ cpuUs: number; failures: number }> {
   let next = 0;
   let failures = 0;
@@ -79,7 +41,7 @@ async function drive(callback: BuiltVariant['callback'], tokens: (string | undef
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < tokens.length) {
-        const status = await request(callback, tokens[next++]);
+        const status = await inProcessRequest(callback, tokens[next++], PORT);
         if (status !== 200) failures++;
       }
     }),

@@ -30,6 +30,18 @@ function findKeyQuery(db: Knex, id: string): Knex.QueryBuilder {
 }
 
 /**
+ * findKeyQuery for SQLite's synchronous read: the same row, found through the id index first and
+ * then by rowid, and with no LIMIT (the id is the primary key: one row at most). Same result (keys
+ * is a rowid table; an unknown id gives no row), but node:sqlite answers it in 13 to 14 µs at the
+ * median instead of 29 to 30 µs for `keys.id = ?` joined to consumers, with or without LIMIT; the
+ * rowid form with LIMIT is as slow as the join (100,000 keys, both forms interleaved in one process:
+ * docs/performance.md, "Cold key lookups, fifth round"). SQLite only: PostgreSQL has no rowid.
+ */
+function findKeyByRowidQuery(db: Knex, id: string): Knex.QueryBuilder {
+  return db('keys').join('consumers', 'consumers.id', 'keys.consumer_id').whereRaw('keys.rowid = (select rowid from keys where id = ?)', [id]).select(KEY_WITH_CONSUMER_COLUMNS);
+}
+
+/**
  * The keys among a JSON array of ids, with their consumers: one statement with one parameter for
  * any number of ids, so it can be prepared once (json_each on SQLite, jsonb on PostgreSQL).
  */
@@ -51,8 +63,12 @@ function readNow(sync: SyncRead, id: string): { found: KeyWithConsumer | undefin
   return { found: rows.length === 0 ? undefined : toKeyWithConsumer(rows[0]!) };
 }
 
-/** Keys per last-use statement: two bound values each, far below SQLite's limit of 32,766. */
-const LAST_USED_PER_STATEMENT = 250;
+/**
+ * Keys per last-use statement: two bound values each, far below SQLite's limit of 32,766. Large,
+ * because on SQLite the synchronous key read waits while knex's connection runs any statement
+ * (src/store/sqlite-sync-read.ts): fewer statements, fewer event-loop turns with that connection busy.
+ */
+export const LAST_USED_PER_STATEMENT = 2000;
 
 export class KnexCredentialStore implements CredentialStore {
   /**
@@ -68,7 +84,7 @@ export class KnexCredentialStore implements CredentialStore {
   ) {
     // With a synchronous driver on a SQLite file, a lookup is answered on the calling thread, in the
     // same turn of the event loop, whenever it can be; the batched asynchronous read takes the rest.
-    const sync = options.syncDriver === undefined ? undefined : syncSqliteRead(options.syncDriver, db, (id) => findKeyQuery(db, id));
+    const sync = options.syncDriver === undefined ? undefined : syncSqliteRead(options.syncDriver, db, (id) => findKeyByRowidQuery(db, id));
     const prepared = preparedSqliteRead(db, (ids) => findKeysQuery(db, ids), { sideConnection: true }) ?? preparedPostgresRead(db, 'signet_find_keys', (ids) => findKeysQuery(db, ids));
     if (prepared !== undefined) {
       const readMany = async (ids: string[]) => new Map((await prepared(JSON.stringify(ids))).map((row) => [row.id as string, toKeyWithConsumer(row)]));

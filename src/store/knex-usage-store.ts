@@ -9,8 +9,15 @@ import type { UsageDimension, UsageGranularity, UsageQuery, UsageRollup, UsageSe
 const USAGE_KEY_COLUMNS = ['granularity', 'bucket_start', 'consumer_id', 'key_id', 'mode', 'method', 'route', 'status', 'format'] as const;
 
 const TABLE = 'usage_rollups';
-/** 14 columns a row: stays well under SQLite's 999 bound parameters per statement. */
-const ROWS_PER_INSERT = 70;
+/**
+ * 500 rows a statement: knex writes a multi-row insert on SQLite as one compound SELECT, and SQLite
+ * takes at most 500 terms in one (SQLITE_MAX_COMPOUND_SELECT); 14 columns a row make 7,000 bound
+ * parameters, under SQLite's 32,766 and PostgreSQL's 65,535. As few statements as that allows: on
+ * SQLite the synchronous key read waits while knex's connection runs anything
+ * (src/store/sqlite-sync-read.ts), and at 70 rows a statement a flush kept that connection busy for
+ * dozens of event-loop turns, during which first lookups of cold keys went the slower asynchronous way.
+ */
+export const ROWS_PER_INSERT = 500;
 const MAX_GROUPS = 100;
 
 const DIMENSION_COLUMN: Record<Exclude<UsageDimension, 'status_class'>, string> = { consumer: 'consumer_id', key: 'key_id', route: 'route' };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConsumerId, newKeyId } from '../../src/protocol/ids.js';
 import type { CredentialStore, NewKey } from '../../src/store/types.js';
+import { LAST_USED_PER_STATEMENT } from '../../src/store/knex-credential-store.js';
 
 export interface OpenedStore {
   store: CredentialStore;
@@ -161,7 +162,7 @@ export function credentialStoreContract(engine: string, open: () => Promise<Open
       const { consumerId, key } = await consumerWithKey();
       const other = await store.insertKey(newKey(consumerId), T0);
       const batch = new Map<string, number>([[key.id, T0 + 7]]);
-      for (let i = 0; i < 600; i++) batch.set(`key_${String(i).padStart(22, '0')}`, T0 + i);
+      for (let i = 0; i < LAST_USED_PER_STATEMENT * 2 + 100; i++) batch.set(`key_${String(i).padStart(22, '0')}`, T0 + i);
       batch.set(other.id, T0 + 9);
       await store.recordLastUsed(batch);
       expect((await store.findKey(key.id))?.key.lastUsedAt).toBe(T0 + 7);

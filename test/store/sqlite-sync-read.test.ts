@@ -83,11 +83,28 @@ if (nodeSuiteRuns('the synchronous SQLite key read', driver === undefined ? 'nod
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('returns the records the asynchronous read returns, for keys found and not found', async () => {
+    it('returns the records the asynchronous read returns: keys found and not found, every optional column set, among rowids with gaps', async () => {
       const sync = new KnexCredentialStore(db, { syncDriver });
       const asynchronous = new KnexCredentialStore(db);
       for (const id of ['key_a', 'key_b', 'key_missing', 'key_a']) expect(await sync.findKey(id)).toEqual(await asynchronous.findKey(id));
       expect((await sync.findKey('key_a'))?.key.publicKey).toEqual(publicKey);
+      // The synchronous read finds the row through the id index, then by rowid: a deleted row leaves a gap.
+      const consumerId = newConsumerId();
+      const [gone, full] = [newKeyId(), newKeyId()];
+      await asynchronous.createConsumerWithKey(
+        { id: consumerId, name: 'full', plan: 'internal', metadata: { team: 'x' }, allowedModes: ['ed25519', 'hmac'] },
+        { id: gone, consumerId, type: 'ed25519', publicKey, thumbprint: `t-${gone}` },
+        1,
+      );
+      await asynchronous.insertKey({ id: full, consumerId, type: 'ed25519', publicKey, thumbprint: `t-${full}`, label: 'ci', scopes: ['read', 'write'], notBefore: 2, expiresAt: 9_000 }, 3);
+      await asynchronous.revokeKey(full, 5);
+      await db('keys').where({ id: gone }).delete();
+      const read = sync.findKey(full);
+      expect(await settlesWithinTheTurn(read)).toBe(true);
+      expect(await read).toEqual(await asynchronous.findKey(full));
+      expect((await read)?.key).toMatchObject({ label: 'ci', scopes: ['read', 'write'], notBefore: 2, expiresAt: 9_000, revokedAt: 5 });
+      expect((await read)?.consumer).toMatchObject({ plan: 'internal', metadata: { team: 'x' }, allowedModes: ['ed25519', 'hmac'] });
+      expect(await sync.findKey(gone)).toBeUndefined();
     });
 
     it('answers within the same turn of the event loop, where the asynchronous read does not', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KnexUsageStore } from '../../src/store/knex-usage-store.js';
+import { KnexUsageStore, ROWS_PER_INSERT } from '../../src/store/knex-usage-store.js';
 import { migrateToLatest, migrationConfig } from '../../src/store/migrations.js';
 import type { UsageRollup } from '../../src/store/types.js';
 import { servicesAvailable } from '../helpers/services.js';
@@ -66,10 +66,11 @@ function usageStoreContract(name: string, open: () => Promise<OpenedDb>): void {
     });
 
     it('writes more rows than fit in one statement', async () => {
-      const rows = Array.from({ length: 250 }, (_, i) => rollup({ bucketStart: T0 + i * MINUTE }));
+      const count = ROWS_PER_INSERT * 2 + 50;
+      const rows = Array.from({ length: count }, (_, i) => rollup({ bucketStart: T0 + i * MINUTE }));
       await store.write(rows);
-      const series = await store.query({ granularity: 'minute', from: T0, to: T0 + 250 * MINUTE });
-      expect(series.buckets).toHaveLength(250);
+      const series = await store.query({ granularity: 'minute', from: T0, to: T0 + count * MINUTE });
+      expect(series.buckets).toHaveLength(count);
     });
 
     it('filters by consumer, key, route and status class, and only within [from, to)', async () => {
