@@ -71,6 +71,8 @@ const child = spawn(
       SIGNET_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
       SIGNET_MAX_TOKEN_LIFETIME: '300',
       SIGNET_LOG_LEVEL: 'warn',
+      // Passed through so a run can take the thread-pool choice out of a comparison (e.g. `=true`).
+      ...(process.env.SIGNET_VERIFY_THREAD_POOL !== undefined ? { SIGNET_VERIFY_THREAD_POOL: process.env.SIGNET_VERIFY_THREAD_POOL } : {}),
       ...(settings.redis ? { SIGNET_REDIS_URL: redisUrl, SIGNET_REDIS_PREFIX: prefix } : {}),
     },
     stdio: ['ignore', 'inherit', 'pipe'],
