@@ -26,7 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/server/app.js';
 import { silentLogger } from '../src/server/logger.js';
 import { createStores } from '../src/store/factory.js';
-import { inProcessRequest, type RequestListener } from './in-process-request.js';
+import { driveInProcess, type RequestListener } from './in-process-request.js';
 import { seedKeys } from './seed-keys.js';
 
 const { values } = parseArgs({
@@ -41,26 +41,7 @@ const WARM_UP = 1000;
 const PORT = 3999;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 
-/**
- * `flush` writes what the pass buffered (usage, last use) inside its measurement: each pass pays for
- * its own writes instead of whichever pass a flush timer happens to fire in.
- */
-async function drive(callback: RequestListener, tokens: string[], flush: () => Promise<void>): Promise<{ cpuUs: number; failures: number }> {
-  let next = 0;
-  let failures = 0;
-  const started = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < tokens.length) {
-        const status = await inProcessRequest(callback, tokens[next++], PORT);
-        if (status !== 200) failures++;
-      }
-    }),
-  );
-  await flush();
-  const used = process.cpuUsage(started);
-  return { cpuUs: (used.user + used.system) / tokens.length, failures };
-}
+const drive = (callback: RequestListener, tokens: string[], flush: () => Promise<void>) => driveInProcess(callback, tokens, { concurrency, port: PORT, flush });
 
 /** Records a CPU profile over the passes it is resumed for, paused in between. */
 class PassProfile {

@@ -44,3 +44,30 @@ export function inProcessRequest(callback: RequestListener, authorization: strin
     callback(req, res);
   });
 }
+
+/**
+ * Drives every token through `callback`, `concurrency` requests at a time, and gives the process's
+ * CPU time per request (user + system, thread pool included). `flush`, when given, writes what the
+ * pass buffered (usage, last use) inside the measurement, so each pass pays for its own writes
+ * instead of whichever pass a flush timer happens to fire in.
+ */
+export async function driveInProcess(
+  callback: RequestListener,
+  tokens: readonly (string | undefined)[],
+  options: { concurrency: number; port: number; flush?: () => Promise<void> },
+): Promise<{ cpuUs: number; failures: number }> {
+  let next = 0;
+  let failures = 0;
+  const started = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < tokens.length) {
+        const status = await inProcessRequest(callback, tokens[next++], options.port);
+        if (status !== 200) failures++;
+      }
+    }),
+  );
+  await options.flush?.();
+  const used = process.cpuUsage(started);
+  return { cpuUs: (used.user + used.system) / tokens.length, failures };
+}

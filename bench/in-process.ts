@@ -20,7 +20,7 @@ import { generateKeyPair } from '../src/client/keys.js';
 import { signRequest } from '../src/client/sign.js';
 import { encodeBase64url } from '../src/protocol/base64url.js';
 import { VARIANTS, type BuiltVariant } from './variants.js';
-import { inProcessRequest } from './in-process-request.js';
+import { driveInProcess } from './in-process-request.js';
 
 const { values, positionals } = parseArgs({
   options: { count: { type: 'string' }, rounds: { type: 'string' }, concurrency: { type: 'string' }, 'cpu-prof': { type: 'string' } },
@@ -34,21 +34,7 @@ const profileDir = values['cpu-prof'];
 const PORT = 3999;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 
-async function drive(callback: BuiltVariant['callback'], tokens: (string | undefined)[]): Promise<{ cpuUs: number; failures: number }> {
-  let next = 0;
-  let failures = 0;
-  const started = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < tokens.length) {
-        const status = await inProcessRequest(callback, tokens[next++], PORT);
-        if (status !== 200) failures++;
-      }
-    }),
-  );
-  const used = process.cpuUsage(started);
-  return { cpuUs: (used.user + used.system) / tokens.length, failures };
-}
+const drive = (callback: BuiltVariant['callback'], tokens: (string | undefined)[]) => driveInProcess(callback, tokens, { concurrency, port: PORT });
 
 async function sign(kid: string, privateKey: CryptoKey, secret: string | undefined, amount: number): Promise<string[]> {
   const out: string[] = [];

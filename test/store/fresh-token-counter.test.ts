@@ -56,15 +56,23 @@ if (servicesAvailable('the Redis fresh-token counter suite', { redis: true })) {
 
 if (servicesAvailable('the Redis fresh-token counter expiry test', { redis: true })) {
   describe('the Redis fresh-token counter', () => {
-    it('gives a counter it creates the expiry the rate-limit store would, and keeps the expiry of one that exists', async () => {
+    /** A Redis replay store on a prefix of its own, dropped after `use`. */
+    async function withRedisStore(name: string, use: (store: RedisReplayStore, redis: Redis, prefix: string) => Promise<void>): Promise<void> {
       const url = REDIS_URL!;
-      const prefix = redisTestPrefix('fresh-token-ttl');
+      const prefix = redisTestPrefix(name);
       await seedReplayEpoch(url, prefix);
-      const clock = new ManualClock(T0);
       const redis = openRedis({ url, timeoutMs: 1000, autoPipelining: true });
       try {
         await waitForRedis(redis, 5000);
-        const store = new RedisReplayStore({ redis, prefix, clock, clockSkewMs: 60_000 });
+        await use(new RedisReplayStore({ redis, prefix, clock: new ManualClock(T0), clockSkewMs: 60_000 }), redis, prefix);
+      } finally {
+        await closeRedis(redis);
+        await dropRedisPrefix(url, prefix);
+      }
+    }
+
+    it('gives a counter it creates the expiry the rate-limit store would, and keeps the expiry of one that exists', async () => {
+      await withRedisStore('fresh-token-ttl', async (store, redis, prefix) => {
         const counter = { key: 'consumer:c:per_minute:60:0', expiresAtMs: T0 + 70_000 };
         await store.checkAndSetThenCount('key_ttl', 'jti-1', T0 + 60_000, T0, [counter]);
         const ttl = await redis.ttl(`${prefix}rl:${counter.key}`);
@@ -72,21 +80,11 @@ if (servicesAvailable('the Redis fresh-token counter expiry test', { redis: true
         expect(ttl).toBeLessThanOrEqual(70);
         await store.checkAndSetThenCount('key_ttl', 'jti-2', T0 + 60_000, T0, [{ ...counter, expiresAtMs: T0 + 5_000_000 }]);
         expect(await redis.ttl(`${prefix}rl:${counter.key}`)).toBeLessThanOrEqual(70);
-      } finally {
-        await closeRedis(redis);
-        await dropRedisPrefix(url, prefix);
-      }
+      });
     });
 
     it('in one batch of concurrent requests, counts the fresh tokens with their own counters and the replayed one not at all', async () => {
-      const url = REDIS_URL!;
-      const prefix = redisTestPrefix('fresh-token-batch');
-      await seedReplayEpoch(url, prefix);
-      const clock = new ManualClock(T0);
-      const redis = openRedis({ url, timeoutMs: 1000, autoPipelining: true });
-      try {
-        await waitForRedis(redis, 5000);
-        const store = new RedisReplayStore({ redis, prefix, clock, clockSkewMs: 60_000 });
+      await withRedisStore('fresh-token-batch', async (store, redis, prefix) => {
         const shared = { key: 'consumer:c:per_minute:60:0', expiresAtMs: T0 + 70_000 };
         const own = { key: 'consumer:d:per_minute:60:0', expiresAtMs: T0 + 70_000 };
         await store.checkAndSetThenCount('key_a', 'used', T0 + 60_000, T0, [shared]);
@@ -107,10 +105,7 @@ if (servicesAvailable('the Redis fresh-token counter expiry test', { redis: true
           { verdict: 'fresh', counts: [1, 3] },
         ]);
         expect(Number(await redis.get(`${prefix}rl:${shared.key}`))).toBe(3);
-      } finally {
-        await closeRedis(redis);
-        await dropRedisPrefix(url, prefix);
-      }
+      });
     });
   });
 }
