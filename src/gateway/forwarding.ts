@@ -64,12 +64,16 @@ export interface ForwardContext {
   requestId: string;
 }
 
-/** Names never forwarded as they came: hop-by-hop, Host (the upstream's own is set by the client) and the body framing (the body is a buffer of known length). */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length']);
+/**
+ * Names never forwarded as they came: hop-by-hop, Host (the upstream's own is set by the client),
+ * the body framing (the body is a buffer of known length) and Request-Id (the gateway sets its own:
+ * a client's would reach the upstream's logs as a second, unchecked id).
+ */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length', 'request-id']);
 
 /**
  * The request fields for the upstream as a flat [name, value, ...] list: hop-by-hop fields, Host,
- * the body framing (the forwarded body is a buffer of known length), every incoming `signet-*`
+ * the body framing (the forwarded body is a buffer of known length), the client's Request-Id, every incoming `signet-*`
  * field and (unless the route asks) Authorization removed; X-Forwarded-For/-Proto/-Host and the
  * identity fields and Request-Id set. One flat list, no object per request: undici takes it as it is.
  */

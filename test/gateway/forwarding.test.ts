@@ -36,7 +36,7 @@ describe('connectionTokens', () => {
 });
 
 describe('upstreamRequestHeaders', () => {
-  it('drops hop-by-hop fields, those Connection names, Host, Content-Length, signet-* and the client X-Forwarded-* fields', () => {
+  it('drops hop-by-hop fields, those Connection names, Host, Content-Length, signet-*, the client X-Forwarded-* fields and its Request-Id', () => {
     const lines = upstreamRequestHeaders(
       {
         host: 'api.example.test',
@@ -46,6 +46,7 @@ describe('upstreamRequestHeaders', () => {
         'content-length': '2',
         'transfer-encoding': 'chunked',
         'signet-consumer-id': 'forged',
+        'request-id': 'chosen-by-the-client',
         'x-forwarded-proto': 'http',
         accept: 'application/json',
         'set-cookie': ['a=1', 'b=2'],
