@@ -5,7 +5,7 @@
  * machine than the socket benchmark's, and it prices exactly what the app does per request.
  *
  * `node --import tsx bench/in-process.ts [VARIANT...] [--count N] [--rounds R]`
- * (variants of bench/variants.ts; default bare floor-async signet hmac). Each round drives COUNT
+ * (variants of bench/variants.ts, e.g. `signet signet-redis` with Redis at 127.0.0.1:6379; default bare floor-async signet hmac). Each round drives COUNT
  * GET /v1/whoami requests, CONCURRENCY at a time, each with a distinct signed token, and prints the
  * process's CPU time (user + system, thread pool included) per request; the table gives the
  * median round and the spread. `--cpu-prof DIR` writes a V8 CPU profile of the measured rounds

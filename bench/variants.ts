@@ -1,4 +1,6 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import Koa from 'koa';
 import { systemClock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -92,6 +94,29 @@ async function signetWith(setup: VariantSetup, overrides: Partial<Config>, plan:
   };
 }
 
+/**
+ * Signet's full app on Redis stores (replay, rate limits, events) at redis://127.0.0.1:6379, under a
+ * key prefix of its own that is deleted on close: with `signet` beside it in bench/in-process.ts,
+ * what the Redis stores cost the server per request without the socket noise of the `redis` scenario.
+ */
+async function signetRedis(setup: VariantSetup): Promise<BuiltVariant> {
+  const url = 'redis://127.0.0.1:6379';
+  const prefix = `signet-bench:${randomBytes(4).toString('hex')}:`;
+  const redis = new Redis(url);
+  // A Redis "in service": without the epoch marker the first SIGNET_CLOCK_SKEW seconds refuse tokens.
+  await redis.set(`${prefix}replay-epoch`, '0');
+  const built = await signetWith(setup, { redisUrl: url, redisPrefix: prefix }, null);
+  return {
+    ...built,
+    close: async () => {
+      await built.close();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
+
 /** 6. The verifier alone: Signet with rate limits (unlimited plan), usage, metrics and the failure gate off. */
 async function verifier(setup: VariantSetup): Promise<BuiltVariant> {
   return signetWith(setup, { usageEnabled: false, metricsEnabled: false, authFailureLimit: 0 }, 'internal');
@@ -151,6 +176,7 @@ export const VARIANTS = {
   floor: floorVariant(false),
   'floor-async': floorVariant(true),
   signet,
+  'signet-redis': signetRedis,
   verifier,
   pipeline,
   'pipeline-rfc9421': pipelineRfc9421,
