@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { dropRedisPrefix } from '../test/helpers/services.js';
 
 const url = process.argv[2] ?? 'redis://127.0.0.1:6379';
 const srcDir = process.argv[3] ?? new URL('../src', import.meta.url).pathname;
@@ -62,11 +63,6 @@ for (const windows of [0, 2]) {
       `${((redisAfter.commands - redisBefore.commands - 2) / REQUESTS).toFixed(2)} Redis commands/req (scripts' inner commands included), ${Math.round(REQUESTS / seconds)} req/s`,
   );
   await closeRedis(redis);
-  let cursor = '0';
-  do {
-    const [following, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = following;
-    if (keys.length > 0) await admin.del(...keys);
-  } while (cursor !== '0');
   admin.disconnect();
+  await dropRedisPrefix(url, prefix);
 }

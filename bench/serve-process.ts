@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { dropRedisPrefix, seedReplayEpoch } from '../test/helpers/services.js';
 import { decodeBase64url } from '../src/protocol/base64url.js';
 import { newConsumerId, newKeyId } from '../src/protocol/ids.js';
 import { jwkThumbprint } from '../src/protocol/public-key.js';
@@ -42,12 +43,8 @@ const port = await new Promise<number>((resolve) => {
 });
 
 const prefix = `signet-bench:${randomBytes(4).toString('hex')}:`;
-if (settings.redis) {
-  // A Redis "in service": without the epoch marker the first SIGNET_CLOCK_SKEW seconds refuse tokens.
-  const redis = new Redis(redisUrl);
-  await redis.set(`${prefix}replay-epoch`, '0');
-  redis.disconnect();
-}
+// A Redis "in service": without the epoch marker the first SIGNET_CLOCK_SKEW seconds refuse tokens.
+if (settings.redis) await seedReplayEpoch(redisUrl, prefix);
 
 const child = spawn(
   process.execPath,
@@ -135,16 +132,7 @@ process.on('message', async (message: { type: string }) => {
     child.kill('SIGTERM');
     await exited;
     observer?.disconnect();
-    if (settings.redis) {
-      const redis = new Redis(redisUrl);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-      redis.disconnect();
-    }
+    if (settings.redis) await dropRedisPrefix(redisUrl, prefix);
     process.exit(0);
   }
 });

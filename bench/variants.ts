@@ -1,7 +1,7 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import Koa from 'koa';
+import { dropRedisPrefix, seedReplayEpoch } from '../test/helpers/services.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { buildPlans } from '../src/plans.js';
@@ -102,17 +102,14 @@ async function signetWith(setup: VariantSetup, overrides: Partial<Config>, plan:
 async function signetRedis(setup: VariantSetup): Promise<BuiltVariant> {
   const url = 'redis://127.0.0.1:6379';
   const prefix = `signet-bench:${randomBytes(4).toString('hex')}:`;
-  const redis = new Redis(url);
   // A Redis "in service": without the epoch marker the first SIGNET_CLOCK_SKEW seconds refuse tokens.
-  await redis.set(`${prefix}replay-epoch`, '0');
+  await seedReplayEpoch(url, prefix);
   const built = await signetWith(setup, { redisUrl: url, redisPrefix: prefix }, null);
   return {
     ...built,
     close: async () => {
       await built.close();
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
+      await dropRedisPrefix(url, prefix);
     },
   };
 }
