@@ -17,6 +17,16 @@ function refusalOf(input: string | Uint8Array): SignetError | undefined {
   }
 }
 
+/** The refusal of `input` while Object.prototype carries `name` (vitest's expect cannot run until it is gone). */
+function refusalWhilePolluted(name: string, descriptor: PropertyDescriptor, input: string): SignetError | undefined {
+  Object.defineProperty(Object.prototype, name, { ...descriptor, configurable: true });
+  try {
+    return refusalOf(input);
+  } finally {
+    delete (Object.prototype as Record<string, unknown>)[name];
+  }
+}
+
 function expectRefused(input: string | Uint8Array): void {
   const error = refusalOf(input);
   expect(error, `accepted ${String(input)}`).toBeInstanceOf(SignetError);
@@ -53,13 +63,7 @@ describe('strict JSON', () => {
   });
 
   it('refuses a duplicate member even while Object.prototype carries an enumerable member of its own', () => {
-    Object.defineProperty(Object.prototype, 'injected', { value: 1, enumerable: true, configurable: true, writable: true });
-    let refusal: SignetError | undefined;
-    try {
-      refusal = refusalOf('{"a":1,"a":2}');
-    } finally {
-      delete (Object.prototype as Record<string, unknown>).injected;
-    }
+    const refusal = refusalWhilePolluted('injected', { value: 1, enumerable: true, writable: true }, '{"a":1,"a":2}');
     expect(refusal?.code).toBe('invalid_token');
   });
 
@@ -205,13 +209,7 @@ describe('strict JSON', () => {
 
   it('refuses a duplicate member even while Object.prototype carries a setter for its name', () => {
     let written = 0;
-    Object.defineProperty(Object.prototype, 'alg', { set: () => void written++, configurable: true });
-    let refusal: SignetError | undefined;
-    try {
-      refusal = refusalOf('{"alg":"EdDSA","alg":"none"}');
-    } finally {
-      delete (Object.prototype as Record<string, unknown>).alg;
-    }
+    const refusal = refusalWhilePolluted('alg', { set: () => void written++ }, '{"alg":"EdDSA","alg":"none"}');
     expect(refusal?.code).toBe('invalid_token');
     expect(written).toBe(0);
   });
